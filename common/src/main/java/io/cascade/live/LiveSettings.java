@@ -1,0 +1,51 @@
+package io.cascade.live;
+
+import io.cascade.config.CascadeConfig;
+import java.time.Duration;
+
+/**
+ * Limits of the live layer, taken from configuration.
+ *
+ * @param chunkSize outbound chunk size every connection of this node uses (frames are encoded once at it)
+ * @param gopCacheMaxBytes payload bytes the GOP cache may hold; past it the cache empties until the next keyframe
+ * @param gopCacheMaxDuration media duration the GOP cache may hold
+ * @param queueMaxBytes bytes a subscriber may have queued before it drops to the next keyframe
+ * @param queueMaxDuration media duration a subscriber may have queued before it drops to the next keyframe
+ * @param maxBehind how long a subscriber may stay behind (queue never drained) before it is disconnected
+ * @param playerWaitTimeout how long a player waits for a stream that is not live yet
+ * @param republishWaitTimeout how long players wait for a publisher to come back
+ * @param maxStreams live streams this node holds at once
+ * @param maxPlayersPerStream subscribers of one stream
+ */
+public record LiveSettings(
+    int chunkSize,
+    long gopCacheMaxBytes,
+    Duration gopCacheMaxDuration,
+    long queueMaxBytes,
+    Duration queueMaxDuration,
+    Duration maxBehind,
+    Duration playerWaitTimeout,
+    Duration republishWaitTimeout,
+    int maxStreams,
+    int maxPlayersPerStream) {
+
+  public static final LiveSettings DEFAULTS = new LiveSettings(4096, 16L << 20, Duration.ofSeconds(10),
+      4L << 20, Duration.ofSeconds(3), Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofSeconds(30),
+      1000, 10_000);
+
+  public static LiveSettings from(CascadeConfig config) {
+    CascadeConfig.Live live = config.live();
+    return new LiveSettings(config.rtmp().chunkSize(), live.gopCache().maxBytes(), live.gopCache().maxDuration(),
+        live.subscriber().maxQueueBytes(), live.subscriber().maxQueueDuration(), live.subscriber().maxBehindDuration(),
+        live.playerWaitTimeout(), live.republishWaitTimeout(), live.maxStreams(), live.maxPlayersPerStream());
+  }
+
+  public LiveSettings {
+    if (chunkSize < 128 || chunkSize > 65536) {
+      throw new IllegalArgumentException("chunkSize must be in 128..65536: " + chunkSize);
+    }
+    if (gopCacheMaxBytes < 0 || queueMaxBytes <= 0 || maxStreams <= 0 || maxPlayersPerStream <= 0) {
+      throw new IllegalArgumentException("live limits must be positive");
+    }
+  }
+}

@@ -1,0 +1,119 @@
+package io.cascade.live;
+
+import io.netty.buffer.ByteBufAllocator;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The live streams of this node by key ({@code app/stream}). A stream exists while it has a
+ * publisher or at least one subscriber (a player waiting for it counts). Every lifecycle change
+ * runs inside {@link ConcurrentHashMap#compute}, so creation and removal never race with a join.
+ */
+public final class StreamManager {
+  /** Why a publish was refused. */
+  public enum PublishRefusal { ALREADY_PUBLISHING, TOO_MANY_STREAMS }
+
+  /** Outcome of {@link #publish}: the stream, or why not. */
+  public record PublishResult(LiveStream stream, PublishRefusal refusal) {
+    public boolean accepted() {
+      return stream != null;
+    }
+  }
+
+  private final LiveSettings settings;
+  private final ByteBufAllocator alloc;
+  private final ConcurrentHashMap<String, LiveStream> streams = new ConcurrentHashMap<>();
+  private final LiveStats stats = new LiveStats();
+
+  public StreamManager(LiveSettings settings, ByteBufAllocator alloc) {
+    this.settings = settings;
+    this.alloc = alloc;
+  }
+
+  public LiveSettings settings() {
+    return settings;
+  }
+
+  public LiveStats stats() {
+    return stats;
+  }
+
+  public PublishResult publish(String key, Object publisher) {
+    PublishRefusal[] refusal = new PublishRefusal[1];
+    LiveStream result = streams.compute(key, (k, s) -> {
+      if (s == null) {
+        if (streams.size() >= settings.maxStreams()) {
+          refusal[0] = PublishRefusal.TOO_MANY_STREAMS;
+          return null;
+        }
+        s = new LiveStream(k, settings, alloc);
+      }
+      if (!s.tryPublish(publisher)) {
+        refusal[0] = PublishRefusal.ALREADY_PUBLISHING;
+      }
+      return s;
+    });
+    return refusal[0] == null ? new PublishResult(result, null) : new PublishResult(null, refusal[0]);
+  }
+
+  public void unpublish(LiveStream stream, Object publisher) {
+    streams.computeIfPresent(stream.key(), (k, s) -> {
+      if (s != stream) {
+        return s;
+      }
+      s.unpublish(publisher);
+      return retire(s);
+    });
+  }
+
+  /** Attaches a subscriber, creating the stream (not live yet) if needed; null when a limit refuses it. */
+  public LiveStream subscribe(String key, Subscriber subscriber) {
+    boolean[] added = new boolean[1];
+    LiveStream result = streams.compute(key, (k, s) -> {
+      if (s == null) {
+        if (streams.size() >= settings.maxStreams()) {
+          return null;
+        }
+        s = new LiveStream(k, settings, alloc);
+      }
+      added[0] = s.addSubscriber(subscriber);
+      return retire(s);
+    });
+    return added[0] ? result : null;
+  }
+
+  public void unsubscribe(LiveStream stream, Subscriber subscriber) {
+    streams.computeIfPresent(stream.key(), (k, s) -> {
+      if (s != stream) {
+        return s;
+      }
+      s.removeSubscriber(subscriber);
+      return retire(s);
+    });
+  }
+
+  private static LiveStream retire(LiveStream s) {
+    if (s.isIdle()) {
+      s.dispose();
+      return null;
+    }
+    return s;
+  }
+
+  public LiveStream get(String key) {
+    return streams.get(key);
+  }
+
+  public int size() {
+    return streams.size();
+  }
+
+  public List<StreamInfo> snapshot() {
+    List<StreamInfo> out = new ArrayList<>(streams.size());
+    for (LiveStream s : streams.values()) {
+      out.add(s.info());
+    }
+    return out;
+  }
+}

@@ -1,0 +1,52 @@
+package io.cascade.server;
+
+import io.cascade.config.CascadeConfig;
+import io.cascade.rtmp.amf.AmfLimits;
+import io.cascade.rtmp.chunk.ChunkDecoderLimits;
+import java.time.Duration;
+
+/**
+ * Connection-level settings of the RTMP listener, taken from configuration.
+ *
+ * @param host address to bind
+ * @param port port to bind; 0 picks a free one
+ * @param eventLoops listener instances (each on its own event loop); 0 means 2 × cores
+ * @param handshakeTimeout time allowed for C0..C2
+ * @param idleTimeout a connection that is not playing and sends nothing this long is closed
+ * @param publisherNoDataTimeout a publisher that sends no media this long is closed
+ * @param windowAckSize acknowledgement window announced to peers
+ * @param peerBandwidth peer bandwidth announced to peers
+ * @param writeBufferLowWaterMark socket becomes writable again below this many queued bytes
+ * @param writeBufferHighWaterMark socket stops being writable above this many queued bytes
+ * @param chunkLimits limits on what peers may send in the chunk layer
+ * @param amfLimits limits on AMF values peers may send
+ */
+public record RtmpServerSettings(
+    String host,
+    int port,
+    int eventLoops,
+    Duration handshakeTimeout,
+    Duration idleTimeout,
+    Duration publisherNoDataTimeout,
+    long windowAckSize,
+    long peerBandwidth,
+    int writeBufferLowWaterMark,
+    int writeBufferHighWaterMark,
+    ChunkDecoderLimits chunkLimits,
+    AmfLimits amfLimits) {
+
+  /** Most createStream calls a connection may make; players and encoders use one or two. */
+  public static final int MAX_STREAMS_PER_CONNECTION = 8;
+
+  public static RtmpServerSettings from(CascadeConfig config) {
+    CascadeConfig.Rtmp r = config.rtmp();
+    return new RtmpServerSettings(r.host(), r.port(), r.eventLoops(), r.handshakeTimeout(), r.idleTimeout(),
+        r.publisherNoDataTimeout(), r.windowAckSize(), r.peerBandwidth(), r.writeBufferLowWaterMark(),
+        r.writeBufferHighWaterMark(), new ChunkDecoderLimits(r.maxChunkSize(), r.maxMessageSize(), r.maxChunkStreams()),
+        new AmfLimits(r.amf().maxDepth(), r.amf().maxStringLength(), r.amf().maxElements()));
+  }
+
+  public int effectiveEventLoops() {
+    return eventLoops > 0 ? eventLoops : 2 * Runtime.getRuntime().availableProcessors();
+  }
+}
