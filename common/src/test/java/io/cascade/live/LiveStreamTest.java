@@ -1,0 +1,237 @@
+package io.cascade.live;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cascade.rtmp.message.MessageType;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.EventLoop;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The stream as a whole: joins, GOP cache, fan-out across event loops, republish, limits. */
+class LiveStreamTest {
+  private static final LiveSettings SETTINGS = new LiveSettings(128, 1 << 20, Duration.ofSeconds(10),
+      1 << 20, Duration.ofSeconds(3), Duration.ofSeconds(15), Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 3);
+  private static EventLoopGroup loops;
+
+  @BeforeAll
+  static void startLoops() {
+    loops = new MultiThreadIoEventLoopGroup(3, NioIoHandler.newFactory());
+  }
+
+  @AfterAll
+  static void stopLoops() throws InterruptedException {
+    loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+  }
+
+  private final StreamManager manager = new StreamManager(SETTINGS, PooledByteBufAllocator.DEFAULT);
+  private final Object publisher = new Object();
+
+  @Test
+  void lateJoinerGetsMetadataSequenceHeadersThenGopFromKeyframe() throws Exception {
+    LiveStream s = manager.publish("live/a", publisher).stream();
+    s.onMessage(publisher, MessageType.DATA_AMF0, 0, Unpooled.copiedBuffer(new byte[] {2, 0, 1, 'x'}), true);
+    s.onMessage(publisher, MessageType.VIDEO, 0, avcSequenceHeader(), false);
+    s.onMessage(publisher, MessageType.AUDIO, 0, aacSequenceHeader(), false);
+    s.onMessage(publisher, MessageType.VIDEO, 0, avc(true, 500), false);
+    s.onMessage(publisher, MessageType.VIDEO, 33, avc(false, 200), false);
+    s.onMessage(publisher, MessageType.VIDEO, 66, avc(true, 500), false);
+    s.onMessage(publisher, MessageType.AUDIO, 70, aac(), false);
+    s.onMessage(publisher, MessageType.VIDEO, 100, avc(false, 200), false);
+
+    RecordingSubscriber late = new RecordingSubscriber((EventLoop) loops.next());
+    assertThat(manager.subscribe("live/a", late)).isSameAs(s);
+    late.awaitFrames(6);
+    assertThat(late.events).startsWith("publish");
+    assertThat(late.describe()).containsExactly("data@0", "video-config@0", "audio-config@0", "video-key@66", "audio@70", "video@100");
+    // The shared encoding carries a 12-byte type-0 header plus a type-3 header per extra 128-byte chunk.
+    LiveFrame key = late.frames.get(3);
+    assertThat(key.chunks().readableBytes()).isEqualTo(12 + key.size() + (key.size() - 1) / 128);
+    late.releaseAll();
+    manager.unsubscribe(s, late);
+    manager.unpublish(s, publisher);
+    assertThat(manager.size()).isZero();
+  }
+
+  @Test
+  void fansOutToSubscribersOnSeveralLoopsInOrder() throws Exception {
+    LiveStream s = manager.publish("live/b", publisher).stream();
+    List<RecordingSubscriber> subs = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      RecordingSubscriber r = new RecordingSubscriber((EventLoop) loops.next());
+      manager.subscribe("live/b", r);
+      subs.add(r);
+    }
+    s.onMessage(publisher, MessageType.VIDEO, 0, avc(true, 100), false);
+    for (int i = 1; i < 50; i++) {
+      s.onMessage(publisher, MessageType.VIDEO, i * 33L, avc(false, 100), false);
+    }
+    for (RecordingSubscriber r : subs) {
+      r.awaitFrames(50);
+      List<Long> ts = r.frames.stream().map(LiveFrame::timestamp).toList();
+      assertThat(ts).isSorted().hasSize(50);
+      // Every subscriber shares the same frame objects: decoded once.
+      assertThat(r.frames.get(10)).isSameAs(subs.get(0).frames.get(10));
+      assertThat(r.flushes).isPositive();
+    }
+    subs.forEach(RecordingSubscriber::releaseAll);
+    subs.forEach(r -> manager.unsubscribe(s, r));
+    manager.unpublish(s, publisher);
+  }
+
+  @Test
+  void secondPublisherIsRefusedAndFirstContinues() throws Exception {
+    LiveStream s = manager.publish("live/c", publisher).stream();
+    StreamManager.PublishResult second = manager.publish("live/c", new Object());
+    assertThat(second.accepted()).isFalse();
+    assertThat(second.refusal()).isEqualTo(StreamManager.PublishRefusal.ALREADY_PUBLISHING);
+    assertThat(s.isPublishedBy(publisher)).isTrue();
+    RecordingSubscriber r = new RecordingSubscriber((EventLoop) loops.next());
+    manager.subscribe("live/c", r);
+    s.onMessage(publisher, MessageType.VIDEO, 0, avc(true, 100), false);
+    r.awaitFrames(1);
+    r.releaseAll();
+    manager.unsubscribe(s, r);
+    manager.unpublish(s, publisher);
+  }
+
+  @Test
+  void waitingSubscriberStartsWhenPublishedAndSurvivesRepublishWithMonotonicTime() throws Exception {
+    RecordingSubscriber r = new RecordingSubscriber((EventLoop) loops.next());
+    LiveStream s = manager.subscribe("live/d", r);
+    assertThat(s.isLive()).isFalse();
+    assertThat(manager.publish("live/d", publisher).stream()).isSameAs(s);
+    s.onMessage(publisher, MessageType.VIDEO, 5000, avc(true, 100), false);
+    s.onMessage(publisher, MessageType.VIDEO, 5033, avc(false, 100), false);
+    r.awaitFrames(2);
+    manager.unpublish(s, publisher);
+    Object again = new Object();
+    assertThat(manager.publish("live/d", again).stream()).isSameAs(s);
+    s.onMessage(again, MessageType.VIDEO, 0, avc(true, 100), false);
+    r.awaitFrames(3);
+    assertThat(r.events).containsExactly("publish", "unpublish", "publish");
+    assertThat(r.frames.get(2).timestamp()).isGreaterThan(r.frames.get(1).timestamp());
+    r.releaseAll();
+    manager.unsubscribe(s, r);
+    manager.unpublish(s, again);
+    assertThat(manager.size()).isZero();
+  }
+
+  @Test
+  void limitsOnStreamsAndPlayers() {
+    Object p2 = new Object();
+    LiveStream a = manager.publish("live/e1", publisher).stream();
+    LiveStream b = manager.publish("live/e2", p2).stream();
+    assertThat(manager.publish("live/e3", new Object()).refusal()).isEqualTo(StreamManager.PublishRefusal.TOO_MANY_STREAMS);
+    List<RecordingSubscriber> subs = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      RecordingSubscriber r = new RecordingSubscriber((EventLoop) loops.next());
+      assertThat(manager.subscribe("live/e1", r)).isNotNull();
+      subs.add(r);
+    }
+    assertThat(manager.subscribe("live/e1", new RecordingSubscriber((EventLoop) loops.next()))).isNull();
+    subs.forEach(r -> manager.unsubscribe(a, r));
+    manager.unpublish(a, publisher);
+    manager.unpublish(b, p2);
+    assertThat(manager.size()).isZero();
+  }
+
+  private static ByteBuf avcSequenceHeader() {
+    return Unpooled.copiedBuffer(new byte[] {0x17, 0, 0, 0, 0, 1, 0x64, 0, 0x1e});
+  }
+
+  private static ByteBuf aacSequenceHeader() {
+    return Unpooled.copiedBuffer(new byte[] {(byte) 0xAF, 0, 0x12, 0x10});
+  }
+
+  private static ByteBuf aac() {
+    return Unpooled.copiedBuffer(new byte[] {(byte) 0xAF, 1, 0x21, 0x22, 0x23});
+  }
+
+  private static ByteBuf avc(boolean key, int size) {
+    ByteBuf b = Unpooled.buffer(size);
+    b.writeByte(key ? 0x17 : 0x27).writeByte(1).writeMedium(0);
+    b.writeZero(size - 5);
+    return b;
+  }
+
+  static final class RecordingSubscriber implements Subscriber {
+    final EventLoop loop;
+    final List<LiveFrame> frames = Collections.synchronizedList(new ArrayList<>());
+    final List<String> events = Collections.synchronizedList(new ArrayList<>());
+    volatile int flushes;
+
+    RecordingSubscriber(EventLoop loop) {
+      this.loop = loop;
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+      return loop;
+    }
+
+    @Override
+    public void onFrame(LiveFrame frame) {
+      assertThat(loop.inEventLoop()).isTrue();
+      frames.add(frame);
+    }
+
+    @Override
+    public void onFlush() {
+      flushes++;
+    }
+
+    @Override
+    public void onPublish() {
+      events.add("publish");
+    }
+
+    @Override
+    public void onUnpublish() {
+      events.add("unpublish");
+    }
+
+    void awaitFrames(int n) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (frames.size() < n && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      // Let the loop finish the task it is in before we look.
+      CountDownLatch idle = new CountDownLatch(1);
+      loop.execute(idle::countDown);
+      idle.await(5, TimeUnit.SECONDS);
+      assertThat(frames).hasSizeGreaterThanOrEqualTo(n);
+    }
+
+    List<String> describe() {
+      List<String> out = new ArrayList<>();
+      for (LiveFrame f : frames) {
+        String kind = f.typeId() == MessageType.DATA_AMF0 ? "data" : f.isVideo() ? "video" : "audio";
+        if (f.isConfig() && f.typeId() != MessageType.DATA_AMF0) {
+          kind += "-config";
+        } else if (f.isKeyframe()) {
+          kind += "-key";
+        }
+        out.add(kind + "@" + f.timestamp());
+      }
+      return out;
+    }
+
+    void releaseAll() {
+      frames.forEach(LiveFrame::release);
+      frames.clear();
+    }
+  }
+}
