@@ -27,7 +27,7 @@ public final class RtmpServer {
   private final StreamManager streams;
   private final AtomicInteger connections = new AtomicInteger();
   private String deploymentId;
-  private int actualPort;
+  private volatile int actualPort;
 
   private RtmpServer(Vertx vertx, RtmpServerSettings settings, StreamManager streams) {
     this.vertx = vertx;
@@ -35,25 +35,20 @@ public final class RtmpServer {
     this.streams = streams;
   }
 
-  /** Binds the listener; with port 0 the first instance picks a free port and the others share it. */
+  /**
+   * Binds one listener instance per event loop. Port 0 becomes Vert.x's shared random port
+   * (a negative port): every instance then listens on the same free port.
+   */
   public static Future<RtmpServer> start(Vertx vertx, RtmpServerSettings settings, StreamManager streams) {
     RtmpServer server = new RtmpServer(vertx, settings, streams);
-    int instances = settings.effectiveEventLoops();
-    return vertx.deployVerticle(new Listener(server, settings.port()))
-        .compose(firstId -> {
-          int port = server.actualPort;
-          Future<String> rest = instances > 1
-              ? vertx.deployVerticle(() -> new Listener(server, port), new DeploymentOptions().setInstances(instances - 1))
-              : Future.succeededFuture("");
-          return rest.map(restId -> {
-            server.deploymentId = restId;
-            server.firstDeploymentId = firstId;
-            return server;
-          });
+    int port = settings.port() == 0 ? -1 : settings.port();
+    return vertx.deployVerticle(() -> new Listener(server, port),
+            new DeploymentOptions().setInstances(settings.effectiveEventLoops()))
+        .map(id -> {
+          server.deploymentId = id;
+          return server;
         });
   }
-
-  private String firstDeploymentId;
 
   public int actualPort() {
     return actualPort;
@@ -65,8 +60,7 @@ public final class RtmpServer {
   }
 
   public Future<Void> stop() {
-    Future<Void> rest = deploymentId == null || deploymentId.isEmpty() ? Future.succeededFuture() : vertx.undeploy(deploymentId);
-    return rest.compose(v -> firstDeploymentId == null ? Future.succeededFuture() : vertx.undeploy(firstDeploymentId));
+    return deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
   }
 
   private void init(NetSocketInternal socket) {
@@ -106,9 +100,7 @@ public final class RtmpServer {
       server = vertx.createNetServer(options);
       server.connectHandler(so -> owner.init((NetSocketInternal) so));
       return server.listen().onSuccess(s -> {
-        if (owner.actualPort == 0) {
-          owner.actualPort = s.actualPort();
-        }
+        owner.actualPort = s.actualPort();
       });
     }
 

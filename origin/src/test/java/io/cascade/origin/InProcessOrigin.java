@@ -10,10 +10,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /** An in-process origin on loopback with ephemeral ports, as integration tests start it. */
-final class TestOrigin {
+final class InProcessOrigin {
   private static final long START_STOP_SECONDS = 30;
 
-  private TestOrigin() {
+  private InProcessOrigin() {
   }
 
   static OriginNode start(Vertx vertx) throws TimeoutException {

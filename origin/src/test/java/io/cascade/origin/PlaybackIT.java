@@ -11,6 +11,7 @@ import io.cascade.testing.Publisher;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterAll;
@@ -43,22 +44,23 @@ class PlaybackIT {
   @BeforeAll
   static void startOrigin(Vertx vertx) throws TimeoutException {
     ffmpeg = Ffmpeg.locate();
-    origin = TestOrigin.start(vertx);
+    origin = InProcessOrigin.start(vertx);
   }
 
   @AfterAll
   static void stopOrigin() throws TimeoutException {
-    TestOrigin.stop(origin);
+    InProcessOrigin.stop(origin);
   }
 
   @ParameterizedTest
   @EnumSource(PublishProfile.class)
   void playerDecodesWhatWasPublished(PublishProfile profile) {
-    String url = TestOrigin.uniqueStreamUrl(origin, profile.name().toLowerCase());
+    String url = InProcessOrigin.uniqueStreamUrl(origin, profile.name().toLowerCase(Locale.ROOT));
     try (Publisher publisher = ffmpeg.publish(profile, url, PUBLISH)) {
       awaitSecondsSent(publisher, 1);
+      int sentAtStart = publisher.framesSent();
       PlayReport report = play(url);
-      log.info("played profile={} publisherSentSoFar={} {}", profile, publisher.framesSent(), report.summary());
+      log.info("played profile={} publisherFramesAtStart={} {}", profile, sentAtStart, report.summary());
       assertCleanPlayback(report, profile, MIN_SPAN);
       assertPublisherFinished(publisher);
     }
@@ -67,17 +69,18 @@ class PlaybackIT {
   @Test
   void twoPlayersOnOneStreamBothDecodeIt() {
     PublishProfile profile = PublishProfile.H264_AAC;
-    String url = TestOrigin.uniqueStreamUrl(origin, "two-players");
+    String url = InProcessOrigin.uniqueStreamUrl(origin, "two-players");
     try (Publisher publisher = ffmpeg.publish(profile, url, PUBLISH)) {
       awaitSecondsSent(publisher, 1);
+      int sentAtStart = publisher.framesSent();
       PlayReport first;
       PlayReport second;
       try (Playback a = ffmpeg.play(url, PLAY); Playback b = ffmpeg.play(url, PLAY)) {
         first = a.await();
         second = b.await();
       }
-      log.info("played player=1 {}", first.summary());
-      log.info("played player=2 {}", second.summary());
+      log.info("played player=1 publisherFramesAtStart={} {}", sentAtStart, first.summary());
+      log.info("played player=2 publisherFramesAtStart={} {}", sentAtStart, second.summary());
       assertCleanPlayback(first, profile, MIN_SPAN);
       assertCleanPlayback(second, profile, MIN_SPAN);
       assertPublisherFinished(publisher);
@@ -87,12 +90,13 @@ class PlaybackIT {
   @Test
   void playerJoiningMidStreamStartsOnAKeyframe() {
     PublishProfile profile = PublishProfile.H264_AAC;
-    String url = TestOrigin.uniqueStreamUrl(origin, "late-joiner");
+    String url = InProcessOrigin.uniqueStreamUrl(origin, "late-joiner");
     // Joins 3.5 s in, between the keyframes at 2 s and 4 s, and must still be served 5 s from there.
     try (Publisher publisher = ffmpeg.publish(profile, url, PUBLISH.plusSeconds(2))) {
       awaitSecondsSent(publisher, 3.5);
+      int sentAtStart = publisher.framesSent();
       PlayReport report = play(url);
-      log.info("played late joiner publisherSentAtJoin>={} {}", (int) (3.5 * PublishProfile.FPS), report.summary());
+      log.info("played late joiner publisherFramesAtStart={} {}", sentAtStart, report.summary());
       assertThat(report.firstVideoFrameIsKeyframe())
           .as("first frame a late joiner decodes is a keyframe: %s", report.summary())
           .isTrue();

@@ -1,0 +1,136 @@
+package io.cascade.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The validated configuration of one node, one immutable record per section. Each accessor path
+ * is a setting's path ({@code config.live().gopCache().maxBytes()} is {@code
+ * live.gopCache.maxBytes}); {@link ConfigSchema} describes them. Built by {@link ConfigLoader}.
+ */
+public record CascadeConfig(Node node, Rtmp rtmp, Http http, Live live, Log log, Cluster cluster) {
+
+  public record Node(String id) {}
+
+  /** Byte sizes are ints where the schema bounds them below 2 GiB, as Netty's limits are. */
+  public record Rtmp(
+      String host,
+      int port,
+      int chunkSize,
+      Duration handshakeTimeout,
+      int maxChunkSize,
+      int maxMessageSize,
+      int maxChunkStreams,
+      long windowAckSize,
+      long peerBandwidth,
+      Amf amf,
+      int eventLoops,
+      int writeBufferLowWaterMark,
+      int writeBufferHighWaterMark,
+      Duration idleTimeout,
+      Duration publisherNoDataTimeout) {
+
+    public record Amf(int maxDepth, int maxStringLength, int maxElements) {}
+  }
+
+  public record Http(String host, int port) {}
+
+  public record Live(
+      GopCache gopCache,
+      Duration playerWaitTimeout,
+      Duration republishWaitTimeout,
+      Subscriber subscriber,
+      int maxStreams,
+      int maxPlayersPerStream) {
+
+    public record GopCache(long maxBytes, Duration maxDuration) {}
+
+    public record Subscriber(
+        long maxQueueBytes, Duration maxQueueDuration, Duration maxBehindDuration) {}
+  }
+
+  public record Log(LogFormat format) {}
+
+  public record Cluster(List<HostPort> members) {
+    public Cluster {
+      members = List.copyOf(members);
+    }
+  }
+
+  /** Builds the records from values checked against {@link ConfigSchema}, keyed by path. */
+  static CascadeConfig from(Map<String, Object> values) {
+    Values v = new Values(values);
+    return new CascadeConfig(
+        new Node(v.string("node.id")),
+        new Rtmp(
+            v.string("rtmp.host"),
+            v.integer("rtmp.port"),
+            v.integer("rtmp.chunkSize"),
+            v.duration("rtmp.handshakeTimeout"),
+            v.intSize("rtmp.maxChunkSize"),
+            v.intSize("rtmp.maxMessageSize"),
+            v.integer("rtmp.maxChunkStreams"),
+            v.longValue("rtmp.windowAckSize"),
+            v.longValue("rtmp.peerBandwidth"),
+            new Rtmp.Amf(
+                v.integer("rtmp.amf.maxDepth"),
+                v.intSize("rtmp.amf.maxStringLength"),
+                v.integer("rtmp.amf.maxElements")),
+            v.integer("rtmp.eventLoops"),
+            v.intSize("rtmp.writeBufferLowWaterMark"),
+            v.intSize("rtmp.writeBufferHighWaterMark"),
+            v.duration("rtmp.idleTimeout"),
+            v.duration("rtmp.publisherNoDataTimeout")),
+        new Http(v.string("http.host"), v.integer("http.port")),
+        new Live(
+            new Live.GopCache(
+                v.longValue("live.gopCache.maxBytes"), v.duration("live.gopCache.maxDuration")),
+            v.duration("live.playerWaitTimeout"),
+            v.duration("live.republishWaitTimeout"),
+            new Live.Subscriber(
+                v.longValue("live.subscriber.maxQueueBytes"),
+                v.duration("live.subscriber.maxQueueDuration"),
+                v.duration("live.subscriber.maxBehindDuration")),
+            v.integer("live.maxStreams"),
+            v.integer("live.maxPlayersPerStream")),
+        new Log(v.get("log.format", LogFormat.class)),
+        new Cluster(v.hostPorts("cluster.members")));
+  }
+
+  /** Typed reads that fail loudly when a path is missing, so a renamed setting cannot go unseen. */
+  private record Values(Map<String, Object> values) {
+    <T> T get(String path, Class<T> type) {
+      Object value = values.get(path);
+      if (value == null) {
+        throw new IllegalStateException("no value for " + path);
+      }
+      return type.cast(value);
+    }
+
+    String string(String path) {
+      return get(path, String.class);
+    }
+
+    int integer(String path) {
+      return get(path, Integer.class);
+    }
+
+    long longValue(String path) {
+      return get(path, Long.class);
+    }
+
+    int intSize(String path) {
+      return Math.toIntExact(get(path, Long.class));
+    }
+
+    Duration duration(String path) {
+      return get(path, Duration.class);
+    }
+
+    List<HostPort> hostPorts(String path) {
+      List<?> list = get(path, List.class);
+      return list.stream().map(HostPort.class::cast).toList();
+    }
+  }
+}

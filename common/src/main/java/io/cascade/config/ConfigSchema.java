@@ -1,0 +1,323 @@
+package io.cascade.config;
+
+import io.cascade.config.ValueType.DurationType;
+import io.cascade.config.ValueType.EnumType;
+import io.cascade.config.ValueType.IntType;
+import io.cascade.config.ValueType.ListType;
+import io.cascade.config.ValueType.LongType;
+import io.cascade.config.ValueType.SizeType;
+import io.cascade.config.ValueType.StringType;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiPredicate;
+
+/**
+ * Every setting Cascade reads, in one table. The loader, the environment variable names, the docs
+ * table in {@code docs/CONFIGURATION.md} and {@link CascadeConfig} all follow it; add a setting
+ * here and in {@link CascadeConfig}, then paste {@link #markdownTable()} into the docs (tests
+ * check that all three agree).
+ */
+public final class ConfigSchema {
+  private static final List<Setting> SETTINGS =
+      List.of(
+          Setting.computed(
+              "node.id",
+              string(),
+              ConfigSchema::hostnameOrRandom,
+              "host name, else `cascade-<random>`",
+              "Name of this node in logs, metrics and the stream registry."),
+          Setting.of("rtmp.host", string(), "0.0.0.0", "Address the RTMP server binds to."),
+          Setting.of("rtmp.port", port(), "1935", "RTMP listen port; 0 picks a free port."),
+          Setting.of(
+              "rtmp.chunkSize",
+              integer(128, 65536),
+              "4096",
+              "Chunk size the server announces and uses for what it sends."),
+          Setting.of(
+              "rtmp.handshakeTimeout",
+              duration("100ms", "5m"),
+              "10s",
+              "A connection that has not completed the handshake after this long is closed."),
+          Setting.of(
+              "rtmp.maxChunkSize",
+              size("128", "16MiB"),
+              "1MiB",
+              "Largest chunk size a peer may set with Set Chunk Size; more closes the connection."),
+          Setting.of(
+              "rtmp.maxMessageSize",
+              size("1KiB", "16MiB"),
+              "8MiB",
+              "Largest message a peer may send (RTMP message lengths are 24-bit)."),
+          Setting.of(
+              "rtmp.maxChunkStreams",
+              integer(2, 65599),
+              "64",
+              "Chunk streams a peer may use on one connection."),
+          Setting.of(
+              "rtmp.windowAckSize",
+              uint32(),
+              "2500000",
+              "Window Acknowledgement Size sent to peers: they acknowledge every this many bytes."),
+          Setting.of(
+              "rtmp.peerBandwidth",
+              uint32(),
+              "2500000",
+              "Window size sent to peers in Set Peer Bandwidth."),
+          Setting.of(
+              "rtmp.amf.maxDepth",
+              integer(1, 1000),
+              "32",
+              "Deepest nesting of objects and arrays accepted in AMF data."),
+          Setting.of(
+              "rtmp.amf.maxStringLength",
+              size("1", "16MiB"),
+              "1MiB",
+              "Longest string accepted in AMF data."),
+          Setting.of(
+              "rtmp.amf.maxElements",
+              integer(1, 16_777_216),
+              "65536",
+              "Most properties or elements accepted in one AMF object or array."),
+          Setting.of(
+              "rtmp.eventLoops",
+              integer(0, 1024),
+              "0",
+              "Event-loop threads; 0 means twice the number of CPU cores."),
+          Setting.of(
+              "rtmp.writeBufferLowWaterMark",
+              size("1KiB", "64MiB"),
+              "128KiB",
+              "A connection whose unsent bytes drop below this is written to again."),
+          Setting.of(
+              "rtmp.writeBufferHighWaterMark",
+              size("1KiB", "64MiB"),
+              "256KiB",
+              "A connection with more unsent bytes than this is not written to until it drains"
+                  + " below the low water mark; must be greater than"
+                  + " rtmp.writeBufferLowWaterMark."),
+          Setting.of(
+              "rtmp.idleTimeout",
+              duration("1s", "1h"),
+              "30s",
+              "A connection that sends nothing for this long while it is not a player is closed."),
+          Setting.of(
+              "rtmp.publisherNoDataTimeout",
+              duration("1s", "1h"),
+              "10s",
+              "A publisher that sends no media for this long is disconnected."),
+          Setting.of(
+              "http.host",
+              string(),
+              "0.0.0.0",
+              "Address the HTTP server (health, metrics, API) binds to."),
+          Setting.of("http.port", port(), "8080", "HTTP listen port; 0 picks a free port."),
+          Setting.of(
+              "live.gopCache.maxBytes",
+              size("64KiB", "1GiB"),
+              "16MiB",
+              "Most bytes of recent media kept per stream so that new players start at the last"
+                  + " keyframe."),
+          Setting.of(
+              "live.gopCache.maxDuration",
+              duration("1s", "5m"),
+              "10s",
+              "Most media time kept in a stream's GOP cache."),
+          Setting.of(
+              "live.playerWaitTimeout",
+              duration("0", "1h"),
+              "30s",
+              "A player that asks for a stream that is not live yet waits this long for it;"
+                  + " 0 refuses at once."),
+          Setting.of(
+              "live.republishWaitTimeout",
+              duration("0", "1h"),
+              "30s",
+              "Players of a stream whose publisher left wait this long for a republish before"
+                  + " they are disconnected."),
+          Setting.of(
+              "live.subscriber.maxQueueBytes",
+              size("64KiB", "1GiB"),
+              "4MiB",
+              "Most bytes queued for one player; beyond this it skips to the next keyframe."),
+          Setting.of(
+              "live.subscriber.maxQueueDuration",
+              duration("100ms", "1m"),
+              "3s",
+              "Most media time queued for one player; beyond this it skips to the next keyframe."),
+          Setting.of(
+              "live.subscriber.maxBehindDuration",
+              duration("1s", "1h"),
+              "15s",
+              "A player that keeps lagging or dropping for this long is disconnected; at least"
+                  + " live.subscriber.maxQueueDuration."),
+          Setting.of(
+              "live.maxStreams",
+              integer(1, 1_000_000),
+              "1000",
+              "Most live streams on this node, published or pulled; more are refused."),
+          Setting.of(
+              "live.maxPlayersPerStream",
+              integer(1, 1_000_000),
+              "10000",
+              "Most players of one stream on this node; more are refused."),
+          Setting.of(
+              "log.format",
+              new EnumType(LogFormat.class),
+              "text",
+              "Log lines as human-readable text or as one JSON object per line."),
+          Setting.of(
+              "cluster.members",
+              new ListType("host:port", HostPort::parse),
+              "",
+              "Hazelcast members to join; with none this node starts a cluster of its own."));
+
+  /**
+   * Checks that involve two settings, applied once both are valid on their own. The message reads
+   * "{@code path} (value) {@code relation} {@code other} (value)".
+   */
+  record Constraint(
+      String path, String relation, String other, BiPredicate<Object, Object> holds) {}
+
+  private static final List<Constraint> CONSTRAINTS =
+      List.of(
+          new Constraint(
+              "rtmp.writeBufferHighWaterMark",
+              "must be greater than",
+              "rtmp.writeBufferLowWaterMark",
+              (high, low) -> (Long) high > (Long) low),
+          new Constraint(
+              "live.subscriber.maxBehindDuration",
+              "must be at least",
+              "live.subscriber.maxQueueDuration",
+              (behind, queue) -> ((Duration) behind).compareTo((Duration) queue) >= 0));
+
+  private static final Map<String, Setting> BY_PATH = index(false);
+  private static final Map<String, Setting> BY_ENV_NAME = index(true);
+  private static final Set<String> SECTIONS = sections();
+
+  private ConfigSchema() {}
+
+  /** All settings in docs order. */
+  public static List<Setting> settings() {
+    return SETTINGS;
+  }
+
+  public static Optional<Setting> byPath(String path) {
+    return Optional.ofNullable(BY_PATH.get(path));
+  }
+
+  public static Optional<Setting> byEnvName(String name) {
+    return Optional.ofNullable(BY_ENV_NAME.get(name));
+  }
+
+  /** Whether {@code path} names a section that holds settings, such as {@code rtmp.amf}. */
+  static boolean isSection(String path) {
+    return SECTIONS.contains(path);
+  }
+
+  static List<Constraint> constraints() {
+    return CONSTRAINTS;
+  }
+
+  /** The settings table of {@code docs/CONFIGURATION.md}. */
+  public static String markdownTable() {
+    StringBuilder table =
+        new StringBuilder("| Key | Environment variable | Type | Default | Description |\n")
+            .append("|---|---|---|---|---|\n");
+    for (Setting s : SETTINGS) {
+      table.append(markdownRow(s)).append('\n');
+    }
+    return table.toString();
+  }
+
+  static String markdownRow(Setting s) {
+    return String.join(
+        " | ",
+        "| `" + s.path() + "`",
+        "`" + s.envName() + "`",
+        s.type().describe(),
+        s.defaultDoc(),
+        s.description().replace("|", "\\|") + " |");
+  }
+
+  /** Paths and env names must be unique: two paths such as a.bC and a.b.c share one env name. */
+  private static Map<String, Setting> index(boolean byEnvName) {
+    Map<String, Setting> index = new LinkedHashMap<>();
+    for (Setting s : SETTINGS) {
+      String key = byEnvName ? s.envName() : s.path();
+      Setting clash = index.put(key, s);
+      if (clash != null) {
+        throw new IllegalStateException(clash + " and " + s + " both map to " + key);
+      }
+    }
+    return index;
+  }
+
+  private static Set<String> sections() {
+    Set<String> sections = new HashSet<>();
+    for (Setting s : SETTINGS) {
+      for (int dot = s.path().indexOf('.'); dot > 0; dot = s.path().indexOf('.', dot + 1)) {
+        sections.add(s.path().substring(0, dot));
+      }
+    }
+    return sections;
+  }
+
+  private static StringType string() {
+    return new StringType();
+  }
+
+  /** Ports allow 0, which asks the OS for a free port (tests rely on it). */
+  private static IntType port() {
+    return new IntType(0, 65535);
+  }
+
+  private static IntType integer(int min, int max) {
+    return new IntType(min, max);
+  }
+
+  /** RTMP protocol-control values are unsigned 32-bit on the wire. */
+  private static LongType uint32() {
+    return new LongType(1, 0xFFFF_FFFFL);
+  }
+
+  private static DurationType duration(String min, String max) {
+    DurationType unbounded = new DurationType(Duration.ZERO, Duration.ofDays(365));
+    return new DurationType(
+        (Duration) unbounded.parseText(min), (Duration) unbounded.parseText(max));
+  }
+
+  private static SizeType size(String min, String max) {
+    SizeType unbounded = new SizeType(0, Long.MAX_VALUE);
+    return new SizeType((Long) unbounded.parseText(min), (Long) unbounded.parseText(max));
+  }
+
+  /**
+   * The pod name in Kubernetes ($HOSTNAME, which needs no name lookup), else the host name, else a
+   * random id so that two nodes never share one by accident.
+   */
+  private static Object hostnameOrRandom() {
+    String fromEnv = System.getenv("HOSTNAME");
+    if (fromEnv != null && !fromEnv.isBlank()) {
+      return fromEnv.trim();
+    }
+    try {
+      String name = InetAddress.getLocalHost().getHostName();
+      if (!name.isBlank()) {
+        return name;
+      }
+    } catch (UnknownHostException e) {
+      // No usable host name; the random id below still identifies the node.
+    }
+    return "cascade-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+  }
+}

@@ -1,0 +1,103 @@
+package io.cascade.config;
+
+import java.util.function.Supplier;
+
+/**
+ * One row of the configuration schema: a dotted path, its type with bounds, its default and what it
+ * does. The environment variable name, the docs row and the checks all derive from it.
+ */
+public final class Setting {
+  static final String ENV_PREFIX = "CASCADE_";
+
+  private final String path;
+  private final ValueType type;
+  private final Supplier<Object> defaultValue;
+  private final String defaultDoc;
+  private final String description;
+  private final String envName;
+
+  private Setting(
+      String path,
+      ValueType type,
+      Supplier<Object> defaultValue,
+      String defaultDoc,
+      String description) {
+    this.path = path;
+    this.type = type;
+    this.defaultValue = defaultValue;
+    this.defaultDoc = defaultDoc;
+    this.description = description;
+    this.envName = envName(path);
+  }
+
+  /**
+   * A setting whose default is written as text, so the default passes through the same parser and
+   * bounds as user input and a bad default fails when the schema class loads.
+   */
+  static Setting of(String path, ValueType type, String defaultText, String description) {
+    Object value = type.parse(defaultText);
+    String doc = defaultText.isEmpty() ? "none" : "`" + type.format(value) + "`";
+    return new Setting(path, type, () -> value, doc, description);
+  }
+
+  /** A setting whose default depends on where the process runs, described in prose for the docs. */
+  static Setting computed(
+      String path,
+      ValueType type,
+      Supplier<Object> defaultValue,
+      String defaultDoc,
+      String description) {
+    return new Setting(path, type, defaultValue, defaultDoc, description);
+  }
+
+  /** Dotted path, e.g. {@code rtmp.chunkSize}. */
+  public String path() {
+    return path;
+  }
+
+  /** Environment variable that overrides it, e.g. {@code CASCADE_RTMP_CHUNK_SIZE}. */
+  public String envName() {
+    return envName;
+  }
+
+  public ValueType type() {
+    return type;
+  }
+
+  /** The default value, computed on each call for settings such as {@code node.id}. */
+  public Object defaultValue() {
+    return defaultValue.get();
+  }
+
+  /** The default as shown in the docs (Markdown). */
+  public String defaultDoc() {
+    return defaultDoc;
+  }
+
+  public String description() {
+    return description;
+  }
+
+  /**
+   * {@code CASCADE_} followed by the path's segments joined by {@code _}, each camelCase segment
+   * split into UPPER_SNAKE: {@code rtmp.chunkSize} is {@code CASCADE_RTMP_CHUNK_SIZE}.
+   */
+  static String envName(String path) {
+    StringBuilder name = new StringBuilder(ENV_PREFIX);
+    for (char c : path.toCharArray()) {
+      if (c == '.') {
+        name.append('_');
+      } else if (Character.isUpperCase(c)) {
+        name.append('_').append(c);
+      } else {
+        name.append(Character.toUpperCase(c));
+      }
+    }
+    return name.toString();
+  }
+
+  @Override
+  public String toString() {
+    return path;
+  }
+}

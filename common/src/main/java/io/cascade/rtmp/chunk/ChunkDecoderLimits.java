@@ -1,0 +1,38 @@
+package io.cascade.rtmp.chunk;
+
+/**
+ * What a peer may make the {@link ChunkDecoder} hold: the largest chunk size it may announce, the
+ * largest message it may declare and how many chunk streams it may open.
+ *
+ * <p>Memory held for one connection's partial messages is bounded by {@code maxChunkStreams *
+ * maxMessageSize}, because each chunk stream buffers at most one message.
+ */
+public record ChunkDecoderLimits(int maxChunkSize, int maxMessageSize, int maxChunkStreams) {
+  /** Largest value the 3-byte message length field can carry. */
+  public static final int MAX_ENCODABLE_MESSAGE_SIZE = 0xFFFFFF;
+  /** Chunk stream ids 2..65599 (RTMP 1.0 section 5.3.1.1). */
+  public static final int MAX_ENCODABLE_CHUNK_STREAMS = 65598;
+
+  public static final int DEFAULT_MAX_CHUNK_SIZE = 1 << 20;
+  public static final int DEFAULT_MAX_MESSAGE_SIZE = 8 << 20;
+  public static final int DEFAULT_MAX_CHUNK_STREAMS = 64;
+
+  public static final ChunkDecoderLimits DEFAULTS =
+      new ChunkDecoderLimits(DEFAULT_MAX_CHUNK_SIZE, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_CHUNK_STREAMS);
+
+  public ChunkDecoderLimits {
+    // Every connection starts at 128 (section 5.4.1), so a smaller limit could not be honoured.
+    if (maxChunkSize < ChunkDecoder.DEFAULT_CHUNK_SIZE) {
+      throw new IllegalArgumentException("maxChunkSize must be at least "
+          + ChunkDecoder.DEFAULT_CHUNK_SIZE + ": " + maxChunkSize);
+    }
+    if (maxMessageSize < 1 || maxMessageSize > MAX_ENCODABLE_MESSAGE_SIZE) {
+      throw new IllegalArgumentException("maxMessageSize must be in 1.."
+          + MAX_ENCODABLE_MESSAGE_SIZE + ": " + maxMessageSize);
+    }
+    if (maxChunkStreams < 1 || maxChunkStreams > MAX_ENCODABLE_CHUNK_STREAMS) {
+      throw new IllegalArgumentException("maxChunkStreams must be in 1.."
+          + MAX_ENCODABLE_CHUNK_STREAMS + ": " + maxChunkStreams);
+    }
+  }
+}

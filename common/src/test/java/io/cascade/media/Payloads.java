@@ -1,0 +1,63 @@
+package io.cascade.media;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/** Hand-built FLV tag bodies for the media tests. */
+final class Payloads {
+  /** Bytes that look like headers, placed around the content so index mistakes show. */
+  private static final byte[] JUNK = {0x17, 0x07, (byte) 0x97, (byte) 0xAF};
+
+  private Payloads() {
+  }
+
+  /**
+   * Concatenates {@code parts}: an Integer is one byte, a String its ASCII bytes (a FourCC), a
+   * byte[] itself.
+   */
+  static byte[] bytes(Object... parts) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (Object part : parts) {
+      if (part instanceof Integer) {
+        out.write((Integer) part);
+      } else if (part instanceof String) {
+        out.writeBytes(((String) part).getBytes(StandardCharsets.US_ASCII));
+      } else {
+        out.writeBytes((byte[]) part);
+      }
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * A leak-tracked direct buffer whose readable bytes are {@code content}, with junk before the
+   * reader index and after the writer index.
+   */
+  static ByteBuf framed(byte[] content) {
+    ByteBuf buf = Unpooled.directBuffer(content.length + 2 * JUNK.length);
+    buf.writeBytes(JUNK).writeBytes(content).writeBytes(JUNK);
+    buf.setIndex(JUNK.length, JUNK.length + content.length);
+    return buf;
+  }
+
+  static byte[] u16(int value) {
+    return new byte[] {(byte) (value >> 8), (byte) value};
+  }
+
+  static byte[] u24(int value) {
+    return new byte[] {(byte) (value >> 16), (byte) (value >> 8), (byte) value};
+  }
+
+  static byte[] u32(long value) {
+    return new byte[] {(byte) (value >> 24), (byte) (value >> 16), (byte) (value >> 8), (byte) value};
+  }
+
+  static byte[] filled(int length, int value) {
+    byte[] bytes = new byte[length];
+    Arrays.fill(bytes, (byte) value);
+    return bytes;
+  }
+}
