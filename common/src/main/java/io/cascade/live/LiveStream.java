@@ -80,6 +80,23 @@ public final class LiveStream {
     return true;
   }
 
+  /**
+   * The same publisher continues from a new source (an edge's upstream moved to another origin):
+   * players stay attached and see no unpublish, the timeline is rebased so time never goes back,
+   * and stale metadata and sequence headers are dropped so the new source's are sent fresh.
+   */
+  public synchronized boolean restartSession(Object samePublisher) {
+    if (publisher == null || publisher != samePublisher) {
+      return false;
+    }
+    timeline.newSession();
+    clearCaches();
+    for (LoopGroup g : groups) {
+      g.execute(Subscriber::onPublish);
+    }
+    return true;
+  }
+
   synchronized boolean unpublish(Object oldPublisher) {
     if (publisher == null || publisher != oldPublisher) {
       return false;
@@ -155,7 +172,7 @@ public final class LiveStream {
     return true;
   }
 
-  synchronized void removeSubscriber(Subscriber s) {
+  synchronized boolean removeSubscriber(Subscriber s) {
     for (int i = 0; i < groups.length; i++) {
       LoopGroup g = groups[i];
       if (g.loop == s.eventLoop() && g.remove(s)) {
@@ -166,9 +183,10 @@ public final class LiveStream {
           System.arraycopy(groups, i + 1, next, i, groups.length - i - 1);
           groups = next;
         }
-        return;
+        return true;
       }
     }
+    return false;
   }
 
   /**

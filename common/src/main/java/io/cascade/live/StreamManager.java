@@ -25,10 +25,16 @@ public final class StreamManager {
   private final ByteBufAllocator alloc;
   private final ConcurrentHashMap<String, LiveStream> streams = new ConcurrentHashMap<>();
   private final LiveStats stats = new LiveStats();
+  private final StreamDemand demand;
 
   public StreamManager(LiveSettings settings, ByteBufAllocator alloc) {
+    this(settings, alloc, StreamDemand.NONE);
+  }
+
+  public StreamManager(LiveSettings settings, ByteBufAllocator alloc, StreamDemand demand) {
     this.settings = settings;
     this.alloc = alloc;
+    this.demand = demand;
   }
 
   public LiveSettings settings() {
@@ -78,6 +84,9 @@ public final class StreamManager {
         s = new LiveStream(k, settings, alloc);
       }
       added[0] = s.addSubscriber(subscriber);
+      if (added[0] && s.subscriberCount() == 1) {
+        demand.onActive(s);
+      }
       return retire(s);
     });
     return added[0] ? result : null;
@@ -88,7 +97,9 @@ public final class StreamManager {
       if (s != stream) {
         return s;
       }
-      s.removeSubscriber(subscriber);
+      if (s.removeSubscriber(subscriber) && s.subscriberCount() == 0) {
+        demand.onIdle(s);
+      }
       return retire(s);
     });
   }

@@ -6,24 +6,41 @@ import io.cascade.rtmp.message.MessageType;
 import io.netty.buffer.ByteBuf;
 
 /** A publish on one message stream of a connection: feeds the encoder's messages into its live stream. */
-final class PublishSession {
+final class PublishSession implements SessionPolicy.PublishHandle {
   private final RtmpConnection connection;
   private final int streamId;
   private final String key;
+  private final SessionPolicy.Request request;
   private LiveStream stream;
   private long lastMediaNanos = System.nanoTime();
 
-  PublishSession(RtmpConnection connection, int streamId, String key) {
+  PublishSession(RtmpConnection connection, int streamId, String key, SessionPolicy.Request request) {
     this.connection = connection;
     this.streamId = streamId;
     this.key = key;
+    this.request = request;
+  }
+
+  SessionPolicy.Request request() {
+    return request;
+  }
+
+  @Override
+  public void revoke(String code, String description, String reason) {
+    connection.context().executor().execute(() -> connection.revokePublish(this, code, description, reason));
+  }
+
+  /** The live stream this session feeds, once started. */
+  LiveStream stream() {
+    return stream;
   }
 
   void start(LiveStream stream) {
     this.stream = stream;
   }
 
-  String key() {
+  @Override
+  public String key() {
     return key;
   }
 

@@ -27,7 +27,11 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -48,12 +52,15 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
 
   private final RtmpServerSettings settings;
   private final StreamManager streams;
+  private final SessionPolicy policy;
   private final ChunkDecoder decoder;
   private final ChunkEncoder encoder;
   private final long id = IDS.incrementAndGet();
   private final Map<Integer, PublishSession> publishing = new HashMap<>();
   private final Map<Integer, PlaySession> playing = new HashMap<>();
   private final List<Integer> allocatedStreams = new ArrayList<>();
+  /** Stream ids whose publish or play waits for the policy's answer. */
+  private final Set<Integer> pending = new HashSet<>();
   private ChannelHandlerContext ctx;
   private String peer = "?";
   private String app;
@@ -64,9 +71,11 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
   private long lastReadNanos = System.nanoTime();
   private ScheduledFuture<?> watchdog;
 
-  public RtmpConnection(RtmpServerSettings settings, StreamManager streams, ChunkDecoder decoder, ChunkEncoder encoder) {
+  public RtmpConnection(RtmpServerSettings settings, StreamManager streams, SessionPolicy policy,
+      ChunkDecoder decoder, ChunkEncoder encoder) {
     this.settings = settings;
     this.streams = streams;
+    this.policy = policy;
     this.decoder = decoder;
     this.encoder = encoder;
   }
@@ -194,6 +203,7 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
     }
     for (PublishSession p : publishing.values()) {
       p.stop();
+      policy.publishEnded(p.request(), p);
     }
     publishing.clear();
     for (PlaySession p : playing.values()) {
@@ -385,38 +395,85 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void onPublish(Command c, int sid) {
-    String name = streamName(c.stringArgument(0));
-    if (!allocatedStreams.contains(sid) || name.isEmpty() || publishing.containsKey(sid) || playing.containsKey(sid)) {
+    String raw = c.stringArgument(0);
+    String name = streamName(raw);
+    if (!allocatedStreams.contains(sid) || name.isEmpty() || publishing.containsKey(sid) || playing.containsKey(sid)
+        || pending.contains(sid)) {
       sendStatus(sid, NetStatus.error(NetStatus.PUBLISH_BAD_NAME, "invalid publish request"));
       closeAfterFlush("bad_publish", "stream id " + sid + " name \"" + truncate(name) + "\"");
       return;
     }
     String key = app + "/" + name;
-    PublishSession session = new PublishSession(this, sid, key);
-    StreamManager.PublishResult result = streams.publish(key, session);
-    if (!result.accepted()) {
-      String why = result.refusal() == StreamManager.PublishRefusal.ALREADY_PUBLISHING
-          ? "stream " + key + " is already being published" : "node stream limit reached";
-      sendStatus(sid, NetStatus.error(NetStatus.PUBLISH_BAD_NAME, why));
-      closeAfterFlush("publish_rejected", why);
-      return;
+    SessionPolicy.Request request = new SessionPolicy.Request(app, name, key, query(raw), peer, id);
+    PublishSession session = new PublishSession(this, sid, key, request);
+    pending.add(sid);
+    policy.admitPublish(request, session).onComplete(ar -> ctx.executor().execute(() -> {
+      pending.remove(sid);
+      if (closing) {
+        if (ar.succeeded()) {
+          policy.publishEnded(request, session);
+        }
+        return;
+      }
+      if (ar.failed()) {
+        refuse(sid, ar.cause(), NetStatus.PUBLISH_BAD_NAME, "publish_rejected", key);
+        return;
+      }
+      StreamManager.PublishResult result = streams.publish(key, session);
+      if (!result.accepted()) {
+        policy.publishEnded(request, session);
+        String why = result.refusal() == StreamManager.PublishRefusal.ALREADY_PUBLISHING
+            ? "stream " + key + " is already being published" : "node stream limit reached";
+        sendStatus(sid, NetStatus.error(NetStatus.PUBLISH_BAD_NAME, why));
+        closeAfterFlush("publish_rejected", why);
+        return;
+      }
+      session.start(result.stream());
+      publishing.put(sid, session);
+      ctx.write(UserControl.streamBegin(ctx.alloc(), sid));
+      sendStatus(sid, NetStatus.status(NetStatus.PUBLISH_START, key + " is now published"));
+      LOG.info("event=publish.start peer={} conn={} stream={} type={}", peer, id, key, c.stringArgument(1));
+    }));
+  }
+
+  private void refuse(int sid, Throwable cause, String defaultCode, String defaultReason, String key) {
+    String code = cause instanceof SessionPolicy.Refused r ? r.code() : defaultCode;
+    String reason = cause instanceof SessionPolicy.Refused r ? r.reason() : defaultReason;
+    String description = cause instanceof SessionPolicy.Refused ? cause.getMessage() : "cannot start " + key + " now";
+    if (!(cause instanceof SessionPolicy.Refused)) {
+      LOG.warn("event=admission_error peer={} conn={} stream={} detail=\"{}\"", peer, id, key, String.valueOf(cause));
     }
-    session.start(result.stream());
-    publishing.put(sid, session);
-    ctx.write(UserControl.streamBegin(ctx.alloc(), sid));
-    sendStatus(sid, NetStatus.status(NetStatus.PUBLISH_START, key + " is now published"));
-    LOG.info("event=publish.start peer={} conn={} stream={} type={}", peer, id, key, c.stringArgument(1));
+    sendStatus(sid, NetStatus.error(code, description));
+    closeAfterFlush(reason, description);
   }
 
   private void onPlay(Command c, int sid) {
-    String name = streamName(c.stringArgument(0));
-    if (!allocatedStreams.contains(sid) || name.isEmpty() || publishing.containsKey(sid) || playing.containsKey(sid)) {
+    String raw = c.stringArgument(0);
+    String name = streamName(raw);
+    if (!allocatedStreams.contains(sid) || name.isEmpty() || publishing.containsKey(sid) || playing.containsKey(sid)
+        || pending.contains(sid)) {
       sendStatus(sid, NetStatus.error(NetStatus.PLAY_FAILED, "invalid play request"));
       closeAfterFlush("bad_play", "stream id " + sid + " name \"" + truncate(name) + "\"");
       return;
     }
     String key = app + "/" + name;
     boolean reset = c.booleanArgument(3, true);
+    SessionPolicy.Request request = new SessionPolicy.Request(app, name, key, query(raw), peer, id);
+    pending.add(sid);
+    policy.admitPlay(request).onComplete(ar -> ctx.executor().execute(() -> {
+      pending.remove(sid);
+      if (closing) {
+        return;
+      }
+      if (ar.failed()) {
+        refuse(sid, ar.cause(), NetStatus.PLAY_FAILED, "play_rejected", key);
+        return;
+      }
+      startPlay(sid, key, reset);
+    }));
+  }
+
+  private void startPlay(int sid, String key, boolean reset) {
     ctx.write(UserControl.streamBegin(ctx.alloc(), sid));
     if (reset) {
       sendStatus(sid, NetStatus.status(NetStatus.PLAY_RESET, "Playing and resetting " + key));
@@ -451,6 +508,7 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
     PublishSession pub = publishing.remove(sid);
     if (pub != null) {
       pub.stop();
+      policy.publishEnded(pub.request(), pub);
       LOG.info("event=publish.end peer={} conn={} stream={} reason=unpublish", peer, id, pub.key());
     }
     PlaySession play = playing.remove(sid);
@@ -465,6 +523,15 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
     if (playing.get(session.streamId()) == session) {
       close(reason, detail + " stream=" + session.key());
     }
+  }
+
+  /** Ends a publish whose right to the key was withdrawn (registry claim lost). */
+  void revokePublish(PublishSession session, String code, String description, String reason) {
+    if (publishing.get(session.streamId()) != session || closing) {
+      return;
+    }
+    sendStatus(session.streamId(), NetStatus.error(code, description));
+    closeAfterFlush(reason, description + " stream=" + session.key());
   }
 
   void sendStatus(int sid, AmfObject info) {
@@ -500,6 +567,32 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
   @SuppressWarnings("unchecked")
   private static Map<String, ?> castMap(Map<?, ?> m) {
     return (Map<String, ?>) m;
+  }
+
+  /** {@code name?a=1&b=2} → {a=1, b=2}; bounded in count, values not decoded beyond '+' and %XX. */
+  static Map<String, String> query(String raw) {
+    if (raw == null) {
+      return Map.of();
+    }
+    int q = raw.indexOf('?');
+    if (q < 0) {
+      return Map.of();
+    }
+    Map<String, String> out = new HashMap<>();
+    for (String part : raw.substring(q + 1).split("&", 33)) {
+      if (out.size() >= 32 || part.isEmpty()) {
+        continue;
+      }
+      int eq = part.indexOf('=');
+      String k = eq < 0 ? part : part.substring(0, eq);
+      String v = eq < 0 ? "" : part.substring(eq + 1);
+      try {
+        out.putIfAbsent(URLDecoder.decode(k, StandardCharsets.UTF_8), URLDecoder.decode(v, StandardCharsets.UTF_8));
+      } catch (IllegalArgumentException e) {
+        out.putIfAbsent(k, v);
+      }
+    }
+    return out;
   }
 
   private static String stripQuery(String s) {

@@ -25,14 +25,16 @@ public final class RtmpServer {
   private final Vertx vertx;
   private final RtmpServerSettings settings;
   private final StreamManager streams;
+  private final SessionPolicy policy;
   private final AtomicInteger connections = new AtomicInteger();
   private String deploymentId;
   private volatile int actualPort;
 
-  private RtmpServer(Vertx vertx, RtmpServerSettings settings, StreamManager streams) {
+  private RtmpServer(Vertx vertx, RtmpServerSettings settings, StreamManager streams, SessionPolicy policy) {
     this.vertx = vertx;
     this.settings = settings;
     this.streams = streams;
+    this.policy = policy;
   }
 
   /**
@@ -40,7 +42,12 @@ public final class RtmpServer {
    * (a negative port): every instance then listens on the same free port.
    */
   public static Future<RtmpServer> start(Vertx vertx, RtmpServerSettings settings, StreamManager streams) {
-    RtmpServer server = new RtmpServer(vertx, settings, streams);
+    return start(vertx, settings, streams, SessionPolicy.ALLOW_ALL);
+  }
+
+  public static Future<RtmpServer> start(Vertx vertx, RtmpServerSettings settings, StreamManager streams,
+      SessionPolicy policy) {
+    RtmpServer server = new RtmpServer(vertx, settings, streams, policy);
     int port = settings.port() == 0 ? -1 : settings.port();
     return vertx.deployVerticle(() -> new Listener(server, port),
             new DeploymentOptions().setInstances(settings.effectiveEventLoops()))
@@ -73,7 +80,7 @@ public final class RtmpServer {
     p.addBefore("handler", "handshake", new ServerHandshakeHandler(settings.handshakeTimeout()));
     p.addBefore("handler", "chunkDecoder", decoder);
     p.addBefore("handler", "chunkEncoder", encoder);
-    p.addBefore("handler", "rtmp", new RtmpConnection(settings, streams, decoder, encoder));
+    p.addBefore("handler", "rtmp", new RtmpConnection(settings, streams, policy, decoder, encoder));
     connections.incrementAndGet();
     socket.closeHandler(v -> connections.decrementAndGet());
   }
