@@ -20,13 +20,16 @@ public final class HttpApi {
   private final String nodeId;
   private final String role;
   private final BooleanSupplier ready;
+  private final StreamsView cluster;
   private HttpServer server;
 
-  public HttpApi(StreamManager streams, String nodeId, String role, BooleanSupplier ready) {
+  /** {@code cluster} may be null: then the stream list is this node's own. */
+  public HttpApi(StreamManager streams, String nodeId, String role, BooleanSupplier ready, StreamsView cluster) {
     this.streams = streams;
     this.nodeId = nodeId;
     this.role = role;
     this.ready = ready;
+    this.cluster = cluster;
   }
 
   public Future<HttpApi> start(Vertx vertx, String host, int port) {
@@ -51,12 +54,52 @@ public final class HttpApi {
         boolean ok = ready.getAsBoolean();
         reply(req, ok ? 200 : 503, new JsonObject().put("status", ok ? "UP" : "DOWN"));
       }
-      case "/api/v1/streams" -> reply(req, 200, streams());
-      default -> reply(req, 404, new JsonObject().put("error", "not found").put("path", path));
+      case "/api/v1/streams" -> {
+        if (cluster == null) {
+          reply(req, 200, envelope().put("streams", local()));
+        } else {
+          cluster.all().onComplete(ar -> {
+            if (ar.succeeded()) {
+              reply(req, 200, envelope().put("streams", ar.result()).put("local", local()));
+            } else {
+              reply(req, 503, new JsonObject().put("error", "registry unavailable").put("detail", String.valueOf(ar.cause())));
+            }
+          });
+        }
+      }
+      default -> {
+        if (path.startsWith(STREAM_PREFIX) && cluster != null) {
+          one(req, path.substring(STREAM_PREFIX.length()));
+        } else {
+          reply(req, 404, new JsonObject().put("error", "not found").put("path", path));
+        }
+      }
     }
   }
 
-  private JsonObject streams() {
+  private static final String STREAM_PREFIX = "/api/v1/streams/";
+
+  private void one(HttpServerRequest req, String key) {
+    if (key.isEmpty() || key.length() > 1024) {
+      reply(req, 404, new JsonObject().put("error", "not found"));
+      return;
+    }
+    cluster.one(key).onComplete(ar -> {
+      if (ar.failed()) {
+        reply(req, 503, new JsonObject().put("error", "registry unavailable").put("detail", String.valueOf(ar.cause())));
+      } else if (ar.result().isEmpty()) {
+        reply(req, 404, new JsonObject().put("error", "no live stream").put("key", key));
+      } else {
+        reply(req, 200, ar.result().get());
+      }
+    });
+  }
+
+  private JsonObject envelope() {
+    return new JsonObject().put("node", nodeId).put("role", role);
+  }
+
+  private JsonArray local() {
     JsonArray list = new JsonArray();
     for (StreamInfo s : streams.snapshot()) {
       list.add(new JsonObject()
@@ -71,7 +114,7 @@ public final class HttpApi {
           .put("bytesIn", s.bytesIn())
           .put("gopCacheBytes", s.gopCacheBytes()));
     }
-    return new JsonObject().put("node", nodeId).put("role", role).put("streams", list);
+    return list;
   }
 
   private static void reply(HttpServerRequest req, int status, JsonObject body) {

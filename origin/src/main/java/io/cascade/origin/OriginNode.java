@@ -28,7 +28,7 @@ public final class OriginNode {
 
   public static Future<OriginNode> start(Vertx vertx, CascadeConfig config) {
     OriginNode node = new OriginNode(config);
-    node.http = new HttpApi(node.streams, config.node().id(), "origin", () -> node.ready);
+    node.http = new HttpApi(node.streams, config.node().id(), "origin", () -> node.ready, null);
     return RtmpServer.start(vertx, RtmpServerSettings.from(config), node.streams)
         .compose(server -> {
           node.rtmp = server;

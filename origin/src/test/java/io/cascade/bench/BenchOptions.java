@@ -1,0 +1,139 @@
+package io.cascade.bench;
+
+import io.cascade.client.RtmpUrl;
+import java.nio.file.Path;
+import java.util.function.IntPredicate;
+
+/**
+ * Command line of {@link FanoutBench}.
+ *
+ * @param url the stream to publish and play; null starts an in-process origin
+ * @param players players to open
+ * @param bitrateKbps video bitrate of the synthetic stream
+ * @param fps video frames per second
+ * @param gopSeconds keyframe interval
+ * @param audio whether a 128 kbit/s AAC track runs beside the video
+ * @param durationSeconds measured time, after all players have been started
+ * @param ramp players started per second, 0 for all at once
+ * @param slowPlayers how many of the players read slowly
+ * @param slowReadPercent the share of the stream bitrate a slow player reads at most
+ * @param eventLoops threads of the bench's own Netty group
+ * @param json where to write the JSON report, or null
+ * @param verbose keep the origin's per-connection log lines
+ */
+record BenchOptions(RtmpUrl url, int players, int bitrateKbps, int fps, double gopSeconds, boolean audio,
+    int durationSeconds, double ramp, int slowPlayers, int slowReadPercent, int eventLoops, Path json, boolean verbose) {
+
+  static final String USAGE = """
+      FanoutBench: one synthetic publisher, N players, lag / time-to-first-frame / gaps / throughput.
+        --url rtmp://127.0.0.1:1935/live/key   target server (loopback only); default: in-process origin
+        --players N            players (default 100, max 20000)
+        --bitrate-kbps K       video bitrate (default 2000)
+        --fps F                frames per second (default 30)
+        --gop-seconds S        keyframe interval (default 2)
+        --audio on|off         128 kbit/s AAC track (default on)
+        --duration-seconds D   measured time after the ramp (default 30, max 3600)
+        --ramp R               players started per second, 0 = all at once (default 50)
+        --slow-players K       players that read slower than the stream (default 0)
+        --slow-read-percent P  a slow player reads at most P % of the stream bitrate (default 50)
+        --event-loops L        bench client threads (default: available processors)
+        --json FILE            also write the report as JSON
+        --verbose              keep the origin's per-connection log lines
+      """;
+
+  static BenchOptions parse(String[] args) {
+    RtmpUrl url = null;
+    int players = 100;
+    int bitrate = 2000;
+    int fps = 30;
+    double gop = 2;
+    boolean audio = true;
+    int duration = 30;
+    double ramp = 50;
+    int slow = 0;
+    int slowPercent = 50;
+    int loops = Runtime.getRuntime().availableProcessors();
+    Path json = null;
+    boolean verbose = false;
+    for (int i = 0; i < args.length; i++) {
+      String name = args[i];
+      if (name.equals("--verbose")) {
+        verbose = true;
+        continue;
+      }
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException("missing value after " + name);
+      }
+      String value = args[++i];
+      switch (name) {
+        case "--url" -> url = RtmpUrl.parse(value);
+        case "--players" -> players = intIn(name, value, n -> n >= 1 && n <= 20_000);
+        case "--bitrate-kbps" -> bitrate = intIn(name, value, n -> n >= 1 && n <= 100_000);
+        case "--fps" -> fps = intIn(name, value, n -> n >= 1 && n <= 240);
+        case "--gop-seconds" -> gop = doubleIn(name, value, 0.01, 60);
+        case "--audio" -> audio = onOff(name, value);
+        case "--duration-seconds" -> duration = intIn(name, value, n -> n >= 1 && n <= 3600);
+        case "--ramp" -> ramp = doubleIn(name, value, 0, 100_000);
+        case "--slow-players" -> slow = intIn(name, value, n -> n >= 0);
+        case "--slow-read-percent" -> slowPercent = intIn(name, value, n -> n >= 1 && n <= 1000);
+        case "--event-loops" -> loops = intIn(name, value, n -> n >= 1 && n <= 256);
+        case "--json" -> json = Path.of(value);
+        default -> throw new IllegalArgumentException("unknown option " + name);
+      }
+    }
+    if (slow > players) {
+      throw new IllegalArgumentException("--slow-players " + slow + " exceeds --players " + players);
+    }
+    if (url != null && url.stream().isEmpty()) {
+      throw new IllegalArgumentException("--url needs a stream name: rtmp://host:port/app/stream");
+    }
+    return new BenchOptions(url, players, bitrate, fps, gop, audio, duration, ramp, slow, slowPercent, loops, json, verbose);
+  }
+
+  /** Seconds the ramp takes to start every player. */
+  double rampSeconds() {
+    return ramp <= 0 ? 0 : players / ramp;
+  }
+
+  /** Whether player {@code i} is one of the slow ones; they are spread evenly over the ramp. */
+  boolean isSlow(int i) {
+    if (slowPlayers == 0) {
+      return false;
+    }
+    return (long) i * slowPlayers / players != (long) (i + 1) * slowPlayers / players;
+  }
+
+  private static int intIn(String name, String value, IntPredicate valid) {
+    int n;
+    try {
+      n = Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " needs an integer: " + value);
+    }
+    if (!valid.test(n)) {
+      throw new IllegalArgumentException(name + " out of range: " + value);
+    }
+    return n;
+  }
+
+  private static double doubleIn(String name, String value, double min, double max) {
+    double d;
+    try {
+      d = Double.parseDouble(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " needs a number: " + value);
+    }
+    if (!(d >= min && d <= max)) {
+      throw new IllegalArgumentException(name + " must be in " + min + ".." + max + ": " + value);
+    }
+    return d;
+  }
+
+  private static boolean onOff(String name, String value) {
+    return switch (value) {
+      case "on", "true", "yes" -> true;
+      case "off", "false", "no" -> false;
+      default -> throw new IllegalArgumentException(name + " needs on or off: " + value);
+    };
+  }
+}

@@ -1,0 +1,166 @@
+package io.cascade.bench;
+
+import io.cascade.client.RtmpClient;
+import io.cascade.client.RtmpClientListener;
+import io.cascade.client.SyntheticMedia;
+import io.cascade.media.MediaTags;
+import io.cascade.rtmp.chunk.RtmpMessage;
+import io.cascade.rtmp.message.MessageType;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * One bench player: measures what its client receives. Callbacks run on the client's event loop,
+ * so plain fields suffice for what only that loop writes; the few read mid-run are volatile. Lag
+ * goes into the histogram of the recording thread, shared by the players on that loop: frames sent
+ * before this player called play came from the server's GOP cache (the join burst) and are kept
+ * apart from live frames, whose lag is the delivery delay proper.
+ */
+final class BenchPlayer implements RtmpClientListener {
+  private static final int VIDEO = 0;
+  private static final int AUDIO = 1;
+
+  final int index;
+  final boolean slow;
+  private final ConcurrentMap<Thread, LatencyHistogram> liveLag;
+  private final ConcurrentMap<Thread, LatencyHistogram> joinLag;
+  RtmpClient client;
+
+  volatile long connectStartNanos;
+  volatile long connectedNanos;
+  volatile long playCalledNanos;
+  volatile long playCalledMicros;
+  volatile long firstFrameNanos;
+  volatile long payloadBytes;
+  volatile String failure;
+  volatile Throwable unexpectedClose;
+  volatile boolean closing;
+
+  long frames;
+  private boolean started;
+  private final long[] lastSeq = {-1, -1};
+  private long lastTimestamp = -1;
+  long gapEvents;
+  long missingFrames;
+  long reordered;
+  long timestampRegressions;
+  boolean firstFrameNotKeyframe;
+  long unpublishNotifies;
+
+  long joinFrames;
+  /** Slow players only: bytes this player may still read in the current tick; negative is debt. */
+  private long readBudget;
+  private long readQuota;
+
+  BenchPlayer(int index, boolean slow, ConcurrentMap<Thread, LatencyHistogram> liveLag,
+      ConcurrentMap<Thread, LatencyHistogram> joinLag) {
+    this.index = index;
+    this.slow = slow;
+    this.liveLag = liveLag;
+    this.joinLag = joinLag;
+  }
+
+  static ConcurrentMap<Thread, LatencyHistogram> newLagMap() {
+    return new ConcurrentHashMap<>();
+  }
+
+  /**
+   * Makes this a slow reader of {@code bytesPerTick}: a token bucket refilled by {@link #refill()}
+   * that stops socket reads when empty. Call on the client's event loop.
+   */
+  void limitReads(long bytesPerTick) {
+    readQuota = bytesPerTick;
+    readBudget = bytesPerTick;
+  }
+
+  /** One tick of the read limit: refill (a burst never exceeds one tick) and resume reading if allowed. */
+  void refill() {
+    readBudget = Math.min(readBudget + readQuota, readQuota);
+    if (readBudget > 0) {
+      client.autoRead(true);
+    }
+  }
+
+  @Override
+  public void onMessage(RtmpMessage m) {
+    payloadBytes += m.length();
+    if (readQuota > 0) {
+      readBudget -= m.length();
+      if (readBudget <= 0) {
+        client.autoRead(false);
+      }
+    }
+    int type = m.typeId();
+    if (!MessageType.isMedia(type)) {
+      return;
+    }
+    SyntheticMedia.Stamp stamp = SyntheticMedia.parse(type, m.payload());
+    if (stamp == null) {
+      // Sequence headers: configuration, not frames.
+      return;
+    }
+    long now = SyntheticMedia.epochMicros();
+    boolean fromCache = stamp.sendMicros() < playCalledMicros;
+    (fromCache ? joinLag : liveLag).computeIfAbsent(Thread.currentThread(), t -> new LatencyHistogram())
+        .record(now - stamp.sendMicros());
+    frames++;
+    if (fromCache) {
+      joinFrames++;
+    }
+    if (m.timestamp() < lastTimestamp) {
+      timestampRegressions++;
+    }
+    lastTimestamp = m.timestamp();
+    if (!started) {
+      if (type != MessageType.VIDEO) {
+        // Servers start a player at a video keyframe; audio before it is not part of the check.
+        return;
+      }
+      started = true;
+      firstFrameNanos = System.nanoTime();
+      firstFrameNotKeyframe = !MediaTags.has(MediaTags.classify(type, m.payload()), MediaTags.KEYFRAME);
+    }
+    int track = type == MessageType.VIDEO ? VIDEO : AUDIO;
+    long last = lastSeq[track];
+    long seq = stamp.sequence();
+    if (last >= 0) {
+      if (seq > last + 1) {
+        gapEvents++;
+        missingFrames += seq - last - 1;
+      } else if (seq <= last) {
+        reordered++;
+      }
+    }
+    lastSeq[track] = Math.max(last, seq);
+  }
+
+  @Override
+  public void onStatus(Map<String, Object> info) {
+    if ("NetStream.Play.UnpublishNotify".equals(info.get("code"))) {
+      unpublishNotifies++;
+    }
+  }
+
+  @Override
+  public void onClose(Throwable cause) {
+    if (!closing && cause != null) {
+      unexpectedClose = cause;
+    }
+  }
+
+  boolean hasGaps() {
+    return gapEvents > 0 || reordered > 0;
+  }
+
+  /** Time to first frame in nanoseconds, or -1 when no frame came. */
+  long ttffNanos() {
+    long first = firstFrameNanos;
+    return first == 0 || playCalledNanos == 0 ? -1 : first - playCalledNanos;
+  }
+
+  long connectNanos() {
+    long done = connectedNanos;
+    return done == 0 ? -1 : done - connectStartNanos;
+  }
+}

@@ -1,0 +1,264 @@
+package io.cascade.bench;
+
+import ch.qos.logback.classic.Level;
+import io.cascade.client.RtmpClient;
+import io.cascade.client.RtmpClientListener;
+import io.cascade.client.RtmpClientOptions;
+import io.cascade.client.RtmpUrl;
+import io.cascade.client.SyntheticMedia;
+import io.cascade.client.SyntheticPublisher;
+import io.cascade.config.ConfigLoader;
+import io.cascade.live.LiveStats;
+import io.cascade.origin.OriginNode;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fan-out benchmark: one {@link SyntheticPublisher} and N {@link RtmpClient} players on one
+ * stream, on loopback, against an in-process origin or any RTMP server given by {@code --url}.
+ * Measures time to first frame, lag (receive wall time minus the send time stamped in each frame),
+ * per-track sequence gaps, delivered throughput and failed connects; prints one screen and
+ * optionally writes JSON. See {@code docs/BENCHMARKS.md} and {@link BenchOptions#USAGE}.
+ *
+ * <p>Timeline: the publisher starts; after a one-second warm-up players are started at the ramp
+ * rate; the measured window of {@code --duration-seconds} begins half a second after every play
+ * has been answered; then the publisher stops and every client closes. Each phase is bounded in
+ * time.
+ */
+public final class FanoutBench {
+  private static final Duration WARMUP = Duration.ofSeconds(1);
+  private static final Duration TAIL = Duration.ofSeconds(2);
+  private static final Duration SETUP_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(20);
+  private static final long SLOW_TICK_MS = 100;
+  private static final Duration SETTLE = Duration.ofMillis(500);
+
+  private final BenchOptions options;
+  private final SyntheticMedia.Profile profile;
+  private final ConcurrentMap<Thread, LatencyHistogram> lag = BenchPlayer.newLagMap();
+  private final ConcurrentMap<Thread, LatencyHistogram> slowLag = BenchPlayer.newLagMap();
+  private final ConcurrentMap<Thread, LatencyHistogram> joinLag = BenchPlayer.newLagMap();
+  private final List<BenchPlayer> players = new ArrayList<>();
+  private final List<ScheduledFuture<?>> throttles = new ArrayList<>();
+  private final List<CompletableFuture<Void>> plays = new ArrayList<>();
+
+  private FanoutBench(BenchOptions options) {
+    this.options = options;
+    this.profile = SyntheticMedia.Profile.of(options.bitrateKbps(), options.fps(), options.gopSeconds(), options.audio());
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (List.of(args).contains("--help")) {
+      System.out.print(BenchOptions.USAGE);
+      return;
+    }
+    BenchOptions options;
+    try {
+      options = BenchOptions.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("FanoutBench: " + e.getMessage());
+      System.err.print(BenchOptions.USAGE);
+      throw e;
+    }
+    new FanoutBench(options).run();
+  }
+
+  private void run() throws Exception {
+    if (!options.verbose()) {
+      ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("cascade")).setLevel(Level.WARN);
+    }
+    Vertx vertx = null;
+    OriginNode origin = null;
+    RtmpUrl url = options.url();
+    if (url == null) {
+      vertx = Vertx.vertx();
+      origin = startOrigin(vertx);
+      url = new RtmpUrl("127.0.0.1", origin.rtmpPort(), "live", "bench-" + UUID.randomUUID().toString().substring(0, 8));
+    }
+    if (!InetAddress.getByName(url.host()).isLoopbackAddress()) {
+      throw new IllegalArgumentException("the bench runs on loopback only, not " + url.host());
+    }
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(options.eventLoops(), NioIoHandler.newFactory());
+    try {
+      BenchResult result = measure(group, url, origin == null ? null : origin.streams().stats());
+      System.out.print(result.text());
+      if (options.json() != null) {
+        Files.writeString(options.json(), result.json().encodePrettily());
+        System.out.println("JSON report: " + options.json().toAbsolutePath());
+      }
+    } finally {
+      group.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
+      if (origin != null) {
+        origin.stop().await(30, TimeUnit.SECONDS);
+      }
+      if (vertx != null) {
+        vertx.close().await(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private BenchResult measure(EventLoopGroup group, RtmpUrl url, LiveStats serverStats) throws Exception {
+    RtmpClientOptions clientOptions = new RtmpClientOptions();
+    CompletableFuture<Throwable> publisherClosed = new CompletableFuture<>();
+    RtmpClient publisherClient = RtmpClient.create(group, clientOptions, new RtmpClientListener() {
+      @Override
+      public void onClose(Throwable cause) {
+        publisherClosed.complete(cause);
+      }
+    });
+    publisherClient.connect(url).thenCompose(info -> publisherClient.publish(url.stream()))
+        .get(SETUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    // An upper bound: the publisher is stopped when the window ends, which can start as late as
+    // the ramp plus the wait for the last play.
+    Duration publishFor = WARMUP.plusMillis((long) (options.rampSeconds() * 1000)).plus(SETUP_TIMEOUT).plus(SETTLE)
+        .plusSeconds(options.durationSeconds()).plus(TAIL);
+    SyntheticPublisher publisher = SyntheticPublisher.start(publisherClient, profile, publishFor);
+    Thread.sleep(WARMUP.toMillis());
+
+    long rampStart = System.nanoTime();
+    for (int i = 0; i < options.players(); i++) {
+      if (options.ramp() > 0) {
+        long due = rampStart + (long) (i * 1e9 / options.ramp());
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+          TimeUnit.NANOSECONDS.sleep(wait);
+        }
+      }
+      startPlayer(group, clientOptions, url, i);
+    }
+    double rampSeconds = (System.nanoTime() - rampStart) / 1e9;
+    // The window starts once every play has been answered and the join bursts are over.
+    CompletableFuture.allOf(plays.toArray(CompletableFuture[]::new))
+        .exceptionally(e -> null).get(SETUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    Thread.sleep(SETTLE.toMillis());
+
+    long windowStart = System.nanoTime();
+    long cpuStart = processCpuNanos();
+    long[] bytesStart = payloadBytes();
+    int playingAtStart = (int) players.stream().filter(p -> p.firstFrameNanos != 0).count();
+    TimeUnit.SECONDS.sleep(options.durationSeconds());
+    long[] bytesEnd = payloadBytes();
+    long cpuEnd = processCpuNanos();
+    double windowSeconds = (System.nanoTime() - windowStart) / 1e9;
+
+    SyntheticPublisher.Result published = null;
+    String publisherFailure = null;
+    try {
+      published = publisher.stop().get(SETUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      publisherFailure = describe(e.getCause()) + "; publishing client closed: " + publisherClosed.getNow(null);
+    }
+    synchronized (throttles) {
+      throttles.forEach(t -> t.cancel(false));
+    }
+    List<CompletableFuture<Void>> closing = new ArrayList<>();
+    for (BenchPlayer p : players) {
+      p.closing = true;
+      closing.add(p.client.close());
+    }
+    closing.add(publisherClient.close());
+    CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(CLOSE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+
+    return new BenchResult(options, profile, url, players, merge(lag), merge(slowLag), merge(joinLag), published,
+        publisherFailure, rampSeconds, windowSeconds, playingAtStart,
+        bytesEnd[0] - bytesStart[0], bytesEnd[1] - bytesStart[1], (cpuEnd - cpuStart) / 1e9, serverStats,
+        Runtime.getRuntime().availableProcessors());
+  }
+
+  private void startPlayer(EventLoopGroup group, RtmpClientOptions clientOptions, RtmpUrl url, int i) {
+    boolean slow = options.isSlow(i);
+    BenchPlayer p = new BenchPlayer(i, slow, slow ? slowLag : lag, slow ? slowLag : joinLag);
+    RtmpClient client = RtmpClient.create(group, clientOptions, p);
+    p.client = client;
+    players.add(p);
+    p.connectStartNanos = System.nanoTime();
+    CompletableFuture<Void> play = client.connect(url)
+        .thenCompose(info -> {
+          long now = System.nanoTime();
+          p.connectedNanos = now;
+          p.playCalledNanos = now;
+          p.playCalledMicros = SyntheticMedia.epochMicros();
+          return client.play(url.stream());
+        })
+        .whenComplete((v, e) -> {
+          if (e != null) {
+            p.failure = describe(e);
+          } else if (slow) {
+            throttle(p);
+          }
+        });
+    plays.add(play);
+  }
+
+  /** Limits a slow player's reads to its share of the stream bitrate, ticking on the client's loop. */
+  private void throttle(BenchPlayer p) {
+    long bytesPerTick = profile.bitsPerSecond() / 8 * options.slowReadPercent() / 100 * SLOW_TICK_MS / 1000;
+    EventLoop loop = p.client.eventLoop();
+    loop.execute(() -> p.limitReads(bytesPerTick));
+    ScheduledFuture<?> task = loop.scheduleAtFixedRate(p::refill, SLOW_TICK_MS, SLOW_TICK_MS, TimeUnit.MILLISECONDS);
+    synchronized (throttles) {
+      throttles.add(task);
+    }
+  }
+
+  /** Payload bytes received so far by normal and by slow players. */
+  private long[] payloadBytes() {
+    long[] sums = new long[2];
+    for (BenchPlayer p : players) {
+      sums[p.slow ? 1 : 0] += p.payloadBytes;
+    }
+    return sums;
+  }
+
+  private static LatencyHistogram merge(Map<Thread, LatencyHistogram> byLoop) {
+    LatencyHistogram all = new LatencyHistogram();
+    byLoop.values().forEach(all::add);
+    return all;
+  }
+
+  private static long processCpuNanos() {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return 0;
+  }
+
+  private static String describe(Throwable e) {
+    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    return cause.getClass().getSimpleName() + ": " + cause.getMessage();
+  }
+
+  private static OriginNode startOrigin(Vertx vertx) throws Exception {
+    // An explicit port: with rtmp.port 0 the origin's second listener instance fails to bind.
+    return OriginNode.start(vertx, ConfigLoader.load((Path) null, Map.of(), Map.of(
+        "rtmp.host", "127.0.0.1", "rtmp.port", freePort(), "http.host", "127.0.0.1", "http.port", 0)).config())
+        .await(SETUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+}
