@@ -63,6 +63,12 @@ public final class ConfigSchema {
               "64",
               "Chunk streams a peer may use on one connection."),
           Setting.of(
+              "rtmp.maxPendingBytes",
+              size("1KiB", "1GiB"),
+              "16MiB",
+              "Most payload bytes one connection may hold in partly received messages, over all"
+                  + " its chunk streams; more closes the connection. At least rtmp.maxMessageSize."),
+          Setting.of(
               "rtmp.windowAckSize",
               uint32(),
               "2500000",
@@ -194,6 +200,11 @@ public final class ConfigSchema {
               "must be greater than",
               "rtmp.writeBufferLowWaterMark",
               (high, low) -> (Long) high > (Long) low),
+          new Constraint(
+              "rtmp.maxPendingBytes",
+              "must be at least",
+              "rtmp.maxMessageSize",
+              (pending, message) -> (Long) pending >= (Long) message),
           new Constraint(
               "live.subscriber.maxBehindDuration",
               "must be at least",

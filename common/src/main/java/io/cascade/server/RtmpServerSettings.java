@@ -42,7 +42,8 @@ public record RtmpServerSettings(
     CascadeConfig.Rtmp r = config.rtmp();
     return new RtmpServerSettings(r.host(), r.port(), r.eventLoops(), r.handshakeTimeout(), r.idleTimeout(),
         r.publisherNoDataTimeout(), r.windowAckSize(), r.peerBandwidth(), r.writeBufferLowWaterMark(),
-        r.writeBufferHighWaterMark(), new ChunkDecoderLimits(r.maxChunkSize(), r.maxMessageSize(), r.maxChunkStreams()),
+        r.writeBufferHighWaterMark(),
+        new ChunkDecoderLimits(r.maxChunkSize(), r.maxMessageSize(), r.maxChunkStreams(), r.maxPendingBytes()),
         new AmfLimits(r.amf().maxDepth(), r.amf().maxStringLength(), r.amf().maxElements()));
   }
 

@@ -48,6 +48,7 @@ class ConfigLoaderTest {
     assertThat(c.rtmp().maxChunkSize()).isEqualTo(1 << 20);
     assertThat(c.rtmp().maxMessageSize()).isEqualTo(8 << 20);
     assertThat(c.rtmp().maxChunkStreams()).isEqualTo(64);
+    assertThat(c.rtmp().maxPendingBytes()).isEqualTo(16 << 20);
     assertThat(c.rtmp().windowAckSize()).isEqualTo(2_500_000L);
     assertThat(c.rtmp().peerBandwidth()).isEqualTo(2_500_000L);
     assertThat(c.rtmp().amf()).isEqualTo(new CascadeConfig.Rtmp.Amf(32, 1 << 20, 65536));
@@ -326,6 +327,10 @@ class ConfigLoaderTest {
                     "CASCADE_LIVE_SUBSCRIBER_MAX_BEHIND_DURATION", "10s")))
         .hasMessageContaining("live.subscriber.maxBehindDuration (10s, env ")
         .hasMessageContaining("must be at least live.subscriber.maxQueueDuration (20s, env ");
+    assertThat(failure(null, Map.of("CASCADE_RTMP_MAX_PENDING_BYTES", "4MiB")))
+        .hasMessage(
+            "rtmp.maxPendingBytes (4MiB, env CASCADE_RTMP_MAX_PENDING_BYTES) must be at least"
+                + " rtmp.maxMessageSize (8MiB, default)");
   }
 
   @Test

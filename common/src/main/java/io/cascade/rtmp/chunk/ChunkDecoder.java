@@ -22,8 +22,12 @@ import java.util.List;
  * frees the partial messages and moves to {@code BAD_MESSAGE}, which discards all further input.
  *
  * <p>Each chunk stream reassembles independently, so chunks of different streams may interleave.
- * A message's payload is allocated once, at its declared length, after that length has been checked
- * against {@link ChunkDecoderLimits#maxMessageSize()}.
+ * A message's payload is one buffer whose capacity follows the bytes received, not the declared
+ * length: a header costs a dozen bytes, so allocating on its word would let a peer pin {@code
+ * maxChunkStreams * maxMessageSize} for almost nothing. The buffer is allocated when the first
+ * payload bytes arrive and grows by doubling, capped at the declared length, so its capacity stays
+ * under about twice what was received. The bytes held in all partial messages together are bounded
+ * by {@link ChunkDecoderLimits#maxPendingBytes()}.
  *
  * <p>Set Chunk Size (type 1) takes effect for the very next chunk and Abort (type 2) drops the
  * named chunk stream's partial message; both are still emitted so the connection can log them.
@@ -64,7 +68,11 @@ public final class ChunkDecoder extends ByteToMessageDecoder {
     /** The last type 0/1/2 header carried the 0xFFFFFF marker. */
     boolean extended;
     long extendedValue;
-    /** Partial message, allocated at {@link #length}; null between messages. */
+    /**
+     * Partial message; null between messages. Allocated when its first payload bytes arrive. A
+     * message's first chunk delivers at least one byte before the next header is read, so whenever
+     * a header is being read, non-null means this chunk stream has a message in progress.
+     */
     ByteBuf payload;
 
     ChunkStream(int csid) {
@@ -77,6 +85,8 @@ public final class ChunkDecoder extends ByteToMessageDecoder {
   private State state = State.BASIC_HEADER;
   private int chunkSize = DEFAULT_CHUNK_SIZE;
   private long bytesRead;
+  /** Payload bytes received for messages not yet complete, over all chunk streams. */
+  private long pendingBytes;
 
   // The chunk being read.
   private int fmt;
@@ -96,6 +106,11 @@ public final class ChunkDecoder extends ByteToMessageDecoder {
   /** Bytes consumed so far, the count that Acknowledgement windows are measured in. */
   public long bytesRead() {
     return bytesRead;
+  }
+
+  /** Payload bytes held in partially received messages, over all chunk streams. */
+  public long pendingBytes() {
+    return pendingBytes;
   }
 
   /** The peer's current chunk size. */
@@ -134,9 +149,9 @@ public final class ChunkDecoder extends ByteToMessageDecoder {
   private boolean step(ByteBufAllocator alloc, ByteBuf in, List<Object> out) {
     return switch (state) {
       case BASIC_HEADER -> readBasicHeader(in);
-      case MESSAGE_HEADER -> readMessageHeader(alloc, in, out);
-      case EXTENDED_TIMESTAMP -> readExtendedTimestamp(alloc, in, out);
-      case PAYLOAD -> readPayload(in, out);
+      case MESSAGE_HEADER -> readMessageHeader(in, out);
+      case EXTENDED_TIMESTAMP -> readExtendedTimestamp(in, out);
+      case PAYLOAD -> readPayload(alloc, in, out);
       case BAD_MESSAGE -> {
         in.skipBytes(in.readableBytes());
         yield false;
@@ -193,7 +208,7 @@ public final class ChunkDecoder extends ByteToMessageDecoder {
     return cs;
   }
 
-  private boolean readMessageHeader(ByteBufAllocator alloc, ByteBuf in, List<Object> out) {
+  private boolean readMessageHeader(ByteBuf in, List<Object> out) {
     if (in.readableBytes() < MESSAGE_HEADER_SIZE[fmt]) {
       return false;
     }
@@ -215,7 +230,7 @@ public final class ChunkDecoder extends ByteToMessageDecoder {
       state = State.EXTENDED_TIMESTAMP;
       return true;
     }
-    return beginChunk(alloc, out);
+    return beginChunk(out);
   }
 
   private void checkHeader(ChunkStream cs, int length, int typeId, int streamId) {
@@ -241,7 +256,7 @@ public final class ChunkDecoder extends ByteToMessageDecoder {
     }
   }
 
-  private boolean readExtendedTimestamp(ByteBufAllocator alloc, ByteBuf in, List<Object> out) {
+  private boolean readExtendedTimestamp(ByteBuf in, List<Object> out) {
     if (in.readableBytes() < 4) {
       return false;
     }
@@ -255,11 +270,11 @@ public final class ChunkDecoder extends ByteToMessageDecoder {
       timestampField = in.readUnsignedInt();
       cs.extendedValue = timestampField;
     }
-    return beginChunk(alloc, out);
+    return beginChunk(out);
   }
 
   /** Header complete: start the message if this chunk opens one, then read the chunk's data. */
-  private boolean beginChunk(ByteBufAllocator alloc, List<Object> out) {
+  private boolean beginChunk(List<Object> out) {
     ChunkStream cs = current;
     if (cs.payload == null) {
       switch (fmt) {
@@ -285,20 +300,30 @@ public final class ChunkDecoder extends ByteToMessageDecoder {
         emit(cs, Unpooled.EMPTY_BUFFER, out);
         return true;
       }
-      cs.payload = alloc.buffer(cs.length, cs.length);
     }
-    chunkRemaining = Math.min(chunkSize, cs.length - cs.payload.writerIndex());
+    int received = cs.payload == null ? 0 : cs.payload.writerIndex();
+    chunkRemaining = Math.min(chunkSize, cs.length - received);
     state = State.PAYLOAD;
     return true;
   }
 
-  private boolean readPayload(ByteBuf in, List<Object> out) {
+  private boolean readPayload(ByteBufAllocator alloc, ByteBuf in, List<Object> out) {
     int n = Math.min(in.readableBytes(), chunkRemaining);
     if (n == 0) {
       return false;
     }
     ChunkStream cs = current;
+    if (pendingBytes + n > limits.maxPendingBytes()) {
+      throw new RtmpProtocolException("pending_bytes_exceeded",
+          "csid " + cs.csid + " brings partial messages to " + (pendingBytes + n) + " bytes on "
+              + partialMessages(cs) + " chunk streams, limit " + limits.maxPendingBytes());
+    }
+    if (cs.payload == null) {
+      // Sized to what arrived; writeBytes then grows it by doubling, never beyond the declared length.
+      cs.payload = alloc.buffer(n, cs.length);
+    }
     cs.payload.writeBytes(in, n);
+    pendingBytes += n;
     chunkRemaining -= n;
     if (chunkRemaining > 0) {
       return false;
@@ -307,9 +332,21 @@ public final class ChunkDecoder extends ByteToMessageDecoder {
     if (cs.payload.writerIndex() == cs.length) {
       ByteBuf payload = cs.payload;
       cs.payload = null;
+      pendingBytes -= cs.length;
       emit(cs, payload, out);
     }
     return true;
+  }
+
+  /** Chunk streams holding a partial message, counting {@code cs} as one. */
+  private int partialMessages(ChunkStream cs) {
+    int count = cs.payload == null ? 1 : 0;
+    for (ChunkStream s : streams.values()) {
+      if (s.payload != null) {
+        count++;
+      }
+    }
+    return count;
   }
 
   private void emit(ChunkStream cs, ByteBuf payload, List<Object> out) {
@@ -333,19 +370,23 @@ public final class ChunkDecoder extends ByteToMessageDecoder {
       chunkSize = size;
     } else if (message.typeId() == MessageType.ABORT) {
       ChunkStream aborted = streams.get(ProtocolControl.readAbortChunkStreamId(message));
-      if (aborted != null && aborted.payload != null) {
-        aborted.payload.release();
-        aborted.payload = null;
+      if (aborted != null) {
+        dropPartialMessage(aborted);
       }
+    }
+  }
+
+  private void dropPartialMessage(ChunkStream cs) {
+    if (cs.payload != null) {
+      pendingBytes -= cs.payload.writerIndex();
+      cs.payload.release();
+      cs.payload = null;
     }
   }
 
   private void releasePartialMessages() {
     for (ChunkStream cs : streams.values()) {
-      if (cs.payload != null) {
-        cs.payload.release();
-        cs.payload = null;
-      }
+      dropPartialMessage(cs);
     }
   }
 }

@@ -2,12 +2,15 @@ package io.cascade.rtmp.chunk;
 
 /**
  * What a peer may make the {@link ChunkDecoder} hold: the largest chunk size it may announce, the
- * largest message it may declare and how many chunk streams it may open.
+ * largest message it may declare, how many chunk streams it may open and how many payload bytes
+ * its partial messages may hold together.
  *
- * <p>Memory held for one connection's partial messages is bounded by {@code maxChunkStreams *
- * maxMessageSize}, because each chunk stream buffers at most one message.
+ * <p>Declared lengths cost the peer nothing, so memory follows the bytes it actually sent: one
+ * connection's partial messages hold at most {@code maxPendingBytes} received bytes, in buffers of
+ * at most about twice that capacity. {@code maxPendingBytes} is at least {@code maxMessageSize} so
+ * that a message of the largest size can always complete.
  */
-public record ChunkDecoderLimits(int maxChunkSize, int maxMessageSize, int maxChunkStreams) {
+public record ChunkDecoderLimits(int maxChunkSize, int maxMessageSize, int maxChunkStreams, int maxPendingBytes) {
   /** Largest value the 3-byte message length field can carry. */
   public static final int MAX_ENCODABLE_MESSAGE_SIZE = 0xFFFFFF;
   /** Chunk stream ids 2..65599 (RTMP 1.0 section 5.3.1.1). */
@@ -16,9 +19,11 @@ public record ChunkDecoderLimits(int maxChunkSize, int maxMessageSize, int maxCh
   public static final int DEFAULT_MAX_CHUNK_SIZE = 1 << 20;
   public static final int DEFAULT_MAX_MESSAGE_SIZE = 8 << 20;
   public static final int DEFAULT_MAX_CHUNK_STREAMS = 64;
+  /** Room for a largest-size video frame plus the audio interleaved with it. */
+  public static final int DEFAULT_MAX_PENDING_BYTES = 16 << 20;
 
-  public static final ChunkDecoderLimits DEFAULTS =
-      new ChunkDecoderLimits(DEFAULT_MAX_CHUNK_SIZE, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_CHUNK_STREAMS);
+  public static final ChunkDecoderLimits DEFAULTS = new ChunkDecoderLimits(DEFAULT_MAX_CHUNK_SIZE,
+      DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_CHUNK_STREAMS, DEFAULT_MAX_PENDING_BYTES);
 
   public ChunkDecoderLimits {
     // Every connection starts at 128 (section 5.4.1), so a smaller limit could not be honoured.
@@ -33,6 +38,10 @@ public record ChunkDecoderLimits(int maxChunkSize, int maxMessageSize, int maxCh
     if (maxChunkStreams < 1 || maxChunkStreams > MAX_ENCODABLE_CHUNK_STREAMS) {
       throw new IllegalArgumentException("maxChunkStreams must be in 1.."
           + MAX_ENCODABLE_CHUNK_STREAMS + ": " + maxChunkStreams);
+    }
+    if (maxPendingBytes < maxMessageSize) {
+      throw new IllegalArgumentException("maxPendingBytes (" + maxPendingBytes
+          + ") must be at least maxMessageSize (" + maxMessageSize + ")");
     }
   }
 }

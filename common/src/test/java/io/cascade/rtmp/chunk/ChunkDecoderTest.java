@@ -13,17 +13,17 @@ import io.cascade.rtmp.chunk.ChunkTestSupport.Wire;
 import io.cascade.rtmp.message.MessageType;
 import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.netty.buffer.UnpooledDirectByteBuf;
 import io.netty.buffer.UnpooledHeapByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ChunkDecoderTest {
@@ -354,28 +354,48 @@ class ChunkDecoderTest {
     assertRejected(new Wire().fmt0(2, 0, 2, MessageType.SET_CHUNK_SIZE, 0).u8(0).u8(1).bytes(), "chunk_size");
   }
 
+  /** Hands out unpooled heap buffers and remembers them, so a test can see what the decoder holds. */
+  private static final class TrackingAllocator extends AbstractByteBufAllocator {
+    private final List<ByteBuf> created = new ArrayList<>();
+    private int largestInitialCapacity;
+
+    TrackingAllocator() {
+      super(false);
+    }
+
+    @Override
+    protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+      largestInitialCapacity = Math.max(largestInitialCapacity, initialCapacity);
+      ByteBuf buf = toLeakAwareBuffer(new UnpooledHeapByteBuf(this, initialCapacity, maxCapacity));
+      created.add(buf);
+      return buf;
+    }
+
+    @Override
+    protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+      return newHeapBuffer(initialCapacity, maxCapacity);
+    }
+
+    @Override
+    public boolean isDirectBufferPooled() {
+      return false;
+    }
+
+    /** Total capacity of the buffers not yet released. */
+    long heldCapacity() {
+      return created.stream().filter(b -> b.refCnt() > 0).mapToLong(ByteBuf::capacity).sum();
+    }
+  }
+
+  private TrackingAllocator track() {
+    TrackingAllocator tracking = new TrackingAllocator();
+    channel.config().setAllocator(tracking);
+    return tracking;
+  }
+
   @Test
   void messageOverTheLimitFailsBeforeAnyPayloadIsAllocated() {
-    AtomicInteger largest = new AtomicInteger();
-    ByteBufAllocator recording = new AbstractByteBufAllocator(false) {
-      @Override
-      protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
-        largest.accumulateAndGet(initialCapacity, Math::max);
-        return new UnpooledHeapByteBuf(this, initialCapacity, maxCapacity);
-      }
-
-      @Override
-      protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
-        largest.accumulateAndGet(initialCapacity, Math::max);
-        return new UnpooledDirectByteBuf(this, initialCapacity, maxCapacity);
-      }
-
-      @Override
-      public boolean isDirectBufferPooled() {
-        return false;
-      }
-    };
-    channel.config().setAllocator(recording);
+    TrackingAllocator tracking = track();
     byte[] partial = pattern(300, 1);
     byte[] wire = new Wire()
         .fmt0(AUDIO_CSID, 0, 300, MessageType.AUDIO, 1).data(partial, 0, 128)
@@ -385,12 +405,120 @@ class ChunkDecoderTest {
     RtmpProtocolException e = assertRejected(wire, "message_too_large");
 
     assertThat(e.getMessage()).contains("16777215", String.valueOf(ChunkDecoderLimits.DEFAULT_MAX_MESSAGE_SIZE));
-    assertThat(largest.get()).isLessThan(1024);
+    assertThat(tracking.largestInitialCapacity).isLessThan(1024);
+  }
+
+  /**
+   * The attack the pending-bytes limit exists for: every chunk stream declares the largest message
+   * and sends as little of it as the chunk size allows. Declared lengths must cost nothing.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {1, 128})
+  void declaredLengthsAloneAllocateNothing(int chunkSize) {
+    TrackingAllocator tracking = track();
+    int streams = ChunkDecoderLimits.DEFAULT_MAX_CHUNK_STREAMS;
+    int declared = ChunkDecoderLimits.DEFAULT_MAX_MESSAGE_SIZE;
+    Wire wire = new Wire().fmt0(2, 0, 4, MessageType.SET_CHUNK_SIZE, 0).u32(chunkSize);
+    for (int csid = 2; csid < 2 + streams; csid++) {
+      wire.fmt0(csid, 0, declared, MessageType.VIDEO, 1).data(pattern(chunkSize, csid));
+    }
+    byte[] bytes = wire.bytes();
+
+    feed(channel, bytes);
+
+    assertThat(drainInbound(channel)).extracting(Decoded::typeId).containsExactly(MessageType.SET_CHUNK_SIZE);
+    assertThat(decoder.pendingBytes()).isEqualTo((long) streams * chunkSize);
+    assertThat(tracking.heldCapacity())
+        .as("%d bytes sent, %d declared", bytes.length, (long) streams * declared)
+        .isLessThanOrEqualTo(2 * decoder.pendingBytes());
+
+    channel.finishAndReleaseAll();
+    assertThat(tracking.heldCapacity()).isZero();
+    assertThat(decoder.pendingBytes()).isZero();
+  }
+
+  /** Growth stops at the declared length, so a complete payload carries no slack downstream. */
+  @ParameterizedTest
+  @CsvSource({"200, 128, 1", "20000, 4096, 20100", "20000, 4096, 1000", "8388608, 1048576, 3000000"})
+  void payloadCapacityIsTheDeclaredLength(int length, int chunkSize, int step) {
+    TrackingAllocator tracking = track();
+    byte[] payload = pattern(length, 5);
+    Wire wire = new Wire().fmt0(2, 0, 4, MessageType.SET_CHUNK_SIZE, 0).u32(chunkSize)
+        .fmt0(VIDEO_CSID, 0, length, MessageType.VIDEO, 1).data(payload, 0, Math.min(chunkSize, length));
+    for (int off = chunkSize; off < length; off += chunkSize) {
+      wire.fmt3(VIDEO_CSID).data(payload, off, Math.min(off + chunkSize, length));
+    }
+
+    feed(channel, wire.bytes(), step);
+
+    RtmpMessage chunkSizeMessage = channel.readInbound();
+    chunkSizeMessage.release();
+    RtmpMessage frame = channel.readInbound();
+    try {
+      assertThat(frame.payload().capacity()).isEqualTo(length);
+      assertThat(frame.payload().maxCapacity()).isEqualTo(length);
+      assertThat(ByteBufUtil.getBytes(frame.payload())).isEqualTo(payload);
+    } finally {
+      frame.release();
+    }
+    assertThat(decoder.pendingBytes()).isZero();
+    assertThat(tracking.heldCapacity()).isZero();
+  }
+
+  @Test
+  void partialMessagesBeyondThePendingLimitAreRejected() {
+    use(new ChunkDecoderLimits(4096, 1000, 8, 1500));
+    byte[] a = pattern(1000, 1);
+    byte[] b = pattern(1000, 2);
+    Wire held = new Wire().fmt0(3, 0, 1000, MessageType.VIDEO, 1).data(a, 0, 128);
+    for (int off = 128; off < 896; off += 128) {
+      held.fmt3(3).data(a, off, off + 128);
+    }
+    held.fmt0(4, 0, 1000, MessageType.VIDEO, 1).data(b, 0, 128);
+    for (int off = 128; off < 512; off += 128) {
+      held.fmt3(4).data(b, off, off + 128);
+    }
+    feed(channel, held.bytes());
+    assertThat(drainInbound(channel)).isEmpty();
+    assertThat(decoder.pendingBytes()).isEqualTo(896 + 512);
+
+    // A third chunk stream, so the limit is on the sum and not on any one message.
+    RtmpProtocolException e = assertRejected(
+        new Wire().fmt0(5, 0, 200, MessageType.AUDIO, 1).data(pattern(128, 3)).bytes(),
+        "pending_bytes_exceeded");
+
+    assertThat(e.getMessage()).contains("csid 5", "1536 bytes", "3 chunk streams", "limit 1500");
+    assertThat(decoder.pendingBytes()).isZero();
+  }
+
+  @Test
+  void completedAndAbortedMessagesGiveBackTheirPendingBytes() {
+    use(new ChunkDecoderLimits(4096, 1000, 8, 1000));
+    byte[] full = pattern(1000, 1);
+    Wire wire = new Wire();
+    for (int message = 0; message < 3; message++) {
+      wire.fmt0(3, message, 1000, MessageType.VIDEO, 1).data(full, 0, 128);
+      for (int off = 128; off < 1000; off += 128) {
+        wire.fmt3(3).data(full, off, Math.min(off + 128, 1000));
+      }
+    }
+    wire.fmt0(4, 0, 1000, MessageType.VIDEO, 1).data(full, 0, 128);
+    wire.fmt3(4).data(full, 128, 256);
+
+    feed(channel, wire.bytes(), 100);
+    assertThat(drainInbound(channel)).hasSize(3);
+    assertThat(decoder.pendingBytes()).isEqualTo(256);
+
+    feed(channel, new Wire().fmt0(2, 0, 4, MessageType.ABORT, 0).u32(4).bytes());
+    assertThat(decoder.pendingBytes()).isZero();
+    feed(channel, new Wire().fmt0(3, 0, 1000, MessageType.VIDEO, 1).data(full, 0, 128).bytes());
+    assertThat(decoder.pendingBytes()).isEqualTo(128);
+    assertThat(drainInbound(channel)).extracting(Decoded::typeId).containsExactly(MessageType.ABORT);
   }
 
   @Test
   void messageAtTheLimitIsAccepted() {
-    use(new ChunkDecoderLimits(4096, 1000, 4));
+    use(new ChunkDecoderLimits(4096, 1000, 4, 1000));
     byte[] payload = pattern(1000, 1);
     Wire wire = new Wire().fmt0(AUDIO_CSID, 0, 1000, MessageType.AUDIO, 1).data(payload, 0, 128);
     for (int off = 128; off < 1000; off += 128) {
@@ -405,7 +533,7 @@ class ChunkDecoderTest {
 
   @Test
   void tooManyChunkStreams() {
-    use(new ChunkDecoderLimits(4096, 1000, 2));
+    use(new ChunkDecoderLimits(4096, 1000, 2, 1000));
     feed(channel, new Wire()
         .fmt0(3, 0, 1, MessageType.AUDIO, 1).u8(1)
         .fmt0(4, 0, 1, MessageType.AUDIO, 1).u8(1)
@@ -510,12 +638,17 @@ class ChunkDecoderTest {
 
   @Test
   void limitsAreValidated() {
-    assertThatThrownBy(() -> new ChunkDecoderLimits(127, 1000, 1)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new ChunkDecoderLimits(128, 0, 1)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new ChunkDecoderLimits(128, 0x1000000, 1)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new ChunkDecoderLimits(128, 1, 0)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new ChunkDecoderLimits(128, 1, 65599)).isInstanceOf(IllegalArgumentException.class);
-    assertThat(new ChunkDecoderLimits(128, 0xFFFFFF, 65598).maxChunkStreams()).isEqualTo(65598);
-    assertThat(ChunkDecoderLimits.DEFAULTS).isEqualTo(new ChunkDecoderLimits(1 << 20, 8 << 20, 64));
+    int big = Integer.MAX_VALUE;
+    assertThatThrownBy(() -> new ChunkDecoderLimits(127, 1000, 1, big)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new ChunkDecoderLimits(128, 0, 1, big)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new ChunkDecoderLimits(128, 0x1000000, 1, big))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new ChunkDecoderLimits(128, 1, 0, big)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new ChunkDecoderLimits(128, 1, 65599, big)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new ChunkDecoderLimits(128, 1000, 1, 999))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxPendingBytes (999)").hasMessageContaining("maxMessageSize (1000)");
+    assertThat(new ChunkDecoderLimits(128, 0xFFFFFF, 65598, 0xFFFFFF).maxChunkStreams()).isEqualTo(65598);
+    assertThat(ChunkDecoderLimits.DEFAULTS).isEqualTo(new ChunkDecoderLimits(1 << 20, 8 << 20, 64, 16 << 20));
   }
 }
