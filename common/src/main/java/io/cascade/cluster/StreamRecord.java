@@ -6,7 +6,9 @@ import io.vertx.core.json.JsonObject;
  * The registry's entry for one live stream: who owns it and where edges pull it from.
  *
  * @param key {@code app/stream}
- * @param ownerMember Hazelcast member UUID of the owning origin (liveness is judged by membership)
+ * @param ownerMember cluster member id of the owning origin ({@code ClusterNode.memberId()}, stable for the life of
+ *     the process, unlike Hazelcast's member UUID, which changes after a split-brain merge); liveness is judged by
+ *     membership
  * @param ownerNode the owning origin's node id (for people and logs)
  * @param relayHost address edges connect to for this stream (the origin's advertised host)
  * @param relayPort the origin's RTMP port
@@ -51,6 +53,12 @@ public record StreamRecord(
   /** The same record with a new codec summary. */
   public StreamRecord withCodecs(String video, String audio) {
     return new StreamRecord(key, ownerMember, ownerNode, relayHost, relayPort, sessionId, epoch, startedAt, video, audio);
+  }
+
+  /** The same record with another epoch (a takeover fences the record it replaces). */
+  public StreamRecord withEpoch(long newEpoch) {
+    return new StreamRecord(key, ownerMember, ownerNode, relayHost, relayPort, sessionId, newEpoch, startedAt, videoCodec,
+        audioCodec);
   }
 
   /** True when both records describe the same publish session. */

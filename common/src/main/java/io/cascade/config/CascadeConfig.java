@@ -9,7 +9,8 @@ import java.util.Map;
  * is a setting's path ({@code config.live().gopCache().maxBytes()} is {@code
  * live.gopCache.maxBytes}); {@link ConfigSchema} describes them. Built by {@link ConfigLoader}.
  */
-public record CascadeConfig(Node node, Rtmp rtmp, Http http, Live live, Log log, Cluster cluster) {
+public record CascadeConfig(
+    Node node, Rtmp rtmp, Http http, Live live, Log log, Cluster cluster, Edge edge) {
 
   public record Node(String id) {}
 
@@ -53,11 +54,50 @@ public record CascadeConfig(Node node, Rtmp rtmp, Http http, Live live, Log log,
 
   public record Log(LogFormat format) {}
 
-  public record Cluster(List<HostPort> members) {
+  /**
+   * Membership, discovery and failure detection of the Hazelcast cluster. {@code advertisedHost}
+   * and {@code kubernetes.serviceDns} are empty when not set; {@code secret} holds the relay
+   * secrets, first the one that signs.
+   */
+  public record Cluster(
+      String name,
+      String host,
+      int port,
+      String advertisedHost,
+      List<HostPort> members,
+      ClusterDiscovery discovery,
+      Kubernetes kubernetes,
+      List<String> secret,
+      int backupCount,
+      Duration heartbeatInterval,
+      Duration memberTimeout,
+      Duration claimCheckInterval) {
+
     public Cluster {
       members = List.copyOf(members);
+      secret = List.copyOf(secret);
+    }
+
+    public record Kubernetes(String serviceDns) {}
+
+    /** Keeps the secrets out of logs and exception messages that print the configuration. */
+    @Override
+    public String toString() {
+      return "Cluster[name=" + name + ", host=" + host + ", port=" + port + ", advertisedHost="
+          + advertisedHost + ", members=" + members + ", discovery=" + discovery + ", kubernetes="
+          + kubernetes + ", secret=" + (secret.isEmpty() ? "[]" : ConfigLoader.REDACTED)
+          + ", backupCount=" + backupCount + ", heartbeatInterval=" + heartbeatInterval
+          + ", memberTimeout=" + memberTimeout + ", claimCheckInterval=" + claimCheckInterval + "]";
     }
   }
+
+  /** How an edge pulls streams from origins. */
+  public record Edge(
+      Duration upstreamIdleGrace,
+      Duration upstreamBackoffMin,
+      Duration upstreamBackoffMax,
+      Duration upstreamConnectTimeout,
+      Duration relayTokenTtl) {}
 
   /** Builds the records from values checked against {@link ConfigSchema}, keyed by path. */
   static CascadeConfig from(Map<String, Object> values) {
@@ -97,7 +137,25 @@ public record CascadeConfig(Node node, Rtmp rtmp, Http http, Live live, Log log,
             v.integer("live.maxStreams"),
             v.integer("live.maxPlayersPerStream")),
         new Log(v.get("log.format", LogFormat.class)),
-        new Cluster(v.hostPorts("cluster.members")));
+        new Cluster(
+            v.string("cluster.name"),
+            v.string("cluster.host"),
+            v.integer("cluster.port"),
+            v.string("cluster.advertisedHost"),
+            v.hostPorts("cluster.members"),
+            v.get("cluster.discovery", ClusterDiscovery.class),
+            new Cluster.Kubernetes(v.string("cluster.kubernetes.serviceDns")),
+            v.strings("cluster.secret"),
+            v.integer("cluster.backupCount"),
+            v.duration("cluster.heartbeatInterval"),
+            v.duration("cluster.memberTimeout"),
+            v.duration("cluster.claimCheckInterval")),
+        new Edge(
+            v.duration("edge.upstreamIdleGrace"),
+            v.duration("edge.upstreamBackoffMin"),
+            v.duration("edge.upstreamBackoffMax"),
+            v.duration("edge.upstreamConnectTimeout"),
+            v.duration("edge.relayTokenTtl")));
   }
 
   /** Typed reads that fail loudly when a path is missing, so a renamed setting cannot go unseen. */
@@ -133,6 +191,11 @@ public record CascadeConfig(Node node, Rtmp rtmp, Http http, Live live, Log log,
     List<HostPort> hostPorts(String path) {
       List<?> list = get(path, List.class);
       return list.stream().map(HostPort.class::cast).toList();
+    }
+
+    List<String> strings(String path) {
+      List<?> list = get(path, List.class);
+      return list.stream().map(String.class::cast).toList();
     }
   }
 }

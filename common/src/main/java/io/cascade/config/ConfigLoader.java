@@ -37,6 +37,8 @@ import org.yaml.snakeyaml.resolver.Resolver;
  */
 public final class ConfigLoader {
   private static final String DEFAULT_SOURCE = "default";
+  /** Shown instead of the value of a secret setting. */
+  public static final String REDACTED = "<redacted>";
 
   private final Map<String, Object> values = new HashMap<>();
   private final Map<String, String> sources = new HashMap<>();
@@ -213,8 +215,29 @@ public final class ConfigLoader {
       values.put(path, setting.get().type().parse(raw));
       sources.put(path, source);
     } catch (IllegalArgumentException e) {
-      problem(path, e.getMessage() + hint, source);
+      String what = setting.get().secret() ? redact(e.getMessage(), raw) : e.getMessage();
+      problem(path, what + hint, source);
     }
+  }
+
+  /** Replaces every piece of a secret's text in {@code message}, longest first. */
+  private static String redact(String message, Object raw) {
+    List<String> texts = new ArrayList<>();
+    if (raw instanceof List<?> list) {
+      list.forEach(item -> texts.add(String.valueOf(item)));
+    } else {
+      texts.add(String.valueOf(raw));
+      texts.addAll(List.of(String.valueOf(raw).split(",")));
+    }
+    texts.sort((a, b) -> b.length() - a.length());
+    for (String text : texts) {
+      for (String piece : List.of(text, text.trim())) {
+        if (!piece.isBlank()) {
+          message = message.replace(piece, REDACTED);
+        }
+      }
+    }
+    return message;
   }
 
   private LoadedConfig finish() {
@@ -250,7 +273,13 @@ public final class ConfigLoader {
 
   private String describe(String path) {
     Setting setting = ConfigSchema.byPath(path).orElseThrow();
-    return setting.type().format(values.get(path)) + ", " + sources.get(path);
+    String text = setting.type().format(values.get(path));
+    if (setting.secret()) {
+      text = REDACTED;
+    } else if (text.isEmpty()) {
+      text = "none";
+    }
+    return text + ", " + sources.get(path);
   }
 
   private void unknownKey(String path, String source) {

@@ -181,10 +181,99 @@ public final class ConfigSchema {
               "text",
               "Log lines as human-readable text or as one JSON object per line."),
           Setting.of(
+              "cluster.name",
+              string(),
+              "cascade",
+              "Cluster name; nodes join only members with the same name."),
+          Setting.of(
+              "cluster.host",
+              string(),
+              "0.0.0.0",
+              "Address the cluster (Hazelcast) port binds to; 0.0.0.0 means every interface."),
+          Setting.of(
+              "cluster.port",
+              port(),
+              "5701",
+              "Cluster (Hazelcast) port; 0 picks a free port."),
+          Setting.of(
+              "cluster.advertisedHost",
+              optionalString(),
+              "",
+              "Address other nodes reach this one at, for cluster traffic and for edges pulling"
+                  + " streams; none means cluster.host when that is one address, else the first"
+                  + " site-local IPv4 address that is not loopback, else 127.0.0.1."),
+          Setting.of(
               "cluster.members",
               new ListType("host:port", HostPort::parse),
               "",
-              "Hazelcast members to join; with none this node starts a cluster of its own."));
+              "Hazelcast members to join; with none this node starts a cluster of its own."),
+          Setting.of(
+              "cluster.discovery",
+              new EnumType(ClusterDiscovery.class),
+              "tcp",
+              "How members find each other: tcp uses cluster.members, kubernetes looks up"
+                  + " cluster.kubernetes.serviceDns."),
+          Setting.of(
+              "cluster.kubernetes.serviceDns",
+              optionalString(),
+              "",
+              "DNS name of the headless Service whose addresses are the cluster members, e.g."
+                  + " cascade-cluster.default.svc.cluster.local; required for kubernetes discovery."),
+          Setting.secret(
+              "cluster.secret",
+              new ListType("secret", ConfigSchema::secretItem),
+              "Shared secret that signs relay pulls from edges to origins; a comma-separated list"
+                  + " during rotation (the first signs, all are accepted). Never logged."),
+          Setting.of(
+              "cluster.backupCount",
+              integer(0, 6),
+              "1",
+              "Copies of each registry entry kept on other origins, so a dead origin loses none."),
+          Setting.of(
+              "cluster.heartbeatInterval",
+              duration("1s", "30s"),
+              "1s",
+              "How often members send heartbeats (whole seconds; rounded up)."),
+          Setting.of(
+              "cluster.memberTimeout",
+              duration("2s", "5m"),
+              "4s",
+              "A member that sends no heartbeat for this long is declared dead and its streams are"
+                  + " released (whole seconds; rounded up); at least twice"
+                  + " cluster.heartbeatInterval."),
+          Setting.of(
+              "cluster.claimCheckInterval",
+              duration("100ms", "1m"),
+              "2s",
+              "How often an origin checks that the registry still names it as the owner of each"
+                  + " stream it publishes."),
+          Setting.of(
+              "edge.upstreamIdleGrace",
+              duration("0", "1h"),
+              "10s",
+              "An edge closes its pull of a stream this long after the stream's last player left."),
+          Setting.of(
+              "edge.upstreamBackoffMin",
+              duration("10ms", "1m"),
+              "250ms",
+              "First delay before an edge retries a failed pull from an origin; doubles, with"
+                  + " jitter, on each failure."),
+          Setting.of(
+              "edge.upstreamBackoffMax",
+              duration("10ms", "10m"),
+              "5s",
+              "Longest delay between an edge's retries of a failed pull; at least"
+                  + " edge.upstreamBackoffMin."),
+          Setting.of(
+              "edge.upstreamConnectTimeout",
+              duration("100ms", "1m"),
+              "5s",
+              "An edge gives up connecting to an origin (TCP, handshake and play) after this long."),
+          Setting.of(
+              "edge.relayTokenTtl",
+              duration("5s", "1h"),
+              "60s",
+              "Lifetime of the signed token an edge sends when it pulls a stream from an origin."));
 
   /**
    * Checks that involve two settings, applied once both are valid on their own. The message reads
@@ -209,7 +298,24 @@ public final class ConfigSchema {
               "live.subscriber.maxBehindDuration",
               "must be at least",
               "live.subscriber.maxQueueDuration",
-              (behind, queue) -> ((Duration) behind).compareTo((Duration) queue) >= 0));
+              (behind, queue) -> ((Duration) behind).compareTo((Duration) queue) >= 0),
+          new Constraint(
+              "cluster.kubernetes.serviceDns",
+              "must be set for",
+              "cluster.discovery",
+              (dns, discovery) ->
+                  discovery != ClusterDiscovery.KUBERNETES || !((String) dns).isEmpty()),
+          new Constraint(
+              "cluster.memberTimeout",
+              "must be at least twice",
+              "cluster.heartbeatInterval",
+              (timeout, heartbeat) ->
+                  ((Duration) timeout).compareTo(((Duration) heartbeat).multipliedBy(2)) >= 0),
+          new Constraint(
+              "edge.upstreamBackoffMax",
+              "must be at least",
+              "edge.upstreamBackoffMin",
+              (max, min) -> ((Duration) max).compareTo((Duration) min) >= 0));
 
   private static final Map<String, Setting> BY_PATH = index(false);
   private static final Map<String, Setting> BY_ENV_NAME = index(true);
@@ -285,6 +391,19 @@ public final class ConfigSchema {
 
   private static StringType string() {
     return new StringType();
+  }
+
+  /** A string whose empty value means "not set" (the setting's description says what then). */
+  private static StringType optionalString() {
+    return new StringType(true);
+  }
+
+  /** Items of a secret list; the message must not quote the item, it is a secret. */
+  private static String secretItem(String item) {
+    if (item.chars().anyMatch(Character::isWhitespace)) {
+      throw new IllegalArgumentException("a secret contains white space");
+    }
+    return item;
   }
 
   /** Ports allow 0, which asks the OS for a free port (tests rely on it). */

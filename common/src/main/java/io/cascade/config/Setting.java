@@ -15,19 +15,22 @@ public final class Setting {
   private final String defaultDoc;
   private final String description;
   private final String envName;
+  private final boolean secret;
 
   private Setting(
       String path,
       ValueType type,
       Supplier<Object> defaultValue,
       String defaultDoc,
-      String description) {
+      String description,
+      boolean secret) {
     this.path = path;
     this.type = type;
     this.defaultValue = defaultValue;
     this.defaultDoc = defaultDoc;
     this.description = description;
     this.envName = envName(path);
+    this.secret = secret;
   }
 
   /**
@@ -37,7 +40,16 @@ public final class Setting {
   static Setting of(String path, ValueType type, String defaultText, String description) {
     Object value = type.parse(defaultText);
     String doc = defaultText.isEmpty() ? "none" : "`" + type.format(value) + "`";
-    return new Setting(path, type, () -> value, doc, description);
+    return new Setting(path, type, () -> value, doc, description, false);
+  }
+
+  /**
+   * A setting with no default whose value must never appear in messages or logs: the loader shows
+   * {@code <redacted>} wherever it would quote it.
+   */
+  static Setting secret(String path, ValueType type, String description) {
+    Object value = type.parse("");
+    return new Setting(path, type, () -> value, "none", description, true);
   }
 
   /** A setting whose default depends on where the process runs, described in prose for the docs. */
@@ -47,7 +59,7 @@ public final class Setting {
       Supplier<Object> defaultValue,
       String defaultDoc,
       String description) {
-    return new Setting(path, type, defaultValue, defaultDoc, description);
+    return new Setting(path, type, defaultValue, defaultDoc, description, false);
   }
 
   /** Dotted path, e.g. {@code rtmp.chunkSize}. */
@@ -76,6 +88,11 @@ public final class Setting {
 
   public String description() {
     return description;
+  }
+
+  /** Whether the value is a secret that messages and logs show as {@code <redacted>}. */
+  public boolean secret() {
+    return secret;
   }
 
   /**

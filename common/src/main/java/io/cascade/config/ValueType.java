@@ -105,11 +105,18 @@ public sealed interface ValueType {
     }
   }
 
-  /** A non-empty string, trimmed. */
-  record StringType() implements ValueType {
+  /**
+   * A string, trimmed; empty only where {@code allowEmpty} says so, for settings whose absence
+   * means "work it out" (such as an advertised address).
+   */
+  record StringType(boolean allowEmpty) implements ValueType {
+    public StringType() {
+      this(false);
+    }
+
     @Override
     public Object parseText(String text) {
-      if (text.isEmpty()) {
+      if (text.isEmpty() && !allowEmpty) {
         throw new IllegalArgumentException("must not be empty");
       }
       return text;
