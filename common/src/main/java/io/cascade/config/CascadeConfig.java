@@ -30,6 +30,7 @@ public record CascadeConfig(
       int eventLoops,
       int writeBufferLowWaterMark,
       int writeBufferHighWaterMark,
+      int sendBufferSize,
       Duration idleTimeout,
       Duration publisherNoDataTimeout) {
 
@@ -122,6 +123,7 @@ public record CascadeConfig(
             v.integer("rtmp.eventLoops"),
             v.intSize("rtmp.writeBufferLowWaterMark"),
             v.intSize("rtmp.writeBufferHighWaterMark"),
+            v.intSize("rtmp.sendBufferSize"),
             v.duration("rtmp.idleTimeout"),
             v.duration("rtmp.publisherNoDataTimeout")),
         new Http(v.string("http.host"), v.integer("http.port")),

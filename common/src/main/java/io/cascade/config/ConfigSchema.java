@@ -54,7 +54,7 @@ public final class ConfigSchema {
               "Largest chunk size a peer may set with Set Chunk Size; more closes the connection."),
           Setting.of(
               "rtmp.maxMessageSize",
-              size("1KiB", "16MiB"),
+              size("1KiB", "16777215"),
               "8MiB",
               "Largest message a peer may send (RTMP message lengths are 24-bit)."),
           Setting.of(
@@ -110,6 +110,13 @@ public final class ConfigSchema {
               "A connection with more unsent bytes than this is not written to until it drains"
                   + " below the low water mark; must be greater than"
                   + " rtmp.writeBufferLowWaterMark."),
+          Setting.of(
+              "rtmp.sendBufferSize",
+              size("0", "64MiB"),
+              "128KiB",
+              "Socket send buffer (SO_SNDBUF) of accepted connections. Bounds what the kernel holds"
+                  + " for a player beyond Cascade's own queue, so a stalled player is detected and cut"
+                  + " within seconds; 0 leaves it to the OS, whose auto-tuning may hold several MiB."),
           Setting.of(
               "rtmp.idleTimeout",
               duration("1s", "1h"),

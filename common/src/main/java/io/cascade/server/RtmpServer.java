@@ -104,6 +104,9 @@ public final class RtmpServer {
           .setTcpNoDelay(true)
           .setReuseAddress(true)
           .setAcceptBacklog(1024);
+      if (owner.settings.sendBufferSize() > 0) {
+        options.setSendBufferSize(owner.settings.sendBufferSize());
+      }
       server = vertx.createNetServer(options);
       server.connectHandler(so -> owner.init((NetSocketInternal) so));
       return server.listen().onSuccess(s -> {

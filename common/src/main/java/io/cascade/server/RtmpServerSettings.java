@@ -18,6 +18,7 @@ import java.time.Duration;
  * @param peerBandwidth peer bandwidth announced to peers
  * @param writeBufferLowWaterMark socket becomes writable again below this many queued bytes
  * @param writeBufferHighWaterMark socket stops being writable above this many queued bytes
+ * @param sendBufferSize SO_SNDBUF of accepted sockets; 0 leaves it to the OS
  * @param chunkLimits limits on what peers may send in the chunk layer
  * @param amfLimits limits on AMF values peers may send
  */
@@ -32,6 +33,7 @@ public record RtmpServerSettings(
     long peerBandwidth,
     int writeBufferLowWaterMark,
     int writeBufferHighWaterMark,
+    int sendBufferSize,
     ChunkDecoderLimits chunkLimits,
     AmfLimits amfLimits) {
 
@@ -42,7 +44,7 @@ public record RtmpServerSettings(
     CascadeConfig.Rtmp r = config.rtmp();
     return new RtmpServerSettings(r.host(), r.port(), r.eventLoops(), r.handshakeTimeout(), r.idleTimeout(),
         r.publisherNoDataTimeout(), r.windowAckSize(), r.peerBandwidth(), r.writeBufferLowWaterMark(),
-        r.writeBufferHighWaterMark(),
+        r.writeBufferHighWaterMark(), r.sendBufferSize(),
         new ChunkDecoderLimits(r.maxChunkSize(), r.maxMessageSize(), r.maxChunkStreams(), r.maxPendingBytes()),
         new AmfLimits(r.amf().maxDepth(), r.amf().maxStringLength(), r.amf().maxElements()));
   }

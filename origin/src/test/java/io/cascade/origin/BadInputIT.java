@@ -69,10 +69,10 @@ class BadInputIT {
   private static final Duration CLOSE_LIMIT = Duration.ofSeconds(10);
   /**
    * How long a player that stops reading may take to be cut. Before the server's queue sees any
-   * backlog the kernel takes a full socket send buffer, and on loopback (64 KiB MSS) Linux
-   * autotunes that to tcp_wmem's maximum, 4 MiB by default: about 20 s of a 1 Mbit/s stream.
+   * backlog the kernel takes a full socket send buffer; rtmp.sendBufferSize (64 KiB here) keeps
+   * that to about a second of this stream, then maxQueueDuration and maxBehindDuration apply.
    */
-  private static final Duration SLOW_CUT_LIMIT = Duration.ofSeconds(60);
+  private static final Duration SLOW_CUT_LIMIT = Duration.ofSeconds(10);
   private static final Duration MAX_FRAME_GAP = Duration.ofSeconds(1);
   /** Long enough for a second close line, if the server wrongly wrote one, to show up. */
   private static final long SECOND_LINE_GRACE_MILLIS = 300;
@@ -104,6 +104,7 @@ class BadInputIT {
         Map.entry("rtmp.maxMessageSize", "1MiB"),
         Map.entry("rtmp.handshakeTimeout", "1s"),
         Map.entry("rtmp.idleTimeout", "2s"),
+        Map.entry("rtmp.sendBufferSize", "64KiB"),
         Map.entry("rtmp.amf.maxDepth", 32),
         Map.entry("rtmp.amf.maxStringLength", "1MiB"),
         Map.entry("live.subscriber.maxQueueBytes", "256KiB"),
