@@ -203,12 +203,12 @@ public final class ClusterNode {
           hazelcast.shutdown();
           LOG.info("event=cluster.left role={} member={}", role.name().toLowerCase(), memberId);
           if (ar.failed()) {
-            done.fail(ar.cause());
+            done.tryFail(ar.cause());
           } else {
-            done.complete();
+            done.tryComplete();
           }
         } catch (RuntimeException e) {
-          done.fail(e);
+          done.tryFail(e);
         }
       }, "cascade-cluster-stop");
       stopper.setDaemon(true);

@@ -1,10 +1,10 @@
 package io.cascade.origin;
 
+import io.cascade.cluster.ClusterNode;
 import io.cascade.config.ConfigException;
 import io.cascade.config.ConfigLoader;
 import io.cascade.config.LoadedConfig;
 import io.cascade.logging.LogSetup;
-import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -29,25 +29,39 @@ public final class OriginMain {
     Logger log = LoggerFactory.getLogger("cascade.origin");
     loaded.warnings().forEach(w -> log.warn("event=config_warning detail=\"{}\"", w));
     var config = loaded.config();
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(
-        config.rtmp().eventLoops() > 0 ? config.rtmp().eventLoops() : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE));
-    OriginNode.start(vertx, config)
-        .onSuccess(node -> {
-          log.info("event=started role=origin node={} rtmp={}:{} http={}:{}", config.node().id(),
-              config.rtmp().host(), node.rtmpPort(), config.http().host(), node.httpPort());
-          Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("event=stopping role=origin node={}", config.node().id());
-            try {
-              vertx.close().await(30, TimeUnit.SECONDS);
-            } catch (TimeoutException e) {
-              log.warn("event=stop_timeout role=origin node={}", config.node().id());
-            }
-          }, "cascade-shutdown"));
-        })
+    VertxOptions options = new VertxOptions();
+    if (config.rtmp().eventLoops() > 0) {
+      options.setEventLoopPoolSize(config.rtmp().eventLoops());
+    }
+    // Block main until started: Hazelcast starts on its own (daemon) thread, and a main that
+    // returned first would let the JVM exit before any non-daemon thread exists.
+    ClusterNode.start(config, ClusterNode.Role.ORIGIN, options)
+        .compose(cluster -> OriginNode.start(cluster, config)
+            .onSuccess(node -> {
+              log.info("event=started role=origin node={} rtmp={}:{} http={}:{} cluster_member={} cluster_port={}",
+                  config.node().id(), config.rtmp().host(), node.rtmpPort(), config.http().host(), node.httpPort(),
+                  cluster.memberId(), cluster.port());
+              Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                log.info("event=stopping role=origin node={}", config.node().id());
+                // Two separate waits: a continuation chained on Vert.x would never run once
+                // cluster.close() has closed Vert.x itself.
+                try {
+                  node.stop().await(10, TimeUnit.SECONDS);
+                } catch (TimeoutException | RuntimeException e) {
+                  log.warn("event=stop_incomplete role=origin node={} detail=\"{}\"", config.node().id(), e.toString());
+                }
+                try {
+                  cluster.close().await(20, TimeUnit.SECONDS);
+                } catch (TimeoutException | RuntimeException e) {
+                  log.warn("event=cluster_stop_incomplete role=origin node={} detail=\"{}\"", config.node().id(), e.toString());
+                }
+              }, "cascade-shutdown"));
+            })
+            .onFailure(e -> cluster.close()))
         .onFailure(e -> {
           log.error("event=start_failed role=origin reason=\"{}\"", e.getMessage(), e);
-          vertx.close();
           System.exit(1);
-        });
+        })
+        .await();
   }
 }
