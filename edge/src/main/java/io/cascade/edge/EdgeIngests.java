@@ -1,0 +1,143 @@
+package io.cascade.edge;
+
+import io.cascade.client.RtmpClientOptions;
+import io.cascade.cluster.StreamRegistry;
+import io.cascade.live.LiveStream;
+import io.cascade.live.StreamDemand;
+import io.cascade.live.StreamManager;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * The edge's upstream pulls, one {@link EdgeIngest} per stream that local players want. It is the
+ * stream manager's {@link StreamDemand}: the first player of a stream starts an ingest, the last
+ * one leaving starts its idle grace.
+ *
+ * <p>Exactly one ingest per key: the demand callbacks run inside the stream manager's per-key
+ * critical section, and creation, the {@code wanted} flag and retirement all go through this
+ * map's {@code compute} for the key, so an ingest that decides to retire and a player that
+ * arrives at that moment cannot both win.
+ */
+public final class EdgeIngests implements StreamDemand {
+  private final VertxInternal vertx;
+  private final StreamRegistry registry;
+  private final EdgeSettings settings;
+  private final RtmpClientOptions clientOptions;
+  private final EdgeStats stats;
+  private final StreamManager streams;
+  private final ConcurrentHashMap<String, EdgeIngest> ingests = new ConcurrentHashMap<>();
+  private volatile boolean closing;
+
+  /**
+   * @param clientOptions options of the upstream RTMP clients; their channel factory is replaced by
+   *     the one matching Vert.x's transport, because the clients run on Vert.x's event loops
+   * @param streamsFactory builds the stream manager this object is the demand of
+   */
+  public EdgeIngests(Vertx vertx, StreamRegistry registry, EdgeSettings settings, RtmpClientOptions clientOptions,
+      EdgeStats stats, Function<StreamDemand, StreamManager> streamsFactory) {
+    this.vertx = (VertxInternal) vertx;
+    this.registry = registry;
+    this.settings = settings;
+    this.clientOptions = new RtmpClientOptions(clientOptions)
+        .channelFactory(this.vertx.transport().channelFactory(false));
+    this.stats = stats;
+    this.streams = streamsFactory.apply(this);
+  }
+
+  /** Upstream client options as {@link #EdgeIngests} documents them, for edges built from settings. */
+  public static RtmpClientOptions clientOptions(EdgeSettings settings) {
+    return new RtmpClientOptions()
+        .connectTimeout(settings.upstreamConnectTimeout())
+        .handshakeTimeout(settings.upstreamConnectTimeout())
+        .commandTimeout(settings.upstreamConnectTimeout());
+  }
+
+  public StreamManager streams() {
+    return streams;
+  }
+
+  public EdgeStats stats() {
+    return stats;
+  }
+
+  EdgeSettings settings() {
+    return settings;
+  }
+
+  StreamRegistry registry() {
+    return registry;
+  }
+
+  RtmpClientOptions clientOptions() {
+    return clientOptions;
+  }
+
+  /** Streams with an ingest now. */
+  public int size() {
+    return ingests.size();
+  }
+
+  @Override
+  public void onActive(LiveStream stream) {
+    if (closing) {
+      return;
+    }
+    ingests.compute(stream.key(), (key, ingest) -> {
+      if (ingest == null) {
+        ingest = new EdgeIngest(key, this, vertx.createEventLoopContext());
+        stats.ingestCreated();
+      }
+      ingest.wanted = true;
+      ingest.activate();
+      return ingest;
+    });
+  }
+
+  @Override
+  public void onIdle(LiveStream stream) {
+    ingests.computeIfPresent(stream.key(), (key, ingest) -> {
+      ingest.wanted = false;
+      ingest.idle();
+      return ingest;
+    });
+  }
+
+  /**
+   * Called by an ingest that has closed its upstream: true when it leaves the map for good, false
+   * when a player arrived meanwhile and it must carry on.
+   */
+  boolean retire(EdgeIngest ingest) {
+    boolean[] retired = {true};
+    ingests.computeIfPresent(ingest.key(), (key, current) -> {
+      if (current != ingest) {
+        return current;
+      }
+      if (ingest.wanted && !closing) {
+        retired[0] = false;
+        return current;
+      }
+      return null;
+    });
+    if (retired[0]) {
+      stats.ingestRetired();
+    }
+    return retired[0];
+  }
+
+  /** Closes every upstream and unpublishes every pulled stream; completes when all are closed. */
+  public CompletableFuture<Void> close() {
+    closing = true;
+    List<CompletableFuture<Void>> all = new ArrayList<>();
+    for (Map.Entry<String, EdgeIngest> e : ingests.entrySet()) {
+      e.getValue().shutdown();
+      all.add(e.getValue().stopped());
+    }
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+  }
+}
