@@ -10,7 +10,7 @@ import java.util.Map;
  * live.gopCache.maxBytes}); {@link ConfigSchema} describes them. Built by {@link ConfigLoader}.
  */
 public record CascadeConfig(
-    Node node, Rtmp rtmp, Http http, Live live, Log log, Cluster cluster, Edge edge) {
+    Node node, Rtmp rtmp, Http http, Live live, Log log, Cluster cluster, Origin origin, Edge edge) {
 
   public record Node(String id) {}
 
@@ -92,6 +92,9 @@ public record CascadeConfig(
     }
   }
 
+  /** The origin role. */
+  public record Origin(boolean localPlayback) {}
+
   /** How an edge pulls streams from origins. */
   public record Edge(
       Duration upstreamIdleGrace,
@@ -152,6 +155,7 @@ public record CascadeConfig(
             v.duration("cluster.heartbeatInterval"),
             v.duration("cluster.memberTimeout"),
             v.duration("cluster.claimCheckInterval")),
+        new Origin(v.get("origin.localPlayback", Boolean.class)),
         new Edge(
             v.duration("edge.upstreamIdleGrace"),
             v.duration("edge.upstreamBackoffMin"),

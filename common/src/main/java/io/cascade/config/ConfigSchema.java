@@ -255,6 +255,12 @@ public final class ConfigSchema {
               "How often an origin checks that the registry still names it as the owner of each"
                   + " stream it publishes."),
           Setting.of(
+              "origin.localPlayback",
+              new ValueType.BooleanType(),
+              "true",
+              "Whether players may play straight from this origin. When false only edges may pull,"
+                  + " each with a relay token signed by cluster.secret; other plays are refused."),
+          Setting.of(
               "edge.upstreamIdleGrace",
               duration("0", "1h"),
               "10s",

@@ -149,6 +149,8 @@ class ConfigSchemaTest {
       return List.of("changed-by-test");
     } else if (type instanceof ListType) {
       return List.of("10.9.8.7:5701");
+    } else if (type instanceof ValueType.BooleanType) {
+      return List.of("true", "false");
     }
     throw new AssertionError("no test values for " + type);
   }

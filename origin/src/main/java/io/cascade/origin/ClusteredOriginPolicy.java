@@ -38,6 +38,7 @@ final class ClusteredOriginPolicy implements SessionPolicy {
   private final String relayHost;
   private final IntSupplier relayPort;
   private final List<String> secrets;
+  private final boolean localPlayback;
   private final Map<PublishHandle, Claim> claims = new ConcurrentHashMap<>();
   private long timer = -1;
 
@@ -53,7 +54,7 @@ final class ClusteredOriginPolicy implements SessionPolicy {
   }
 
   ClusteredOriginPolicy(Vertx vertx, StreamRegistry registry, StreamManager streams, String nodeId, String relayHost,
-      IntSupplier relayPort, List<String> secrets) {
+      IntSupplier relayPort, List<String> secrets, boolean localPlayback) {
     this.vertx = vertx;
     this.registry = registry;
     this.streams = streams;
@@ -61,6 +62,7 @@ final class ClusteredOriginPolicy implements SessionPolicy {
     this.relayHost = relayHost;
     this.relayPort = relayPort;
     this.secrets = secrets;
+    this.localPlayback = localPlayback;
   }
 
   /** Starts the periodic check of own claims (a safety net beside the entry events). */
@@ -116,7 +118,8 @@ final class ClusteredOriginPolicy implements SessionPolicy {
   public Future<Void> admitPlay(Request request) {
     String token = request.query().get(RelayToken.PARAMETER);
     if (token == null) {
-      return Future.succeededFuture();
+      return localPlayback ? Future.succeededFuture() : Future.failedFuture(new Refused(NetStatus.PLAY_FAILED,
+          "relay_auth_required", "this origin serves edges only; play " + request.key() + " from an edge"));
     }
     if (RelayToken.verify(secrets, request.key(), token, System.currentTimeMillis() / 1000)) {
       return Future.succeededFuture();

@@ -52,7 +52,8 @@ public final class OriginNode {
     Vertx vertx = cluster.vertx();
     String nodeId = config.node().id();
     node.policy = new ClusteredOriginPolicy(vertx, cluster.registry(), node.streams, nodeId, cluster.advertisedHost(),
-        () -> node.rtmp.actualPort(), config.cluster().secret());
+        () -> node.rtmp.actualPort(), config.cluster().secret(),
+        config.origin().localPlayback());
     HazelcastViewerDirectory directory = new HazelcastViewerDirectory(vertx,
         cluster.hazelcast().getMap(HazelcastViewerDirectory.MAP_NAME), VIEWER_REPORT_INTERVAL);
     node.http = new HttpApi(node.streams, nodeId, "origin", () -> node.ready,
