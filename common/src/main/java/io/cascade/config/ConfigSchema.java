@@ -244,7 +244,7 @@ public final class ConfigSchema {
           Setting.of(
               "cluster.memberTimeout",
               duration("2s", "5m"),
-              "4s",
+              "8s",
               "A member that sends no heartbeat for this long is declared dead and its streams are"
                   + " released (whole seconds; rounded up); at least twice"
                   + " cluster.heartbeatInterval."),
