@@ -43,7 +43,7 @@ class ClusterConfigTest {
     assertThat(cluster.secret()).isEmpty();
     assertThat(cluster.backupCount()).isEqualTo(1);
     assertThat(cluster.heartbeatInterval()).isEqualTo(Duration.ofSeconds(1));
-    assertThat(cluster.memberTimeout()).isEqualTo(Duration.ofSeconds(4));
+    assertThat(cluster.memberTimeout()).isEqualTo(Duration.ofSeconds(8));
     assertThat(cluster.claimCheckInterval()).isEqualTo(Duration.ofSeconds(2));
 
     CascadeConfig.Edge edge = c.edge();
@@ -119,9 +119,9 @@ class ClusterConfigTest {
         "CASCADE_EDGE_UPSTREAM_BACKOFF_MIN", "10s", "CASCADE_EDGE_UPSTREAM_BACKOFF_MAX", "5s")))
         .isEqualTo("edge.upstreamBackoffMax (5s, env CASCADE_EDGE_UPSTREAM_BACKOFF_MAX) must be at least"
             + " edge.upstreamBackoffMin (10s, env CASCADE_EDGE_UPSTREAM_BACKOFF_MIN)");
-    assertThat(failure(null, Map.of("CASCADE_CLUSTER_HEARTBEAT_INTERVAL", "3s")))
-        .isEqualTo("cluster.memberTimeout (4s, default) must be at least twice cluster.heartbeatInterval"
-            + " (3s, env CASCADE_CLUSTER_HEARTBEAT_INTERVAL)");
+    assertThat(failure(null, Map.of("CASCADE_CLUSTER_HEARTBEAT_INTERVAL", "5s")))
+        .isEqualTo("cluster.memberTimeout (8s, default) must be at least twice cluster.heartbeatInterval"
+            + " (5s, env CASCADE_CLUSTER_HEARTBEAT_INTERVAL)");
   }
 
   @Test
