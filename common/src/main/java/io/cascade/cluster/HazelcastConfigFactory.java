@@ -4,7 +4,6 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MultiMapConfig;
 import com.hazelcast.config.NetworkConfig;
-import com.hazelcast.spi.merge.PutIfAbsentMergePolicy;
 import io.cascade.config.CascadeConfig;
 import io.cascade.config.ClusterDiscovery;
 import io.cascade.config.HostPort;
@@ -65,8 +64,9 @@ final class HazelcastConfigFactory {
         .setBackupCount(cluster.backupCount())
         .setAsyncBackupCount(0)
         .getMergePolicyConfig()
-        // After a split brain heals the larger side's record wins; the other origin sees its claim gone.
-        .setPolicy(PutIfAbsentMergePolicy.class.getName());
+        // After a split brain heals the record with the larger epoch wins (the later claim, e.g. a
+        // takeover while the other origin was frozen); the losing origin sees its claim gone.
+        .setPolicy(EpochMergePolicy.class.getName());
 
     // What vertx-hazelcast's default-cluster.xml sets, which a programmatic config must repeat.
     hz.getMultiMapConfig("__vertx.subs")

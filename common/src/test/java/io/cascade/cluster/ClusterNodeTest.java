@@ -10,7 +10,6 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MultiMapConfig;
-import com.hazelcast.spi.merge.PutIfAbsentMergePolicy;
 import io.cascade.config.CascadeConfig;
 import io.cascade.config.HostPort;
 import io.vertx.core.Future;
@@ -49,7 +48,7 @@ class ClusterNodeTest {
 
     MapConfig streams = hz.getMapConfig(HazelcastStreamRegistry.MAP_NAME);
     assertThat(streams.getBackupCount()).isEqualTo(2);
-    assertThat(streams.getMergePolicyConfig().getPolicy()).isEqualTo(PutIfAbsentMergePolicy.class.getName());
+    assertThat(streams.getMergePolicyConfig().getPolicy()).isEqualTo(EpochMergePolicy.class.getName());
     assertThat(hz.getMultiMapConfig("__vertx.subs").getValueCollectionType())
         .isEqualTo(MultiMapConfig.ValueCollectionType.SET);
 
