@@ -23,10 +23,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The origin's side of the registry. A publish starts only after its key is claimed cluster-wide
  * (a live key on any origin → NetStream.Publish.BadName); its record is released when it ends.
- * While it runs, the claim is watched: if another session's record replaces ours (a split brain
- * healed in the other side's favour, or a takeover while we were frozen) the local publisher is
- * disconnected with a clear status; if our record vanished (survivors declared us dead) we claim
- * again. Relay pulls from edges must carry a valid {@link RelayToken}.
+ * While it runs, the claim is watched: if another live session's record shows up under our key (a
+ * split brain healed, or a takeover while we were frozen) the session with the larger epoch keeps
+ * the key and the other origin disconnects its publisher with a clear status; if our record
+ * vanished (survivors declared us dead) we claim again. Relay pulls from edges must carry a valid
+ * {@link RelayToken}.
  */
 final class ClusteredOriginPolicy implements SessionPolicy {
   private static final Logger LOG = LoggerFactory.getLogger("cascade.origin");
@@ -136,7 +137,7 @@ final class ClusteredOriginPolicy implements SessionPolicy {
       return;
     }
     if (current.isPresent()) {
-      lose(handle, c, current.get());
+      contest(handle, c, current.get());
       return;
     }
     // Our record is gone while we still publish (survivors thought we were dead): claim again.
@@ -148,9 +149,31 @@ final class ClusteredOriginPolicy implements SessionPolicy {
         c.record = claim.current();
         LOG.info("event=registry.reclaim stream={} epoch={}", c.record.key(), c.record.epoch());
       } else {
-        lose(handle, c, claim.current());
+        contest(handle, c, claim.current());
       }
     });
+  }
+
+  /**
+   * Two live sessions claim one key (a split brain healed, or a frozen origin came back): the
+   * larger epoch wins everywhere, whatever the registry merge left behind, so both origins reach
+   * the same verdict. The winner writes its record back; the loser disconnects its publisher.
+   */
+  private void contest(PublishHandle handle, Claim c, StreamRecord other) {
+    if (!outranks(c.record, other)) {
+      lose(handle, c, other);
+      return;
+    }
+    LOG.info("event=registry.reassert stream={} epoch={} over_node={} over_epoch={}", c.record.key(),
+        c.record.epoch(), other.ownerNode(), other.epoch());
+    registry.update(other, c.record);
+  }
+
+  static boolean outranks(StreamRecord mine, StreamRecord other) {
+    if (mine.epoch() != other.epoch()) {
+      return mine.epoch() > other.epoch();
+    }
+    return mine.sessionId().compareTo(other.sessionId()) > 0;
   }
 
   private void lose(PublishHandle handle, Claim c, StreamRecord winner) {
