@@ -61,6 +61,18 @@ public record StreamRecord(
         audioCodec);
   }
 
+  /**
+   * Whether this claim beats {@code other} for the same key: the larger epoch wins, then the larger
+   * session id. Origins and edges apply the same rule, so after a split brain or a frozen origin's
+   * return they all settle on one owner whatever order the registry events arrive in.
+   */
+  public boolean outranks(StreamRecord other) {
+    if (epoch != other.epoch) {
+      return epoch > other.epoch;
+    }
+    return sessionId.compareTo(other.sessionId) > 0;
+  }
+
   /** True when both records describe the same publish session. */
   public boolean sameSession(StreamRecord other) {
     return other != null && sessionId.equals(other.sessionId) && key.equals(other.key);

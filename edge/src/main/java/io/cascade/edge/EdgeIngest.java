@@ -217,6 +217,11 @@ final class EdgeIngest {
       } else if (record == null) {
         lose("owner_gone", null, true);
         enterWaiting("no_owner");
+      } else if (target.outranks(record) && registry.isOwnerAlive(target)) {
+        // A lower-ranked claim surfaced (a healing split brain or a frozen origin's return): its
+        // origin will yield to ours, so stay with the owner we follow.
+        LOG.info("event=upstream.ignore_outranked stream={} following={} epoch={} ignored={} ignored_epoch={}", key,
+            origin(target), target.epoch(), origin(record), record.epoch());
       } else {
         LOG.info("event=upstream.switch stream={} from={} to={} session={}", key, origin(target), origin(record),
             record.sessionId());

@@ -160,20 +160,13 @@ final class ClusteredOriginPolicy implements SessionPolicy {
    * the same verdict. The winner writes its record back; the loser disconnects its publisher.
    */
   private void contest(PublishHandle handle, Claim c, StreamRecord other) {
-    if (!outranks(c.record, other)) {
+    if (!c.record.outranks(other)) {
       lose(handle, c, other);
       return;
     }
     LOG.info("event=registry.reassert stream={} epoch={} over_node={} over_epoch={}", c.record.key(),
         c.record.epoch(), other.ownerNode(), other.epoch());
     registry.update(other, c.record);
-  }
-
-  static boolean outranks(StreamRecord mine, StreamRecord other) {
-    if (mine.epoch() != other.epoch()) {
-      return mine.epoch() > other.epoch();
-    }
-    return mine.sessionId().compareTo(other.sessionId()) > 0;
   }
 
   private void lose(PublishHandle handle, Claim c, StreamRecord winner) {

@@ -33,10 +33,10 @@ class ClusteredOriginPolicyTest {
     var older = new io.cascade.cluster.StreamRecord("live/a", "m1", "a", "h", 1, "s-1", 100, 100, "", "");
     var newer = new io.cascade.cluster.StreamRecord("live/a", "m2", "b", "h", 1, "s-0", 101, 101, "", "");
     var tie = new io.cascade.cluster.StreamRecord("live/a", "m3", "c", "h", 1, "s-2", 100, 100, "", "");
-    assertThat(ClusteredOriginPolicy.outranks(newer, older)).isTrue();
-    assertThat(ClusteredOriginPolicy.outranks(older, newer)).isFalse();
-    assertThat(ClusteredOriginPolicy.outranks(tie, older)).isTrue();
-    assertThat(ClusteredOriginPolicy.outranks(older, tie)).isFalse();
+    assertThat(newer.outranks(older)).isTrue();
+    assertThat(older.outranks(newer)).isFalse();
+    assertThat(tie.outranks(older)).isTrue();
+    assertThat(older.outranks(tie)).isFalse();
   }
 
   @Test

@@ -1,0 +1,120 @@
+package io.cascade.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cascade.client.SyntheticMedia;
+import io.netty.channel.EventLoopGroup;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A thousand players ask a cold edge for the same stream within a second: the edge must open
+ * exactly one upstream to the origin, and every player must get the stream from its start at a
+ * keyframe, without gaps.
+ */
+class StormIT {
+  private static final Logger log = LoggerFactory.getLogger(StormIT.class);
+  private static final int PLAYERS = 1000;
+  /** Small frames at 10 fps: the point is the number of players, not the bitrate. */
+  private static final SyntheticMedia.Profile PROFILE = SyntheticMedia.Profile.of(100, 10, 1, false);
+
+  private static Cluster cluster;
+  private static EventLoopGroup loops;
+
+  @BeforeAll
+  @Timeout(value = 90, unit = TimeUnit.SECONDS)
+  static void startCluster() {
+    loops = Streams.clientLoops();
+    cluster = Cluster.builder("storm").origins(1).edges(1).start();
+  }
+
+  @AfterAll
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  static void stopCluster() {
+    Streams.shutdown(loops);
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void thousandPlayersOnAColdEdgeShareOneUpstream() throws Exception {
+    ClusterProcess origin = cluster.origin(0);
+    ClusterProcess edge = cluster.edge(0);
+    String stream = Streams.unique("storm");
+    String key = Streams.key(stream);
+    List<StampedPlayer> players = new ArrayList<>(PLAYERS);
+    StampedPublisher publisher = StampedPublisher.start(loops, origin.rtmpUrl(Streams.APP, stream), PROFILE,
+        Duration.ofSeconds(90), "publisher");
+    try {
+      Await.until(Duration.ofSeconds(10), "stream registered", () -> Api.stream(edge, key).live());
+      assertThat(Api.localPlayers(edge, key)).as("edge is cold").isZero();
+      assertThat(Api.localPlayers(origin, key)).as("no upstream yet").isZero();
+
+      long launchStart = System.nanoTime();
+      for (int i = 0; i < PLAYERS; i++) {
+        StampedPlayer p = new StampedPlayer("player-" + i);
+        p.start(loops, edge.rtmpUrl(Streams.APP, stream));
+        players.add(p);
+      }
+      long launchMillis = (System.nanoTime() - launchStart) / 1_000_000;
+      log.info("MEASURED storm.launch_ms={} for {} players (connect started for each)", launchMillis, PLAYERS);
+      assertThat(launchMillis).as("all players launched within 1 s").isLessThan(1000);
+
+      // Sample the origin's view while the storm settles: never more than one upstream.
+      int maxUpstreams = 0;
+      long settleStart = System.nanoTime();
+      long deadline = settleStart + Duration.ofSeconds(45).toNanos();
+      while (players.stream().anyMatch(p -> p.videoFrames() < 20)) {
+        maxUpstreams = Math.max(maxUpstreams, Api.localPlayers(origin, key));
+        if (System.nanoTime() > deadline) {
+          long failed = players.stream().filter(p -> p.started().isCompletedExceptionally()).count();
+          throw new AssertionError("not every player got 20 frames within 45 s: "
+              + players.stream().filter(p -> p.videoFrames() < 20).count() + " short, " + failed + " failed to play; e.g. "
+              + players.stream().filter(p -> p.videoFrames() < 20).limit(5).map(p -> p + " " + p.started())
+                  .collect(Collectors.joining("\n")));
+        }
+        Await.sleep(100);
+      }
+      long allReceiving = (System.nanoTime() - launchStart) / 1_000_000;
+      List<Long> ttff = players.stream().map(p -> p.timeToFirstFrameNanos() / 1_000_000).sorted().toList();
+      log.info("MEASURED storm.first_frame_ms p50={} p90={} p99={} max={}; all players had 20 frames {} ms after launch",
+          ttff.get(PLAYERS / 2), ttff.get(PLAYERS * 9 / 10), ttff.get(PLAYERS * 99 / 100), ttff.get(PLAYERS - 1),
+          allReceiving);
+      for (int i = 0; i < 10; i++) {
+        maxUpstreams = Math.max(maxUpstreams, Api.localPlayers(origin, key));
+        Await.sleep(100);
+      }
+      int upstreams = Api.localPlayers(origin, key);
+      int edgePlayers = Api.localPlayers(edge, key);
+      // Every play the origin accepted for the key, from its log: catches a second pull however short-lived.
+      List<String> relayPlays = origin.logLines("event=play.start").stream()
+          .filter(l -> l.contains(" stream=" + key + " ")).toList();
+      log.info("MEASURED storm.upstreams={} max_sampled={} plays_at_origin={} edge_players={}", upstreams, maxUpstreams,
+          relayPlays.size(), edgePlayers);
+      assertThat(relayPlays).as("plays of %s the origin accepted", key).hasSize(1);
+      assertThat(upstreams).as("players the origin serves on %s (the edge's upstreams)", key).isEqualTo(1);
+      assertThat(maxUpstreams).as("most upstreams sampled during the storm").isEqualTo(1);
+      assertThat(edgePlayers).as("players the edge serves").isEqualTo(PLAYERS);
+      for (StampedPlayer p : players) {
+        assertThat(p.closedUnexpectedly()).as("%s closed", p).isFalse();
+        assertThat(p.firstFrameKeyframe()).as("%s starts at a keyframe", p).isTrue();
+        assertThat(p.gaps()).as("%s gaps", p).isZero();
+        assertThat(p.timestampRegressions()).as("%s timestamps", p).isZero();
+      }
+    } finally {
+      players.forEach(StampedPlayer::close);
+      publisher.close();
+    }
+  }
+}
