@@ -41,7 +41,8 @@ public final class EdgeMain {
     ClusterNode cluster;
     try {
       cluster = ClusterNode.start(config, ClusterNode.Role.EDGE, options).await();
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      // await() rethrows checked causes too (e.g. BindException): any failure ends the process.
       log.error("event=start_failed role=edge node={} reason=\"{}\"", nodeId, e.getMessage(), e);
       System.exit(1);
       return;
@@ -49,7 +50,7 @@ public final class EdgeMain {
     EdgeNode node;
     try {
       node = EdgeNode.start(cluster, config).await();
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
       log.error("event=start_failed role=edge node={} reason=\"{}\"", nodeId, e.getMessage(), e);
       stop(log, nodeId, null, cluster);
       System.exit(1);

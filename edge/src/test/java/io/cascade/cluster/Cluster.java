@@ -254,20 +254,26 @@ public final class Cluster implements AutoCloseable {
   }
 
   /**
-   * A port free on loopback now. The node binds it a moment later; ports come from the ephemeral
-   * range, where another socket could take one in between, but rarely within that second.
+   * A port free on loopback now, taken from below Linux's ephemeral range (32768..60999). Ports
+   * from the ephemeral range were seen taken between the pick and the node's bind by the many
+   * outgoing connections these tests open (the kernel picks their local ports from that range).
    */
   static int freePort() {
-    while (true) {
-      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-        // The kernel may hand out a just-closed port again; never give one to two nodes.
-        if (HANDED_OUT.add(s.getLocalPort())) {
-          return s.getLocalPort();
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    for (int attempt = 0; attempt < 1000; attempt++) {
+      int port = random.nextInt(20_000, 32_000);
+      if (HANDED_OUT.contains(port)) {
+        continue;
+      }
+      try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+        if (HANDED_OUT.add(port)) {
+          return port;
         }
       } catch (IOException e) {
-        throw new UncheckedIOException(e);
+        // In use: try another.
       }
     }
+    throw new UncheckedIOException(new IOException("no free loopback port in 20000..31999"));
   }
 
   public String name() {
