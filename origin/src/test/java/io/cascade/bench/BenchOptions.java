@@ -8,6 +8,7 @@ import java.util.function.IntPredicate;
  * Command line of {@link FanoutBench}.
  *
  * @param url the stream to publish and play; null starts an in-process origin
+ * @param publishUrl where to publish instead, e.g. an origin while players use an edge; null: {@code url}
  * @param players players to open
  * @param bitrateKbps video bitrate of the synthetic stream
  * @param fps video frames per second
@@ -21,12 +22,13 @@ import java.util.function.IntPredicate;
  * @param json where to write the JSON report, or null
  * @param verbose keep the origin's per-connection log lines
  */
-record BenchOptions(RtmpUrl url, int players, int bitrateKbps, int fps, double gopSeconds, boolean audio,
+record BenchOptions(RtmpUrl url, RtmpUrl publishUrl, int players, int bitrateKbps, int fps, double gopSeconds, boolean audio,
     int durationSeconds, double ramp, int slowPlayers, int slowReadPercent, int eventLoops, Path json, boolean verbose) {
 
   static final String USAGE = """
       FanoutBench: one synthetic publisher, N players, lag / time-to-first-frame / gaps / throughput.
         --url rtmp://127.0.0.1:1935/live/key   target server (loopback only); default: in-process origin
+        --publish-url URL      publish here instead (e.g. an origin, players on an edge via --url)
         --players N            players (default 100, max 20000)
         --bitrate-kbps K       video bitrate (default 2000)
         --fps F                frames per second (default 30)
@@ -43,6 +45,7 @@ record BenchOptions(RtmpUrl url, int players, int bitrateKbps, int fps, double g
 
   static BenchOptions parse(String[] args) {
     RtmpUrl url = null;
+    RtmpUrl publishUrl = null;
     int players = 100;
     int bitrate = 2000;
     int fps = 30;
@@ -67,6 +70,7 @@ record BenchOptions(RtmpUrl url, int players, int bitrateKbps, int fps, double g
       String value = args[++i];
       switch (name) {
         case "--url" -> url = RtmpUrl.parse(value);
+        case "--publish-url" -> publishUrl = RtmpUrl.parse(value);
         case "--players" -> players = intIn(name, value, n -> n >= 1 && n <= 20_000);
         case "--bitrate-kbps" -> bitrate = intIn(name, value, n -> n >= 1 && n <= 100_000);
         case "--fps" -> fps = intIn(name, value, n -> n >= 1 && n <= 240);
@@ -87,7 +91,10 @@ record BenchOptions(RtmpUrl url, int players, int bitrateKbps, int fps, double g
     if (url != null && url.stream().isEmpty()) {
       throw new IllegalArgumentException("--url needs a stream name: rtmp://host:port/app/stream");
     }
-    return new BenchOptions(url, players, bitrate, fps, gop, audio, duration, ramp, slow, slowPercent, loops, json, verbose);
+    if (publishUrl != null && url == null) {
+      throw new IllegalArgumentException("--publish-url needs --url for the players");
+    }
+    return new BenchOptions(url, publishUrl, players, bitrate, fps, gop, audio, duration, ramp, slow, slowPercent, loops, json, verbose);
   }
 
   /** Seconds the ramp takes to start every player. */

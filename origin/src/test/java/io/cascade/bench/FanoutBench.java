@@ -96,12 +96,15 @@ public final class FanoutBench {
       origin = startOrigin(vertx);
       url = new RtmpUrl("127.0.0.1", origin.rtmpPort(), "live", "bench-" + UUID.randomUUID().toString().substring(0, 8));
     }
-    if (!InetAddress.getByName(url.host()).isLoopbackAddress()) {
-      throw new IllegalArgumentException("the bench runs on loopback only, not " + url.host());
+    RtmpUrl publishUrl = options.publishUrl() != null ? options.publishUrl() : url;
+    for (RtmpUrl u : new RtmpUrl[] {url, publishUrl}) {
+      if (!InetAddress.getByName(u.host()).isLoopbackAddress()) {
+        throw new IllegalArgumentException("the bench runs on loopback only, not " + u.host());
+      }
     }
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(options.eventLoops(), NioIoHandler.newFactory());
     try {
-      BenchResult result = measure(group, url, origin == null ? null : origin.streams().stats());
+      BenchResult result = measure(group, url, publishUrl, origin == null ? null : origin.streams().stats());
       System.out.print(result.text());
       if (options.json() != null) {
         Files.writeString(options.json(), result.json().encodePrettily());
@@ -118,7 +121,8 @@ public final class FanoutBench {
     }
   }
 
-  private BenchResult measure(EventLoopGroup group, RtmpUrl url, LiveStats serverStats) throws Exception {
+  private BenchResult measure(EventLoopGroup group, RtmpUrl url, RtmpUrl publishUrl, LiveStats serverStats)
+      throws Exception {
     RtmpClientOptions clientOptions = new RtmpClientOptions();
     CompletableFuture<Throwable> publisherClosed = new CompletableFuture<>();
     RtmpClient publisherClient = RtmpClient.create(group, clientOptions, new RtmpClientListener() {
@@ -127,7 +131,7 @@ public final class FanoutBench {
         publisherClosed.complete(cause);
       }
     });
-    publisherClient.connect(url).thenCompose(info -> publisherClient.publish(url.stream()))
+    publisherClient.connect(publishUrl).thenCompose(info -> publisherClient.publish(publishUrl.stream()))
         .get(SETUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     // An upper bound: the publisher is stopped when the window ends, which can start as late as
     // the ramp plus the wait for the last play.
