@@ -35,6 +35,7 @@ public final class DeliveryQueue {
   private final long maxBehindNanos;
   private final ArrayDeque<LiveFrame> queue = new ArrayDeque<>();
   private long queuedBytes;
+  private long newestQueuedMediaTimeline;
   private boolean needKeyframe = true;
   private boolean sawVideo;
   private long behindSinceNanos;
@@ -81,6 +82,9 @@ public final class DeliveryQueue {
     }
     queue.addLast(frame);
     queuedBytes += frame.size();
+    if (!frame.isConfig()) {
+      newestQueuedMediaTimeline = frame.timeline();
+    }
     if (behindSinceNanos == 0) {
       behindSinceNanos = System.nanoTime();
     }
@@ -92,18 +96,18 @@ public final class DeliveryQueue {
     }
   }
 
+  /**
+   * Media time spanned by the queue: newest queued media frame minus the oldest. Only config
+   * frames can sit ahead of the oldest media frame, so the scan from the head stops almost at once;
+   * the newest is remembered at enqueue (every older media frame leaves the queue before it does).
+   */
   private long queuedDurationMs() {
-    LiveFrame first = null;
-    LiveFrame last = null;
     for (LiveFrame f : queue) {
       if (!f.isConfig()) {
-        if (first == null) {
-          first = f;
-        }
-        last = f;
+        return newestQueuedMediaTimeline - f.timeline();
       }
     }
-    return first == null ? 0 : last.timeline() - first.timeline();
+    return 0;
   }
 
   private void dropToNextKeyframe() {
