@@ -10,7 +10,11 @@ import io.cascade.config.CascadeConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -69,10 +73,15 @@ public final class ClusterNode {
    * seconds and the caller may be an event loop.
    */
   public static Future<ClusterNode> start(CascadeConfig config, Role role, VertxOptions options) {
+    return start(config, role, options, null);
+  }
+
+  /** As {@link #start(CascadeConfig, Role, VertxOptions)}, with Vert.x's own metrics in {@code metrics} (may be null). */
+  public static Future<ClusterNode> start(CascadeConfig config, Role role, VertxOptions options, MeterRegistry metrics) {
     Promise<ClusterNode> promise = Promise.promise();
     Thread starter = new Thread(() -> {
       try {
-        startBlocking(config, role, new VertxOptions(options)).onComplete(promise);
+        startBlocking(config, role, new VertxOptions(options), metrics).onComplete(promise);
       } catch (Throwable e) {
         promise.tryFail(e);
       }
@@ -82,8 +91,8 @@ public final class ClusterNode {
     return promise.future();
   }
 
-  private static Future<ClusterNode> startBlocking(CascadeConfig config, Role role, VertxOptions options)
-      throws InterruptedException {
+  private static Future<ClusterNode> startBlocking(CascadeConfig config, Role role, VertxOptions options,
+      MeterRegistry metrics) throws InterruptedException {
     CascadeConfig.Cluster cluster = config.cluster();
     String memberId = UUID.randomUUID().toString();
     String bindHost = cluster.host();
@@ -103,9 +112,13 @@ public final class ClusterNode {
     }
 
     options.getEventBusOptions().setHost(bindHost).setClusterPublicHost(advertised);
-    return Vertx.builder()
+    VertxBuilder builder = Vertx.builder().withClusterManager(new HazelcastClusterManager(hz));
+    if (metrics != null) {
+      options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
+      builder.withMetrics(new MicrometerMetricsFactory(metrics));
+    }
+    return builder
         .with(options)
-        .withClusterManager(new HazelcastClusterManager(hz))
         .buildClustered()
         .recover(e -> {
           hz.getLifecycleService().terminate();

@@ -10,9 +10,17 @@ import java.util.Map;
  * live.gopCache.maxBytes}); {@link ConfigSchema} describes them. Built by {@link ConfigLoader}.
  */
 public record CascadeConfig(
-    Node node, Rtmp rtmp, Http http, Live live, Log log, Cluster cluster, Origin origin, Edge edge) {
+    Node node, Rtmp rtmp, Http http, Live live, Metrics metrics, Log log, Cluster cluster, Origin origin, Edge edge) {
 
-  public record Node(String id) {}
+  public record Node(String id, Duration drainGrace, Duration eventLoopStallTimeout) {}
+
+  public record Metrics(
+      boolean enabled, boolean perStream, int perStreamMax, int maxApps, Duration relayClockInterval) {
+    /** Everything on, the defaults otherwise: for nodes started in tests without a config file. */
+    public static Metrics defaults() {
+      return new Metrics(true, false, 100, 20, Duration.ofMillis(250));
+    }
+  }
 
   /** Byte sizes are ints where the schema bounds them below 2 GiB, as Netty's limits are. */
   public record Rtmp(
@@ -107,7 +115,7 @@ public record CascadeConfig(
   static CascadeConfig from(Map<String, Object> values) {
     Values v = new Values(values);
     return new CascadeConfig(
-        new Node(v.string("node.id")),
+        new Node(v.string("node.id"), v.duration("node.drainGrace"), v.duration("node.eventLoopStallTimeout")),
         new Rtmp(
             v.string("rtmp.host"),
             v.integer("rtmp.port"),
@@ -141,6 +149,12 @@ public record CascadeConfig(
                 v.duration("live.subscriber.maxBehindDuration")),
             v.integer("live.maxStreams"),
             v.integer("live.maxPlayersPerStream")),
+        new Metrics(
+            v.get("metrics.enabled", Boolean.class),
+            v.get("metrics.perStream", Boolean.class),
+            v.integer("metrics.perStreamMax"),
+            v.integer("metrics.maxApps"),
+            v.duration("metrics.relayClockInterval")),
         new Log(v.get("log.format", LogFormat.class)),
         new Cluster(
             v.string("cluster.name"),

@@ -35,6 +35,19 @@ public final class ConfigSchema {
               ConfigSchema::hostnameOrRandom,
               "host name, else `cascade-<random>`",
               "Name of this node in logs, metrics and the stream registry."),
+          Setting.of(
+              "node.drainGrace",
+              duration("0", "1h"),
+              "20s",
+              "On SIGTERM the node turns not ready, accepts no new connections and lets the"
+                  + " connected players continue this long (or until all have left), then closes"
+                  + " the rest, releases its registry claims and exits 0. Keep Kubernetes'"
+                  + " terminationGracePeriodSeconds above preStop + this + 10s."),
+          Setting.of(
+              "node.eventLoopStallTimeout",
+              duration("1s", "10m"),
+              "10s",
+              "/health/live fails while an event loop has not run its heartbeat for this long."),
           Setting.of("rtmp.host", string(), "0.0.0.0", "Address the RTMP server binds to."),
           Setting.of("rtmp.port", port(), "1935", "RTMP listen port; 0 picks a free port."),
           Setting.of(
@@ -182,6 +195,34 @@ public final class ConfigSchema {
               integer(1, 1_000_000),
               "10000",
               "Most players of one stream on this node; more are refused."),
+          Setting.of(
+              "metrics.enabled",
+              new ValueType.BooleanType(),
+              "true",
+              "Serve Prometheus metrics at /metrics on the HTTP port and measure fan-out lag."),
+          Setting.of(
+              "metrics.perStream",
+              new ValueType.BooleanType(),
+              "false",
+              "Also export series per stream (tag stream), for at most metrics.perStreamMax streams."),
+          Setting.of(
+              "metrics.perStreamMax",
+              integer(1, 10_000),
+              "100",
+              "Most streams with series of their own when metrics.perStream is on; later streams"
+                  + " are counted only in the node totals."),
+          Setting.of(
+              "metrics.maxApps",
+              integer(1, 1000),
+              "20",
+              "Most distinct values of the app tag; publishes and plays of further apps are"
+                  + " tagged app=\"_other\"."),
+          Setting.of(
+              "metrics.relayClockInterval",
+              duration("10ms", "10s"),
+              "250ms",
+              "How often an origin stamps its receive time into a relay to an edge, from which the"
+                  + " edge measures ingest lag (origin receive to player write)."),
           Setting.of(
               "log.format",
               new EnumType(LogFormat.class),

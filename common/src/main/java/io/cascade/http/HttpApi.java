@@ -2,6 +2,7 @@ package io.cascade.http;
 
 import io.cascade.live.StreamInfo;
 import io.cascade.live.StreamManager;
+import io.cascade.metrics.NodeMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -12,8 +13,8 @@ import io.vertx.core.json.JsonObject;
 import java.util.function.BooleanSupplier;
 
 /**
- * The node's HTTP endpoints: liveness, readiness and the stream list. Metrics join in the
- * observability work; the cluster-wide view of {@code /api/v1/streams} with the registry.
+ * The node's HTTP endpoints: liveness (event loops responsive), readiness, Prometheus metrics and
+ * the stream list (cluster-wide with the registry).
  */
 public final class HttpApi {
   private final StreamManager streams;
@@ -21,6 +22,8 @@ public final class HttpApi {
   private final String role;
   private final BooleanSupplier ready;
   private final StreamsView cluster;
+  private NodeMetrics metrics;
+  private LoopHeartbeat heartbeat;
   private HttpServer server;
 
   /** {@code cluster} may be null: then the stream list is this node's own. */
@@ -30,6 +33,18 @@ public final class HttpApi {
     this.role = role;
     this.ready = ready;
     this.cluster = cluster;
+  }
+
+  /** Serves {@code /metrics} from {@code metrics} when they are enabled. */
+  public HttpApi metrics(NodeMetrics nodeMetrics) {
+    this.metrics = nodeMetrics;
+    return this;
+  }
+
+  /** {@code /health/live} fails while {@code loops} reports a stalled event loop. */
+  public HttpApi liveness(LoopHeartbeat loops) {
+    this.heartbeat = loops;
+    return this;
   }
 
   public Future<HttpApi> start(Vertx vertx, String host, int port) {
@@ -49,7 +64,30 @@ public final class HttpApi {
   private void handle(HttpServerRequest req) {
     String path = req.path();
     switch (path) {
-      case "/health/live" -> reply(req, 200, new JsonObject().put("status", "UP"));
+      case "/health/live" -> {
+        boolean ok = heartbeat == null || heartbeat.live();
+        JsonObject body = new JsonObject().put("status", ok ? "UP" : "DOWN");
+        if (heartbeat != null) {
+          body.put("eventLoopDelayMs", heartbeat.worstDelay().toMillis());
+        }
+        reply(req, ok ? 200 : 503, body);
+      }
+      case "/metrics" -> {
+        if (metrics == null || !metrics.enabled()) {
+          reply(req, 404, new JsonObject().put("error", "metrics are disabled (metrics.enabled)"));
+          return;
+        }
+        // Formatting every series takes a few milliseconds: off the event loop.
+        req.pause();
+        Vertx.currentContext().<String>executeBlocking(metrics::scrape, false).onComplete(ar -> {
+          req.resume();
+          if (ar.succeeded()) {
+            req.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(ar.result());
+          } else {
+            reply(req, 500, new JsonObject().put("error", String.valueOf(ar.cause())));
+          }
+        });
+      }
       case "/health/ready" -> {
         boolean ok = ready.getAsBoolean();
         reply(req, ok ? 200 : 503, new JsonObject().put("status", ok ? "UP" : "DOWN"));

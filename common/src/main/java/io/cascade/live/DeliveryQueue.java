@@ -82,6 +82,7 @@ public final class DeliveryQueue {
     }
     queue.addLast(frame);
     queuedBytes += frame.size();
+    stats.queued(frame.size());
     if (!frame.isConfig()) {
       newestQueuedMediaTimeline = frame.timeline();
     }
@@ -119,6 +120,7 @@ public final class DeliveryQueue {
         queue.addLast(f);
       } else {
         queuedBytes -= f.size();
+        stats.queued(-f.size());
         f.release();
         count++;
       }
@@ -133,6 +135,7 @@ public final class DeliveryQueue {
     LiveFrame f;
     while (sink.isWritable() && (f = queue.pollFirst()) != null) {
       queuedBytes -= f.size();
+      stats.queued(-f.size());
       sink.write(f);
       wrote = true;
     }
@@ -177,6 +180,7 @@ public final class DeliveryQueue {
     while ((f = queue.pollFirst()) != null) {
       f.release();
     }
+    stats.queued(-queuedBytes);
     queuedBytes = 0;
   }
 }

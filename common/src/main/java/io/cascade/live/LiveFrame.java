@@ -24,15 +24,18 @@ public final class LiveFrame extends AbstractReferenceCounted {
   private final long timeline;
   private final int flags;
   private final long receivedNanos;
+  private final long originMillis;
   private final ByteBuf payload;
   private final ByteBuf chunks;
 
-  LiveFrame(int typeId, long timestamp, long timeline, int flags, long receivedNanos, ByteBuf payload, ByteBuf chunks) {
+  LiveFrame(int typeId, long timestamp, long timeline, int flags, long receivedNanos, long originMillis, ByteBuf payload,
+      ByteBuf chunks) {
     this.typeId = typeId;
     this.timestamp = timestamp;
     this.timeline = timeline;
     this.flags = flags;
     this.receivedNanos = receivedNanos;
+    this.originMillis = originMillis;
     this.payload = payload;
     this.chunks = chunks;
   }
@@ -71,6 +74,15 @@ public final class LiveFrame extends AbstractReferenceCounted {
   /** {@link System#nanoTime()} at which the frame reached this node. */
   public long receivedNanos() {
     return receivedNanos;
+  }
+
+  /**
+   * Wall-clock time (epoch ms) at which the stream's origin received this message from the
+   * encoder: this node's own receive time on an origin, the relay's clock stamp on an edge; 0 when
+   * not known (an edge before its first stamp).
+   */
+  public long originMillis() {
+    return originMillis;
   }
 
   /** The message body (FLV tag body or AMF data); not to be modified. */

@@ -7,6 +7,9 @@ public final class LiveStats {
   private final LongAdder framesDroppedSlow = new LongAdder();
   private final LongAdder framesDroppedWaitingKeyframe = new LongAdder();
   private final LongAdder slowDisconnects = new LongAdder();
+  private final LongAdder queuedBytes = new LongAdder();
+  private final LongAdder framesIn = new LongAdder();
+  private final LongAdder bytesIn = new LongAdder();
 
   /** Frames a subscriber's queue discarded because it fell behind (whole GOPs). */
   public void droppedSlow(int frames) {
@@ -20,6 +23,32 @@ public final class LiveStats {
 
   public void slowDisconnect() {
     slowDisconnects.increment();
+  }
+
+  /** Bytes entering (positive) or leaving (negative) subscribers' queues. */
+  void queued(long bytes) {
+    queuedBytes.add(bytes);
+  }
+
+  /** A message entered a live stream. */
+  void received(int bytes) {
+    framesIn.increment();
+    bytesIn.add(bytes);
+  }
+
+  /** Bytes now waiting in all subscribers' queues. */
+  public long queuedBytes() {
+    return queuedBytes.sum();
+  }
+
+  /** Messages received into live streams. */
+  public long framesIn() {
+    return framesIn.sum();
+  }
+
+  /** Payload bytes received into live streams. */
+  public long bytesIn() {
+    return bytesIn.sum();
   }
 
   public long framesDroppedSlow() {

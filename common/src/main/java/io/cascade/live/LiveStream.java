@@ -37,6 +37,7 @@ public final class LiveStream {
   private final String key;
   private final LiveSettings settings;
   private final ByteBufAllocator alloc;
+  private final LiveStats stats;
   private final StreamTimeline timeline = new StreamTimeline();
   private final GopCache gop;
   private final Map<Integer, LiveFrame> sequenceHeaders = new LinkedHashMap<>();
@@ -51,10 +52,11 @@ public final class LiveStream {
   private long framesIn;
   private long bytesIn;
 
-  LiveStream(String key, LiveSettings settings, ByteBufAllocator alloc) {
+  LiveStream(String key, LiveSettings settings, ByteBufAllocator alloc, LiveStats stats) {
     this.key = key;
     this.settings = settings;
     this.alloc = alloc;
+    this.stats = stats;
     this.gop = new GopCache(settings.gopCacheMaxBytes(), settings.gopCacheMaxDuration().toMillis());
   }
 
@@ -195,6 +197,15 @@ public final class LiveStream {
    * current publisher.
    */
   public void onMessage(Object from, int typeId, long timestamp, ByteBuf payload, boolean metadataFrame) {
+    onMessage(from, typeId, timestamp, payload, metadataFrame, System.currentTimeMillis());
+  }
+
+  /**
+   * As {@link #onMessage(Object, int, long, ByteBuf, boolean)}, with the wall-clock time the origin
+   * received the message ({@code 0}: unknown), for an edge that learned it from its relay.
+   */
+  public void onMessage(Object from, int typeId, long timestamp, ByteBuf payload, boolean metadataFrame,
+      long originMillis) {
     long now = System.nanoTime();
     synchronized (this) {
       if (publisher != from || publisher == null) {
@@ -210,9 +221,10 @@ public final class LiveStream {
         flags |= LiveFrame.KEYFRAME;
       }
       long t = timeline.map(timestamp & 0xFFFFFFFFL);
-      LiveFrame frame = encode(typeId, t, flags, now, payload);
+      LiveFrame frame = encode(typeId, t, flags, now, originMillis, payload);
       framesIn++;
       bytesIn += frame.size();
+      stats.received(frame.size());
       if (metadataFrame) {
         replace(frame, true, 0);
       } else if ((flags & LiveFrame.CONFIG) != 0) {
@@ -259,7 +271,7 @@ public final class LiveStream {
     sequenceHeaders.put(slot, frame.retain());
   }
 
-  private LiveFrame encode(int typeId, long t, int flags, long now, ByteBuf payload) {
+  private LiveFrame encode(int typeId, long t, int flags, long now, long originMillis, ByteBuf payload) {
     long ts = StreamTimeline.toRtmp(t);
     int csid = typeId == MessageType.AUDIO ? CSID_AUDIO : typeId == MessageType.VIDEO ? CSID_VIDEO : CSID_DATA;
     int length = ChunkEncoder.encodedLength(csid, ts, payload.readableBytes(), settings.chunkSize());
@@ -271,7 +283,7 @@ public final class LiveStream {
       payload.release();
       throw e;
     }
-    return new LiveFrame(typeId, ts, t, flags, now, payload, chunks);
+    return new LiveFrame(typeId, ts, t, flags, now, originMillis, payload, chunks);
   }
 
   private void clearCaches() {

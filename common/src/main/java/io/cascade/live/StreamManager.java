@@ -53,7 +53,7 @@ public final class StreamManager {
           refusal[0] = PublishRefusal.TOO_MANY_STREAMS;
           return null;
         }
-        s = new LiveStream(k, settings, alloc);
+        s = new LiveStream(k, settings, alloc, stats);
       }
       if (!s.tryPublish(publisher)) {
         refusal[0] = PublishRefusal.ALREADY_PUBLISHING;
@@ -81,7 +81,7 @@ public final class StreamManager {
         if (streams.size() >= settings.maxStreams()) {
           return null;
         }
-        s = new LiveStream(k, settings, alloc);
+        s = new LiveStream(k, settings, alloc, stats);
       }
       added[0] = s.addSubscriber(subscriber);
       if (added[0] && s.subscriberCount() == 1) {

@@ -1,13 +1,20 @@
 package io.cascade.server;
 
+import io.cascade.cluster.RelayClock;
 import io.cascade.live.DeliveryQueue;
 import io.cascade.live.LiveFrame;
 import io.cascade.live.LiveStream;
 import io.cascade.live.Subscriber;
+import io.cascade.metrics.RtmpMetrics;
+import io.micrometer.core.instrument.Timer;
 import io.cascade.rtmp.chunk.RtmpMessage;
 import io.cascade.rtmp.message.NetStatus;
 import io.cascade.rtmp.message.UserControl;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.DefaultChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
@@ -24,6 +31,14 @@ final class PlaySession implements Subscriber, DeliveryQueue.Sink {
   private final int streamId;
   private final String key;
   private final DeliveryQueue queue;
+  private final boolean relay;
+  private final RtmpMetrics.AppMeters meters;
+  private final boolean measureLag;
+  private final long clockIntervalNanos;
+  private long lastClockNanos;
+  private long startedNanos;
+  private Timer streamLag;
+  private boolean counted;
   private LiveStream stream;
   private boolean live;
   private boolean sawPublish;
@@ -33,11 +48,15 @@ final class PlaySession implements Subscriber, DeliveryQueue.Sink {
   private boolean stopped;
   private ScheduledFuture<?> waitTimer;
 
-  PlaySession(RtmpConnection connection, int streamId, String key) {
+  PlaySession(RtmpConnection connection, int streamId, String key, boolean relay) {
     this.connection = connection;
     this.ctx = connection.context();
     this.streamId = streamId;
     this.key = key;
+    this.relay = relay;
+    this.meters = connection.appMeters();
+    this.measureLag = connection.metrics().measureLag();
+    this.clockIntervalNanos = connection.metrics().node().settings().relayClockInterval().toNanos();
     this.queue = new DeliveryQueue(this, connection.streams().settings(), connection.streams().stats());
   }
 
@@ -55,10 +74,14 @@ final class PlaySession implements Subscriber, DeliveryQueue.Sink {
 
   /** Subscribes; false when a node or stream limit refused it. */
   boolean start() {
+    startedNanos = System.nanoTime();
     stream = connection.streams().subscribe(key, this);
     if (stream == null) {
       return false;
     }
+    counted = true;
+    meters.playStarted(relay);
+    streamLag = connection.metrics().streamLag(key);
     if (!stream.isLive()) {
       armWait(connection.streams().settings().playerWaitTimeout(), "stream_not_found",
           NetStatus.PLAY_STREAM_NOT_FOUND, "no publisher for " + key);
@@ -71,6 +94,10 @@ final class PlaySession implements Subscriber, DeliveryQueue.Sink {
       return;
     }
     stopped = true;
+    if (counted) {
+      counted = false;
+      meters.playEnded(relay);
+    }
     cancelWait();
     if (stream != null) {
       connection.streams().unsubscribe(stream, this);
@@ -105,6 +132,7 @@ final class PlaySession implements Subscriber, DeliveryQueue.Sink {
     } else {
       connection.sendStatus(streamId, NetStatus.status(NetStatus.UNPAUSE_NOTIFY, "Unpaused " + key));
       queue.reopen();
+      startedNanos = System.nanoTime();
       stream = connection.streams().subscribe(key, this);
       if (stream == null) {
         connection.endPlay(this, "play_rejected", "limit reached on unpause");
@@ -184,13 +212,62 @@ final class PlaySession implements Subscriber, DeliveryQueue.Sink {
 
   @Override
   public void write(LiveFrame frame) {
+    boolean media = frame.isAudio() || frame.isVideo();
+    if (relay && media && frame.originMillis() > 0) {
+      stampClock(frame);
+    }
+    // Frames that reached the node before this player joined come from the GOP cache: their age
+    // is the cache's, not a delivery delay, so only later ones are measured.
+    ChannelPromise promise = measureLag && media && frame.receivedNanos() >= startedNanos
+        ? new Delivery(ctx, frame.receivedNanos(), frame.originMillis()) : ctx.voidPromise();
+    connection.metrics().bytesOut(frame.chunks().readableBytes());
     if (streamId == LiveStream.SHARED_STREAM_ID && connection.outboundChunkSize() == connection.streams().settings().chunkSize()) {
-      ctx.write(frame.chunks().retainedDuplicate(), ctx.voidPromise());
+      ctx.write(frame.chunks().retainedDuplicate(), promise);
     } else {
       int csid = frame.isAudio() ? LiveStream.CSID_AUDIO : frame.isVideo() ? LiveStream.CSID_VIDEO : LiveStream.CSID_DATA;
-      ctx.write(new RtmpMessage(csid, frame.typeId(), frame.timestamp(), streamId, frame.payload().retainedDuplicate()), ctx.voidPromise());
+      ctx.write(new RtmpMessage(csid, frame.typeId(), frame.timestamp(), streamId, frame.payload().retainedDuplicate()), promise);
     }
     frame.release();
+  }
+
+  /** Relays get the origin's receive clock every metrics.relayClockInterval, see {@link RelayClock}. */
+  private void stampClock(LiveFrame frame) {
+    long now = System.nanoTime();
+    if (lastClockNanos != 0 && now - lastClockNanos < clockIntervalNanos) {
+      return;
+    }
+    lastClockNanos = now;
+    ctx.write(RelayClock.stamp(ctx.alloc(), LiveStream.CSID_DATA, streamId, frame.timestamp(), frame.originMillis()),
+        ctx.voidPromise());
+  }
+
+  /**
+   * The write of one media message, measured when it completes: the bytes are in the socket.
+   * One small object per message and player, only while metrics are on.
+   */
+  private final class Delivery extends DefaultChannelPromise implements ChannelFutureListener {
+    private final long receivedNanos;
+    private final long originMillis;
+
+    Delivery(ChannelHandlerContext ctx, long receivedNanos, long originMillis) {
+      super(ctx.channel(), ctx.executor());
+      this.receivedNanos = receivedNanos;
+      this.originMillis = originMillis;
+      addListener(this);
+    }
+
+    @Override
+    public void operationComplete(ChannelFuture future) {
+      if (!future.isSuccess()) {
+        return;
+      }
+      long lag = System.nanoTime() - receivedNanos;
+      long ingest = originMillis > 0 ? Math.max(0, System.currentTimeMillis() - originMillis) : -1;
+      meters.delivered(lag, ingest);
+      if (streamLag != null) {
+        streamLag.record(Math.max(0, lag), java.util.concurrent.TimeUnit.NANOSECONDS);
+      }
+    }
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.cascade.live.LiveStream;
 import io.cascade.live.StreamManager;
 import io.cascade.media.AggregateMessages;
 import io.cascade.media.EnhancedRtmpCaps;
+import io.cascade.metrics.RtmpMetrics;
 import io.cascade.rtmp.RtmpProtocolException;
 import io.cascade.rtmp.amf.Amf0;
 import io.cascade.rtmp.amf.AmfObject;
@@ -53,6 +54,7 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
   private final RtmpServerSettings settings;
   private final StreamManager streams;
   private final SessionPolicy policy;
+  private final RtmpMetrics metrics;
   private final ChunkDecoder decoder;
   private final ChunkEncoder encoder;
   private final long id = IDS.incrementAndGet();
@@ -70,12 +72,17 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
   private long lastAckSent;
   private long lastReadNanos = System.nanoTime();
   private ScheduledFuture<?> watchdog;
+  private RtmpMetrics.Kind kind = RtmpMetrics.Kind.PENDING;
+  private RtmpMetrics.AppMeters appMeters;
+  private boolean handshakeDone;
+  private long bytesCounted;
 
   public RtmpConnection(RtmpServerSettings settings, StreamManager streams, SessionPolicy policy,
-      ChunkDecoder decoder, ChunkEncoder encoder) {
+      RtmpMetrics metrics, ChunkDecoder decoder, ChunkEncoder encoder) {
     this.settings = settings;
     this.streams = streams;
     this.policy = policy;
+    this.metrics = metrics;
     this.decoder = decoder;
     this.encoder = encoder;
   }
@@ -100,6 +107,15 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
     return settings;
   }
 
+  RtmpMetrics metrics() {
+    return metrics;
+  }
+
+  /** The app's meters; set at connect. */
+  RtmpMetrics.AppMeters appMeters() {
+    return appMeters;
+  }
+
   /** The chunk size this connection currently sends with. */
   int outboundChunkSize() {
     return encoder.chunkSize();
@@ -111,6 +127,7 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
     if (ctx.channel().remoteAddress() instanceof InetSocketAddress a) {
       peer = a.getAddress().getHostAddress() + ":" + a.getPort();
     }
+    metrics.connectionOpened();
     long period = Math.max(250, Math.min(settings.idleTimeout().toMillis(), settings.publisherNoDataTimeout().toMillis()) / 4);
     watchdog = ctx.executor().scheduleAtFixedRate(this::checkTimeouts, period, period, TimeUnit.MILLISECONDS);
   }
@@ -118,6 +135,9 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     lastReadNanos = System.nanoTime();
+    long read = decoder.bytesRead();
+    metrics.bytesIn(read - bytesCounted);
+    bytesCounted = read;
     if (!(msg instanceof RtmpMessage m)) {
       // Bytes that never became a message (e.g. after a protocol error): nothing to do with them.
       ReferenceCountUtil.release(msg);
@@ -136,6 +156,7 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof HandshakeCompleted done) {
+      handshakeDone = true;
       LOG.debug("event=handshake peer={} conn={} complex={}", peer, id, done.complex());
       return;
     }
@@ -168,7 +189,8 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) {
     if (!closing) {
       closing = true;
-      LOG.info("event=disconnect peer={} conn={} app={} reason=peer_closed", peer, id, app);
+      LOG.info("event=disconnect peer={} conn={} app={} role={} reason=peer_closed", peer, id, app, kind.tag());
+      metrics.connectionClosed(kind, "peer_closed", handshakeDone);
     }
     cleanup();
     ctx.fireChannelInactive();
@@ -180,7 +202,9 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     closing = true;
-    LOG.info("event=close peer={} conn={} app={} reason={} detail=\"{}\"", peer, id, app, reason, detail);
+    LOG.info("event=close peer={} conn={} app={} role={} reason={} detail=\"{}\"", peer, id, app, kind.tag(), reason,
+        detail);
+    metrics.connectionClosed(kind, reason, handshakeDone);
     cleanup();
     ctx.close();
   }
@@ -191,7 +215,9 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     closing = true;
-    LOG.info("event=close peer={} conn={} app={} reason={} detail=\"{}\"", peer, id, app, reason, detail);
+    LOG.info("event=close peer={} conn={} app={} role={} reason={} detail=\"{}\"", peer, id, app, kind.tag(), reason,
+        detail);
+    metrics.connectionClosed(kind, reason, handshakeDone);
     cleanup();
     ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
   }
@@ -204,6 +230,7 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
     for (PublishSession p : publishing.values()) {
       p.stop();
       policy.publishEnded(p.request(), p);
+      appMeters.publishEnded();
     }
     publishing.clear();
     for (PlaySession p : playing.values()) {
@@ -350,6 +377,7 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     connected = true;
+    appMeters = metrics.app(app);
     double objectEncoding = obj.get("objectEncoding") instanceof Number n ? n.doubleValue() : 0;
     ctx.write(ProtocolControl.windowAckSize(ctx.alloc(), settings.windowAckSize()));
     ctx.write(ProtocolControl.setPeerBandwidth(ctx.alloc(), settings.peerBandwidth(), 2));
@@ -430,13 +458,19 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
       }
       session.start(result.stream());
       publishing.put(sid, session);
+      setKind(RtmpMetrics.Kind.PUBLISHER);
+      appMeters.publishStarted();
       ctx.write(UserControl.streamBegin(ctx.alloc(), sid));
       sendStatus(sid, NetStatus.status(NetStatus.PUBLISH_START, key + " is now published"));
-      LOG.info("event=publish.start peer={} conn={} stream={} type={}", peer, id, key, c.stringArgument(1));
+      LOG.info("event=publish.start peer={} conn={} role=publisher stream={} type={}", peer, id, key,
+          c.stringArgument(1));
     }));
   }
 
   private void refuse(int sid, Throwable cause, String defaultCode, String defaultReason, String key) {
+    if (cause instanceof SessionPolicy.Refused r) {
+      metrics.authFailure(defaultCode.startsWith("NetStream.Publish") ? "publish" : "play", r.reason());
+    }
     String code = cause instanceof SessionPolicy.Refused r ? r.code() : defaultCode;
     String reason = cause instanceof SessionPolicy.Refused r ? r.reason() : defaultReason;
     String description = cause instanceof SessionPolicy.Refused ? cause.getMessage() : "cannot start " + key + " now";
@@ -469,19 +503,20 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
         refuse(sid, ar.cause(), NetStatus.PLAY_FAILED, "play_rejected", key);
         return;
       }
-      startPlay(sid, key, reset);
+      startPlay(sid, key, reset, policy.isRelay(request));
     }));
   }
 
-  private void startPlay(int sid, String key, boolean reset) {
+  private void startPlay(int sid, String key, boolean reset, boolean relay) {
     ctx.write(UserControl.streamBegin(ctx.alloc(), sid));
     if (reset) {
       sendStatus(sid, NetStatus.status(NetStatus.PLAY_RESET, "Playing and resetting " + key));
     }
     sendStatus(sid, NetStatus.status(NetStatus.PLAY_START, "Started playing " + key));
     ctx.write(Commands.data(ctx.alloc(), sid, 0, "|RtmpSampleAccess", true, true));
-    PlaySession session = new PlaySession(this, sid, key);
+    PlaySession session = new PlaySession(this, sid, key, relay);
     playing.put(sid, session);
+    setKind(relay ? RtmpMetrics.Kind.RELAY : RtmpMetrics.Kind.PLAYER);
     if (!session.start()) {
       playing.remove(sid);
       sendStatus(sid, NetStatus.error(NetStatus.PLAY_FAILED, "stream or player limit reached"));
@@ -489,7 +524,7 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     ctx.flush();
-    LOG.info("event=play.start peer={} conn={} stream={} live={}", peer, id, key, session.isLive());
+    LOG.info("event=play.start peer={} conn={} role={} stream={} live={}", peer, id, kind.tag(), key, session.isLive());
   }
 
   private void onPause(Command c, int sid) {
@@ -509,13 +544,25 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
     if (pub != null) {
       pub.stop();
       policy.publishEnded(pub.request(), pub);
-      LOG.info("event=publish.end peer={} conn={} stream={} reason=unpublish", peer, id, pub.key());
+      appMeters.publishEnded();
+      LOG.info("event=publish.end peer={} conn={} role=publisher stream={} reason=unpublish", peer, id, pub.key());
     }
     PlaySession play = playing.remove(sid);
     if (play != null) {
       play.stop();
-      LOG.info("event=play.end peer={} conn={} stream={} reason=closed_by_player", peer, id, play.key());
+      LOG.info("event=play.end peer={} conn={} role={} stream={} reason=closed_by_player", peer, id, kind.tag(),
+          play.key());
     }
+  }
+
+  private void setKind(RtmpMetrics.Kind next) {
+    metrics.connectionKind(kind, next);
+    kind = next;
+  }
+
+  /** Closes from any thread (node draining). */
+  void closeLater(String reason, String detail) {
+    ctx.executor().execute(() -> close(reason, detail));
   }
 
   /** Called by a play session that cannot continue (no publisher in time, too slow). */

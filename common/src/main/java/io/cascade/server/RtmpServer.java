@@ -1,6 +1,7 @@
 package io.cascade.server;
 
 import io.cascade.live.StreamManager;
+import io.cascade.metrics.RtmpMetrics;
 import io.cascade.rtmp.chunk.ChunkDecoder;
 import io.cascade.rtmp.chunk.ChunkEncoder;
 import io.cascade.rtmp.handshake.ServerHandshakeHandler;
@@ -14,6 +15,12 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -26,15 +33,20 @@ public final class RtmpServer {
   private final RtmpServerSettings settings;
   private final StreamManager streams;
   private final SessionPolicy policy;
+  private final RtmpMetrics metrics;
   private final AtomicInteger connections = new AtomicInteger();
+  private final Set<RtmpConnection> open = ConcurrentHashMap.newKeySet();
+  private final List<Listener> listeners = new CopyOnWriteArrayList<>();
   private String deploymentId;
   private volatile int actualPort;
 
-  private RtmpServer(Vertx vertx, RtmpServerSettings settings, StreamManager streams, SessionPolicy policy) {
+  private RtmpServer(Vertx vertx, RtmpServerSettings settings, StreamManager streams, SessionPolicy policy,
+      RtmpMetrics metrics) {
     this.vertx = vertx;
     this.settings = settings;
     this.streams = streams;
     this.policy = policy;
+    this.metrics = metrics;
   }
 
   /**
@@ -47,7 +59,12 @@ public final class RtmpServer {
 
   public static Future<RtmpServer> start(Vertx vertx, RtmpServerSettings settings, StreamManager streams,
       SessionPolicy policy) {
-    RtmpServer server = new RtmpServer(vertx, settings, streams, policy);
+    return start(vertx, settings, streams, policy, RtmpMetrics.standalone());
+  }
+
+  public static Future<RtmpServer> start(Vertx vertx, RtmpServerSettings settings, StreamManager streams,
+      SessionPolicy policy, RtmpMetrics metrics) {
+    RtmpServer server = new RtmpServer(vertx, settings, streams, policy, metrics);
     int port = settings.port() == 0 ? -1 : settings.port();
     return vertx.deployVerticle(() -> new Listener(server, port),
             new DeploymentOptions().setInstances(settings.effectiveEventLoops()))
@@ -66,6 +83,31 @@ public final class RtmpServer {
     return connections.get();
   }
 
+  /**
+   * Stops accepting connections (the listening sockets close at once) and keeps the open ones
+   * for up to {@code grace}: completes when all have gone or the grace is over, whichever is
+   * first. The connections still open then are closed with reason {@code draining}.
+   */
+  public Future<Void> drain(Duration grace) {
+    long graceMillis = grace.toMillis();
+    for (Listener l : listeners) {
+      // The listener's own timeout is a backstop; the close below comes first.
+      l.server.shutdown(graceMillis + 5_000, TimeUnit.MILLISECONDS);
+    }
+    long deadline = System.nanoTime() + grace.toNanos();
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    vertx.setPeriodic(1, 100, id -> {
+      if (connections.get() == 0 || System.nanoTime() - deadline >= 0) {
+        vertx.cancelTimer(id);
+        for (RtmpConnection c : open) {
+          c.closeLater("draining", "node drained after " + graceMillis + " ms");
+        }
+        done.tryComplete();
+      }
+    });
+    return done.future();
+  }
+
   public Future<Void> stop() {
     return deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
   }
@@ -80,9 +122,14 @@ public final class RtmpServer {
     p.addBefore("handler", "handshake", new ServerHandshakeHandler(settings.handshakeTimeout()));
     p.addBefore("handler", "chunkDecoder", decoder);
     p.addBefore("handler", "chunkEncoder", encoder);
-    p.addBefore("handler", "rtmp", new RtmpConnection(settings, streams, policy, decoder, encoder));
+    RtmpConnection connection = new RtmpConnection(settings, streams, policy, metrics, decoder, encoder);
+    p.addBefore("handler", "rtmp", connection);
     connections.incrementAndGet();
-    socket.closeHandler(v -> connections.decrementAndGet());
+    open.add(connection);
+    socket.closeHandler(v -> {
+      open.remove(connection);
+      connections.decrementAndGet();
+    });
   }
 
   /** One listener instance; Vert.x binds all instances to the same port and balances accepts. */
@@ -111,6 +158,7 @@ public final class RtmpServer {
       server.connectHandler(so -> owner.init((NetSocketInternal) so));
       return server.listen().onSuccess(s -> {
         owner.actualPort = s.actualPort();
+        owner.listeners.add(this);
       });
     }
 

@@ -61,4 +61,12 @@ public interface SessionPolicy {
   default Future<Void> admitPlay(Request request) {
     return Future.succeededFuture();
   }
+
+  /**
+   * Whether an admitted play is another Cascade node pulling the stream (an edge's relay): it is
+   * counted apart from players and gets the origin's clock stamps.
+   */
+  default boolean isRelay(Request request) {
+    return false;
+  }
 }

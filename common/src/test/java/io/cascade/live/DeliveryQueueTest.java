@@ -135,7 +135,7 @@ class DeliveryQueueTest {
   }
 
   static LiveFrame frame(int type, long ts, int flags) {
-    return new LiveFrame(type, ts, ts, flags, System.nanoTime(), Unpooled.buffer(1000).writeZero(1000), Unpooled.buffer(1));
+    return new LiveFrame(type, ts, ts, flags, System.nanoTime(), 0, Unpooled.buffer(1000).writeZero(1000), Unpooled.buffer(1));
   }
 
   static final class RecordingSink implements DeliveryQueue.Sink {

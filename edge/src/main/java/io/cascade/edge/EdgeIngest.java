@@ -97,6 +97,8 @@ final class EdgeIngest {
   private long lastMessageNanos;
   /** Whether the current upstream has delivered media; one that never did is retried with backoff. */
   private boolean deliveredMedia;
+  /** The origin's receive clock from the relay's stamps, for ingest lag. */
+  private final io.cascade.cluster.RelayClock clock = new io.cascade.cluster.RelayClock();
   private ScheduledFuture<?> graceTimer;
   private ScheduledFuture<?> backoffTimer;
   private ScheduledFuture<?> republishTimer;
@@ -360,6 +362,7 @@ final class EdgeIngest {
     }
     state = State.PLAYING;
     deliveredMedia = false;
+    clock.reset();
     cancel(republishTimer);
     republishTimer = null;
     stats.pullPlaying();
@@ -368,11 +371,9 @@ final class EdgeIngest {
     noDataTimer = loop.scheduleAtFixedRate(this::checkNoData, period, period, TimeUnit.MILLISECONDS);
     long connectMs = (now - connectStartNanos) / 1_000_000;
     if (lostAtNanos >= 0) {
-      long failoverMs = (now - lostAtNanos) / 1_000_000;
-      lostAtNanos = -1;
-      stats.reconnected(failoverMs);
-      LOG.info("event=upstream.failover stream={} origin={} session={} ms={} connectMs={}", key, origin(target),
-          target.sessionId(), failoverMs, connectMs);
+      // The failover ends with the first media message (see forward).
+      LOG.info("event=upstream.replay stream={} origin={} session={} sinceLossMs={} connectMs={}", key, origin(target),
+          target.sessionId(), (now - lostAtNanos) / 1_000_000, connectMs);
     } else {
       LOG.info("event=upstream.play stream={} origin={} session={} connectMs={}", key, origin(target),
           target.sessionId(), connectMs);
@@ -391,8 +392,15 @@ final class EdgeIngest {
       deliveredMedia = true;
       backoff.reset();
       failedSession = null;
+      if (lostAtNanos >= 0) {
+        long failoverMs = (lastMessageNanos - lostAtNanos) / 1_000_000;
+        lostAtNanos = -1;
+        stats.reconnected(failoverMs);
+        LOG.info("event=upstream.failover stream={} origin={} ms={} (upstream lost to frames flowing again)", key,
+            origin(target), failoverMs);
+      }
     }
-    UpstreamMessages.forward(stream, this, m, owner.clientOptions().amfLimits(), c.alloc());
+    UpstreamMessages.forward(stream, this, m, owner.clientOptions().amfLimits(), c.alloc(), clock);
   }
 
   private void onUpstreamStatus(RtmpClient c, Map<String, Object> info) {

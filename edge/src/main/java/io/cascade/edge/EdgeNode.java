@@ -10,61 +10,90 @@ import io.cascade.http.HttpApi;
 import io.cascade.http.StreamsView;
 import io.cascade.live.LiveSettings;
 import io.cascade.live.StreamManager;
+import io.cascade.metrics.ClusterMetrics;
+import io.cascade.metrics.NodeInstruments;
+import io.cascade.metrics.NodeMetrics;
+import io.cascade.metrics.TimedStreamRegistry;
+import io.cascade.node.CascadeNode;
 import io.cascade.server.RtmpServer;
 import io.cascade.server.RtmpServerSettings;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An edge node: serves players on its RTMP port and pulls each stream they ask for from the
  * origin that owns it (one upstream per stream), with the HTTP API beside it.
  */
-public final class EdgeNode {
+public final class EdgeNode implements CascadeNode {
+  private static final Logger LOG = LoggerFactory.getLogger("cascade.edge");
   /** How often the edge tells the cluster its players per stream (for the API's viewers per edge). */
   static final Duration VIEWER_REPORT_INTERVAL = Duration.ofSeconds(2);
 
   private final CascadeConfig config;
   private final EdgeIngests ingests;
+  private final NodeMetrics metrics;
+  private NodeInstruments instruments;
+  private ClusterMetrics clusterMetrics;
   private RtmpServer rtmp;
   private HttpApi http;
   private ViewerReporter reporter;
   private volatile boolean ready;
+  private volatile boolean draining;
 
-  private EdgeNode(Vertx vertx, StreamRegistry registry, CascadeConfig config, EdgeSettings settings) {
+  private EdgeNode(Vertx vertx, StreamRegistry registry, CascadeConfig config, EdgeSettings settings,
+      NodeMetrics metrics) {
     this.config = config;
+    this.metrics = metrics;
     RtmpServerSettings rtmpSettings = RtmpServerSettings.from(config);
+    EdgeStats stats = new EdgeStats();
+    EdgeMetrics.bind(metrics, stats);
     this.ingests = new EdgeIngests(vertx, registry, settings,
         EdgeIngests.clientOptions(settings).chunkLimits(rtmpSettings.chunkLimits()).amfLimits(rtmpSettings.amfLimits()),
-        new EdgeStats(),
+        stats,
         demand -> new StreamManager(LiveSettings.from(config), PooledByteBufAllocator.DEFAULT, demand));
   }
 
   /** An edge in the cluster {@code cluster} has joined: registry, viewer reports and the cluster-wide API. */
   public static Future<EdgeNode> start(ClusterNode cluster, CascadeConfig config) {
+    return start(cluster, config, new NodeMetrics("edge", config.node().id(), config.metrics()));
+  }
+
+  /** As {@link #start(ClusterNode, CascadeConfig)}, measured into {@code metrics}. */
+  public static Future<EdgeNode> start(ClusterNode cluster, CascadeConfig config, NodeMetrics metrics) {
     Vertx vertx = cluster.vertx();
     ViewerDirectory viewers = new HazelcastViewerDirectory(vertx,
         cluster.hazelcast().getMap(HazelcastViewerDirectory.MAP_NAME), VIEWER_REPORT_INTERVAL);
-    return start(vertx, cluster.registry(), viewers, config, EdgeSettings.from(config));
+    StreamRegistry registry = new TimedStreamRegistry(cluster.registry(), metrics);
+    return start(vertx, registry, viewers, config, EdgeSettings.from(config), metrics)
+        .map(node -> {
+          node.clusterMetrics = new ClusterMetrics(metrics, cluster).start();
+          return node;
+        });
   }
 
   /** An edge on {@code registry} without viewer reports; its API lists only its own streams. */
   public static Future<EdgeNode> start(Vertx vertx, StreamRegistry registry, CascadeConfig config,
       EdgeSettings settings) {
-    return start(vertx, registry, null, config, settings);
+    return start(vertx, registry, null, config, settings, new NodeMetrics("edge", config.node().id(), config.metrics()));
   }
 
   private static Future<EdgeNode> start(Vertx vertx, StreamRegistry registry, ViewerDirectory viewers,
-      CascadeConfig config, EdgeSettings settings) {
-    EdgeNode node = new EdgeNode(vertx, registry, config, settings);
+      CascadeConfig config, EdgeSettings settings, NodeMetrics metrics) {
+    EdgeNode node = new EdgeNode(vertx, registry, config, settings, metrics);
     String nodeId = config.node().id();
-    node.http = new HttpApi(node.streams(), nodeId, "edge", () -> node.ready,
+    node.http = new HttpApi(node.streams(), nodeId, "edge", node::isReady,
         viewers == null ? null : new StreamsView(registry, viewers));
     if (viewers != null) {
       node.reporter = new ViewerReporter(vertx, viewers, node.streams(), nodeId, "edge", false);
     }
-    return RtmpServer.start(vertx, RtmpServerSettings.from(config), node.streams(), new EdgePolicy())
+    node.instruments = new NodeInstruments(vertx, metrics, node.streams(), config, node::isReady, () -> node.draining);
+    node.http.metrics(metrics).liveness(node.instruments.heartbeat());
+    return RtmpServer.start(vertx, RtmpServerSettings.from(config), node.streams(), new EdgePolicy(),
+            node.instruments.rtmp())
         .compose(server -> {
           node.rtmp = server;
           return node.http.start(vertx, config.http().host(), config.http().port());
@@ -78,10 +107,16 @@ public final class EdgeNode {
         });
   }
 
+  private boolean isReady() {
+    return ready && !draining;
+  }
+
+  @Override
   public int rtmpPort() {
     return rtmp.actualPort();
   }
 
+  @Override
   public int httpPort() {
     return http.actualPort();
   }
@@ -94,6 +129,10 @@ public final class EdgeNode {
     return ingests.stats();
   }
 
+  public NodeMetrics metrics() {
+    return metrics;
+  }
+
   /** The upstream pulls, for diagnostics and tests. */
   public EdgeIngests ingests() {
     return ingests;
@@ -103,11 +142,31 @@ public final class EdgeNode {
     return config;
   }
 
+  /** Not ready, no new players; the connected ones keep their upstreams for the grace. */
+  @Override
+  public Future<Void> drain(Duration grace) {
+    draining = true;
+    LOG.info("event=drain.not_ready role=edge node={} connections={}", config.node().id(), rtmp.connections());
+    long start = System.nanoTime();
+    return rtmp.drain(grace).map(v -> {
+      LOG.info("event=drain.connections_done role=edge node={} ms={} closing={}", config.node().id(),
+          (System.nanoTime() - start) / 1_000_000, rtmp.connections());
+      return null;
+    });
+  }
+
   /** Stops taking players, closes every upstream, then the listeners; the cluster membership stays. */
+  @Override
   public Future<Void> stop() {
     ready = false;
     if (reporter != null) {
       reporter.stop();
+    }
+    if (clusterMetrics != null) {
+      clusterMetrics.stop();
+    }
+    if (instruments != null) {
+      instruments.stop();
     }
     Future<Void> h = http == null ? Future.succeededFuture() : http.stop();
     return h.compose(v -> rtmp == null ? Future.<Void>succeededFuture() : rtmp.stop())

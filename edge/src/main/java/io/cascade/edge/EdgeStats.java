@@ -2,6 +2,7 @@ package io.cascade.edge;
 
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongConsumer;
 
 /**
  * Counters of the edge's upstream pulls, kept as plain adders so the hot paths stay cheap; the
@@ -21,6 +22,12 @@ public final class EdgeStats {
   private final AtomicLong failoverMillisLast = new AtomicLong(-1);
   private final LongAdder idleCloses = new LongAdder();
   private final LongAdder unpublishedNoUpstream = new LongAdder();
+  private volatile LongConsumer failoverObserver = ms -> { };
+
+  /** Hears every failover duration (ms), e.g. the metrics' histogram. */
+  public void onFailover(LongConsumer observer) {
+    this.failoverObserver = observer;
+  }
 
   void ingestCreated() {
     ingestsCreated.increment();
@@ -57,6 +64,7 @@ public final class EdgeStats {
     failoverMillisTotal.add(failoverMillis);
     failoverMillisMax.accumulateAndGet(failoverMillis, Math::max);
     failoverMillisLast.set(failoverMillis);
+    failoverObserver.accept(failoverMillis);
   }
 
   void idleClosed() {
@@ -102,22 +110,22 @@ public final class EdgeStats {
     return upstreamsLost.sum();
   }
 
-  /** Upstreams that played again after a loss. */
+  /** Upstreams that delivered media again after a loss. */
   public long reconnects() {
     return reconnects.sum();
   }
 
-  /** Sum of the loss-to-playing times of all reconnects. */
+  /** Sum of the loss-to-first-frame times of all reconnects. */
   public long failoverMillisTotal() {
     return failoverMillisTotal.sum();
   }
 
-  /** Longest loss-to-playing time so far. */
+  /** Longest loss-to-first-frame time so far. */
   public long failoverMillisMax() {
     return failoverMillisMax.get();
   }
 
-  /** The latest loss-to-playing time; -1 before the first reconnect. */
+  /** The latest loss-to-first-frame time; -1 before the first reconnect. */
   public long failoverMillisLast() {
     return failoverMillisLast.get();
   }

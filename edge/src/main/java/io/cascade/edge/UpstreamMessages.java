@@ -1,5 +1,6 @@
 package io.cascade.edge;
 
+import io.cascade.cluster.RelayClock;
 import io.cascade.live.LiveStream;
 import io.cascade.rtmp.amf.AmfLimits;
 import io.cascade.rtmp.chunk.RtmpMessage;
@@ -13,7 +14,7 @@ import java.util.List;
  * What an origin sends to a relay player, fed into the edge's live stream the way a local
  * publisher's messages are: media as is, {@code onMetaData} as the stream's metadata, other data
  * messages (cue points, text) as they came, and the play-time extras of the origin's own
- * connection dropped.
+ * connection dropped. The origin's clock stamps ({@link RelayClock}) are read, never forwarded.
  */
 final class UpstreamMessages {
   /** Sent by every RTMP server at play start; the edge's connections send their own. */
@@ -26,10 +27,12 @@ final class UpstreamMessages {
    * Hands {@code m} to {@code stream} as {@code publisher}'s. Borrows {@code m}: what goes to the
    * stream is a retained slice or a new buffer. Returns false when the message was dropped.
    */
-  static boolean forward(LiveStream stream, Object publisher, RtmpMessage m, AmfLimits limits, ByteBufAllocator alloc) {
+  static boolean forward(LiveStream stream, Object publisher, RtmpMessage m, AmfLimits limits, ByteBufAllocator alloc,
+      RelayClock clock) {
     int type = m.typeId();
     if (MessageType.isMedia(type)) {
-      stream.onMessage(publisher, type, m.timestamp(), m.payload().retainedSlice(), false);
+      stream.onMessage(publisher, type, m.timestamp(), m.payload().retainedSlice(), false,
+          clock.originMillis(m.timestamp()));
       return true;
     }
     DataMessage data;
@@ -48,6 +51,10 @@ final class UpstreamMessages {
         }
         stream.onMessage(publisher, MessageType.DATA_AMF0, m.timestamp(),
             Commands.dataBody(alloc, DataMessage.ON_METADATA, values.subList(1, values.size())), true);
+      }
+      case RelayClock.NAME -> {
+        clock.observe(data.values());
+        return false;
       }
       case SAMPLE_ACCESS, DataMessage.CLEAR_DATA_FRAME -> {
         return false;

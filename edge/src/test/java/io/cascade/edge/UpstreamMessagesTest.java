@@ -33,6 +33,7 @@ class UpstreamMessagesTest {
   private final StreamManager streams = new StreamManager(LiveSettings.DEFAULTS, ALLOC);
   private final Object publisher = new Object();
   private final List<String> seen = new CopyOnWriteArrayList<>();
+  private final io.cascade.cluster.RelayClock clock = new io.cascade.cluster.RelayClock();
 
   @AfterEach
   void stop() throws Exception {
@@ -54,7 +55,8 @@ class UpstreamMessagesTest {
             ? String.valueOf(Commands.decodeData(new RtmpMessage(5, frame.typeId(), 0, 1, frame.payload().duplicate()),
                 AmfLimits.DEFAULTS).name())
             : frame.isVideo() ? "video" : "audio";
-        seen.add(name + (frame.isConfig() ? ":config" : ""));
+        seen.add(name + (frame.isConfig() ? ":config" : "")
+            + (frame.isVideo() && !frame.isConfig() ? "@" + frame.originMillis() : ""));
         frame.release();
       }
 
@@ -82,9 +84,17 @@ class UpstreamMessagesTest {
       feed(stream, new RtmpMessage(5, MessageType.DATA_AMF0, 40, 1, Unpooled.wrappedBuffer(new byte[] {0x05})), false);
       feed(stream, new RtmpMessage(7, MessageType.VIDEO, 40, 1,
           SyntheticMedia.videoFrame(ALLOC, true, 0, SyntheticMedia.epochMicros(), 200)), true);
+      // The origin's clock stamp is read, not forwarded; later media carry the origin's receive
+      // time moved by media time (timestamps wrap at 2^32).
+      feed(stream, io.cascade.cluster.RelayClock.stamp(ALLOC, 5, 1, 0xFFFF_FFF0L, 1_700_000_000_000L), false);
+      feed(stream, new RtmpMessage(7, MessageType.VIDEO, 0xFFFF_FFF0L, 1,
+          SyntheticMedia.videoFrame(ALLOC, false, 0, SyntheticMedia.epochMicros(), 200)), true);
+      feed(stream, new RtmpMessage(7, MessageType.VIDEO, 0x20, 1,
+          SyntheticMedia.videoFrame(ALLOC, false, 0, SyntheticMedia.epochMicros(), 200)), true);
 
       loop.submit(() -> { }).await(5, TimeUnit.SECONDS);
-      assertThat(seen).containsExactly("video:config", "onMetaData:config", "onMetaData:config", "onCuePoint", "video");
+      assertThat(seen).containsExactly("video:config", "onMetaData:config", "onMetaData:config", "onCuePoint", "video@0",
+          "video@1700000000000", "video@1700000000048");
     } finally {
       streams.unsubscribe(stream, recorder);
       streams.unpublish(stream, publisher);
@@ -93,7 +103,7 @@ class UpstreamMessagesTest {
 
   private void feed(LiveStream stream, RtmpMessage m, boolean forwarded) {
     try {
-      assertThat(UpstreamMessages.forward(stream, publisher, m, AmfLimits.DEFAULTS, ALLOC)).isEqualTo(forwarded);
+      assertThat(UpstreamMessages.forward(stream, publisher, m, AmfLimits.DEFAULTS, ALLOC, clock)).isEqualTo(forwarded);
     } finally {
       m.release();
     }

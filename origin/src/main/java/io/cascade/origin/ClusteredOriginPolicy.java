@@ -11,6 +11,7 @@ import io.cascade.server.SessionPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -77,6 +78,27 @@ final class ClusteredOriginPolicy implements SessionPolicy {
     }
   }
 
+  /**
+   * Gives up every claim still held (the node is draining): each record is removed if it is still
+   * ours. Completes with the number released once the registry has answered for all.
+   */
+  Future<Integer> releaseAll() {
+    List<Future<Void>> releases = new ArrayList<>();
+    for (PublishHandle handle : List.copyOf(claims.keySet())) {
+      Claim c = claims.remove(handle);
+      if (c == null) {
+        continue;
+      }
+      c.ended = true;
+      if (c.watch != null) {
+        c.watch.cancel();
+      }
+      releases.add(registry.release(c.record).onFailure(e ->
+          LOG.warn("event=registry.release_failed stream={} detail=\"{}\"", c.record.key(), e.toString())));
+    }
+    return Future.join(releases).transform(ar -> Future.succeededFuture(releases.size()));
+  }
+
   @Override
   public Future<Void> admitPublish(Request request, PublishHandle handle) {
     long now = System.currentTimeMillis();
@@ -127,6 +149,12 @@ final class ClusteredOriginPolicy implements SessionPolicy {
     }
     return Future.failedFuture(new Refused(NetStatus.PLAY_FAILED, "relay_auth_failed",
         "relay pull of " + request.key() + " refused: invalid or expired cluster token"));
+  }
+
+  /** Admitted with a token, which admission verified. */
+  @Override
+  public boolean isRelay(Request request) {
+    return request.query().containsKey(RelayToken.PARAMETER);
   }
 
   private void onRecord(PublishHandle handle, Claim c, Optional<StreamRecord> current) {

@@ -1,0 +1,185 @@
+package io.cascade.metrics;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Every meter Cascade registers under its own name, in one table: the registry is built from it
+ * and {@code docs/METRICS.md} is checked against it, so the two cannot drift. Every series also
+ * carries the common tags {@code role} ({@code origin} or {@code edge}) and {@code node}.
+ *
+ * <p>Tag values are bounded: reasons and kinds are fixed sets in the code, {@code app} is capped
+ * by {@code metrics.maxApps}, {@code stream} exists only with {@code metrics.perStream} and is
+ * capped by {@code metrics.perStreamMax}.
+ */
+public enum CascadeMeter {
+  FANOUT_LAG("cascade.edge.fanout.lag", Type.HISTOGRAM, "seconds", List.of("app"),
+      "Per media message and player: from the message's arrival on this node (from the encoder on"
+          + " an origin, from the upstream origin on an edge) to the completed write of it to that"
+          + " player's socket. Frames a joining player gets from the GOP cache are not counted."),
+  INGEST_LAG("cascade.stream.ingest.lag", Type.HISTOGRAM, "seconds", List.of("app"),
+      "Per media message and player: from the origin receiving it from the encoder to the"
+          + " completed write to the player's socket. On an edge the origin's receive time comes"
+          + " from the relay's clock stamps; the clocks of origin and edge must be synchronised (NTP)."),
+  CONNECTIONS("cascade.connections", Type.GAUGE, "", List.of("kind"),
+      "Open RTMP connections by kind: pending (handshake, connect), publisher, player, relay"
+          + " (an edge pulling from this origin)."),
+  CONNECTIONS_ACCEPTED("cascade.connections.accepted", Type.COUNTER, "", List.of(),
+      "RTMP connections accepted."),
+  CONNECTIONS_CLOSED("cascade.connections.closed", Type.COUNTER, "", List.of("reason"),
+      "RTMP connections closed, by reason (peer_closed, idle, slow_consumer, handshake_timeout,"
+          + " chunk_size, amf, draining, ...)."),
+  HANDSHAKE_FAILURES("cascade.handshake.failures", Type.COUNTER, "", List.of("reason"),
+      "Connections that failed the RTMP handshake, by reason (handshake_version, handshake_timeout,"
+          + " peer_closed)."),
+  AUTH_FAILURES("cascade.auth.failures", Type.COUNTER, "", List.of("action", "reason"),
+      "Publishes and plays refused by the node's policy, by action (publish, play) and reason."),
+  PUBLISHES_STARTED("cascade.publishes.started", Type.COUNTER, "", List.of("app"), "Publishes started."),
+  PUBLISHES_ENDED("cascade.publishes.ended", Type.COUNTER, "", List.of("app"), "Publishes ended."),
+  PLAYS_STARTED("cascade.plays.started", Type.COUNTER, "", List.of("app", "kind"),
+      "Plays started, by kind (player, relay)."),
+  PLAYS_ENDED("cascade.plays.ended", Type.COUNTER, "", List.of("app", "kind"),
+      "Plays ended, by kind (player, relay)."),
+  PLAYERS_ACTIVE("cascade.players.active", Type.GAUGE, "", List.of("kind"),
+      "Plays in progress on this node, by kind (player, relay)."),
+  STREAMS_ACTIVE("cascade.streams.active", Type.GAUGE, "", List.of(),
+      "Live streams on this node (published here, or pulled from an origin by an edge)."),
+  RECEIVED_BYTES("cascade.received.bytes", Type.COUNTER, "bytes", List.of(),
+      "Bytes read from RTMP connections (encoders, players, relays)."),
+  SENT_BYTES("cascade.sent.bytes", Type.COUNTER, "bytes", List.of(),
+      "Bytes of media and data messages written to players and relays, chunk headers included."),
+  INGEST_FRAMES("cascade.ingest.frames", Type.COUNTER, "", List.of(),
+      "Media and data messages received into live streams (from encoders or, on an edge, from origins)."),
+  INGEST_BITRATE("cascade.ingest.bitrate", Type.GAUGE, "bits/s", List.of(),
+      "Bit rate received into live streams over the last sampling period (5 s)."),
+  FRAMES_DROPPED("cascade.frames.dropped", Type.COUNTER, "", List.of("reason"),
+      "Frames not sent to a player: slow_consumer (whole GOPs dropped from a player's full queue),"
+          + " waiting_keyframe (skipped until the next keyframe after a join or a drop)."),
+  SLOW_DISCONNECTS("cascade.players.slow.disconnects", Type.COUNTER, "", List.of(),
+      "Players disconnected because they stayed behind for live.subscriber.maxBehindDuration."),
+  QUEUE_BYTES("cascade.subscriber.queue.bytes", Type.GAUGE, "bytes", List.of(),
+      "Bytes waiting in players' queues (frames a player's socket could not take yet)."),
+  GOP_CACHE_BYTES("cascade.gop.cache.bytes", Type.GAUGE, "bytes", List.of(),
+      "Bytes held by the GOP caches of all streams."),
+  PULLS_ACTIVE("cascade.upstream.pulls.active", Type.GAUGE, "", List.of(),
+      "Edge: upstream connections to origins open now (connecting or playing)."),
+  PULLS_STARTED("cascade.upstream.pulls.started", Type.COUNTER, "", List.of(),
+      "Edge: upstream connections opened."),
+  PULLS_FAILED("cascade.upstream.pulls.failed", Type.COUNTER, "", List.of(),
+      "Edge: upstream connections that failed before the origin started playing."),
+  UPSTREAMS_LOST("cascade.upstream.lost", Type.COUNTER, "", List.of(),
+      "Edge: playing upstreams lost (origin gone, unpublished, moved, or silent)."),
+  RECONNECTS("cascade.upstream.reconnects", Type.COUNTER, "", List.of(),
+      "Edge: upstreams that played again after a loss, players still attached."),
+  FAILOVER("cascade.upstream.failover", Type.HISTOGRAM, "seconds", List.of(),
+      "Edge: from an upstream lost to frames flowing again from the stream's (new) origin."),
+  INGESTS_ACTIVE("cascade.upstream.streams", Type.GAUGE, "", List.of(),
+      "Edge: streams this edge pulls or is trying to pull."),
+  CLUSTER_MEMBERS("cascade.cluster.members", Type.GAUGE, "", List.of(),
+      "Members of the Hazelcast cluster as this node sees it (origins and edges)."),
+  REGISTRY_SIZE("cascade.registry.streams", Type.GAUGE, "", List.of(),
+      "Streams in the cluster's stream registry (sampled every 10 s)."),
+  REGISTRY_OPERATION("cascade.registry.operation", Type.HISTOGRAM, "seconds", List.of("op", "outcome"),
+      "Latency of stream registry operations (claim, release, update, lookup, list) by outcome"
+          + " (ok, error)."),
+  NODE_READY("cascade.node.ready", Type.GAUGE, "", List.of(),
+      "1 while the node is ready (listeners bound, cluster joined, not draining), else 0."),
+  NODE_DRAINING("cascade.node.draining", Type.GAUGE, "", List.of(),
+      "1 from SIGTERM until exit: the node accepts no new connections."),
+  EVENT_LOOP_DELAY("cascade.eventloop.delay", Type.GAUGE, "seconds", List.of(),
+      "Longest time any event loop has kept its heartbeat task waiting (sampled every second)."),
+  NETTY_DIRECT_MEMORY("cascade.netty.direct.memory", Type.GAUGE, "bytes", List.of(),
+      "Direct memory held by Netty's allocators (what -XX:MaxDirectMemorySize bounds)."),
+  STREAM_PLAYERS("cascade.stream.players", Type.GAUGE, "", List.of("stream"),
+      "metrics.perStream: players and relays of one stream."),
+  STREAM_RECEIVED_BYTES("cascade.stream.received.bytes", Type.COUNTER, "bytes", List.of("stream"),
+      "metrics.perStream: bytes received into one stream."),
+  STREAM_INGEST_BITRATE("cascade.stream.ingest.bitrate", Type.GAUGE, "bits/s", List.of("stream"),
+      "metrics.perStream: bit rate received into one stream over the last sampling period."),
+  STREAM_FANOUT_LAG("cascade.stream.fanout.lag", Type.HISTOGRAM, "seconds", List.of("stream"),
+      "metrics.perStream: cascade.edge.fanout.lag of one stream.");
+
+  /** How the meter appears in Prometheus. */
+  public enum Type {
+    COUNTER, GAUGE, HISTOGRAM;
+
+    public String prometheusType() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * Histogram buckets for lags and failovers: from a few milliseconds (a healthy edge) to ten
+   * seconds (a stalled player), dense enough around 50–500 ms for SLO quantiles.
+   */
+  public static final Duration[] LAG_BUCKETS = {
+      Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
+      Duration.ofMillis(75), Duration.ofMillis(100), Duration.ofMillis(150), Duration.ofMillis(250),
+      Duration.ofMillis(500), Duration.ofMillis(750), Duration.ofSeconds(1), Duration.ofMillis(2500),
+      Duration.ofSeconds(5), Duration.ofSeconds(10)};
+
+  private final String meterName;
+  private final Type type;
+  private final String unit;
+  private final List<String> tags;
+  private final String description;
+
+  CascadeMeter(String meterName, Type type, String unit, List<String> tags, String description) {
+    this.meterName = meterName;
+    this.type = type;
+    this.unit = unit;
+    this.tags = tags;
+    this.description = description;
+  }
+
+  /** The Micrometer name (dots). */
+  public String meterName() {
+    return meterName;
+  }
+
+  public Type type() {
+    return type;
+  }
+
+  public List<String> tags() {
+    return tags;
+  }
+
+  public String description() {
+    return description;
+  }
+
+  /** Micrometer base unit: bytes or seconds, else none (bits/s is part of the description). */
+  String baseUnit() {
+    return unit.equals("bytes") || unit.equals("seconds") ? unit : null;
+  }
+
+  /**
+   * The metric family name in Prometheus' text format: dots become underscores, a base unit is
+   * appended unless the name ends with it already, counters end in {@code _total}.
+   */
+  public String prometheusName() {
+    String n = meterName.replace('.', '_');
+    if (type == Type.HISTOGRAM && !n.endsWith("_seconds")) {
+      n += "_seconds";
+    } else if (unit.equals("bytes") && !n.endsWith("_bytes")) {
+      n += "_bytes";
+    } else if (unit.equals("seconds") && !n.endsWith("_seconds")) {
+      n += "_seconds";
+    }
+    return type == Type.COUNTER ? n + "_total" : n;
+  }
+
+  /** The metrics table of {@code docs/METRICS.md}. */
+  public static String markdownTable() {
+    StringBuilder t = new StringBuilder("| Prometheus name | Type | Unit | Tags | Description |\n|---|---|---|---|---|\n");
+    for (CascadeMeter m : values()) {
+      t.append("| `").append(m.prometheusName()).append("` | ").append(m.type.prometheusType()).append(" | ")
+          .append(m.unit.isEmpty() ? "" : m.unit).append(" | ")
+          .append(m.tags.isEmpty() ? "" : "`" + String.join("`, `", m.tags) + "`").append(" | ")
+          .append(m.description.replace("|", "\\|")).append(" |\n");
+    }
+    return t.toString();
+  }
+}
