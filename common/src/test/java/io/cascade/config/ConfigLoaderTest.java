@@ -249,12 +249,12 @@ class ConfigLoaderTest {
 
   @Test
   void unknownNestedKeyAndSectionAreNamed() throws IOException {
-    Path file = yaml("rtmp:\n  amf:\n    maxDeep: 3\nmetrics:\n  enabled: true\n");
+    Path file = yaml("rtmp:\n  amf:\n    maxDeep: 3\ntracing:\n  enabled: true\n");
 
     assertThat(failure(file, Map.of()).problems())
         .containsExactly(
             "rtmp.amf.maxDeep: unknown key; did you mean rtmp.amf.maxDepth? (file " + file + ")",
-            "metrics: unknown key (file " + file + ")");
+            "tracing: unknown key (file " + file + ")");
   }
 
   @Test
