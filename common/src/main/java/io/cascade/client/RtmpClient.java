@@ -95,6 +95,7 @@ public final class RtmpClient {
         .group(group)
         .channelFactory(options.channelFactory())
         .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.SO_RCVBUF, options.receiveBufferSize() > 0 ? options.receiveBufferSize() : null)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) options.connectTimeout().toMillis())
         .option(ChannelOption.WRITE_BUFFER_WATER_MARK,
             new WriteBufferWaterMark(options.writeBufferLowWaterMark(), options.writeBufferHighWaterMark()))

@@ -37,6 +37,7 @@ public final class RtmpClientOptions {
   private ChunkDecoderLimits chunkLimits = ChunkDecoderLimits.DEFAULTS;
   private AmfLimits amfLimits = AmfLimits.DEFAULTS;
   private ChannelFactory<? extends Channel> channelFactory = NioSocketChannel::new;
+  private int receiveBufferSize;
 
   public RtmpClientOptions() {
   }
@@ -54,6 +55,24 @@ public final class RtmpClientOptions {
     chunkLimits = other.chunkLimits;
     amfLimits = other.amfLimits;
     channelFactory = other.channelFactory;
+    receiveBufferSize = other.receiveBufferSize;
+  }
+
+  public int receiveBufferSize() {
+    return receiveBufferSize;
+  }
+
+  /**
+   * SO_RCVBUF of the socket, set before connecting so it also bounds the TCP window; 0 (the
+   * default) leaves it to the OS. A small one makes a player that stops reading (autoRead off)
+   * back up the server within a second, as a slow consumer on a thin link would.
+   */
+  public RtmpClientOptions receiveBufferSize(int bytes) {
+    if (bytes < 0) {
+      throw new IllegalArgumentException("receiveBufferSize must be >= 0: " + bytes);
+    }
+    receiveBufferSize = bytes;
+    return this;
   }
 
   public Duration connectTimeout() {

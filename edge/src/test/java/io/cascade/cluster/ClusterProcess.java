@@ -208,6 +208,16 @@ public final class ClusterProcess {
     }
   }
 
+  /** SIGTERM without waiting: the node drains (see {@link #awaitExitCode}). */
+  public void terminate() {
+    signal("TERM");
+  }
+
+  /** Waits for the process to end; its exit code, or null when it is still running after {@code timeout}. */
+  public Integer awaitExitCode(Duration timeout) {
+    return awaitExit(timeout) ? process.exitValue() : null;
+  }
+
   /** SIGSTOP: the JVM stops dead, sockets open, as in a long stop-the-world pause. */
   public void freeze() {
     signal("STOP");

@@ -64,8 +64,19 @@ final class StampedPlayer implements RtmpClientListener {
     return p;
   }
 
+  /** As {@link #play(EventLoopGroup, RtmpUrl, String)} with client options of the caller's. */
+  static StampedPlayer play(EventLoopGroup group, RtmpUrl url, String name, RtmpClientOptions options) {
+    StampedPlayer p = new StampedPlayer(name);
+    p.start(group, url, options);
+    return p;
+  }
+
   CompletableFuture<Void> start(EventLoopGroup group, RtmpUrl url) {
-    client = RtmpClient.create(group, new RtmpClientOptions(), this);
+    return start(group, url, new RtmpClientOptions());
+  }
+
+  CompletableFuture<Void> start(EventLoopGroup group, RtmpUrl url, RtmpClientOptions options) {
+    client = RtmpClient.create(group, options, this);
     synchronized (this) {
       playCalledNanos = System.nanoTime();
     }
