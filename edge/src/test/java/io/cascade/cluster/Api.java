@@ -34,7 +34,7 @@ final class Api {
   }
 
   /** {@code GET /api/v1/streams/{key}}; status -1 when the node does not answer. */
-  static Lookup stream(ClusterProcess node, String key) {
+  static Lookup stream(HttpNode node, String key) {
     HttpResponse<String> r = node.get("/api/v1/streams/" + key);
     if (r == null) {
       return new Lookup(-1, null);
@@ -43,18 +43,18 @@ final class Api {
   }
 
   /** The {@code streams} entry for {@code key} in the node's cluster-wide list, if listed. */
-  static Optional<JsonObject> listed(ClusterProcess node, String key) {
+  static Optional<JsonObject> listed(HttpNode node, String key) {
     return find(node.getJson("/api/v1/streams").getJsonArray("streams"), key);
   }
 
   /** How many entries of the node's cluster-wide list carry {@code key} (a registry has at most one). */
-  static long listedCount(ClusterProcess node, String key) {
+  static long listedCount(HttpNode node, String key) {
     JsonArray list = node.getJson("/api/v1/streams").getJsonArray("streams");
     return list.stream().filter(o -> o instanceof JsonObject j && key.equals(j.getString("key"))).count();
   }
 
   /** The node's own {@code local} entry for {@code key}, if it has one. */
-  static Optional<JsonObject> local(ClusterProcess node, String key) {
+  static Optional<JsonObject> local(HttpNode node, String key) {
     return find(node.getJson("/api/v1/streams").getJsonArray("local"), key);
   }
 
@@ -62,7 +62,7 @@ final class Api {
    * Players the node itself serves on {@code key}; on an origin that includes every edge's relay
    * pull, so with players only on edges it counts upstreams. -1 when the node does not answer.
    */
-  static int localPlayers(ClusterProcess node, String key) {
+  static int localPlayers(HttpNode node, String key) {
     HttpResponse<String> r = node.get("/api/v1/streams");
     if (r == null || r.statusCode() != 200) {
       return -1;

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * (an orderly shutdown), {@link #freeze()}/{@link #thaw()} SIGSTOP/SIGCONT (a long GC pause or a
  * hung VM: the sockets stay open but nothing answers).
  */
-public final class ClusterProcess {
+public final class ClusterProcess implements HttpNode {
   public enum Role {
     ORIGIN, EDGE
   }
@@ -135,6 +135,7 @@ public final class ClusterProcess {
     }
   }
 
+  @Override
   public String node() {
     return node;
   }
@@ -266,6 +267,7 @@ public final class ClusterProcess {
   }
 
   /** The response of a GET, or null when the node does not answer (refused, timed out). */
+  @Override
   public HttpResponse<String> get(String path) {
     HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
         .timeout(HTTP_TIMEOUT).GET().build();
@@ -284,6 +286,7 @@ public final class ClusterProcess {
    *
    * @throws AssertionError on any other outcome, with the body
    */
+  @Override
   public JsonObject getJson(String path) {
     HttpResponse<String> r = get(path);
     if (r == null) {

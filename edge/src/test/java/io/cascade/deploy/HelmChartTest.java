@@ -1,0 +1,424 @@
+package io.cascade.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.marcnuri.helm.LintResult;
+import io.cascade.config.CascadeConfig;
+import io.cascade.config.ClusterDiscovery;
+import io.cascade.config.ConfigLoader;
+import io.cascade.config.ConfigSchema;
+import io.cascade.config.LoadedConfig;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule;
+import io.fabric8.openshift.api.model.monitoring.v1.PrometheusRuleSpec;
+import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * The Helm chart: lint and render with the defaults and every ci/*-values.yaml scenario, every
+ * rendered object parsed strictly with fabric8's model, then what a cluster operator relies on:
+ * probes, resources, non-root read-only pods, drain timings, disruption budgets, the autoscaler,
+ * Services selecting the right pods, a configuration the nodes accept that finds the headless
+ * Service, and dashboards and alert rules identical to grafana/. Also: k8s/ is the chart's output.
+ */
+class HelmChartTest {
+  private static final Logger log = LoggerFactory.getLogger(HelmChartTest.class);
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final String DEFAULT = "(defaults)";
+
+  private final ChartRenderer renderer = new ChartRenderer(Repo.chart());
+
+  static Stream<String> scenarios() throws IOException {
+    try (Stream<Path> files = Files.list(Repo.chart().resolve("ci"))) {
+      List<String> names = new ArrayList<>(List.of(DEFAULT));
+      files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith("-values.yaml")).sorted().forEach(names::add);
+      return names.stream();
+    }
+  }
+
+  private static Path valuesFile(String scenario) {
+    return scenario.equals(DEFAULT) ? null : Repo.chart().resolve("ci").resolve(scenario);
+  }
+
+  private List<HasMetadata> render(String scenario) {
+    return StrictManifests.parse(renderer.template(valuesFile(scenario)));
+  }
+
+  @Test
+  void everyScenarioIsTested() throws IOException {
+    assertThat(scenarios().toList()).contains("default-values.yaml", "minimal-values.yaml",
+        "monitoring-values.yaml", "production-values.yaml");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("scenarios")
+  void lintsCleanInStrictMode(String scenario) {
+    LintResult result = renderer.lint(valuesFile(scenario));
+    log.info("helm lint --strict {}: {}", scenario, result.getMessages());
+    assertThat(result.isFailed()).as("helm lint --strict with %s: %s", scenario, result.getMessages()).isFalse();
+    assertThat(result.getMessages()).as("lint findings other than INFO").allMatch(m -> m.contains("[INFO]"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("scenarios")
+  void rendersStrictlyValidObjectsThatFollowThePolicies(String scenario) throws IOException {
+    List<HasMetadata> objects = render(scenario);
+    log.info("{} renders {}", scenario, objects.stream().map(o -> o.getKind() + "/" + o.getMetadata().getName()).toList());
+    assertThat(objects).allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).as("namespace of %s", name(o))
+        .isEqualTo(ChartRenderer.NAMESPACE));
+    assertThat(objects.stream().map(HelmChartTest::name).distinct()).as("names").hasSize(objects.size());
+
+    StatefulSet origins = only(objects, StatefulSet.class);
+    Deployment edges = only(objects, Deployment.class);
+    assertPod(objects, "origin", origins.getSpec().getTemplate());
+    assertPod(objects, "edge", edges.getSpec().getTemplate());
+    assertThat(origins.getSpec().getServiceName()).as("StatefulSet's governing Service")
+        .isEqualTo(headless(objects).getMetadata().getName());
+
+    Service ingest = named(objects, Service.class, "-ingest");
+    Service play = named(objects, Service.class, "-play");
+    assertSelectsOnly(ingest.getSpec().getSelector(), origins.getSpec().getTemplate(), edges.getSpec().getTemplate());
+    assertSelectsOnly(play.getSpec().getSelector(), edges.getSpec().getTemplate(), origins.getSpec().getTemplate());
+    Service api = named(objects, Service.class, "-api");
+    assertThat(selects(api.getSpec().getSelector(), origins.getSpec().getTemplate())
+        && selects(api.getSpec().getSelector(), edges.getSpec().getTemplate())).as("api Service selects every node").isTrue();
+    for (Service s : all(objects, Service.class)) {
+      for (ServicePort p : s.getSpec().getPorts()) {
+        assertThat(p.getTargetPort().getStrVal()).as("%s port %s targets a named container port", name(s), p.getName())
+            .isIn("rtmp", "http", "hazelcast");
+      }
+      assertThat(settingVariables(s.getMetadata().getName()))
+          .as("service-link variables of %s that would name a setting", name(s)).isEmpty();
+    }
+
+    for (PodDisruptionBudget pdb : all(objects, PodDisruptionBudget.class)) {
+      Map<String, String> selector = pdb.getSpec().getSelector().getMatchLabels();
+      assertThat(selects(selector, origins.getSpec().getTemplate()) ^ selects(selector, edges.getSpec().getTemplate()))
+          .as("%s covers exactly one role", name(pdb)).isTrue();
+    }
+    Optional<HorizontalPodAutoscaler> hpa = all(objects, HorizontalPodAutoscaler.class).stream().findFirst();
+    if (hpa.isPresent()) {
+      var spec = hpa.get().getSpec();
+      assertThat(spec.getScaleTargetRef().getKind()).isEqualTo("Deployment");
+      assertThat(spec.getScaleTargetRef().getName()).isEqualTo(edges.getMetadata().getName());
+      assertThat(spec.getMinReplicas()).isPositive().isLessThanOrEqualTo(spec.getMaxReplicas());
+      assertThat(spec.getMetrics()).as("HPA metrics").isNotEmpty();
+      assertThat(edges.getSpec().getReplicas()).as("edge replicas are the HPA's to set").isNull();
+    } else {
+      assertThat(edges.getSpec().getReplicas()).as("edge replicas without an HPA").isPositive();
+    }
+    for (NetworkPolicy np : all(objects, NetworkPolicy.class)) {
+      Map<String, String> selector = np.getSpec().getPodSelector().getMatchLabels();
+      assertThat(selects(selector, origins.getSpec().getTemplate()) && selects(selector, edges.getSpec().getTemplate()))
+          .as("%s applies to every node", name(np)).isTrue();
+      // The first rule lets the release's pods reach each other on any port (Hazelcast, event bus).
+      var intra = np.getSpec().getIngress().get(0);
+      assertThat(intra.getPorts()).as("ports of the intra-release rule").isNullOrEmpty();
+      assertThat(intra.getFrom()).singleElement().satisfies(peer -> assertThat(
+          selects(peer.getPodSelector().getMatchLabels(), origins.getSpec().getTemplate())
+              && selects(peer.getPodSelector().getMatchLabels(), edges.getSpec().getTemplate())).isTrue());
+    }
+    for (ServiceMonitor sm : all(objects, ServiceMonitor.class)) {
+      assertThat(sm.getSpec().getSelector().getMatchLabels()).isEqualTo(api.getMetadata().getLabels().entrySet().stream()
+          .filter(e -> sm.getSpec().getSelector().getMatchLabels().containsKey(e.getKey()))
+          .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+      assertThat(sm.getSpec().getSelector().getMatchLabels()).containsEntry("app.kubernetes.io/component", "api");
+      assertThat(sm.getSpec().getEndpoints()).singleElement().satisfies(e -> {
+        assertThat(e.getPort()).isEqualTo("http");
+        assertThat(e.getPath()).isEqualTo("/metrics");
+      });
+    }
+  }
+
+  private void assertPod(List<HasMetadata> objects, String role, PodTemplateSpec template) throws IOException {
+    var labels = template.getMetadata().getLabels();
+    assertThat(labels).containsEntry("app.kubernetes.io/component", role);
+    var pod = template.getSpec();
+    assertThat(pod.getEnableServiceLinks()).as("%s enableServiceLinks", role).isFalse();
+    assertThat(pod.getAutomountServiceAccountToken()).as("%s mounts no API token", role).isFalse();
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).as("%s pod runAsNonRoot", role).isTrue();
+    assertThat(pod.getSecurityContext().getRunAsUser()).as("%s pod user", role).isPositive();
+    assertThat(pod.getContainers()).as("%s containers", role).hasSize(1);
+    Container c = pod.getContainers().get(0);
+    assertThat(c.getArgs()).as("%s command", role).first().isEqualTo(role);
+    var sc = c.getSecurityContext();
+    assertThat(sc.getReadOnlyRootFilesystem()).as("%s readOnlyRootFilesystem", role).isTrue();
+    assertThat(sc.getAllowPrivilegeEscalation()).as("%s allowPrivilegeEscalation", role).isFalse();
+    assertThat(sc.getRunAsNonRoot()).as("%s container runAsNonRoot", role).isTrue();
+    assertThat(sc.getCapabilities().getDrop()).as("%s dropped capabilities", role).contains("ALL");
+    for (String kind : List.of("requests", "limits")) {
+      var amounts = kind.equals("requests") ? c.getResources().getRequests() : c.getResources().getLimits();
+      assertThat(amounts).as("%s resources.%s", role, kind).containsKeys("cpu", "memory");
+    }
+    assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/health/live");
+    assertThat(c.getLivenessProbe().getHttpGet().getPort()).isEqualTo(new IntOrString("http"));
+    assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/health/ready");
+    assertThat(c.getReadinessProbe().getHttpGet().getPort()).isEqualTo(new IntOrString("http"));
+    assertThat(c.getStartupProbe().getHttpGet().getPath()).isEqualTo("/health/live");
+    assertThat(c.getPorts().stream().map(ContainerPort::getName)).containsExactlyInAnyOrder("rtmp", "http", "hazelcast");
+
+    // The drain: the preStop pause and the node's own grace fit in the pod's termination grace,
+    // with the 10 s margin node.drainGrace's description asks for.
+    List<String> preStop = c.getLifecycle().getPreStop().getExec().getCommand();
+    assertThat(preStop).as("%s preStop", role).hasSize(2).first().isEqualTo("sleep");
+    long preStopSeconds = Long.parseLong(preStop.get(1));
+    Map<String, EnvVar> env = new TreeMap<>();
+    c.getEnv().forEach(e -> env.put(e.getName(), e));
+    long drainSeconds = Duration.ofMillis(toMillis(env.get("CASCADE_NODE_DRAIN_GRACE").getValue())).toSeconds();
+    assertThat(pod.getTerminationGracePeriodSeconds()).as("%s terminationGracePeriodSeconds (preStop %d s, drain %d s)",
+        role, preStopSeconds, drainSeconds).isGreaterThanOrEqualTo(preStopSeconds + drainSeconds + 10);
+    assertThat(env.get("JAVA_OPTS").getValue()).contains("-XX:MaxRAMPercentage=", "-XX:+ExitOnOutOfMemoryError");
+
+    assertThat(env.get("CASCADE_NODE_ID").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
+    assertThat(env.get("CASCADE_CLUSTER_ADVERTISED_HOST").getValueFrom().getFieldRef().getFieldPath())
+        .as("%s relay address from the downward API", role).isEqualTo("status.podIP");
+    var secretRef = env.get("CASCADE_CLUSTER_SECRET").getValueFrom().getSecretKeyRef();
+    Optional<Secret> secret = all(objects, Secret.class).stream()
+        .filter(s -> s.getMetadata().getName().equals(secretRef.getName())).findFirst();
+    if (secret.isPresent()) {
+      String value = new String(Base64.getDecoder().decode(secret.get().getData().get(secretRef.getKey())));
+      assertThat(value).as("generated cluster secret").hasSizeGreaterThanOrEqualTo(32);
+    } else {
+      log.info("{} takes the cluster secret from the existing Secret {}", role, secretRef.getName());
+      assertThat(all(objects, Secret.class)).as("no Secret rendered beside an existing one").isEmpty();
+    }
+
+    assertThat(pod.getVolumes().stream().filter(v -> v.getName().equals("tmp")).findFirst().orElseThrow().getEmptyDir())
+        .as("%s writable /tmp", role).isNotNull();
+    String configMapName = pod.getVolumes().stream().filter(v -> v.getName().equals("config")).findFirst().orElseThrow()
+        .getConfigMap().getName();
+    ConfigMap configMap = all(objects, ConfigMap.class).stream()
+        .filter(m -> m.getMetadata().getName().equals(configMapName)).findFirst()
+        .orElseThrow(() -> new AssertionError(role + " mounts ConfigMap " + configMapName + ", which is not rendered"));
+    assertNodeAcceptsItsConfig(objects, role, c, configMap, env);
+  }
+
+  /**
+   * Cascade's own configuration loader reads the rendered cascade.yaml and the pod's variables (the
+   * downward API and the Secret stand in as plain values): it must accept them, and the ports and
+   * discovery name must be the container's and the headless Service's.
+   */
+  private void assertNodeAcceptsItsConfig(List<HasMetadata> objects, String role, Container c, ConfigMap configMap,
+      Map<String, EnvVar> env) throws IOException {
+    Path file = Files.createTempFile("cascade-" + role, ".yaml");
+    try {
+      Files.writeString(file, configMap.getData().get("cascade.yaml"));
+      Map<String, String> vars = new HashMap<>();
+      env.forEach((name, e) -> vars.put(name, e.getValue() != null ? e.getValue()
+          : e.getValueFrom().getFieldRef() != null && e.getValueFrom().getFieldRef().getFieldPath().equals("status.podIP")
+              ? "10.20.30.40" : "value-of-" + name.toLowerCase()));
+      LoadedConfig loaded = ConfigLoader.load(file, vars, Map.of());
+      assertThat(loaded.warnings()).as("%s config warnings (every variable the chart sets is a setting)", role).isEmpty();
+      CascadeConfig config = loaded.config();
+      Service headless = headless(objects);
+      assertThat(config.cluster().discovery()).isEqualTo(ClusterDiscovery.KUBERNETES);
+      assertThat(config.cluster().kubernetes().serviceDns()).as("%s discovery DNS name", role)
+          .isEqualTo(headless.getMetadata().getName() + "." + ChartRenderer.NAMESPACE + ".svc.cluster.local");
+      assertThat(config.cluster().advertisedHost()).isEqualTo("10.20.30.40");
+      assertThat(config.rtmp().port()).isEqualTo(containerPort(c, "rtmp"));
+      assertThat(config.http().port()).isEqualTo(containerPort(c, "http"));
+      assertThat(config.cluster().port()).isEqualTo(containerPort(c, "hazelcast"));
+      assertThat(headless.getSpec().getPorts()).singleElement()
+          .satisfies(p -> assertThat(p.getTargetPort().getStrVal()).isEqualTo("hazelcast"));
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+
+  @Test
+  void headlessServiceFindsEveryNodeBeforeItIsReady() {
+    List<HasMetadata> objects = render(DEFAULT);
+    Service headless = headless(objects);
+    assertThat(headless.getSpec().getPublishNotReadyAddresses()).isTrue();
+    assertThat(selects(headless.getSpec().getSelector(), only(objects, StatefulSet.class).getSpec().getTemplate())
+        && selects(headless.getSpec().getSelector(), only(objects, Deployment.class).getSpec().getTemplate()))
+        .as("the headless Service selects origins and edges").isTrue();
+  }
+
+  @Test
+  void valuesSchemaRejectsAMisspelledValue() {
+    assertThatThrownBy(() -> new com.marcnuri.helm.Helm(Repo.chart()).template().withKubeVersion(ChartRenderer.KUBE_VERSION)
+        .set("origin.replicas", 3).call())
+        .hasMessageContaining("replicas");
+    assertThatThrownBy(() -> new com.marcnuri.helm.Helm(Repo.chart()).template().withKubeVersion(ChartRenderer.KUBE_VERSION)
+        .set("origin.service.type", "Ingress").call())
+        .hasMessageContaining("type");
+  }
+
+  @Test
+  void quotedBigNumbersReachTheNodesAsWritten() {
+    ConfigMap edge = named(render("minimal-values.yaml"), ConfigMap.class, "-edge");
+    assertThat(edge.getData().get("cascade.yaml")).contains("windowAckSize: \"5000000\"", "chunkSize: 8192");
+  }
+
+  @Test
+  void terminationGraceFollowsTheDrainGrace() {
+    List<HasMetadata> objects = render("production-values.yaml");
+    PodTemplateSpec edge = only(objects, Deployment.class).getSpec().getTemplate();
+    assertThat(edge.getSpec().getTerminationGracePeriodSeconds()).isEqualTo(5 + 120 + 15);
+    assertThat(edge.getSpec().getContainers().get(0).getEnv()).contains(new EnvVar("CASCADE_NODE_DRAIN_GRACE", "120s", null));
+    PodTemplateSpec origin = only(objects, StatefulSet.class).getSpec().getTemplate();
+    assertThat(origin.getSpec().getTerminationGracePeriodSeconds()).isEqualTo(5 + 10 + 15);
+  }
+
+  @Test
+  void chartCopiesOfGrafanaFilesAreIdentical() throws IOException {
+    Path grafana = Repo.root().resolve("grafana");
+    Path copies = Repo.chart().resolve("files/grafana");
+    for (String dir : List.of("dashboards", "alerts")) {
+      Map<String, byte[]> originals = files(grafana.resolve(dir));
+      Map<String, byte[]> copied = files(copies.resolve(dir));
+      log.info("grafana/{}: {} file(s) {}", dir, originals.size(), originals.keySet());
+      assertThat(copied.keySet()).as("chart copies of grafana/%s (run k8s/render.sh)", dir)
+          .containsExactlyInAnyOrderElementsOf(originals.keySet());
+      originals.forEach((name, bytes) -> assertThat(copied.get(name))
+          .as("helm/cascade/files/grafana/%s/%s is a copy of grafana/%s/%s (run k8s/render.sh)", dir, name, dir, name)
+          .isEqualTo(bytes));
+    }
+  }
+
+  @Test
+  void monitoringScenarioShipsEveryDashboardAndAlertRule() throws IOException {
+    List<HasMetadata> objects = render("monitoring-values.yaml");
+    Map<String, byte[]> dashboards = files(Repo.root().resolve("grafana/dashboards"));
+    Map<String, String> shipped = new TreeMap<>();
+    for (ConfigMap m : all(objects, ConfigMap.class)) {
+      if ("1".equals(m.getMetadata().getLabels().get("grafana_dashboard"))) {
+        assertThat(m.getData()).as("dashboards in %s", name(m)).hasSize(1);
+        shipped.putAll(m.getData());
+      }
+    }
+    assertThat(shipped.keySet()).as("dashboard ConfigMaps").containsExactlyInAnyOrderElementsOf(dashboards.keySet());
+    dashboards.forEach((name, bytes) -> assertThat(shipped.get(name)).as("dashboard %s", name)
+        .isEqualTo(new String(bytes, java.nio.charset.StandardCharsets.UTF_8)));
+
+    Map<String, byte[]> rules = files(Repo.root().resolve("grafana/alerts"));
+    List<PrometheusRule> rendered = all(objects, PrometheusRule.class);
+    assertThat(rendered).as("one PrometheusRule per rules file").hasSize(rules.size());
+    for (var entry : rules.entrySet()) {
+      String base = entry.getKey().replaceFirst("\\.ya?ml$", "");
+      PrometheusRule rule = named(objects, PrometheusRule.class, "-" + base);
+      PrometheusRuleSpec expected = MAPPER.convertValue(new Yaml().load(new String(entry.getValue(),
+          java.nio.charset.StandardCharsets.UTF_8)), PrometheusRuleSpec.class);
+      assertThat(rule.getSpec()).as("rules of %s", entry.getKey()).isEqualTo(expected);
+      assertThat(rule.getSpec().getGroups()).as("rule groups in %s", entry.getKey()).isNotEmpty();
+    }
+    assertThat(all(objects, ServiceMonitor.class)).hasSize(1);
+  }
+
+  @Test
+  void plainManifestsInK8sAreTheChartRendered() throws IOException {
+    Path root = Repo.root();
+    String expected = RenderManifests.render(root);
+    assertThat(Files.readString(RenderManifests.output(root)))
+        .as("k8s/cascade.yaml is the chart rendered with k8s/values.yaml; run k8s/render.sh").isEqualTo(expected);
+    List<HasMetadata> objects = StrictManifests.parse(expected);
+    assertThat(all(objects, Secret.class)).as("plain manifests carry no secret").isEmpty();
+    assertThat(objects).allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).isEqualTo(RenderManifests.NAMESPACE));
+  }
+
+  private static Map<String, byte[]> files(Path dir) throws IOException {
+    Map<String, byte[]> out = new TreeMap<>();
+    if (!Files.isDirectory(dir)) {
+      return out;
+    }
+    try (Stream<Path> list = Files.list(dir)) {
+      for (Path p : list.filter(Files::isRegularFile).toList()) {
+        out.put(p.getFileName().toString(), Files.readAllBytes(p));
+      }
+    }
+    return out;
+  }
+
+  /** Setting variables that Kubernetes' service links for a Service of this name would set. */
+  private static List<String> settingVariables(String serviceName) {
+    String prefix = serviceName.toUpperCase().replace('-', '_') + "_";
+    return ConfigSchema.settings().stream().map(s -> s.envName())
+        .filter(v -> v.startsWith(prefix) && (v.equals(prefix + "SERVICE_HOST") || v.equals(prefix + "SERVICE_PORT")
+            || v.equals(prefix + "PORT") || v.startsWith(prefix + "PORT_") || v.startsWith(prefix + "SERVICE_PORT_")))
+        .toList();
+  }
+
+  private static long toMillis(String duration) {
+    if (duration.endsWith("ms")) {
+      return Long.parseLong(duration.substring(0, duration.length() - 2));
+    }
+    assertThat(duration).as("drain grace").endsWith("s");
+    return Long.parseLong(duration.substring(0, duration.length() - 1)) * 1000;
+  }
+
+  private static int containerPort(Container c, String name) {
+    return c.getPorts().stream().filter(p -> p.getName().equals(name)).findFirst().orElseThrow().getContainerPort();
+  }
+
+  private static Service headless(List<HasMetadata> objects) {
+    List<Service> headless = all(objects, Service.class).stream()
+        .filter(s -> "None".equals(s.getSpec().getClusterIP())).toList();
+    assertThat(headless).as("headless Services").hasSize(1);
+    return headless.get(0);
+  }
+
+  private static boolean selects(Map<String, String> selector, PodTemplateSpec pod) {
+    return selector != null && !selector.isEmpty()
+        && pod.getMetadata().getLabels().entrySet().containsAll(selector.entrySet());
+  }
+
+  private static void assertSelectsOnly(Map<String, String> selector, PodTemplateSpec wanted, PodTemplateSpec other) {
+    assertThat(selects(selector, wanted)).as("selector %s selects %s", selector, wanted.getMetadata().getLabels()).isTrue();
+    assertThat(selects(selector, other)).as("selector %s selects %s", selector, other.getMetadata().getLabels()).isFalse();
+  }
+
+  private static String name(HasMetadata o) {
+    return o.getKind() + "/" + o.getMetadata().getName();
+  }
+
+  private static <T extends HasMetadata> List<T> all(List<HasMetadata> objects, Class<T> type) {
+    return objects.stream().filter(type::isInstance).map(type::cast).toList();
+  }
+
+  private static <T extends HasMetadata> T only(List<HasMetadata> objects, Class<T> type) {
+    List<T> found = all(objects, type);
+    assertThat(found).as("%s objects", type.getSimpleName()).hasSize(1);
+    return found.get(0);
+  }
+
+  private static <T extends HasMetadata> T named(List<HasMetadata> objects, Class<T> type, String suffix) {
+    List<T> found = all(objects, type).stream().filter(o -> o.getMetadata().getName().endsWith(suffix)).toList();
+    assertThat(found).as("%s named *%s", type.getSimpleName(), suffix).hasSize(1);
+    return found.get(0);
+  }
+}
