@@ -86,22 +86,31 @@ public final class RtmpServer {
   /**
    * Stops accepting connections (the listening sockets close at once) and keeps the open ones
    * for up to {@code grace}: completes when all have gone or the grace is over, whichever is
-   * first. The connections still open then are closed with reason {@code draining}.
+   * first. What is still open then stays open until {@link #closeAll}.
    */
   public Future<Void> drain(Duration grace) {
     long graceMillis = grace.toMillis();
     for (Listener l : listeners) {
-      // The listener's own timeout is a backstop; the close below comes first.
-      l.server.shutdown(graceMillis + 5_000, TimeUnit.MILLISECONDS);
+      // A backstop: closeAll comes first.
+      l.server.shutdown(graceMillis + 30_000, TimeUnit.MILLISECONDS);
     }
-    long deadline = System.nanoTime() + grace.toNanos();
+    return awaitConnections(0, grace);
+  }
+
+  /** Closes every open connection with {@code reason}; completes once they are closed (at most 5 s). */
+  public Future<Void> closeAll(String reason, String detail) {
+    for (RtmpConnection c : open) {
+      c.closeLater(reason, detail);
+    }
+    return awaitConnections(0, Duration.ofSeconds(5));
+  }
+
+  private Future<Void> awaitConnections(int target, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
     io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
     vertx.setPeriodic(1, 100, id -> {
-      if (connections.get() == 0 || System.nanoTime() - deadline >= 0) {
+      if (connections.get() <= target || System.nanoTime() - deadline >= 0) {
         vertx.cancelTimer(id);
-        for (RtmpConnection c : open) {
-          c.closeLater("draining", "node drained after " + graceMillis + " ms");
-        }
         done.tryComplete();
       }
     });

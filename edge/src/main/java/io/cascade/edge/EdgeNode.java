@@ -146,12 +146,13 @@ public final class EdgeNode implements CascadeNode {
   @Override
   public Future<Void> drain(Duration grace) {
     draining = true;
-    LOG.info("event=drain.not_ready role=edge node={} connections={}", config.node().id(), rtmp.connections());
+    String id = config.node().id();
+    LOG.info("event=drain.not_ready role=edge node={} connections={}", id, rtmp.connections());
     long start = System.nanoTime();
-    return rtmp.drain(grace).map(v -> {
-      LOG.info("event=drain.connections_done role=edge node={} ms={} closing={}", config.node().id(),
+    return rtmp.drain(grace).compose(v -> {
+      LOG.info("event=drain.connections_done role=edge node={} ms={} still_open={}", id,
           (System.nanoTime() - start) / 1_000_000, rtmp.connections());
-      return null;
+      return rtmp.closeAll("draining", "node drained after " + grace.toMillis() + " ms");
     });
   }
 

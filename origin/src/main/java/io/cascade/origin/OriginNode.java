@@ -129,18 +129,18 @@ public final class OriginNode implements CascadeNode {
   @Override
   public Future<Void> drain(Duration grace) {
     draining = true;
-    int open = rtmp.connections();
-    LOG.info("event=drain.not_ready role=origin node={} connections={}", config.node().id(), open);
+    String id = config.node().id();
+    LOG.info("event=drain.not_ready role=origin node={} connections={}", id, rtmp.connections());
     long start = System.nanoTime();
     return rtmp.drain(grace)
         .compose(v -> {
-          LOG.info("event=drain.connections_done role=origin node={} ms={} closing={}", config.node().id(),
+          LOG.info("event=drain.connections_done role=origin node={} ms={} still_open={}", id,
               (System.nanoTime() - start) / 1_000_000, rtmp.connections());
           return policy == null ? Future.succeededFuture(0) : policy.releaseAll();
         })
-        .map(released -> {
-          LOG.info("event=drain.claims_released role=origin node={} released={}", config.node().id(), released);
-          return null;
+        .compose(released -> {
+          LOG.info("event=drain.claims_released role=origin node={} released={}", id, released);
+          return rtmp.closeAll("draining", "node drained after " + grace.toMillis() + " ms");
         });
   }
 
