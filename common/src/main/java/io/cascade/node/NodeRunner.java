@@ -108,10 +108,14 @@ public final class NodeRunner {
         stopNow();
         Runtime.getRuntime().halt(0);
       }, "cascade-stop");
+      t.setDaemon(false);
       t.start();
       return;
     }
     Thread t = new Thread(() -> drainAndExit(signal.getName()), "cascade-drain");
+    // Not a daemon (the signal thread that creates it is one): once Vert.x and Hazelcast have
+    // stopped, this thread alone keeps the JVM up until it has logged the end and exited 0.
+    t.setDaemon(false);
     t.start();
   }
 
