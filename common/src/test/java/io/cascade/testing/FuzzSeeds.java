@@ -60,11 +60,15 @@ public final class FuzzSeeds {
   }
 
   private void write(String testClass, String method, String name, byte[] bytes) throws IOException {
+    writeFile(testClass, method, "seed-" + name, bytes);
+  }
+
+  private void writeFile(String testClass, String method, String file, byte[] bytes) throws IOException {
     String pkg = testClass.substring(0, testClass.lastIndexOf('.')).replace('.', '/');
     String simple = testClass.substring(testClass.lastIndexOf('.') + 1);
     Path dir = resources.resolve(pkg).resolve(simple + "Inputs").resolve(method);
     Files.createDirectories(dir);
-    Files.write(dir.resolve("seed-" + name), bytes);
+    Files.write(dir.resolve(file), bytes);
   }
 
   private static byte[] withStep(int step, byte[]... parts) {
@@ -248,6 +252,15 @@ public final class FuzzSeeds {
         encode(Commands.command(ALLOC, 3, 0, "getStreamLength", 7, null, "s"), 128),
         encode(Commands.command(ALLOC, 3, 0, "noSuchCommand", 8, (Object) null), 128));
     write(test, "connection", "obs-style-unpublish", withStep(13, obs));
+
+    // Found by AmfFuzzTest: metadata whose AMF3 part decoded to a map Amf3Encoder cannot write back
+    // made the connection's metadata re-encoding throw (an internal error instead of a protocol one).
+    ByteBuf body = Unpooled.buffer();
+    Amf0Encoder.encodeAll(body, "@setDataFrame", "onMetaData");
+    body.writeBytes(new byte[] {0x11, 0x11, 0x03, 0x00, 0x06, 0x03, 'k', 0x0A, 0x13, 0x01, 0x01, 0x04, 0x05});
+    byte[] metadata = encode(new RtmpMessage(4, MessageType.DATA_AMF0, 0, 1, body), 128);
+    writeFile(test, "connection", "regression-metadata-anonymous-sealed-empty-name-reads-of-40",
+        withStep(40, concat(connect(1), createStream(2), publish(3, "s"), metadata)));
   }
 
   private static byte[] connect(double tx) {
