@@ -81,10 +81,11 @@ public final class FuzzInput {
 
   /**
    * Writes the bytes from {@code from} on to {@code channel} in reads of {@link #step()} bytes and
-   * calls {@code afterRead} after each with whatever that read threw.
+   * calls {@code afterRead} after each with whatever that read threw. Stops when the channel has
+   * been closed: a closed socket reads nothing more.
    */
   public void feed(EmbeddedChannel channel, int from, AfterRead afterRead) {
-    for (int i = from; i < bytes.length; i += step) {
+    for (int i = from; i < bytes.length && channel.isOpen(); i += step) {
       int n = Math.min(step, bytes.length - i);
       RuntimeException error = null;
       try {
