@@ -1,6 +1,7 @@
 package io.cascade.testing;
 
 import io.cascade.client.SyntheticMedia;
+import io.cascade.rtmp.amf.Amf0;
 import io.cascade.rtmp.amf.Amf0Encoder;
 import io.cascade.rtmp.amf.Amf3Encoder;
 import io.cascade.rtmp.amf.AmfDate;
@@ -185,7 +186,7 @@ public final class FuzzSeeds {
     AmfObject nested = new AmfObject();
     nested.put("list", List.of(1.0, -0.0, "two", new AmfDate(1.7e12), new AmfXml("<a/>")));
     nested.put("typed", new AmfTypedObject("flex.Foo", new AmfObject()));
-    nested.put("undefined", io.cascade.rtmp.amf.Amf0.UNDEFINED);
+    nested.put("undefined", Amf0.UNDEFINED);
     nested.put("nothing", null);
     AmfDictionary dictionary = new AmfDictionary();
     dictionary.put("k", new byte[] {1, 2, 3});
