@@ -13,10 +13,13 @@ import java.util.concurrent.TimeUnit;
  * Publishes a {@link SyntheticMedia} stream in real time on a publishing {@link RtmpClient}, for
  * a bounded duration, from tasks scheduled on the client's event loop.
  *
- * <p>First metadata, the AVC and (with audio) AAC sequence headers at timestamp 0; then every frame
+ * <p>First metadata, the AVC and (with audio) AAC sequence headers at the start timestamp; then every frame
  * when its timestamp comes due on the publisher's clock, video and audio interleaved in timestamp
  * order, each stamped with its track sequence number and the wall-clock time it is written.
- * Timestamps start at 0, like an encoder's, also when a second publisher takes over a stream.
+ * Timestamps start at 0, like an encoder's, also when a second publisher takes over a stream,
+ * unless a start timestamp is given: then every timestamp is offset by it and wraps at 2^32 ms as
+ * RTMP's 32-bit field does (an encoder that has run for 49.7 days, or one that starts its clock
+ * anywhere), while metadata stays at 0 as encoders send it.
  *
  * <p>Backpressure: while the client is not writable no frame is written; the publisher polls every
  * millisecond and catches up, frames keeping their timestamps, once the socket drains. Frames
@@ -28,6 +31,7 @@ public final class SyntheticPublisher {
   /** Frames written per task before yielding the event loop to other channels. */
   private static final int MAX_BURST = 64;
   private static final long POLL_MICROS = 1_000;
+  private static final long UINT32_MASK = 0xFFFF_FFFFL;
 
   /** What a finished run sent. */
   public record Result(long videoFrames, long audioFrames, long payloadBytes, long lateFrames, long maxLateMicros,
@@ -36,6 +40,7 @@ public final class SyntheticPublisher {
   private final RtmpClient client;
   private final SyntheticMedia.Profile profile;
   private final long durationMillis;
+  private final long startTimestamp;
   private final EventLoop loop;
   private final CompletableFuture<Result> done = new CompletableFuture<>();
   private volatile long videoFrames;
@@ -46,10 +51,12 @@ public final class SyntheticPublisher {
   private long maxLateMicros;
   private long startNanos;
 
-  private SyntheticPublisher(RtmpClient client, SyntheticMedia.Profile profile, Duration duration, EventLoop loop) {
+  private SyntheticPublisher(RtmpClient client, SyntheticMedia.Profile profile, Duration duration, long startTimestamp,
+      EventLoop loop) {
     this.client = client;
     this.profile = profile;
     this.durationMillis = duration.toMillis();
+    this.startTimestamp = startTimestamp;
     this.loop = loop;
   }
 
@@ -58,14 +65,27 @@ public final class SyntheticPublisher {
    * until {@code duration} of media has been sent, {@link #stop()} or the client fails.
    */
   public static SyntheticPublisher start(RtmpClient client, SyntheticMedia.Profile profile, Duration duration) {
+    return start(client, profile, duration, 0);
+  }
+
+  /**
+   * Like {@link #start(RtmpClient, SyntheticMedia.Profile, Duration)}, with the sequence headers
+   * and the first frame at {@code startTimestamp} (ms, 0..2^32-1) and every later timestamp
+   * counted on from it modulo 2^32.
+   */
+  public static SyntheticPublisher start(RtmpClient client, SyntheticMedia.Profile profile, Duration duration,
+      long startTimestamp) {
     if (duration.isNegative() || duration.isZero()) {
       throw new IllegalArgumentException("duration must be positive: " + duration);
+    }
+    if (startTimestamp < 0 || startTimestamp > UINT32_MASK) {
+      throw new IllegalArgumentException("start timestamp must be in 0..4294967295: " + startTimestamp);
     }
     EventLoop loop = client.eventLoop();
     if (loop == null) {
       throw new IllegalStateException("client is not connected");
     }
-    SyntheticPublisher p = new SyntheticPublisher(client, profile, duration, loop);
+    SyntheticPublisher p = new SyntheticPublisher(client, profile, duration, startTimestamp, loop);
     p.run(p::begin);
     return p;
   }
@@ -92,9 +112,9 @@ public final class SyntheticPublisher {
 
   private void begin() {
     client.sendMetadata(profile.metadata());
-    client.sendMedia(MessageType.VIDEO, 0, SyntheticMedia.avcSequenceHeader(client.alloc()));
+    client.sendMedia(MessageType.VIDEO, startTimestamp, SyntheticMedia.avcSequenceHeader(client.alloc()));
     if (profile.audio()) {
-      client.sendMedia(MessageType.AUDIO, 0, SyntheticMedia.aacSequenceHeader(client.alloc()));
+      client.sendMedia(MessageType.AUDIO, startTimestamp, SyntheticMedia.aacSequenceHeader(client.alloc()));
     }
     startNanos = System.nanoTime();
     tick();
@@ -148,7 +168,7 @@ public final class SyntheticPublisher {
         audioFrames = k + 1;
       }
       payloadBytes += payload.readableBytes();
-      client.sendMedia(video ? MessageType.VIDEO : MessageType.AUDIO, due, payload);
+      client.sendMedia(video ? MessageType.VIDEO : MessageType.AUDIO, (startTimestamp + due) & UINT32_MASK, payload);
     }
     run(this::tick);
   }

@@ -7,6 +7,11 @@ package io.cascade.live;
  * and rebase a republished session so players never see time go backwards. The first session
  * keeps the encoder's own timestamps (offset 0); each later one starts just after the last
  * instant already sent.
+ *
+ * <p>Instants may be negative. Encoders send metadata at 0 whatever their clock says, so a
+ * session can begin with 0 and continue with frames stamped just below 2^32 ms; read as 32-bit
+ * serial numbers those frames lie a little before 0, and they keep their own timestamps on the
+ * wire ({@link #toRtmp}) instead of being pinned to 0 until the clock wraps.
  */
 final class StreamTimeline {
   private static final long WRAP = 1L << 32;
@@ -17,7 +22,8 @@ final class StreamTimeline {
   private long lastIn = -1;
   private long wraps;
   private long offset;
-  private long lastOut = -1;
+  private long lastOut;
+  private boolean anyOut;
   private boolean sessionStart = true;
 
   /** The next timestamp belongs to a new publish session. */
@@ -27,7 +33,7 @@ final class StreamTimeline {
     wraps = 0;
   }
 
-  /** Returns the frame's instant on the stream timeline (ms, never negative, monotonic across sessions). */
+  /** Returns the frame's instant on the stream timeline (ms, monotonic across sessions). */
   long map(long ts32) {
     long in;
     if (lastIn < 0) {
@@ -49,12 +55,13 @@ final class StreamTimeline {
       }
     }
     if (sessionStart) {
-      offset = lastOut < 0 ? 0 : lastOut + REPUBLISH_GAP_MS - in;
+      offset = anyOut ? lastOut + REPUBLISH_GAP_MS - in : 0;
       sessionStart = false;
     }
-    long out = Math.max(0, in + offset);
-    if (out > lastOut) {
+    long out = in + offset;
+    if (!anyOut || out > lastOut) {
       lastOut = out;
+      anyOut = true;
     }
     return out;
   }

@@ -65,4 +65,30 @@ class StreamTimelineTest {
     t.newSession();
     assertThat(t.map(9_000_000)).isEqualTo(last + StreamTimeline.REPUBLISH_GAP_MS);
   }
+
+  @Test
+  void framesJustBelowTheWrapAfterMetadataAtZeroKeepTheirTimestamps() {
+    StreamTimeline t = new StreamTimeline();
+    assertThat(t.map(0)).as("metadata").isEqualTo(0);
+    long start = 0x1_0000_0000L - 2500;
+    long previous = Long.MIN_VALUE;
+    for (int i = 0; i < 150; i++) {
+      long ts32 = (start + i * 33L) & 0xFFFFFFFFL;
+      long mapped = t.map(ts32);
+      assertThat(StreamTimeline.toRtmp(mapped)).as("frame %d on the wire", i).isEqualTo(ts32);
+      assertThat(mapped).as("frame %d", i).isGreaterThan(previous);
+      previous = mapped;
+    }
+    assertThat(previous).isEqualTo(149 * 33L - 2500);
+  }
+
+  @Test
+  void republishAfterASessionThatStayedBeforeZeroStillMovesForward() {
+    StreamTimeline t = new StreamTimeline();
+    t.map(0);
+    long last = t.map(0xFFFFFFFFL - 999);
+    assertThat(last).isEqualTo(-1000);
+    t.newSession();
+    assertThat(t.map(0)).isEqualTo(StreamTimeline.REPUBLISH_GAP_MS);
+  }
 }

@@ -20,7 +20,8 @@ import java.util.concurrent.CompletableFuture;
  * track, sequence gaps within a publish session, publish sessions seen (the sequence starts over
  * when a new publisher takes the stream), media timestamps going backwards, the first frame, the
  * first frame sent after a {@link #mark(long) mark}, the status codes and whether the connection
- * closed.
+ * closed. Timestamps are compared as RTMP's 32-bit serial numbers: a step forward across 2^32 ms is
+ * a wrap, counted, not a regression.
  *
  * <p>Callbacks run on the client's event loop; the test thread reads through synchronized getters.
  */
@@ -41,7 +42,11 @@ final class StampedPlayer implements RtmpClientListener {
   private long gaps;
   private long missingFrames;
   private int sessions;
+  private static final long UINT32 = 1L << 32;
+  /** The last media timestamp, unwrapped to 64 bits; -1 before the first. */
   private long lastTimestamp = -1;
+  private long firstTimestamp = -1;
+  private int wraps;
   private long timestampRegressions;
   private String firstRegression;
   private long playCalledNanos;
@@ -100,13 +105,23 @@ final class StampedPlayer implements RtmpClientListener {
       return;
     }
     mediaMessages++;
-    if (m.timestamp() < lastTimestamp) {
-      timestampRegressions++;
-      if (firstRegression == null) {
-        firstRegression = MessageType.name(type) + " at " + m.timestamp() + " ms after " + lastTimestamp + " ms";
+    if (lastTimestamp < 0) {
+      firstTimestamp = m.timestamp();
+      lastTimestamp = m.timestamp();
+    } else {
+      long step = (m.timestamp() - lastTimestamp) & (UINT32 - 1);
+      if (step >= UINT32 / 2) {
+        timestampRegressions++;
+        if (firstRegression == null) {
+          firstRegression = MessageType.name(type) + " at " + m.timestamp() + " ms after " + (lastTimestamp % UINT32) + " ms";
+        }
+      } else {
+        if (m.timestamp() < lastTimestamp % UINT32) {
+          wraps++;
+        }
+        lastTimestamp += step;
       }
     }
-    lastTimestamp = Math.max(lastTimestamp, m.timestamp());
     SyntheticMedia.Stamp stamp = SyntheticMedia.parse(type, m.payload());
     if (stamp == null) {
       return;
@@ -199,6 +214,21 @@ final class StampedPlayer implements RtmpClientListener {
     return timestampRegressions;
   }
 
+  /** Times the 32-bit timestamp wrapped forward past 2^32 ms. */
+  synchronized int timestampWraps() {
+    return wraps;
+  }
+
+  /** The first media timestamp received, -1 before it. */
+  synchronized long firstTimestamp() {
+    return firstTimestamp;
+  }
+
+  /** The last media timestamp, unwrapped: it keeps counting past 2^32 ms. -1 before the first. */
+  synchronized long lastTimestamp() {
+    return lastTimestamp;
+  }
+
   synchronized String firstRegression() {
     return firstRegression;
   }
@@ -248,7 +278,7 @@ final class StampedPlayer implements RtmpClientListener {
   @Override
   public synchronized String toString() {
     return name + "{media=" + mediaMessages + " video=" + videoFrames + " audio=" + audioFrames + " sessions=" + sessions
-        + " gaps=" + gaps
+        + " gaps=" + gaps + " ts=" + firstTimestamp + ".." + lastTimestamp + " wraps=" + wraps
         + " tsRegressions=" + timestampRegressions + (firstRegression == null ? "" : " (" + firstRegression + ")")
         + " statuses=" + statuses + (closed.isDone() ? " closed=" + closed.getNow(null) : "") + "}";
   }

@@ -42,6 +42,12 @@ final class StampedPublisher implements RtmpClientListener {
    */
   static StampedPublisher start(EventLoopGroup group, RtmpUrl url, SyntheticMedia.Profile profile, Duration duration,
       String name) throws Exception {
+    return start(group, url, profile, duration, 0, name);
+  }
+
+  /** As above, with media timestamps counted from {@code startTimestamp} ms (wrapping at 2^32). */
+  static StampedPublisher start(EventLoopGroup group, RtmpUrl url, SyntheticMedia.Profile profile, Duration duration,
+      long startTimestamp, String name) throws Exception {
     StampedPublisher p = new StampedPublisher(name);
     try {
       // A claim can wait for the cluster to settle (a partition, a member being removed).
@@ -55,7 +61,7 @@ final class StampedPublisher implements RtmpClientListener {
       p.close();
       throw e;
     }
-    p.media = SyntheticPublisher.start(p.client, profile, duration);
+    p.media = SyntheticPublisher.start(p.client, profile, duration, startTimestamp);
     return p;
   }
 
@@ -71,6 +77,15 @@ final class StampedPublisher implements RtmpClientListener {
 
   long videoFramesSent() {
     return media == null ? 0 : media.videoFramesSent();
+  }
+
+  long audioFramesSent() {
+    return media == null ? 0 : media.audioFramesSent();
+  }
+
+  /** Completes when the media run ends (its duration is over or it was stopped). */
+  CompletableFuture<SyntheticPublisher.Result> done() {
+    return media.done();
   }
 
   /** Status codes received, as {@code level:code}. */

@@ -209,7 +209,13 @@ public final class Amf3Decoder {
     context.claim(in, sealedCount, 2, "AMF3 traits");
     List<String> sealed = new ArrayList<>(sealedCount);
     for (int i = 0; i < sealedCount; i++) {
-      sealed.add(readString());
+      String name = readString();
+      // An anonymous object decodes to a map that can only be written back with dynamic members,
+      // which the empty string cannot name; no ActionScript class has such a member.
+      if (name.isEmpty() && className.isEmpty()) {
+        throw new AmfException("anonymous AMF3 object with a sealed member named by the empty string");
+      }
+      sealed.add(name);
     }
     context.checkTableRoom(traits.size(), "AMF3 traits");
     Amf3Traits result = new Amf3Traits(className, List.copyOf(sealed), dynamic);

@@ -102,6 +102,17 @@ class AmfRobustnessTest {
         .hasMessageContaining("more than 65536");
   }
 
+  @Test
+  void anonymousObjectWithAnEmptySealedMemberNameIsRejected() {
+    // Found by AmfFuzzTest: it decoded to an AmfObject with key "", which Amf3Encoder cannot write,
+    // so a publisher could make metadata re-encoding throw inside the connection.
+    byte[] input = bytes().hex("0A 13 01 01 04 05").toArray();
+    assertThat(failToDecode(input, AMF3).getMessage()).contains("empty string");
+    // A typed object may have one: it is written back with sealed traits.
+    assertThat(decode3(bytes().hex("0A 13 03 50 01 04 05").toArray()))
+        .isEqualTo(new AmfTypedObject("P", new AmfObject().with("", 5.0)));
+  }
+
   static Stream<Arguments> hugeClaims() {
     return Stream.of(
         Arguments.of("AMF0 long string of 4 GB", AMF0, "0C FFFFFFFF 616263", "exceeds the limit"),
