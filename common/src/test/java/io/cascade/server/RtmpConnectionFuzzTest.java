@@ -9,6 +9,7 @@ import ch.qos.logback.core.read.ListAppender;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.cascade.live.LiveSettings;
 import io.cascade.live.StreamManager;
+import io.cascade.metrics.RtmpMetrics;
 import io.cascade.rtmp.amf.AmfLimits;
 import io.cascade.rtmp.chunk.ChunkDecoder;
 import io.cascade.rtmp.chunk.ChunkDecoderLimits;
@@ -60,6 +61,9 @@ class RtmpConnectionFuzzTest {
     RTMP_LOG.setLevel(savedLevel);
   }
 
+  /** One registry for every input: building one per execution would dominate the fuzzing time. */
+  private static final RtmpMetrics METRICS = RtmpMetrics.standalone();
+
   @FuzzTest
   void connection(byte[] raw) {
     FuzzInput input = FuzzInput.of(raw);
@@ -69,7 +73,7 @@ class RtmpConnectionFuzzTest {
     ChunkDecoder decoder = new ChunkDecoder(SETTINGS.chunkLimits());
     ChunkEncoder encoder = new ChunkEncoder();
     channel.pipeline().addLast(new ServerHandshakeHandler(SETTINGS.handshakeTimeout()), decoder, encoder,
-        new RtmpConnection(SETTINGS, streams, SessionPolicy.ALLOW_ALL, decoder, encoder));
+        new RtmpConnection(SETTINGS, streams, SessionPolicy.ALLOW_ALL, METRICS, decoder, encoder));
     try {
       channel.writeInbound(Unpooled.wrappedBuffer(new byte[1 + 2 * C1_SIZE]).setByte(0, 3));
       discardOutbound(channel);
