@@ -1,5 +1,6 @@
 package io.cascade.config;
 
+import io.cascade.auth.Cidr;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +11,17 @@ import java.util.Map;
  * live.gopCache.maxBytes}); {@link ConfigSchema} describes them. Built by {@link ConfigLoader}.
  */
 public record CascadeConfig(
-    Node node, Rtmp rtmp, Http http, Live live, Metrics metrics, Log log, Cluster cluster, Origin origin, Edge edge) {
+    Node node,
+    Rtmp rtmp,
+    Rtmps rtmps,
+    Http http,
+    Live live,
+    Metrics metrics,
+    Log log,
+    Cluster cluster,
+    Origin origin,
+    Edge edge,
+    Auth auth) {
 
   public record Node(String id, Duration drainGrace, Duration eventLoopStallTimeout) {}
 
@@ -40,10 +51,15 @@ public record CascadeConfig(
       int writeBufferHighWaterMark,
       int sendBufferSize,
       Duration idleTimeout,
-      Duration publisherNoDataTimeout) {
+      Duration publisherNoDataTimeout,
+      int maxConnections,
+      int maxConnectionsPerIp) {
 
     public record Amf(int maxDepth, int maxStringLength, int maxElements) {}
   }
+
+  /** The RTMPS listener; {@code certFile} and {@code keyFile} are empty when not set. */
+  public record Rtmps(boolean enabled, int port, String certFile, String keyFile, Duration reloadInterval) {}
 
   public record Http(String host, int port) {}
 
@@ -53,7 +69,8 @@ public record CascadeConfig(
       Duration republishWaitTimeout,
       Subscriber subscriber,
       int maxStreams,
-      int maxPlayersPerStream) {
+      int maxPlayersPerStream,
+      int maxWaitingPlayers) {
 
     public record GopCache(long maxBytes, Duration maxDuration) {}
 
@@ -111,6 +128,46 @@ public record CascadeConfig(
       Duration upstreamConnectTimeout,
       Duration relayTokenTtl) {}
 
+  /** Admission rules for publishes and plays, and the webhook notification queue. */
+  public record Auth(Rules publish, Rules play, Webhook webhook) {
+
+    /**
+     * The rules of one action. Empty lists mean: every app, any address, no signing; an empty
+     * {@code webhook.url} means no webhook.
+     */
+    public record Rules(
+        List<String> apps, List<Cidr> allow, List<Cidr> deny, List<String> secrets, RulesWebhook webhook) {
+      public Rules {
+        apps = List.copyOf(apps);
+        allow = List.copyOf(allow);
+        deny = List.copyOf(deny);
+        secrets = List.copyOf(secrets);
+      }
+
+      /** Whether any rule is set, i.e. the action is checked at all. */
+      public boolean active() {
+        return !allow.isEmpty() || !deny.isEmpty() || !secrets.isEmpty() || !webhook.url().isEmpty();
+      }
+
+      /** Keeps the secrets and the webhook URL out of logs and messages. */
+      @Override
+      public String toString() {
+        return "Rules[apps=" + apps + ", allow=" + allow + ", deny=" + deny + ", secrets="
+            + (secrets.isEmpty() ? "[]" : ConfigLoader.REDACTED) + ", webhook=" + webhook + "]";
+      }
+    }
+
+    public record RulesWebhook(String url, Duration timeout, boolean failOpen) {
+      @Override
+      public String toString() {
+        return "Webhook[url=" + (url.isEmpty() ? "" : ConfigLoader.REDACTED) + ", timeout=" + timeout
+            + ", failOpen=" + failOpen + "]";
+      }
+    }
+
+    public record Webhook(int maxConcurrent, int maxQueued) {}
+  }
+
   /** Builds the records from values checked against {@link ConfigSchema}, keyed by path. */
   static CascadeConfig from(Map<String, Object> values) {
     Values v = new Values(values);
@@ -136,7 +193,15 @@ public record CascadeConfig(
             v.intSize("rtmp.writeBufferHighWaterMark"),
             v.intSize("rtmp.sendBufferSize"),
             v.duration("rtmp.idleTimeout"),
-            v.duration("rtmp.publisherNoDataTimeout")),
+            v.duration("rtmp.publisherNoDataTimeout"),
+            v.integer("rtmp.maxConnections"),
+            v.integer("rtmp.maxConnectionsPerIp")),
+        new Rtmps(
+            v.get("rtmps.enabled", Boolean.class),
+            v.integer("rtmps.port"),
+            v.string("rtmps.certFile"),
+            v.string("rtmps.keyFile"),
+            v.duration("rtmps.reloadInterval")),
         new Http(v.string("http.host"), v.integer("http.port")),
         new Live(
             new Live.GopCache(
@@ -148,7 +213,8 @@ public record CascadeConfig(
                 v.duration("live.subscriber.maxQueueDuration"),
                 v.duration("live.subscriber.maxBehindDuration")),
             v.integer("live.maxStreams"),
-            v.integer("live.maxPlayersPerStream")),
+            v.integer("live.maxPlayersPerStream"),
+            v.integer("live.maxWaitingPlayers")),
         new Metrics(
             v.get("metrics.enabled", Boolean.class),
             v.get("metrics.perStream", Boolean.class),
@@ -175,7 +241,24 @@ public record CascadeConfig(
             v.duration("edge.upstreamBackoffMin"),
             v.duration("edge.upstreamBackoffMax"),
             v.duration("edge.upstreamConnectTimeout"),
-            v.duration("edge.relayTokenTtl")));
+            v.duration("edge.relayTokenTtl")),
+        new Auth(
+            rules(v, "publish"),
+            rules(v, "play"),
+            new Auth.Webhook(v.integer("auth.webhook.maxConcurrent"), v.integer("auth.webhook.maxQueued"))));
+  }
+
+  private static Auth.Rules rules(Values v, String action) {
+    String p = "auth." + action + ".";
+    return new Auth.Rules(
+        v.strings(p + "apps"),
+        v.cidrs(p + "allow"),
+        v.cidrs(p + "deny"),
+        v.strings(p + "secrets"),
+        new Auth.RulesWebhook(
+            v.string(p + "webhook.url"),
+            v.duration(p + "webhook.timeout"),
+            v.get(p + "webhook.failOpen", Boolean.class)));
   }
 
   /** Typed reads that fail loudly when a path is missing, so a renamed setting cannot go unseen. */
@@ -211,6 +294,11 @@ public record CascadeConfig(
     List<HostPort> hostPorts(String path) {
       List<?> list = get(path, List.class);
       return list.stream().map(HostPort.class::cast).toList();
+    }
+
+    List<Cidr> cidrs(String path) {
+      List<?> list = get(path, List.class);
+      return list.stream().map(Cidr.class::cast).toList();
     }
 
     List<String> strings(String path) {

@@ -1,5 +1,6 @@
 package io.cascade.config;
 
+import io.cascade.auth.Cidr;
 import io.cascade.config.ValueType.DurationType;
 import io.cascade.config.ValueType.EnumType;
 import io.cascade.config.ValueType.IntType;
@@ -28,7 +29,7 @@ import java.util.function.BiPredicate;
  */
 public final class ConfigSchema {
   private static final List<Setting> SETTINGS =
-      List.of(
+      concat(List.of(
           Setting.computed(
               "node.id",
               string(),
@@ -141,6 +142,45 @@ public final class ConfigSchema {
               "10s",
               "A publisher that sends no media for this long is disconnected."),
           Setting.of(
+              "rtmp.maxConnections",
+              integer(1, 1_000_000),
+              "20000",
+              "Most RTMP and RTMPS connections open on this node at once; a further one is closed"
+                  + " as soon as it is accepted."),
+          Setting.of(
+              "rtmp.maxConnectionsPerIp",
+              integer(0, 1_000_000),
+              "0",
+              "Most RTMP and RTMPS connections open at once from one client address; 0 means no"
+                  + " limit. Off by default: behind a load balancer that does not keep client"
+                  + " addresses every client shares a few, and an edge opens one connection per"
+                  + " stream it pulls from an origin."),
+          Setting.of(
+              "rtmps.enabled",
+              new ValueType.BooleanType(),
+              "false",
+              "Serve RTMPS (RTMP over TLS 1.2 or 1.3) on rtmps.port beside plain RTMP, with the"
+                  + " certificate chain and key of rtmps.certFile and rtmps.keyFile."),
+          Setting.of("rtmps.port", port(), "1936", "RTMPS listen port; 0 picks a free port."),
+          Setting.of(
+              "rtmps.certFile",
+              optionalString(),
+              "",
+              "PEM file with the server certificate, then its intermediates; required with"
+                  + " rtmps.enabled."),
+          Setting.of(
+              "rtmps.keyFile",
+              optionalString(),
+              "",
+              "PEM file with the private key of rtmps.certFile (PKCS#8, or PKCS#1 RSA); required"
+                  + " with rtmps.enabled."),
+          Setting.of(
+              "rtmps.reloadInterval",
+              duration("100ms", "1h"),
+              "30s",
+              "How often the certificate and key files are checked for changes; changed files are"
+                  + " loaded for new connections while open ones keep their session."),
+          Setting.of(
               "http.host",
               string(),
               "0.0.0.0",
@@ -195,6 +235,12 @@ public final class ConfigSchema {
               integer(1, 1_000_000),
               "10000",
               "Most players of one stream on this node; more are refused."),
+          Setting.of(
+              "live.maxWaitingPlayers",
+              integer(1, 1_000_000),
+              "5000",
+              "Most players on this node waiting for a stream that was not live when they asked"
+                  + " for it (see live.playerWaitTimeout); more are refused."),
           Setting.of(
               "metrics.enabled",
               new ValueType.BooleanType(),
@@ -327,7 +373,22 @@ public final class ConfigSchema {
               "edge.relayTokenTtl",
               duration("5s", "1h"),
               "60s",
-              "Lifetime of the signed token an edge sends when it pulls a stream from an origin."));
+              "Lifetime of the signed token an edge sends when it pulls a stream from an origin.")),
+          authSettings("publish", "publishes"),
+          authSettings("play", "plays"),
+          List.of(
+              Setting.of(
+                  "auth.webhook.maxConcurrent",
+                  integer(1, 1000),
+                  "16",
+                  "Most end notifications (unpublish, stop) sent to webhooks at once; more wait in"
+                      + " a queue."),
+              Setting.of(
+                  "auth.webhook.maxQueued",
+                  integer(0, 1_000_000),
+                  "1000",
+                  "Most end notifications waiting to be sent; when the queue is full further"
+                      + " notifications are dropped and logged.")));
 
   /**
    * Checks that involve two settings, applied once both are valid on their own. The message reads
@@ -365,6 +426,16 @@ public final class ConfigSchema {
               "cluster.heartbeatInterval",
               (timeout, heartbeat) ->
                   ((Duration) timeout).compareTo(((Duration) heartbeat).multipliedBy(2)) >= 0),
+          new Constraint(
+              "rtmps.certFile",
+              "must be set for",
+              "rtmps.enabled",
+              (file, enabled) -> !((Boolean) enabled) || !((String) file).isEmpty()),
+          new Constraint(
+              "rtmps.keyFile",
+              "must be set for",
+              "rtmps.enabled",
+              (file, enabled) -> !((Boolean) enabled) || !((String) file).isEmpty()),
           new Constraint(
               "edge.upstreamBackoffMax",
               "must be at least",
@@ -441,6 +512,70 @@ public final class ConfigSchema {
       }
     }
     return sections;
+  }
+
+  /**
+   * The admission rules of one action (publish or play), combinable: every rule that is set must
+   * pass, address lists first, then the signed key, then the webhook.
+   */
+  private static List<Setting> authSettings(String action, String plural) {
+    String p = "auth." + action + ".";
+    return List.of(
+        Setting.of(
+            p + "apps",
+            new ListType("app", ConfigSchema::appItem),
+            "",
+            "Apps whose " + plural + " the auth." + action + " rules apply to; none means every app."),
+        Setting.of(
+            p + "allow",
+            new ListType("CIDR", Cidr::parse),
+            "",
+            "Client networks (e.g. 10.0.0.0/8, 2001:db8::/32, or single addresses) allowed to "
+                + action + "; none means any address not denied."),
+        Setting.of(
+            p + "deny",
+            new ListType("CIDR", Cidr::parse),
+            "",
+            "Client networks refused for " + plural + ", even when auth." + action
+                + ".allow lists them."),
+        Setting.secret(
+            p + "secrets",
+            new ListType("secret", ConfigSchema::secretItem),
+            "Secrets that sign stream keys: when any is set, " + plural + " must carry"
+                + " ?exp=<unix seconds>&sig=<hex HMAC-SHA256(secret, \"app/stream:exp\")>."
+                + " Comma-separated during rotation (any verifies). Never logged."),
+        Setting.secret(
+            p + "webhook.url",
+            optionalString(),
+            "HTTP(S) URL that is POSTed {action, app, stream, params, clientIp, node} as JSON"
+                + " before each " + action + ": a 2xx answer allows it, anything else refuses it."
+                + (action.equals("publish") ? " It is also told of each unpublish" : " It is also told of each stop")
+                + " (action " + (action.equals("publish") ? "unpublish" : "stop") + ", answer ignored)."
+                + " Never logged, as it may carry a token."),
+        Setting.of(
+            p + "webhook.timeout",
+            duration("100ms", "1m"),
+            "3s",
+            "How long a " + action + " waits for the webhook's answer."),
+        Setting.of(
+            p + "webhook.failOpen",
+            new ValueType.BooleanType(),
+            "false",
+            "Whether a " + action + " is allowed when the webhook cannot be reached, times out or"
+                + " answers 5xx; by default it is refused (fail closed). Any other answer that is"
+                + " not 2xx always refuses."));
+  }
+
+  @SafeVarargs
+  private static List<Setting> concat(List<Setting>... parts) {
+    return java.util.Arrays.stream(parts).flatMap(List::stream).toList();
+  }
+
+  private static String appItem(String item) {
+    if (item.contains("?") || item.chars().anyMatch(Character::isWhitespace)) {
+      throw new IllegalArgumentException("'" + item + "' is not an app name");
+    }
+    return item;
   }
 
   private static StringType string() {

@@ -62,6 +62,10 @@ public interface SessionPolicy {
     return Future.succeededFuture();
   }
 
+  /** A play that was admitted has ended (closed by the player, refused by a limit, disconnect). */
+  default void playEnded(Request request) {
+  }
+
   /**
    * Whether an admitted play is another Cascade node pulling the stream (an edge's relay): it is
    * counted apart from players and gets the origin's clock stamps.
