@@ -16,6 +16,7 @@ import java.time.Duration;
  * @param republishWaitTimeout how long players wait for a publisher to come back
  * @param maxStreams live streams this node holds at once
  * @param maxPlayersPerStream subscribers of one stream
+ * @param maxWaitingPlayers players of this node waiting for a stream that was not live when they joined
  */
 public record LiveSettings(
     int chunkSize,
@@ -27,24 +28,37 @@ public record LiveSettings(
     Duration playerWaitTimeout,
     Duration republishWaitTimeout,
     int maxStreams,
-    int maxPlayersPerStream) {
+    int maxPlayersPerStream,
+    int maxWaitingPlayers) {
+
+  public static final int DEFAULT_MAX_WAITING_PLAYERS = 5000;
 
   public static final LiveSettings DEFAULTS = new LiveSettings(4096, 16L << 20, Duration.ofSeconds(10),
       4L << 20, Duration.ofSeconds(3), Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofSeconds(30),
       1000, 10_000);
 
+  /** Settings with the default bound on waiting players. */
+  public LiveSettings(int chunkSize, long gopCacheMaxBytes, Duration gopCacheMaxDuration, long queueMaxBytes,
+      Duration queueMaxDuration, Duration maxBehind, Duration playerWaitTimeout, Duration republishWaitTimeout,
+      int maxStreams, int maxPlayersPerStream) {
+    this(chunkSize, gopCacheMaxBytes, gopCacheMaxDuration, queueMaxBytes, queueMaxDuration, maxBehind,
+        playerWaitTimeout, republishWaitTimeout, maxStreams, maxPlayersPerStream, DEFAULT_MAX_WAITING_PLAYERS);
+  }
+
   public static LiveSettings from(CascadeConfig config) {
     CascadeConfig.Live live = config.live();
     return new LiveSettings(config.rtmp().chunkSize(), live.gopCache().maxBytes(), live.gopCache().maxDuration(),
         live.subscriber().maxQueueBytes(), live.subscriber().maxQueueDuration(), live.subscriber().maxBehindDuration(),
-        live.playerWaitTimeout(), live.republishWaitTimeout(), live.maxStreams(), live.maxPlayersPerStream());
+        live.playerWaitTimeout(), live.republishWaitTimeout(), live.maxStreams(), live.maxPlayersPerStream(),
+        live.maxWaitingPlayers());
   }
 
   public LiveSettings {
     if (chunkSize < 128 || chunkSize > 65536) {
       throw new IllegalArgumentException("chunkSize must be in 128..65536: " + chunkSize);
     }
-    if (gopCacheMaxBytes < 0 || queueMaxBytes <= 0 || maxStreams <= 0 || maxPlayersPerStream <= 0) {
+    if (gopCacheMaxBytes < 0 || queueMaxBytes <= 0 || maxStreams <= 0 || maxPlayersPerStream <= 0
+        || maxWaitingPlayers <= 0) {
       throw new IllegalArgumentException("live limits must be positive");
     }
   }

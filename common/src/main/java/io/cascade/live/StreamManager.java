@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBufAllocator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The live streams of this node by key ({@code app/stream}). A stream exists while it has a
@@ -21,7 +22,15 @@ public final class StreamManager {
     }
   }
 
+  /** Why a subscriber was refused. */
+  public enum JoinRefusal { TOO_MANY_STREAMS, TOO_MANY_PLAYERS }
+
+  /** Outcome of {@link #join}: the stream, or why not. */
+  public record JoinResult(LiveStream stream, JoinRefusal refusal) {
+  }
+
   private final LiveSettings settings;
+  private final AtomicInteger waiting = new AtomicInteger();
   private final ByteBufAllocator alloc;
   private final ConcurrentHashMap<String, LiveStream> streams = new ConcurrentHashMap<>();
   private final LiveStats stats = new LiveStats();
@@ -75,10 +84,17 @@ public final class StreamManager {
 
   /** Attaches a subscriber, creating the stream (not live yet) if needed; null when a limit refuses it. */
   public LiveStream subscribe(String key, Subscriber subscriber) {
+    return join(key, subscriber).stream();
+  }
+
+  /** As {@link #subscribe}, saying which limit refused it. */
+  public JoinResult join(String key, Subscriber subscriber) {
     boolean[] added = new boolean[1];
+    JoinRefusal[] refusal = {JoinRefusal.TOO_MANY_PLAYERS};
     LiveStream result = streams.compute(key, (k, s) -> {
       if (s == null) {
         if (streams.size() >= settings.maxStreams()) {
+          refusal[0] = JoinRefusal.TOO_MANY_STREAMS;
           return null;
         }
         s = new LiveStream(k, settings, alloc, stats);
@@ -89,7 +105,32 @@ public final class StreamManager {
       }
       return retire(s);
     });
-    return added[0] ? result : null;
+    return added[0] ? new JoinResult(result, null) : new JoinResult(null, refusal[0]);
+  }
+
+  /**
+   * Counts a player that starts waiting for a stream that is not live; false when
+   * {@link LiveSettings#maxWaitingPlayers()} are waiting already. Pair with {@link #stopWaiting}.
+   */
+  public boolean startWaiting() {
+    while (true) {
+      int n = waiting.get();
+      if (n >= settings.maxWaitingPlayers()) {
+        return false;
+      }
+      if (waiting.compareAndSet(n, n + 1)) {
+        return true;
+      }
+    }
+  }
+
+  public void stopWaiting() {
+    waiting.decrementAndGet();
+  }
+
+  /** Players waiting for a stream that was not live when they joined. */
+  public int waitingPlayers() {
+    return waiting.get();
   }
 
   public void unsubscribe(LiveStream stream, Subscriber subscriber) {

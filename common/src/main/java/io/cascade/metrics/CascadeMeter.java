@@ -35,6 +35,12 @@ public enum CascadeMeter {
           + " peer_closed)."),
   AUTH_FAILURES("cascade.auth.failures", Type.COUNTER, "", List.of("action", "reason"),
       "Publishes and plays refused by the node's policy, by action (publish, play) and reason."),
+  LIMITS_HIT("cascade.limits.hit", Type.COUNTER, "", List.of("limit"),
+      "Connections closed or publishes and plays refused because they hit a limit, by limit:"
+          + " max_connections, max_connections_per_ip, handshake_timeout, idle_timeout,"
+          + " publisher_no_data, max_chunk_size, max_message_size, max_chunk_streams,"
+          + " max_pending_bytes, amf (rtmp.amf.* limits and malformed AMF), max_streams,"
+          + " max_players_per_stream, max_waiting_players."),
   PUBLISHES_STARTED("cascade.publishes.started", Type.COUNTER, "", List.of("app"), "Publishes started."),
   PUBLISHES_ENDED("cascade.publishes.ended", Type.COUNTER, "", List.of("app"), "Publishes ended."),
   PLAYS_STARTED("cascade.plays.started", Type.COUNTER, "", List.of("app", "kind"),

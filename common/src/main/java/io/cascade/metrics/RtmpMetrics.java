@@ -30,7 +30,26 @@ public final class RtmpMetrics {
   private static final String[] KNOWN_CLOSE_REASONS = {
       "peer_closed", "io_error", "idle", "slow_consumer", "publisher_no_data", "handshake_version",
       "handshake_timeout", "chunk_size", "message_too_large", "unknown_message_type", "amf",
-      "publish_rejected", "play_rejected", "draining"};
+      "publish_rejected", "play_rejected", "draining", "too_many_chunk_streams", "pending_bytes_exceeded",
+      "max_connections", "max_connections_per_ip", "max_streams", "max_players_per_stream", "max_waiting_players"};
+  /**
+   * The limits counted in cascade.limits.hit, registered up front, by the close reason that
+   * reports each; a limit whose name is its close reason maps to itself.
+   */
+  private static final Map<String, String> LIMIT_BY_CLOSE_REASON = Map.ofEntries(
+      Map.entry("max_connections", "max_connections"),
+      Map.entry("max_connections_per_ip", "max_connections_per_ip"),
+      Map.entry("handshake_timeout", "handshake_timeout"),
+      Map.entry("idle", "idle_timeout"),
+      Map.entry("publisher_no_data", "publisher_no_data"),
+      Map.entry("chunk_size", "max_chunk_size"),
+      Map.entry("message_too_large", "max_message_size"),
+      Map.entry("too_many_chunk_streams", "max_chunk_streams"),
+      Map.entry("pending_bytes_exceeded", "max_pending_bytes"),
+      Map.entry("amf", "amf"),
+      Map.entry("max_streams", "max_streams"),
+      Map.entry("max_players_per_stream", "max_players_per_stream"),
+      Map.entry("max_waiting_players", "max_waiting_players"));
   private static final String[] KNOWN_HANDSHAKE_FAILURES = {"handshake_version", "handshake_timeout", "peer_closed"};
 
   private final NodeMetrics node;
@@ -43,6 +62,7 @@ public final class RtmpMetrics {
   private final Map<String, Counter> closes = new ConcurrentHashMap<>();
   private final Map<String, Counter> handshakeFailures = new ConcurrentHashMap<>();
   private final Map<String, Counter> authFailures = new ConcurrentHashMap<>();
+  private final Map<String, Counter> limits = new ConcurrentHashMap<>();
   private final Map<String, AppMeters> byApp = new ConcurrentHashMap<>();
   private volatile LiveMetrics live;
 
@@ -63,6 +83,9 @@ public final class RtmpMetrics {
     }
     for (String r : KNOWN_HANDSHAKE_FAILURES) {
       handshakeCounter(r);
+    }
+    for (String limit : LIMIT_BY_CLOSE_REASON.values()) {
+      limits.put(limit, node.counter(CascadeMeter.LIMITS_HIT, "limit", limit));
     }
   }
 
@@ -107,9 +130,29 @@ public final class RtmpMetrics {
   public void connectionClosed(Kind kind, String reason, boolean handshakeDone) {
     connections.get(kind).decrementAndGet();
     closeCounter(reason).increment();
+    String limit = LIMIT_BY_CLOSE_REASON.get(reason);
+    if (limit != null) {
+      limits.get(limit).increment();
+    }
     if (!handshakeDone) {
       handshakeCounter(reason.startsWith("handshake_") || reason.equals("peer_closed") ? reason : "other").increment();
     }
+  }
+
+  /**
+   * A connection closed as soon as it was accepted because a connection limit was reached
+   * ({@code max_connections}, {@code max_connections_per_ip}); it never became an RTMP connection.
+   */
+  public void connectionRefused(String limit) {
+    accepted.increment();
+    closeCounter(limit).increment();
+    limits.get(limit).increment();
+  }
+
+  /** Hits of {@code limit} so far, for tests. */
+  public double limitHits(String limit) {
+    Counter c = limits.get(limit);
+    return c == null ? 0 : c.count();
   }
 
   public void authFailure(String action, String reason) {

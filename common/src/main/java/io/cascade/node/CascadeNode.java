@@ -9,6 +9,9 @@ public interface CascadeNode {
 
   int httpPort();
 
+  /** The RTMPS port, or -1 when RTMPS is off. */
+  int rtmpsPort();
+
   /**
    * Turns not ready, stops accepting connections and lets the connected ones continue for up to
    * {@code grace} (less when all leave), then closes the rest and gives up what the node holds in

@@ -93,9 +93,10 @@ public final class NodeRunner {
       System.exit(1);
       return;
     }
-    log.info("event=started role={} node={} member={} rtmp={}:{} http={}:{} cluster_port={} drain_grace_ms={}", role,
-        nodeId, cluster.memberId(), config.rtmp().host(), node.rtmpPort(), config.http().host(), node.httpPort(),
-        cluster.port(), config.node().drainGrace().toMillis());
+    log.info("event=started role={} node={} member={} rtmp={}:{} rtmps={} http={}:{} cluster_port={} drain_grace_ms={}",
+        role, nodeId, cluster.memberId(), config.rtmp().host(), node.rtmpPort(),
+        node.rtmpsPort() < 0 ? "off" : config.rtmp().host() + ":" + node.rtmpsPort(), config.http().host(),
+        node.httpPort(), cluster.port(), config.node().drainGrace().toMillis());
     Signal.handle(new Signal("TERM"), this::onSignal);
     Signal.handle(new Signal("INT"), this::onSignal);
     Runtime.getRuntime().addShutdownHook(new Thread(this::stopNow, "cascade-shutdown"));

@@ -4,6 +4,7 @@ import io.cascade.cluster.RelayClock;
 import io.cascade.live.DeliveryQueue;
 import io.cascade.live.LiveFrame;
 import io.cascade.live.LiveStream;
+import io.cascade.live.StreamManager;
 import io.cascade.live.Subscriber;
 import io.cascade.metrics.RtmpMetrics;
 import io.micrometer.core.instrument.Timer;
@@ -30,6 +31,7 @@ final class PlaySession implements Subscriber, DeliveryQueue.Sink {
   private final ChannelHandlerContext ctx;
   private final int streamId;
   private final String key;
+  private final SessionPolicy.Request request;
   private final DeliveryQueue queue;
   private final boolean relay;
   private final RtmpMetrics.AppMeters meters;
@@ -41,6 +43,8 @@ final class PlaySession implements Subscriber, DeliveryQueue.Sink {
   private boolean counted;
   private LiveStream stream;
   private boolean live;
+  /** Counted in the node's waiting players until the stream goes live. */
+  private boolean waiting;
   private boolean sawPublish;
   private boolean paused;
   private boolean audio = true;
@@ -48,11 +52,12 @@ final class PlaySession implements Subscriber, DeliveryQueue.Sink {
   private boolean stopped;
   private ScheduledFuture<?> waitTimer;
 
-  PlaySession(RtmpConnection connection, int streamId, String key, boolean relay) {
+  PlaySession(RtmpConnection connection, int streamId, SessionPolicy.Request request, boolean relay) {
     this.connection = connection;
     this.ctx = connection.context();
     this.streamId = streamId;
-    this.key = key;
+    this.key = request.key();
+    this.request = request;
     this.relay = relay;
     this.meters = connection.appMeters();
     this.measureLag = connection.metrics().measureLag();
@@ -64,6 +69,10 @@ final class PlaySession implements Subscriber, DeliveryQueue.Sink {
     return key;
   }
 
+  SessionPolicy.Request request() {
+    return request;
+  }
+
   int streamId() {
     return streamId;
   }
@@ -72,21 +81,42 @@ final class PlaySession implements Subscriber, DeliveryQueue.Sink {
     return stream != null && stream.isLive();
   }
 
-  /** Subscribes; false when a node or stream limit refused it. */
-  boolean start() {
+  /**
+   * Subscribes; returns null, or the limit that refused it ({@code max_streams},
+   * {@code max_players_per_stream}, {@code max_waiting_players}), after which only {@link #stop}
+   * is left to call.
+   */
+  String start() {
     startedNanos = System.nanoTime();
-    stream = connection.streams().subscribe(key, this);
-    if (stream == null) {
-      return false;
+    StreamManager streams = connection.streams();
+    StreamManager.JoinResult joined = streams.join(key, this);
+    if (joined.stream() == null) {
+      return joined.refusal() == StreamManager.JoinRefusal.TOO_MANY_STREAMS ? "max_streams" : "max_players_per_stream";
+    }
+    stream = joined.stream();
+    if (!stream.isLive()) {
+      if (!streams.startWaiting()) {
+        streams.unsubscribe(stream, this);
+        stream = null;
+        return "max_waiting_players";
+      }
+      waiting = true;
     }
     counted = true;
     meters.playStarted(relay);
     streamLag = connection.metrics().streamLag(key);
-    if (!stream.isLive()) {
+    if (waiting) {
       armWait(connection.streams().settings().playerWaitTimeout(), "stream_not_found",
           NetStatus.PLAY_STREAM_NOT_FOUND, "no publisher for " + key);
     }
-    return true;
+    return null;
+  }
+
+  private void endWaiting() {
+    if (waiting) {
+      waiting = false;
+      connection.streams().stopWaiting();
+    }
   }
 
   void stop() {
@@ -94,6 +124,7 @@ final class PlaySession implements Subscriber, DeliveryQueue.Sink {
       return;
     }
     stopped = true;
+    endWaiting();
     if (counted) {
       counted = false;
       meters.playEnded(relay);
@@ -166,6 +197,7 @@ final class PlaySession implements Subscriber, DeliveryQueue.Sink {
     }
     boolean notify = sawPublish || waitTimer != null;
     cancelWait();
+    endWaiting();
     if (!live && notify) {
       ctx.write(UserControl.streamBegin(ctx.alloc(), streamId));
       connection.sendStatus(streamId, NetStatus.status(NetStatus.PLAY_PUBLISH_NOTIFY, key + " is now published"));

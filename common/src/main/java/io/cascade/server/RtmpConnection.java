@@ -235,6 +235,7 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
     publishing.clear();
     for (PlaySession p : playing.values()) {
       p.stop();
+      policy.playEnded(p.request());
     }
     playing.clear();
   }
@@ -450,10 +451,11 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
       StreamManager.PublishResult result = streams.publish(key, session);
       if (!result.accepted()) {
         policy.publishEnded(request, session);
-        String why = result.refusal() == StreamManager.PublishRefusal.ALREADY_PUBLISHING
-            ? "stream " + key + " is already being published" : "node stream limit reached";
+        boolean busy = result.refusal() == StreamManager.PublishRefusal.ALREADY_PUBLISHING;
+        String why = busy ? "stream " + key + " is already being published"
+            : "node stream limit reached (live.maxStreams)";
         sendStatus(sid, NetStatus.error(NetStatus.PUBLISH_BAD_NAME, why));
-        closeAfterFlush("publish_rejected", why);
+        closeAfterFlush(busy ? "publish_rejected" : "max_streams", why);
         return;
       }
       session.start(result.stream());
@@ -503,26 +505,37 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
         refuse(sid, ar.cause(), NetStatus.PLAY_FAILED, "play_rejected", key);
         return;
       }
-      startPlay(sid, key, reset, policy.isRelay(request));
+      startPlay(sid, request, reset, policy.isRelay(request));
     }));
   }
 
-  private void startPlay(int sid, String key, boolean reset, boolean relay) {
+  private void startPlay(int sid, SessionPolicy.Request request, boolean reset, boolean relay) {
+    String key = request.key();
+    // Subscribing first lets a limit refuse the play before Play.Start; what the stream sends a
+    // new subscriber runs as a later task on this loop, so it still follows the statuses below.
+    PlaySession session = new PlaySession(this, sid, request, relay);
+    playing.put(sid, session);
+    setKind(relay ? RtmpMetrics.Kind.RELAY : RtmpMetrics.Kind.PLAYER);
+    String limit = session.start();
+    if (limit != null) {
+      playing.remove(sid);
+      session.stop();
+      policy.playEnded(request);
+      String why = switch (limit) {
+        case "max_streams" -> "node stream limit reached (live.maxStreams)";
+        case "max_waiting_players" -> "too many players wait for streams that are not live (live.maxWaitingPlayers)";
+        default -> "player limit of " + key + " reached (live.maxPlayersPerStream)";
+      };
+      sendStatus(sid, NetStatus.error(NetStatus.PLAY_FAILED, why));
+      closeAfterFlush(limit, why);
+      return;
+    }
     ctx.write(UserControl.streamBegin(ctx.alloc(), sid));
     if (reset) {
       sendStatus(sid, NetStatus.status(NetStatus.PLAY_RESET, "Playing and resetting " + key));
     }
     sendStatus(sid, NetStatus.status(NetStatus.PLAY_START, "Started playing " + key));
     ctx.write(Commands.data(ctx.alloc(), sid, 0, "|RtmpSampleAccess", true, true));
-    PlaySession session = new PlaySession(this, sid, key, relay);
-    playing.put(sid, session);
-    setKind(relay ? RtmpMetrics.Kind.RELAY : RtmpMetrics.Kind.PLAYER);
-    if (!session.start()) {
-      playing.remove(sid);
-      sendStatus(sid, NetStatus.error(NetStatus.PLAY_FAILED, "stream or player limit reached"));
-      closeAfterFlush("play_rejected", "limit reached for " + key);
-      return;
-    }
     ctx.flush();
     LOG.info("event=play.start peer={} conn={} role={} stream={} live={}", peer, id, kind.tag(), key, session.isLive());
   }
@@ -550,6 +563,7 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
     PlaySession play = playing.remove(sid);
     if (play != null) {
       play.stop();
+      policy.playEnded(play.request());
       LOG.info("event=play.end peer={} conn={} role={} stream={} reason=closed_by_player", peer, id, kind.tag(),
           play.key());
     }

@@ -15,8 +15,11 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -37,8 +40,12 @@ public final class RtmpServer {
   private final AtomicInteger connections = new AtomicInteger();
   private final Set<RtmpConnection> open = ConcurrentHashMap.newKeySet();
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
-  private String deploymentId;
+  private final Map<InetAddress, Integer> perIp = new ConcurrentHashMap<>();
+  private final Map<String, LimitLog> limitLogs = new ConcurrentHashMap<>();
+  private final List<String> deployments = new CopyOnWriteArrayList<>();
   private volatile int actualPort;
+  private volatile int tlsPort = -1;
+  private TlsReloader tls;
 
   private RtmpServer(Vertx vertx, RtmpServerSettings settings, StreamManager streams, SessionPolicy policy,
       RtmpMetrics metrics) {
@@ -65,17 +72,36 @@ public final class RtmpServer {
   public static Future<RtmpServer> start(Vertx vertx, RtmpServerSettings settings, StreamManager streams,
       SessionPolicy policy, RtmpMetrics metrics) {
     RtmpServer server = new RtmpServer(vertx, settings, streams, policy, metrics);
-    int port = settings.port() == 0 ? -1 : settings.port();
-    return vertx.deployVerticle(() -> new Listener(server, port),
-            new DeploymentOptions().setInstances(settings.effectiveEventLoops()))
+    Future<String> plain = server.deploy(settings.port(), null);
+    if (settings.tls() == null) {
+      return plain.map(id -> server);
+    }
+    return plain.compose(id -> TlsReloader.load(vertx, settings.tls(), settings.handshakeTimeout()))
+        .compose(reloader -> {
+          server.tls = reloader;
+          // Port 0 for RTMPS becomes Vert.x's second shared random port (-2): -1 is plain RTMP's.
+          return server.deploy(settings.tls().port() == 0 ? -2 : settings.tls().port(), reloader);
+        })
         .map(id -> {
-          server.deploymentId = id;
+          server.tls.start(server.listeners.stream().filter(l -> l.tls != null).map(l -> l.server).toList());
           return server;
         });
   }
 
+  private Future<String> deploy(int port, TlsReloader tlsReloader) {
+    int bindPort = port == 0 ? -1 : port;
+    return vertx.deployVerticle(() -> new Listener(this, bindPort, tlsReloader),
+            new DeploymentOptions().setInstances(settings.effectiveEventLoops()))
+        .onSuccess(deployments::add);
+  }
+
   public int actualPort() {
     return actualPort;
+  }
+
+  /** The RTMPS port, or -1 without RTMPS. */
+  public int tlsPort() {
+    return tlsPort;
   }
 
   /** Connections currently open on this listener. */
@@ -118,11 +144,19 @@ public final class RtmpServer {
   }
 
   public Future<Void> stop() {
-    return deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
+    if (tls != null) {
+      tls.stop();
+    }
+    return Future.join(deployments.stream().map(vertx::undeploy).toList()).mapEmpty();
   }
 
   private void init(NetSocketInternal socket) {
     Channel ch = socket.channelHandlerContext().channel();
+    InetAddress address = ch.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+    if (!admit(address)) {
+      ch.close();
+      return;
+    }
     ch.config().setWriteBufferWaterMark(
         new WriteBufferWaterMark(settings.writeBufferLowWaterMark(), settings.writeBufferHighWaterMark()));
     ChunkDecoder decoder = new ChunkDecoder(settings.chunkLimits());
@@ -133,23 +167,88 @@ public final class RtmpServer {
     p.addBefore("handler", "chunkEncoder", encoder);
     RtmpConnection connection = new RtmpConnection(settings, streams, policy, metrics, decoder, encoder);
     p.addBefore("handler", "rtmp", connection);
-    connections.incrementAndGet();
     open.add(connection);
     socket.closeHandler(v -> {
       open.remove(connection);
       connections.decrementAndGet();
+      if (address != null && settings.maxConnectionsPerIp() > 0) {
+        perIp.computeIfPresent(address, (k, n) -> n <= 1 ? null : n - 1);
+      }
     });
+  }
+
+  /** Counts the connection against rtmp.maxConnections and rtmp.maxConnectionsPerIp, or refuses it. */
+  private boolean admit(InetAddress address) {
+    if (connections.incrementAndGet() > settings.maxConnections()) {
+      connections.decrementAndGet();
+      refuse("max_connections", address, settings.maxConnections());
+      return false;
+    }
+    int perIpLimit = settings.maxConnectionsPerIp();
+    if (address != null && perIpLimit > 0) {
+      boolean[] admitted = {true};
+      perIp.compute(address, (k, n) -> {
+        int count = n == null ? 0 : n;
+        if (count >= perIpLimit) {
+          admitted[0] = false;
+          return n;
+        }
+        return count + 1;
+      });
+      if (!admitted[0]) {
+        connections.decrementAndGet();
+        refuse("max_connections_per_ip", address, perIpLimit);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void refuse(String limit, InetAddress address, int value) {
+    metrics.connectionRefused(limit);
+    limitLogs.computeIfAbsent(limit, LimitLog::new).hit(address, value);
+  }
+
+  /**
+   * The log line of a connection limit: the first hit, then at most one a second with the number
+   * of hits it stands for, so a flood of connections cannot flood the log.
+   */
+  private static final class LimitLog {
+    private static final long INTERVAL_NANOS = 1_000_000_000L;
+    private final String limit;
+    private long lastNanos;
+    private long suppressed;
+    private boolean logged;
+
+    LimitLog(String limit) {
+      this.limit = limit;
+    }
+
+    synchronized void hit(InetAddress address, int value) {
+      long now = System.nanoTime();
+      if (logged && now - lastNanos < INTERVAL_NANOS) {
+        suppressed++;
+        return;
+      }
+      logged = true;
+      lastNanos = now;
+      RtmpConnection.LOG.warn("event=limit limit={} value={} peer={} reason={} refused_since_last_line={}", limit,
+          value, address == null ? "?" : address.getHostAddress(), limit, suppressed);
+      suppressed = 0;
+    }
   }
 
   /** One listener instance; Vert.x binds all instances to the same port and balances accepts. */
   private static final class Listener extends VerticleBase {
     private final RtmpServer owner;
     private final int port;
+    private final TlsReloader tls;
     private NetServer server;
 
-    Listener(RtmpServer owner, int port) {
+    Listener(RtmpServer owner, int port, TlsReloader tls) {
       this.owner = owner;
       this.port = port;
+      this.tls = tls;
     }
 
     @Override
@@ -163,10 +262,19 @@ public final class RtmpServer {
       if (owner.settings.sendBufferSize() > 0) {
         options.setSendBufferSize(owner.settings.sendBufferSize());
       }
+      if (tls != null) {
+        tls.configure(options);
+      }
       server = vertx.createNetServer(options);
+      // With TLS, Vert.x calls this after the TLS handshake, with its SslHandler first in the
+      // pipeline: the RTMP handlers go behind it and see plaintext.
       server.connectHandler(so -> owner.init((NetSocketInternal) so));
       return server.listen().onSuccess(s -> {
-        owner.actualPort = s.actualPort();
+        if (tls == null) {
+          owner.actualPort = s.actualPort();
+        } else {
+          owner.tlsPort = s.actualPort();
+        }
         owner.listeners.add(this);
       });
     }

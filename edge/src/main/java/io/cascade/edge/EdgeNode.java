@@ -1,5 +1,6 @@
 package io.cascade.edge;
 
+import io.cascade.auth.AuthPolicy;
 import io.cascade.cluster.ClusterNode;
 import io.cascade.cluster.HazelcastViewerDirectory;
 import io.cascade.cluster.StreamRegistry;
@@ -92,8 +93,8 @@ public final class EdgeNode implements CascadeNode {
     }
     node.instruments = new NodeInstruments(vertx, metrics, node.streams(), config, node::isReady, () -> node.draining);
     node.http.metrics(metrics).liveness(node.instruments.heartbeat());
-    return RtmpServer.start(vertx, RtmpServerSettings.from(config), node.streams(), new EdgePolicy(),
-            node.instruments.rtmp())
+    return RtmpServer.start(vertx, RtmpServerSettings.from(config), node.streams(),
+            AuthPolicy.wrap(vertx, config.auth(), nodeId, new EdgePolicy()), node.instruments.rtmp())
         .compose(server -> {
           node.rtmp = server;
           return node.http.start(vertx, config.http().host(), config.http().port());
@@ -114,6 +115,11 @@ public final class EdgeNode implements CascadeNode {
   @Override
   public int rtmpPort() {
     return rtmp.actualPort();
+  }
+
+  @Override
+  public int rtmpsPort() {
+    return rtmp.tlsPort();
   }
 
   @Override

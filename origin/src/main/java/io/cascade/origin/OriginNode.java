@@ -1,5 +1,6 @@
 package io.cascade.origin;
 
+import io.cascade.auth.AuthPolicy;
 import io.cascade.cluster.ClusterNode;
 import io.cascade.cluster.HazelcastViewerDirectory;
 import io.cascade.cluster.StreamRegistry;
@@ -89,7 +90,8 @@ public final class OriginNode implements CascadeNode {
   private Future<OriginNode> listen(Vertx vertx, SessionPolicy sessionPolicy) {
     instruments = new NodeInstruments(vertx, metrics, streams, config, this::isReady, () -> draining);
     http.metrics(metrics).liveness(instruments.heartbeat());
-    return RtmpServer.start(vertx, RtmpServerSettings.from(config), streams, sessionPolicy, instruments.rtmp())
+    SessionPolicy admission = AuthPolicy.wrap(vertx, config.auth(), config.node().id(), sessionPolicy);
+    return RtmpServer.start(vertx, RtmpServerSettings.from(config), streams, admission, instruments.rtmp())
         .compose(server -> {
           rtmp = server;
           return http.start(vertx, config.http().host(), config.http().port());
@@ -107,6 +109,11 @@ public final class OriginNode implements CascadeNode {
   @Override
   public int rtmpPort() {
     return rtmp.actualPort();
+  }
+
+  @Override
+  public int rtmpsPort() {
+    return rtmp.tlsPort();
   }
 
   @Override
