@@ -1,6 +1,8 @@
 package io.cascade.cluster;
 
 import io.cascade.client.RtmpUrl;
+import io.cascade.config.ConfigSchema;
+import io.cascade.config.Setting;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -110,7 +112,7 @@ public final class ClusterProcess implements HttpNode {
 
   private static Map<String, String> redacted(Map<String, String> env) {
     Map<String, String> copy = new TreeMap<>(env);
-    copy.computeIfPresent("CASCADE_CLUSTER_SECRET", (k, v) -> "<redacted>");
+    copy.replaceAll((k, v) -> ConfigSchema.byEnvName(k).map(Setting::secret).orElse(false) ? "<redacted>" : v);
     return copy;
   }
 
