@@ -7,6 +7,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -57,10 +59,27 @@ public final class AuthPolicy implements SessionPolicy {
     if (!auth.publish().active() && !auth.play().active()) {
       return next;
     }
+    checkUrl("auth.publish.webhook.url", auth.publish().webhook().url());
+    checkUrl("auth.play.webhook.url", auth.play().webhook().url());
     boolean hooks = !auth.publish().webhook().url().isEmpty() || !auth.play().webhook().url().isEmpty();
     Webhook webhook = hooks ? new Webhook(vertx, auth.webhook().maxConcurrent(), auth.webhook().maxQueued()) : null;
     LOG.info("event=auth.enabled publish=\"{}\" play=\"{}\"", describe(auth.publish()), describe(auth.play()));
     return new AuthPolicy(next, auth, webhook, nodeId, () -> System.currentTimeMillis() / 1000);
+  }
+
+  /** Fails the node's start on a URL the webhook could never call; the message leaves the URL out. */
+  private static void checkUrl(String setting, String url) {
+    if (url.isEmpty()) {
+      return;
+    }
+    try {
+      URI uri = new URI(url);
+      if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+        throw new URISyntaxException(setting, "not an absolute http(s) URL with a host");
+      }
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException(setting + " is not an absolute http(s) URL with a host");
+    }
   }
 
   private static String describe(CascadeConfig.Auth.Rules r) {
@@ -195,9 +214,5 @@ public final class AuthPolicy implements SessionPolicy {
     } catch (UnknownHostException e) {
       return null;
     }
-  }
-
-  public Future<Void> close() {
-    return webhook == null ? Future.succeededFuture() : webhook.close();
   }
 }

@@ -252,6 +252,17 @@ class AuthPolicyTest {
   }
 
   @Test
+  void aWebhookUrlThatCannotBeCalledStopsTheStartWithoutQuotingIt() {
+    for (String url : List.of("ftp://hooks.example/x?token=s3cr3t", "/relative?token=s3cr3t", "http://?token=s3cr3t")) {
+      assertThatThrownBy(() -> AuthPolicy.wrap(vertx, auth(Map.of("auth.play.webhook.url", url)), "n",
+          SessionPolicy.ALLOW_ALL))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("auth.play.webhook.url")
+          .hasMessageNotContaining("s3cr3t");
+    }
+  }
+
+  @Test
   void noRulesLeaveThePolicyAsItWas() {
     assertThat(AuthPolicy.wrap(vertx, auth(Map.of()), "n", SessionPolicy.ALLOW_ALL)).isSameAs(SessionPolicy.ALLOW_ALL);
   }

@@ -114,7 +114,8 @@ class RelayAuthIT {
   void noNodeLogsASignatureOrASecret() throws Exception {
     // A refusal of a signed name, so that the node had a signature to (not) log.
     assertRefused(cluster.edge(0), signed(PUBLISH_SECRET), NetStatus.PLAY_FAILED, "signature does not match");
-    List<String> forbidden = new ArrayList<>(List.of(PUBLISH_SECRET, PLAY_SECRET, cluster.secret(), "sig="));
+    List<String> forbidden = new ArrayList<>(List.of(PUBLISH_SECRET, PLAY_SECRET, cluster.secret(), "sig=",
+        RelayToken.PARAMETER + "="));
     forbidden.addAll(signatures);
     for (ClusterProcess node : cluster.nodes()) {
       for (String secret : forbidden) {
