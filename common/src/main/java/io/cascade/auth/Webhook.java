@@ -1,5 +1,6 @@
 package io.cascade.auth;
 
+import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -61,8 +62,7 @@ public final class Webhook {
     return post(admissions, url, event, timeout)
         .map(status -> new Answer(status, Failure.NONE))
         .recover(e -> Future.succeededFuture(new Answer(0,
-            e instanceof TimeoutException || e.getClass().getSimpleName().contains("Timeout")
-                ? Failure.TIMEOUT : Failure.UNREACHABLE)));
+            e instanceof TimeoutException || e instanceof ConnectTimeoutException ? Failure.TIMEOUT : Failure.UNREACHABLE)));
   }
 
   /** Tells {@code url} of {@code event}, whenever a slot is free; the answer is ignored. */
