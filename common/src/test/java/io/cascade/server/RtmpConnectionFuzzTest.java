@@ -41,7 +41,7 @@ class RtmpConnectionFuzzTest {
   private static final int C1_SIZE = 1536;
   static final RtmpServerSettings SETTINGS = new RtmpServerSettings("127.0.0.1", 0, 1,
       Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(10), 2_500_000, 2_500_000,
-      128 * 1024, 256 * 1024, 0, ChunkDecoderLimits.DEFAULTS, new AmfLimits(8, 1024, 1024));
+      128 * 1024, 256 * 1024, 0, ChunkDecoderLimits.DEFAULTS, new AmfLimits(8, 1024, 1024), 20_000, 0, null);
   private static final Logger RTMP_LOG = (Logger) LoggerFactory.getLogger("cascade.rtmp");
   private static final ListAppender<ILoggingEvent> WARNINGS = new ListAppender<>();
   private static Level savedLevel;
