@@ -92,7 +92,18 @@ final class TlsReloader {
     }
     reloading = true;
     vertx.executeBlocking(() -> {
-      Stamp now = stamp();
+      Stamp now;
+      try {
+        now = stamp();
+      } catch (IOException e) {
+        // Missing for a moment while being replaced, or gone: look again at the next check.
+        if (seen != null) {
+          LOG.warn("event=tls.files_unreadable cert={} key={} detail=\"{}\"", settings.certFile(), settings.keyFile(),
+              e.toString());
+        }
+        seen = null;
+        return null;
+      }
       if (now.equals(loaded)) {
         return null;
       }
