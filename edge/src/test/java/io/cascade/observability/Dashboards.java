@@ -70,6 +70,8 @@ public final class Dashboards {
         target("sum by (role) (cascade_node_draining)", "draining {{role}}"));
     b.series("Cluster members as each node sees them", "short",
         target("cascade_cluster_members", "{{node}}"));
+    b.series("Limits hit (connections closed, publishes and plays refused)", "short",
+        target("sum by (node, limit) (increase(cascade_limits_hit_total[$__rate_interval]))", "{{node}} {{limit}}"));
     return b.json();
   }
 
