@@ -33,7 +33,12 @@ record BenchResult(
     long windowBytesSlow,
     double cpuSeconds,
     LiveStats serverStats,
-    int cores) {
+    int cores,
+    ProcSampler.Sample baseline,
+    ProcSampler.Sample procStart,
+    ProcSampler.Sample procEnd,
+    double loadAverage,
+    List<StepResult> steps) {
 
   private static final double[] PERCENTILES = {50, 90, 99};
 
@@ -128,10 +133,69 @@ record BenchResult(
     }
     s.append(String.format("frames      %d received by normal players: %d live, %d from the GOP cache at join%n",
         sum(normal, p -> p.frames), sum(normal, p -> p.frames - p.joinFrames), sum(normal, p -> p.joinFrames)));
+    procText(s);
+    if (options.stepping()) {
+      s.append(String.format("steps       largest passing player count: %s (lag p99 <= %.0f ms, no failed or closed player, >= %.0f %% delivered)%n",
+          largestPassing() < 0 ? "none" : Integer.toString(largestPassing()), options.maxLagMs(),
+          StepResult.MIN_DELIVERED_SHARE * 100));
+      steps.forEach(st -> s.append("            ").append(st.line()).append('\n'));
+    }
     if (normalPlaying < normal.size()) {
       s.append(String.format("WARNING     %d of %d normal players never received a frame%n", normal.size() - normalPlaying, normal.size()));
     }
     return s.toString();
+  }
+
+  /** Payload delivered to every player in the window, in Gbit. */
+  private double deliveredGbit() {
+    return (windowBytes + windowBytesSlow) * 8 / 1e9;
+  }
+
+  private double machineCpuSeconds() {
+    return (procEnd.machineBusyTicks() - procStart.machineBusyTicks()) / ProcSampler.TICKS_PER_SECOND;
+  }
+
+  private double processCpuSeconds(String name) {
+    return (procEnd.cpuTicks(name) - procStart.cpuTicks(name)) / ProcSampler.TICKS_PER_SECOND;
+  }
+
+  /** RSS growth per player from before the first player to the end of the last window, KiB. */
+  private double rssPerPlayerKib(String name) {
+    return players.isEmpty() ? 0 : (procEnd.rssKib(name) - baseline.rssKib(name)) / (double) players.size();
+  }
+
+  int largestPassing() {
+    int best = -1;
+    for (StepResult st : steps) {
+      if (st.pass()) {
+        best = st.players();
+      }
+    }
+    return best;
+  }
+
+  private void procText(StringBuilder s) {
+    double gbit = deliveredGbit();
+    s.append(String.format("machine     %.2f cores busy (every process; load average %.2f before the run), %.3f CPU-s per delivered Gbit%n",
+        machineCpuSeconds() / windowSeconds, loadAverage, machineCpuSeconds() / gbit));
+    for (String name : procStart.processes().keySet()) {
+      s.append(String.format("process     %-8s %.2f cores, %.3f CPU-s per delivered Gbit; RSS %.1f MiB before the players, %.1f MiB at the end (%+.1f KiB per player)%n",
+          name, processCpuSeconds(name) / windowSeconds, processCpuSeconds(name) / gbit, baseline.rssKib(name) / 1024.0,
+          procEnd.rssKib(name) / 1024.0, rssPerPlayerKib(name)));
+    }
+  }
+
+  private JsonObject procJson() {
+    double gbit = deliveredGbit();
+    JsonObject processes = new JsonObject();
+    for (String name : procStart.processes().keySet()) {
+      processes.put(name, new JsonObject().put("cores", processCpuSeconds(name) / windowSeconds)
+          .put("cpuSecondsPerGbit", processCpuSeconds(name) / gbit)
+          .put("rssBaselineKib", baseline.rssKib(name)).put("rssEndKib", procEnd.rssKib(name))
+          .put("rssPerPlayerKib", rssPerPlayerKib(name)));
+    }
+    return new JsonObject().put("loadAverage", loadAverage).put("machineCores", machineCpuSeconds() / windowSeconds)
+        .put("machineCpuSecondsPerGbit", machineCpuSeconds() / gbit).put("processes", processes);
   }
 
   private long normalPlayingAtStart() {
@@ -175,7 +239,12 @@ record BenchResult(
         .put("timestampRegressions", sum(normal, p -> p.timestampRegressions))
         .put("deliveredMbps", deliveredMbps(windowBytes))
         .put("expectedMbps", normalPlayingAtStart() * profile.bitsPerSecond() / 1e6)
-        .put("cpuCores", cpuSeconds / windowSeconds);
+        .put("cpuCores", cpuSeconds / windowSeconds)
+        .put("cpu", procJson());
+    if (options.stepping()) {
+      o.put("steps", new io.vertx.core.json.JsonArray(steps.stream().map(StepResult::json).toList()))
+          .put("maxLagMs", options.maxLagMs()).put("largestPassing", largestPassing());
+    }
     if (options.slowPlayers() > 0) {
       List<BenchPlayer> slow = players.stream().filter(p -> p.slow).toList();
       o.put("slowReadPercent", options.slowReadPercent())
