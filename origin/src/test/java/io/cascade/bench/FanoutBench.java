@@ -139,7 +139,8 @@ public final class FanoutBench {
         .get(SETUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     // An upper bound: the publisher is stopped when the last window ends, and each step can take
     // its ramp, the wait for its last play, the settling time and its window.
-    Duration perStep = SETUP_TIMEOUT.plus(SETTLE).plus(LAG_GRACE).plusSeconds(options.durationSeconds());
+    Duration perStep = SETUP_TIMEOUT.plus(SETTLE).plus(LAG_GRACE).plusSeconds(options.durationSeconds())
+        .plusMillis((long) ((2 * options.gopSeconds() + 1) * 1000));
     Duration publishFor = WARMUP.plusMillis((long) (options.rampSeconds() * 1000))
         .plus(perStep.multipliedBy(options.steps().size())).plus(TAIL);
     SyntheticPublisher publisher = SyntheticPublisher.start(publisherClient, profile, publishFor);
@@ -176,6 +177,7 @@ public final class FanoutBench {
       } catch (TimeoutException e) {
         // Counted below: those players have no first frame.
       }
+      awaitFirstFrames();
       Thread.sleep(SETTLE.toMillis());
       last = window(procs);
       StepResult step = StepResult.of(target, first, players, last, baseline, profile, options.maxLagMs());
@@ -212,6 +214,18 @@ public final class FanoutBench {
     return new BenchResult(options, profile, url, players, last.lag, last.slowLag, joinLag.snapshot(), published,
         publisherFailure, rampSeconds, last.seconds, last.playingAtStart, last.bytes[0], last.bytes[1], last.cpuSeconds,
         serverStats, Runtime.getRuntime().availableProcessors(), baseline, last.procStart, last.procEnd, loadAverage, steps);
+  }
+
+  /**
+   * Waits, bounded by two GOPs and a second, until every player whose play was answered has its
+   * first frame: a server without a GOP cache (nginx-rtmp) starts a player at the next keyframe.
+   */
+  private void awaitFirstFrames() throws InterruptedException {
+    long deadline = System.nanoTime() + (long) ((2 * options.gopSeconds() + 1) * 1e9);
+    while (System.nanoTime() < deadline
+        && players.stream().anyMatch(p -> p.failure == null && p.unexpectedClose == null && p.firstFrameNanos == 0)) {
+      Thread.sleep(20);
+    }
   }
 
   /** What one measured window saw. */
