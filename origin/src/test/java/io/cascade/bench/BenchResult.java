@@ -159,6 +159,11 @@ record BenchResult(
     return (procEnd.cpuTicks(name) - procStart.cpuTicks(name)) / ProcSampler.TICKS_PER_SECOND;
   }
 
+  private double systemShare(String name) {
+    long total = procEnd.cpuTicks(name) - procStart.cpuTicks(name);
+    return total == 0 ? 0 : (procEnd.systemTicks(name) - procStart.systemTicks(name)) / (double) total;
+  }
+
   /** RSS growth per player from before the first player to the end of the last window, KiB. */
   private double rssPerPlayerKib(String name) {
     return players.isEmpty() ? 0 : (procEnd.rssKib(name) - baseline.rssKib(name)) / (double) players.size();
@@ -179,8 +184,9 @@ record BenchResult(
     s.append(String.format("machine     %.2f cores busy (every process; load average %.2f before the run), %.3f CPU-s per delivered Gbit%n",
         machineCpuSeconds() / windowSeconds, loadAverage, machineCpuSeconds() / gbit));
     for (String name : procStart.processes().keySet()) {
-      s.append(String.format("process     %-8s %.2f cores, %.3f CPU-s per delivered Gbit; RSS %.1f MiB before the players, %.1f MiB at the end (%+.1f KiB per player)%n",
-          name, processCpuSeconds(name) / windowSeconds, processCpuSeconds(name) / gbit, baseline.rssKib(name) / 1024.0,
+      s.append(String.format("process     %-8s %.2f cores (%.0f %% kernel), %.3f CPU-s per delivered Gbit; RSS %.1f MiB before the players, %.1f MiB at the end (%+.1f KiB per player)%n",
+          name, processCpuSeconds(name) / windowSeconds, 100 * systemShare(name), processCpuSeconds(name) / gbit,
+          baseline.rssKib(name) / 1024.0,
           procEnd.rssKib(name) / 1024.0, rssPerPlayerKib(name)));
     }
   }
@@ -190,7 +196,7 @@ record BenchResult(
     JsonObject processes = new JsonObject();
     for (String name : procStart.processes().keySet()) {
       processes.put(name, new JsonObject().put("cores", processCpuSeconds(name) / windowSeconds)
-          .put("cpuSecondsPerGbit", processCpuSeconds(name) / gbit)
+          .put("cpuSecondsPerGbit", processCpuSeconds(name) / gbit).put("kernelShare", systemShare(name))
           .put("rssBaselineKib", baseline.rssKib(name)).put("rssEndKib", procEnd.rssKib(name))
           .put("rssPerPlayerKib", rssPerPlayerKib(name)));
     }

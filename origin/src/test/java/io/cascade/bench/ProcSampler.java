@@ -19,7 +19,7 @@ import java.util.Map;
 final class ProcSampler {
   static final double TICKS_PER_SECOND = 100;
 
-  /** One reading: per watched process CPU ticks (utime + stime) and VmRSS in KiB; machine busy and total ticks. */
+  /** One reading: per watched process CPU ticks (utime + stime), VmRSS in KiB and stime ticks; machine busy and total ticks. */
   record Sample(Map<String, long[]> processes, long machineBusyTicks, long machineTotalTicks, long nanoTime) {
     long cpuTicks(String name) {
       return processes.get(name)[0];
@@ -27,6 +27,10 @@ final class ProcSampler {
 
     long rssKib(String name) {
       return processes.get(name)[1];
+    }
+
+    long systemTicks(String name) {
+      return processes.get(name)[2];
     }
   }
 
@@ -69,10 +73,12 @@ final class ProcSampler {
   Sample sample() {
     Map<String, long[]> processes = new LinkedHashMap<>();
     watched.forEach((name, pids) -> {
-      long[] sum = new long[2];
+      long[] sum = new long[3];
       for (long pid : pids) {
-        sum[0] += cpuTicks(pid);
+        long[] t = cpuTicks(pid);
+        sum[0] += t[0] + t[1];
         sum[1] += rssKib(pid);
+        sum[2] += t[1];
       }
       processes.put(name, sum);
     });
@@ -80,15 +86,15 @@ final class ProcSampler {
     return new Sample(processes, machine[0], machine[1], System.nanoTime());
   }
 
-  /** utime + stime of one process (fields 14 and 15; the command name may hold spaces, so count after ')'). */
-  static long cpuTicks(long pid) {
+  /** utime and stime of one process (fields 14 and 15; the command name may hold spaces, so count after ')'). */
+  static long[] cpuTicks(long pid) {
     String stat = read(Path.of("/proc", Long.toString(pid), "stat"));
     if (stat == null) {
-      return 0;
+      return new long[2];
     }
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" +");
     // f[0] is field 3 (state): utime is field 14, stime field 15.
-    return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
   }
 
   static long rssKib(long pid) {
