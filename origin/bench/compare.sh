@@ -155,7 +155,7 @@ run_one() { # server round
   local args=(--url "$url" --bitrate-kbps "$bitrate" --fps 30 --gop-seconds 2 --duration-seconds "$duration"
     --ramp "$ramp" --prime on --json "$json" "${watch[@]}" --watch bench=self)
   [ -n "$publish_url" ] && args+=(--publish-url "$publish_url")
-  if [ -n "$steps" ]; then args+=(--steps "$steps"); else args+=(--players "$players"); fi
+  if [ -n "$steps" ]; then args+=(--steps "$steps"); else args+=(--players "$players" --probe-players 50); fi
   local n_steps limit
   n_steps=$(tr ',' '\n' <<<"${steps:-$players}" | wc -l)
   local last=${steps##*,}
@@ -183,8 +183,8 @@ done
 echo
 echo "machine: $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1); stream ${bitrate} kbit/s video + 128 kbit/s audio, 30 fps, 2 s GOP; window ${duration} s"
 if [ -z "$steps" ]; then
-  printf '%-6s %-3s %5s %7s %8s %8s %8s %8s %8s %8s %8s %8s %8s %6s %5s %5s\n' server run load Gbit/s "mach/G" "proc/G" "sut/G" \
-    "lag50" "lag99" "ttff50" "ttff99" "KiB/pl" "orig/G" gaps fail
+  printf '%-6s %-3s %5s %7s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %6s %5s\n' server run load Gbit/s "mach/G" "proc/G" "sut/G" \
+    "lag50" "lag99" "ttff50" "ttff99" "wttff50" "wttff99" "KiB/pl" "orig/G" gaps fail
 else
   printf '%-6s %-3s %5s %8s %s\n' server run load largest steps
 fi
@@ -201,11 +201,12 @@ for ((r = 1; r <= rounds; r++)); do
         .cpu.processes[$s] as $srv
         | [$s, $r, (.cpu.loadAverage*10|round/10), (.deliveredMbps/1000),
            .cpu.machineCpuSecondsPerGbit, $srv.cpuSecondsPerGbit, ([.cpu.processes[].cpuSecondsPerGbit]|add),
-           .lagMs.p50, .lagMs.p99, .ttffMs.p50, .ttffMs.p99, $srv.rssPerPlayerKib,
+           .lagMs.p50, .lagMs.p99, .ttffMs.p50, .ttffMs.p99, (.probeTtffMs.p50 // -1), (.probeTtffMs.p99 // -1),
+           $srv.rssPerPlayerKib,
            (if $s == "edge" then .cpu.processes.origin.cpuSecondsPerGbit else null end),
            .playersWithGaps, (.failedConnects + .closedDuringRun)] | @tsv' "$f" |
-        awk -F'\t' '{printf "%-6s %-3s %5.1f %7.2f %8.3f %8.3f %8.3f %8.1f %8.1f %8.1f %8.1f %8.1f %8s %6s %5s\n",
-          $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,($13==""?"-":sprintf("%.3f",$13)),$14,$15}'
+        awk -F'\t' '{printf "%-6s %-3s %5.1f %7.2f %8.3f %8.3f %8.3f %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f %8s %6s %5s\n",
+          $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,($15==""?"-":sprintf("%.3f",$15)),$16,$17}'
     fi
   done
 done | tee "$out/table.txt"
@@ -217,8 +218,8 @@ if [ -z "$steps" ] && [[ $servers == *nginx* ]]; then
     END {
       for (i in c) {
         split(c[i], a, " "); if (!(a[2] in n)) continue; split(n[a[2]], b, " ")
-        printf "%-6s %-3s mach/G %.2fx  proc/G %.2fx  sut/G %.2fx  lag50 %.2fx  lag99 %.2fx\n",
-          a[1], a[2], a[5] / b[5], a[6] / b[6], a[7] / b[7], a[8] / b[8], a[9] / b[9]
+        printf "%-6s %-3s mach/G %.2fx  proc/G %.2fx  sut/G %.2fx  lag50 %.2fx  lag99 %.2fx  KiB/pl %.2fx\n",
+          a[1], a[2], a[5] / b[5], a[6] / b[6], a[7] / b[7], a[8] / b[8], a[9] / b[9], (b[14] > 0 ? a[14] / b[14] : 0)
       }
     }' "$out/table.txt" | sort -k2,2 -k1,1
 elif [ -n "$steps" ] && [[ $servers == *nginx* ]]; then
@@ -230,5 +231,7 @@ fi
 echo
 echo "columns: mach/G whole-machine busy CPU-s per delivered Gbit (/proc/stat; includes the load generator and"
 echo "anything else running); proc/G the server's own (nginx master+worker, the origin, or the edge); sut/G server"
-echo "processes + load generator; KiB/pl server RSS growth per player from before the first player to the end;"
+echo "processes + load generator; ttff: play() to first frame while the players arrive at --ramp per second;"
+echo "wttff: 50 more players joining one by one at 10/s after the window (warm server, under load);"
+echo "KiB/pl server RSS growth per player from before the first player to the end;"
 echo "orig/G the origin's CPU-s per Gbit delivered at the edge. Results: $out"

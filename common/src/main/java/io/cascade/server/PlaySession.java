@@ -35,6 +35,7 @@ final class PlaySession implements Subscriber, DeliveryQueue.Sink {
   static final int LAG_SAMPLE_EVERY = 8;
   private final RtmpConnection connection;
   private final ChannelHandlerContext ctx;
+  private final ChannelHandlerContext encoded;
   private final int streamId;
   private final String key;
   private final DeliveryQueue queue;
@@ -59,6 +60,7 @@ final class PlaySession implements Subscriber, DeliveryQueue.Sink {
   PlaySession(RtmpConnection connection, int streamId, String key, boolean relay) {
     this.connection = connection;
     this.ctx = connection.context();
+    this.encoded = connection.encodedContext();
     this.streamId = streamId;
     this.key = key;
     this.relay = relay;
@@ -237,7 +239,8 @@ final class PlaySession implements Subscriber, DeliveryQueue.Sink {
         ? new Delivery(ctx, frame.receivedNanos(), frame.originMillis()) : ctx.voidPromise();
     connection.metrics().bytesOut(frame.chunks().readableBytes());
     if (streamId == LiveStream.SHARED_STREAM_ID && connection.outboundChunkSize() == connection.streams().settings().chunkSize()) {
-      ctx.write(frame.chunks().retainedDuplicate(), promise);
+      // A duplicate per player: the socket moves its reader index, the shared bytes stay put.
+      encoded.write(frame.chunks().retainedDuplicate(), promise);
     } else {
       int csid = frame.isAudio() ? LiveStream.CSID_AUDIO : frame.isVideo() ? LiveStream.CSID_VIDEO : LiveStream.CSID_DATA;
       ctx.write(new RtmpMessage(csid, frame.typeId(), frame.timestamp(), streamId, frame.payload().retainedDuplicate()), promise);

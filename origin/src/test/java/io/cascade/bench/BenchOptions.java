@@ -31,10 +31,16 @@ import java.util.function.IntPredicate;
  * @param slowReceiveBuffer SO_RCVBUF of slow players, 0 for the OS default
  * @param prime open one unmeasured player during the warm-up, so the first measured one finds a
  *     warm server (an edge already pulling the stream)
+ * @param probePlayers players that join one by one after the last window, while the others keep
+ *     playing: time to first frame on a warm, loaded server, apart from the arrival burst
  */
 record BenchOptions(RtmpUrl url, RtmpUrl publishUrl, int players, int bitrateKbps, int fps, double gopSeconds, boolean audio,
     int durationSeconds, double ramp, int slowPlayers, int slowReadPercent, int eventLoops, Path json, boolean verbose,
-    List<Integer> steps, double maxLagMs, Map<String, List<Long>> watch, int slowReceiveBuffer, boolean prime) {
+    List<Integer> steps, double maxLagMs, Map<String, List<Long>> watch, int slowReceiveBuffer, boolean prime,
+    int probePlayers) {
+
+  /** Probe players join at this rate. */
+  static final double PROBE_RATE = 10;
 
   static final int MAX_PLAYERS = 20_000;
   static final int MAX_STEPS = 20;
@@ -64,6 +70,8 @@ record BenchOptions(RtmpUrl url, RtmpUrl publishUrl, int players, int bitrateKbp
                                machine's busy CPU from /proc/stat is always sampled)
         --slow-rcvbuf BYTES    SO_RCVBUF of slow players (default 0: the OS's)
         --prime on|off         one unmeasured player joins during the warm-up (default off)
+        --probe-players N      after the last window N more players join at 10/s while the others
+                               keep playing; their TTFF is reported apart (default 0, max 1000)
       """;
 
   static BenchOptions parse(String[] args) {
@@ -86,6 +94,7 @@ record BenchOptions(RtmpUrl url, RtmpUrl publishUrl, int players, int bitrateKbp
     List<String> watch = new ArrayList<>();
     int slowRcvbuf = 0;
     boolean prime = false;
+    int probes = 0;
     for (int i = 0; i < args.length; i++) {
       String name = args[i];
       if (name.equals("--verbose")) {
@@ -105,6 +114,7 @@ record BenchOptions(RtmpUrl url, RtmpUrl publishUrl, int players, int bitrateKbp
         case "--watch" -> watch.add(value);
         case "--slow-rcvbuf" -> slowRcvbuf = intIn(name, value, n -> n >= 0 && n <= 64 << 20);
         case "--prime" -> prime = onOff(name, value);
+        case "--probe-players" -> probes = intIn(name, value, n -> n >= 0 && n <= 1000);
         case "--bitrate-kbps" -> bitrate = intIn(name, value, n -> n >= 1 && n <= 100_000);
         case "--fps" -> fps = intIn(name, value, n -> n >= 1 && n <= 240);
         case "--gop-seconds" -> gop = doubleIn(name, value, 0.01, 60);
@@ -133,7 +143,7 @@ record BenchOptions(RtmpUrl url, RtmpUrl publishUrl, int players, int bitrateKbp
       throw new IllegalArgumentException("--publish-url needs --url for the players");
     }
     return new BenchOptions(url, publishUrl, players, bitrate, fps, gop, audio, duration, ramp, slow, slowPercent, loops, json,
-        verbose, steps, maxLag, ProcSampler.parseWatch(watch), slowRcvbuf, prime);
+        verbose, steps, maxLag, ProcSampler.parseWatch(watch), slowRcvbuf, prime, probes);
   }
 
   boolean stepping() {

@@ -38,7 +38,8 @@ record BenchResult(
     ProcSampler.Sample procStart,
     ProcSampler.Sample procEnd,
     double loadAverage,
-    List<StepResult> steps) {
+    List<StepResult> steps,
+    List<BenchPlayer> probes) {
 
   private static final double[] PERCENTILES = {50, 90, 99};
 
@@ -101,6 +102,12 @@ record BenchResult(
     s.append(String.format("connect ms  p50 %.1f  p99 %.1f  max %.1f%n", rank(connect, 50), rank(connect, 99), rank(connect, 100)));
     s.append(String.format("TTFF ms     p50 %.1f  p90 %.1f  p99 %.1f  max %.1f  (%d normal players; play() -> first frame)%n",
         rank(ttff, 50), rank(ttff, 90), rank(ttff, 99), rank(ttff, 100), ttff.length));
+    if (!probes.isEmpty()) {
+      double[] probe = probeTtff();
+      s.append(String.format("probe TTFF  p50 %.1f  p90 %.1f  p99 %.1f  max %.1f  (%d of %d players joining one by one at %.0f/s after the window; failed %d)%n",
+          rank(probe, 50), rank(probe, 90), rank(probe, 99), rank(probe, 100), probe.length, probes.size(),
+          BenchOptions.PROBE_RATE, count(probes, p -> p.failure != null)));
+    }
     s.append(lagLine("lag ms     ", lag));
     s.append(lagLine("join lag ms", joinLag).replace("frames)", "frames from the GOP cache at join)"));
     if (options.slowPlayers() > 0) {
@@ -144,6 +151,11 @@ record BenchResult(
       s.append(String.format("WARNING     %d of %d normal players never received a frame%n", normal.size() - normalPlaying, normal.size()));
     }
     return s.toString();
+  }
+
+  private double[] probeTtff() {
+    return probes.stream().mapToLong(BenchPlayer::ttffNanos).filter(n -> n >= 0).sorted().mapToDouble(n -> n / 1e6)
+        .toArray();
   }
 
   /** Payload delivered to every player in the window, in Gbit. */
@@ -236,6 +248,8 @@ record BenchResult(
         .put("closedDuringRun", count(players, p -> p.unexpectedClose != null))
         .put("connectMs", percentiles(connect))
         .put("ttffMs", percentiles(ttff))
+        .put("probeTtffMs", probes.isEmpty() ? null : percentiles(probeTtff()))
+        .put("probeFailed", count(probes, p -> p.failure != null))
         .put("lagMs", histogram(lag))
         .put("joinLagMs", histogram(joinLag))
         .put("playersWithGaps", count(normal, BenchPlayer::hasGaps))

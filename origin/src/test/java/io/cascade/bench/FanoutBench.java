@@ -141,8 +141,10 @@ public final class FanoutBench {
     // its ramp, the wait for its last play, the settling time and its window.
     Duration perStep = SETUP_TIMEOUT.plus(SETTLE).plus(LAG_GRACE).plusSeconds(options.durationSeconds())
         .plusMillis((long) ((2 * options.gopSeconds() + 1) * 1000));
+    Duration probing = Duration.ofMillis((long) (options.probePlayers() * 1000 / BenchOptions.PROBE_RATE))
+        .plusMillis((long) ((2 * options.gopSeconds() + 1) * 1000));
     Duration publishFor = WARMUP.plusMillis((long) (options.rampSeconds() * 1000))
-        .plus(perStep.multipliedBy(options.steps().size())).plus(TAIL);
+        .plus(perStep.multipliedBy(options.steps().size())).plus(probing).plus(TAIL);
     SyntheticPublisher publisher = SyntheticPublisher.start(publisherClient, profile, publishFor);
     RtmpClient primer = null;
     if (options.prime()) {
@@ -190,6 +192,8 @@ public final class FanoutBench {
       }
     }
 
+    List<BenchPlayer> probes = probe(group, clientOptions, url);
+
     SyntheticPublisher.Result published = null;
     String publisherFailure = null;
     try {
@@ -205,6 +209,10 @@ public final class FanoutBench {
       p.closing = true;
       closing.add(p.client.close());
     }
+    for (BenchPlayer p : probes) {
+      p.closing = true;
+      closing.add(p.client.close());
+    }
     closing.add(publisherClient.close());
     if (primer != null) {
       closing.add(primer.close());
@@ -213,7 +221,41 @@ public final class FanoutBench {
 
     return new BenchResult(options, profile, url, players, last.lag, last.slowLag, joinLag.snapshot(), published,
         publisherFailure, rampSeconds, last.seconds, last.playingAtStart, last.bytes[0], last.bytes[1], last.cpuSeconds,
-        serverStats, Runtime.getRuntime().availableProcessors(), baseline, last.procStart, last.procEnd, loadAverage, steps);
+        serverStats, Runtime.getRuntime().availableProcessors(), baseline, last.procStart, last.procEnd, loadAverage, steps,
+        probes);
+  }
+
+  /**
+   * Joins the probe players one at a time at {@link BenchOptions#PROBE_RATE} while everyone else
+   * keeps playing, and waits (bounded) for their first frames. They are not in {@link #players}.
+   */
+  private List<BenchPlayer> probe(EventLoopGroup group, RtmpClientOptions clientOptions, RtmpUrl url)
+      throws InterruptedException {
+    List<BenchPlayer> probes = new ArrayList<>();
+    LagBook ignored = new LagBook();
+    for (int i = 0; i < options.probePlayers(); i++) {
+      Thread.sleep((long) (1000 / BenchOptions.PROBE_RATE));
+      BenchPlayer p = new BenchPlayer(-1 - i, false, ignored, ignored);
+      p.client = RtmpClient.create(group, clientOptions, p);
+      probes.add(p);
+      p.connectStartNanos = System.nanoTime();
+      p.client.connect(url).thenCompose(info -> {
+        p.connectedNanos = System.nanoTime();
+        p.playCalledNanos = System.nanoTime();
+        p.playCalledMicros = SyntheticMedia.epochMicros();
+        return p.client.play(url.stream());
+      }).whenComplete((v, e) -> {
+        if (e != null) {
+          p.failure = describe(e);
+        }
+      });
+    }
+    long deadline = System.nanoTime() + (long) ((2 * options.gopSeconds() + 1) * 1e9);
+    while (System.nanoTime() < deadline
+        && probes.stream().anyMatch(p -> p.failure == null && p.unexpectedClose == null && p.firstFrameNanos == 0)) {
+      Thread.sleep(20);
+    }
+    return probes;
   }
 
   /**
