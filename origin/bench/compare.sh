@@ -88,13 +88,16 @@ start_nginx() {
   local dir=$out/nginx-$1 port=$port_base
   port_free $port || { echo "port $port is taken" >&2; return 1; }
   mkdir -p "$dir/logs"
+  local nofile
+  nofile=$(ulimit -Hn)
+  [ "$nofile" = unlimited ] && nofile=65536
   cat >"$dir/nginx.conf" <<EOF
 load_module $rtmp_module;
 worker_processes 1;
-worker_rlimit_nofile 40000;
+worker_rlimit_nofile $nofile;
 pid $dir/nginx.pid;
 error_log $dir/logs/error.log warn;
-events { worker_connections 30000; }
+events { worker_connections $((nofile / 2)); }
 rtmp {
   server {
     listen 127.0.0.1:$port;
