@@ -75,7 +75,7 @@ public record CascadeConfig(
     public record GopCache(long maxBytes, Duration maxDuration) {}
 
     public record Subscriber(
-        long maxQueueBytes, Duration maxQueueDuration, Duration maxBehindDuration) {}
+        long maxQueueBytes, Duration maxQueueDuration, Duration maxBehindDuration, Duration flushInterval) {}
   }
 
   public record Log(LogFormat format) {}
@@ -211,7 +211,8 @@ public record CascadeConfig(
             new Live.Subscriber(
                 v.longValue("live.subscriber.maxQueueBytes"),
                 v.duration("live.subscriber.maxQueueDuration"),
-                v.duration("live.subscriber.maxBehindDuration")),
+                v.duration("live.subscriber.maxBehindDuration"),
+                v.duration("live.subscriber.flushInterval")),
             v.integer("live.maxStreams"),
             v.integer("live.maxPlayersPerStream"),
             v.integer("live.maxWaitingPlayers")),

@@ -226,6 +226,14 @@ public final class ConfigSchema {
               "A player that keeps lagging or dropping for this long is disconnected; at least"
                   + " live.subscriber.maxQueueDuration."),
           Setting.of(
+              "live.subscriber.flushInterval",
+              duration("0", "200ms"),
+              "20ms",
+              "Media for a player is written to its socket at most this often, in one write of"
+                  + " everything that arrived meanwhile (fewer, larger writes cost less CPU per"
+                  + " byte); adds up to this much lag. 0 writes every message at once. Relays to"
+                  + " edges are always written at once."),
+          Setting.of(
               "live.maxStreams",
               integer(1, 1_000_000),
               "1000",

@@ -12,6 +12,7 @@ import java.time.Duration;
  * @param queueMaxBytes bytes a subscriber may have queued before it drops to the next keyframe
  * @param queueMaxDuration media duration a subscriber may have queued before it drops to the next keyframe
  * @param maxBehind how long a subscriber may stay behind (queue never drained) before it is disconnected
+ * @param flushInterval how long writes to a player may wait to be flushed together; 0 flushes after every message
  * @param playerWaitTimeout how long a player waits for a stream that is not live yet
  * @param republishWaitTimeout how long players wait for a publisher to come back
  * @param maxStreams live streams this node holds at once
@@ -25,6 +26,7 @@ public record LiveSettings(
     long queueMaxBytes,
     Duration queueMaxDuration,
     Duration maxBehind,
+    Duration flushInterval,
     Duration playerWaitTimeout,
     Duration republishWaitTimeout,
     int maxStreams,
@@ -34,14 +36,15 @@ public record LiveSettings(
   public static final int DEFAULT_MAX_WAITING_PLAYERS = 5000;
 
   public static final LiveSettings DEFAULTS = new LiveSettings(4096, 16L << 20, Duration.ofSeconds(10),
-      4L << 20, Duration.ofSeconds(3), Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofSeconds(30),
+      4L << 20, Duration.ofSeconds(3), Duration.ofSeconds(15), Duration.ofMillis(20), Duration.ofSeconds(30),
+      Duration.ofSeconds(30),
       1000, 10_000);
 
   /** Settings with the default bound on waiting players. */
   public LiveSettings(int chunkSize, long gopCacheMaxBytes, Duration gopCacheMaxDuration, long queueMaxBytes,
-      Duration queueMaxDuration, Duration maxBehind, Duration playerWaitTimeout, Duration republishWaitTimeout,
-      int maxStreams, int maxPlayersPerStream) {
-    this(chunkSize, gopCacheMaxBytes, gopCacheMaxDuration, queueMaxBytes, queueMaxDuration, maxBehind,
+      Duration queueMaxDuration, Duration maxBehind, Duration flushInterval, Duration playerWaitTimeout,
+      Duration republishWaitTimeout, int maxStreams, int maxPlayersPerStream) {
+    this(chunkSize, gopCacheMaxBytes, gopCacheMaxDuration, queueMaxBytes, queueMaxDuration, maxBehind, flushInterval,
         playerWaitTimeout, republishWaitTimeout, maxStreams, maxPlayersPerStream, DEFAULT_MAX_WAITING_PLAYERS);
   }
 
@@ -49,6 +52,7 @@ public record LiveSettings(
     CascadeConfig.Live live = config.live();
     return new LiveSettings(config.rtmp().chunkSize(), live.gopCache().maxBytes(), live.gopCache().maxDuration(),
         live.subscriber().maxQueueBytes(), live.subscriber().maxQueueDuration(), live.subscriber().maxBehindDuration(),
+        live.subscriber().flushInterval(),
         live.playerWaitTimeout(), live.republishWaitTimeout(), live.maxStreams(), live.maxPlayersPerStream(),
         live.maxWaitingPlayers());
   }
@@ -60,6 +64,9 @@ public record LiveSettings(
     if (gopCacheMaxBytes < 0 || queueMaxBytes <= 0 || maxStreams <= 0 || maxPlayersPerStream <= 0
         || maxWaitingPlayers <= 0) {
       throw new IllegalArgumentException("live limits must be positive");
+    }
+    if (flushInterval.isNegative()) {
+      throw new IllegalArgumentException("flushInterval must not be negative: " + flushInterval);
     }
   }
 }

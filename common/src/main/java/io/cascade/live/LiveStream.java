@@ -13,13 +13,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
  * One live stream on this node: its publisher, metadata and sequence headers, GOP cache, and
  * subscribers. Frames are decoded once, encoded into chunks once, and handed to subscribers
  * grouped by event loop: one task per loop per frame, in which each subscriber on that loop gets
- * its own reference.
+ * its own reference. Subscribers that {@linkplain Subscriber#coalesceFlushes() coalesce} are
+ * flushed at most every {@link LiveSettings#flushInterval()}, by one timer per loop and stream, so
+ * a player's socket gets one larger write per interval instead of one per message.
  *
  * <p>State is guarded by this object's lock. Delivery order per subscriber is the order of
  * submissions to its loop, and all submissions happen under the lock, so a joining subscriber
@@ -144,7 +147,7 @@ public final class LiveStream {
       }
     }
     if (group == null) {
-      group = new LoopGroup(loop);
+      group = new LoopGroup(loop, settings.flushInterval().toNanos());
       groups = Arrays.copyOf(groups, groups.length + 1);
       groups[groups.length - 1] = group;
     }
@@ -308,13 +311,21 @@ public final class LiveStream {
         framesIn, bytesIn, gop.bytes());
   }
 
-  /** Subscribers that share one event loop: one task per frame delivers to all of them. */
+  /**
+   * Subscribers that share one event loop: one task per frame delivers to all of them. The member
+   * array is replaced, never changed, under the stream's lock; the flush state is confined to the
+   * loop.
+   */
   private static final class LoopGroup {
     final EventLoop loop;
+    private final long flushIntervalNanos;
     Subscriber[] members = new Subscriber[0];
+    /** The latest snapshot written to since the last timed flush, or null when none is due. */
+    private Subscriber[] flushDue;
 
-    LoopGroup(EventLoop loop) {
+    LoopGroup(EventLoop loop, long flushIntervalNanos) {
       this.loop = loop;
+      this.flushIntervalNanos = flushIntervalNanos;
     }
 
     void add(Subscriber s) {
@@ -347,13 +358,48 @@ public final class LiveStream {
           for (Subscriber s : snapshot) {
             s.onFrame(frame);
           }
-          for (Subscriber s : snapshot) {
-            s.onFlush();
-          }
+          flush(snapshot);
         });
       } catch (RejectedExecutionException e) {
         // The loop is shutting down with the node; its subscribers are gone with it.
         frame.release(snapshot.length);
+      }
+    }
+
+    /** On the loop: flushes now, or (coalescing subscribers) arms the group's flush timer. */
+    private void flush(Subscriber[] snapshot) {
+      if (flushIntervalNanos == 0) {
+        for (Subscriber s : snapshot) {
+          s.onFlush();
+        }
+        return;
+      }
+      for (Subscriber s : snapshot) {
+        if (!s.coalesceFlushes()) {
+          s.onFlush();
+        }
+      }
+      if (flushDue == null) {
+        try {
+          loop.schedule(this::timedFlush, flushIntervalNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+          return;
+        }
+      }
+      // Membership only changes by whole snapshots, so the newest one covers everyone still here;
+      // a subscriber that left meanwhile is flushed by its own close.
+      flushDue = snapshot;
+    }
+
+    private void timedFlush() {
+      Subscriber[] due = flushDue;
+      flushDue = null;
+      if (due != null) {
+        for (Subscriber s : due) {
+          if (s.coalesceFlushes()) {
+            s.onFlush();
+          }
+        }
       }
     }
 

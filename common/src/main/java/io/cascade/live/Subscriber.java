@@ -17,8 +17,20 @@ public interface Subscriber {
    */
   void onFrame(LiveFrame frame);
 
-  /** Called after the last frame of one delivery task, so writes can be flushed once. */
+  /**
+   * Flush what {@link #onFrame} wrote: after the last frame of one delivery task, or, for a
+   * subscriber that {@linkplain #coalesceFlushes() coalesces}, at most every flush interval.
+   */
   void onFlush();
+
+  /**
+   * Whether flushes may be held back for up to {@link LiveSettings#flushInterval()} to write
+   * several messages at once (players); false for subscribers whose own consumers must not wait
+   * twice (relays to edges).
+   */
+  default boolean coalesceFlushes() {
+    return true;
+  }
 
   /** A publisher started (or restarted) the stream; also the first callback of a join to a live stream. */
   void onPublish();

@@ -15,12 +15,12 @@ import java.util.Locale;
  */
 public enum CascadeMeter {
   FANOUT_LAG("cascade.edge.fanout.lag", Type.HISTOGRAM, "seconds", List.of("app"),
-      "Per media message and player: from the message's arrival on this node (from the encoder on"
-          + " an origin, from the upstream origin on an edge) to the completed write of it to that"
-          + " player's socket. Frames a joining player gets from the GOP cache are not counted."),
+      "Per player, one live media message in 8: from the message's arrival on this node (from the"
+          + " encoder on an origin, from the upstream origin on an edge) to the completed write of it"
+          + " to that player's socket. Frames a joining player gets from the GOP cache are not counted."),
   INGEST_LAG("cascade.stream.ingest.lag", Type.HISTOGRAM, "seconds", List.of("app"),
-      "Per media message and player: from the origin receiving it from the encoder to the"
-          + " completed write to the player's socket. On an edge the origin's receive time comes"
+      "Per player, one live media message in 8: from the origin receiving it from the encoder to"
+          + " the completed write to the player's socket. On an edge the origin's receive time comes"
           + " from the relay's clock stamps; the clocks of origin and edge must be synchronised (NTP)."),
   CONNECTIONS("cascade.connections", Type.GAUGE, "", List.of("kind"),
       "Open RTMP connections by kind: pending (handshake, connect), publisher, player, relay"

@@ -121,6 +121,16 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
     return encoder.chunkSize();
   }
 
+  /**
+   * The chunk encoder's context: writing a ByteBuf of already encoded chunks here starts at the
+   * handler before the encoder, which would only pass it on. Same event loop and order as writes
+   * through {@link #context()}, since the encoder writes synchronously.
+   */
+  ChannelHandlerContext encodedContext() {
+    ChannelHandlerContext c = context().pipeline().context(encoder);
+    return c != null ? c : context();
+  }
+
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;

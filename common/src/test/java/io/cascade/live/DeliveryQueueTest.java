@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 class DeliveryQueueTest {
   private static final LiveSettings SETTINGS = new LiveSettings(4096, 1 << 20, Duration.ofSeconds(10),
-      10_000, Duration.ofMillis(500), Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(1), 10, 10);
+      10_000, Duration.ofMillis(500), Duration.ofSeconds(60), Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(1), 10, 10);
 
   private final RecordingSink sink = new RecordingSink();
   private final LiveStats stats = new LiveStats();
@@ -99,7 +99,7 @@ class DeliveryQueueTest {
   @Test
   void stayingBehindPastTheLimitIsReported() throws InterruptedException {
     LiveSettings quick = new LiveSettings(4096, 1 << 20, Duration.ofSeconds(10), 1 << 20, Duration.ofSeconds(60),
-        Duration.ofMillis(20), Duration.ofSeconds(1), Duration.ofSeconds(1), 10, 10);
+        Duration.ofMillis(20), Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(1), 10, 10);
     RecordingSink slow = new RecordingSink();
     DeliveryQueue q = new DeliveryQueue(slow, quick, stats);
     q.offer(video(0, true));

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /** The stream as a whole: joins, GOP cache, fan-out across event loops, republish, limits. */
 class LiveStreamTest {
   private static final LiveSettings SETTINGS = new LiveSettings(128, 1 << 20, Duration.ofSeconds(10),
-      1 << 20, Duration.ofSeconds(3), Duration.ofSeconds(15), Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 3);
+      1 << 20, Duration.ofSeconds(3), Duration.ofSeconds(15), Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 3);
   private static EventLoopGroup loops;
 
   @BeforeAll
@@ -63,6 +63,57 @@ class LiveStreamTest {
     manager.unsubscribe(s, late);
     manager.unpublish(s, publisher);
     assertThat(manager.size()).isZero();
+  }
+
+  @Test
+  void coalescingSubscribersAreFlushedByTheTimerOthersAfterEveryFrame() throws Exception {
+    // An hour-long interval: within the test the timer never fires, so the counts are exact.
+    LiveSettings hourly = new LiveSettings(128, 1 << 20, Duration.ofSeconds(10), 1 << 20, Duration.ofSeconds(3),
+        Duration.ofSeconds(15), Duration.ofHours(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 3);
+    StreamManager m = new StreamManager(hourly, PooledByteBufAllocator.DEFAULT);
+    LiveStream s = m.publish("live/c", publisher).stream();
+    EventLoop loop = (EventLoop) loops.next();
+    RecordingSubscriber player = new RecordingSubscriber(loop);
+    RecordingSubscriber relay = new RecordingSubscriber(loop, false);
+    m.subscribe("live/c", player);
+    m.subscribe("live/c", relay);
+    player.awaitFrames(0);
+    int playerJoinFlushes = player.flushes;
+    int relayJoinFlushes = relay.flushes;
+    for (int i = 0; i < 5; i++) {
+      s.onMessage(publisher, MessageType.VIDEO, i * 33L, avc(i == 0, 100), false);
+    }
+    player.awaitFrames(5);
+    relay.awaitFrames(5);
+    assertThat(player.flushes - playerJoinFlushes).as("held for the timer").isZero();
+    assertThat(relay.flushes - relayJoinFlushes).as("one flush per delivery").isEqualTo(5);
+    player.releaseAll();
+    relay.releaseAll();
+    m.unsubscribe(s, player);
+    m.unsubscribe(s, relay);
+    m.unpublish(s, publisher);
+  }
+
+  @Test
+  void aShortFlushIntervalFlushesCoalescingSubscribers() throws Exception {
+    LiveSettings quick = new LiveSettings(128, 1 << 20, Duration.ofSeconds(10), 1 << 20, Duration.ofSeconds(3),
+        Duration.ofSeconds(15), Duration.ofMillis(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 3);
+    StreamManager m = new StreamManager(quick, PooledByteBufAllocator.DEFAULT);
+    LiveStream s = m.publish("live/d", publisher).stream();
+    RecordingSubscriber player = new RecordingSubscriber((EventLoop) loops.next());
+    m.subscribe("live/d", player);
+    player.awaitFrames(0);
+    int before = player.flushes;
+    s.onMessage(publisher, MessageType.VIDEO, 0, avc(true, 100), false);
+    player.awaitFrames(1);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (player.flushes == before && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertThat(player.flushes).as("the timer flushed the written frame").isGreaterThan(before);
+    player.releaseAll();
+    m.unsubscribe(s, player);
+    m.unpublish(s, publisher);
   }
 
   @Test
@@ -169,12 +220,23 @@ class LiveStreamTest {
 
   static final class RecordingSubscriber implements Subscriber {
     final EventLoop loop;
+    final boolean coalesce;
     final List<LiveFrame> frames = Collections.synchronizedList(new ArrayList<>());
     final List<String> events = Collections.synchronizedList(new ArrayList<>());
     volatile int flushes;
 
     RecordingSubscriber(EventLoop loop) {
+      this(loop, true);
+    }
+
+    RecordingSubscriber(EventLoop loop, boolean coalesce) {
       this.loop = loop;
+      this.coalesce = coalesce;
+    }
+
+    @Override
+    public boolean coalesceFlushes() {
+      return coalesce;
     }
 
     @Override

@@ -2,6 +2,9 @@ package io.cascade.bench;
 
 import io.cascade.client.RtmpUrl;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.function.IntPredicate;
 
 /**
@@ -21,9 +24,26 @@ import java.util.function.IntPredicate;
  * @param eventLoops threads of the bench's own Netty group
  * @param json where to write the JSON report, or null
  * @param verbose keep the origin's per-connection log lines
+ * @param steps player counts to step through (ascending), each measured for {@code durationSeconds};
+ *     the run stops at the first step that misses the bounds. One step of {@code players} by default
+ * @param maxLagMs lag p99 a step may reach and still pass
+ * @param watch processes whose CPU time and RSS are read from /proc, by name
+ * @param slowReceiveBuffer SO_RCVBUF of slow players, 0 for the OS default
+ * @param prime open one unmeasured player during the warm-up, so the first measured one finds a
+ *     warm server (an edge already pulling the stream)
+ * @param probePlayers players that join one by one after the last window, while the others keep
+ *     playing: time to first frame on a warm, loaded server, apart from the arrival burst
  */
 record BenchOptions(RtmpUrl url, RtmpUrl publishUrl, int players, int bitrateKbps, int fps, double gopSeconds, boolean audio,
-    int durationSeconds, double ramp, int slowPlayers, int slowReadPercent, int eventLoops, Path json, boolean verbose) {
+    int durationSeconds, double ramp, int slowPlayers, int slowReadPercent, int eventLoops, Path json, boolean verbose,
+    List<Integer> steps, double maxLagMs, Map<String, List<Long>> watch, int slowReceiveBuffer, boolean prime,
+    int probePlayers) {
+
+  /** Probe players join at this rate. */
+  static final double PROBE_RATE = 10;
+
+  static final int MAX_PLAYERS = 20_000;
+  static final int MAX_STEPS = 20;
 
   static final String USAGE = """
       FanoutBench: one synthetic publisher, N players, lag / time-to-first-frame / gaps / throughput.
@@ -41,6 +61,17 @@ record BenchOptions(RtmpUrl url, RtmpUrl publishUrl, int players, int bitrateKbp
         --event-loops L        bench client threads (default: available processors)
         --json FILE            also write the report as JSON
         --verbose              keep the origin's per-connection log lines
+        --steps N1,N2,...      step the player count up (ascending, at most 20 steps), measuring each
+                               for --duration-seconds; stops at the first step whose lag p99 exceeds
+                               --max-lag-ms or with a failed or closed player or under 95 % of the
+                               expected throughput, and reports the largest passing count
+        --max-lag-ms M         lag p99 bound of a step (default 500)
+        --watch NAME=PID[+PID] sample CPU time and RSS of a process from /proc (repeatable; the
+                               machine's busy CPU from /proc/stat is always sampled)
+        --slow-rcvbuf BYTES    SO_RCVBUF of slow players (default 0: the OS's)
+        --prime on|off         one unmeasured player joins during the warm-up (default off)
+        --probe-players N      after the last window N more players join at 10/s while the others
+                               keep playing; their TTFF is reported apart (default 0, max 1000)
       """;
 
   static BenchOptions parse(String[] args) {
@@ -58,6 +89,12 @@ record BenchOptions(RtmpUrl url, RtmpUrl publishUrl, int players, int bitrateKbp
     int loops = Runtime.getRuntime().availableProcessors();
     Path json = null;
     boolean verbose = false;
+    List<Integer> steps = null;
+    double maxLag = 500;
+    List<String> watch = new ArrayList<>();
+    int slowRcvbuf = 0;
+    boolean prime = false;
+    int probes = 0;
     for (int i = 0; i < args.length; i++) {
       String name = args[i];
       if (name.equals("--verbose")) {
@@ -71,7 +108,13 @@ record BenchOptions(RtmpUrl url, RtmpUrl publishUrl, int players, int bitrateKbp
       switch (name) {
         case "--url" -> url = RtmpUrl.parse(value);
         case "--publish-url" -> publishUrl = RtmpUrl.parse(value);
-        case "--players" -> players = intIn(name, value, n -> n >= 1 && n <= 20_000);
+        case "--players" -> players = intIn(name, value, n -> n >= 1 && n <= MAX_PLAYERS);
+        case "--steps" -> steps = steps(value);
+        case "--max-lag-ms" -> maxLag = doubleIn(name, value, 1, 60_000);
+        case "--watch" -> watch.add(value);
+        case "--slow-rcvbuf" -> slowRcvbuf = intIn(name, value, n -> n >= 0 && n <= 64 << 20);
+        case "--prime" -> prime = onOff(name, value);
+        case "--probe-players" -> probes = intIn(name, value, n -> n >= 0 && n <= 1000);
         case "--bitrate-kbps" -> bitrate = intIn(name, value, n -> n >= 1 && n <= 100_000);
         case "--fps" -> fps = intIn(name, value, n -> n >= 1 && n <= 240);
         case "--gop-seconds" -> gop = doubleIn(name, value, 0.01, 60);
@@ -85,6 +128,11 @@ record BenchOptions(RtmpUrl url, RtmpUrl publishUrl, int players, int bitrateKbp
         default -> throw new IllegalArgumentException("unknown option " + name);
       }
     }
+    if (steps == null) {
+      steps = List.of(players);
+    } else {
+      players = steps.get(steps.size() - 1);
+    }
     if (slow > players) {
       throw new IllegalArgumentException("--slow-players " + slow + " exceeds --players " + players);
     }
@@ -94,10 +142,30 @@ record BenchOptions(RtmpUrl url, RtmpUrl publishUrl, int players, int bitrateKbp
     if (publishUrl != null && url == null) {
       throw new IllegalArgumentException("--publish-url needs --url for the players");
     }
-    return new BenchOptions(url, publishUrl, players, bitrate, fps, gop, audio, duration, ramp, slow, slowPercent, loops, json, verbose);
+    return new BenchOptions(url, publishUrl, players, bitrate, fps, gop, audio, duration, ramp, slow, slowPercent, loops, json,
+        verbose, steps, maxLag, ProcSampler.parseWatch(watch), slowRcvbuf, prime, probes);
   }
 
-  /** Seconds the ramp takes to start every player. */
+  boolean stepping() {
+    return steps.size() > 1;
+  }
+
+  private static List<Integer> steps(String value) {
+    List<Integer> out = new ArrayList<>();
+    for (String v : value.split(",")) {
+      int n = intIn("--steps", v.trim(), c -> c >= 1 && c <= MAX_PLAYERS);
+      if (!out.isEmpty() && n <= out.get(out.size() - 1)) {
+        throw new IllegalArgumentException("--steps must be ascending: " + value);
+      }
+      out.add(n);
+    }
+    if (out.isEmpty() || out.size() > MAX_STEPS) {
+      throw new IllegalArgumentException("--steps takes 1.." + MAX_STEPS + " counts: " + value);
+    }
+    return List.copyOf(out);
+  }
+
+  /** Seconds the ramp takes to start every player of every step. */
   double rampSeconds() {
     return ramp <= 0 ? 0 : players / ramp;
   }

@@ -7,8 +7,6 @@ import io.cascade.media.MediaTags;
 import io.cascade.rtmp.chunk.RtmpMessage;
 import io.cascade.rtmp.message.MessageType;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 
 /**
  * One bench player: measures what its client receives. Callbacks run on the client's event loop,
@@ -23,8 +21,8 @@ final class BenchPlayer implements RtmpClientListener {
 
   final int index;
   final boolean slow;
-  private final ConcurrentMap<Thread, LatencyHistogram> liveLag;
-  private final ConcurrentMap<Thread, LatencyHistogram> joinLag;
+  private final LagBook liveLag;
+  private final LagBook joinLag;
   RtmpClient client;
 
   volatile long connectStartNanos;
@@ -53,16 +51,11 @@ final class BenchPlayer implements RtmpClientListener {
   private long readBudget;
   private long readQuota;
 
-  BenchPlayer(int index, boolean slow, ConcurrentMap<Thread, LatencyHistogram> liveLag,
-      ConcurrentMap<Thread, LatencyHistogram> joinLag) {
+  BenchPlayer(int index, boolean slow, LagBook liveLag, LagBook joinLag) {
     this.index = index;
     this.slow = slow;
     this.liveLag = liveLag;
     this.joinLag = joinLag;
-  }
-
-  static ConcurrentMap<Thread, LatencyHistogram> newLagMap() {
-    return new ConcurrentHashMap<>();
   }
 
   /**
@@ -102,8 +95,7 @@ final class BenchPlayer implements RtmpClientListener {
     }
     long now = SyntheticMedia.epochMicros();
     boolean fromCache = stamp.sendMicros() < playCalledMicros;
-    (fromCache ? joinLag : liveLag).computeIfAbsent(Thread.currentThread(), t -> new LatencyHistogram())
-        .record(now - stamp.sendMicros());
+    (fromCache ? joinLag : liveLag).record(now - stamp.sendMicros());
     frames++;
     if (fromCache) {
       joinFrames++;

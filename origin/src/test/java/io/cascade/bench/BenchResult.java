@@ -33,7 +33,13 @@ record BenchResult(
     long windowBytesSlow,
     double cpuSeconds,
     LiveStats serverStats,
-    int cores) {
+    int cores,
+    ProcSampler.Sample baseline,
+    ProcSampler.Sample procStart,
+    ProcSampler.Sample procEnd,
+    double loadAverage,
+    List<StepResult> steps,
+    List<BenchPlayer> probes) {
 
   private static final double[] PERCENTILES = {50, 90, 99};
 
@@ -96,6 +102,12 @@ record BenchResult(
     s.append(String.format("connect ms  p50 %.1f  p99 %.1f  max %.1f%n", rank(connect, 50), rank(connect, 99), rank(connect, 100)));
     s.append(String.format("TTFF ms     p50 %.1f  p90 %.1f  p99 %.1f  max %.1f  (%d normal players; play() -> first frame)%n",
         rank(ttff, 50), rank(ttff, 90), rank(ttff, 99), rank(ttff, 100), ttff.length));
+    if (!probes.isEmpty()) {
+      double[] probe = probeTtff();
+      s.append(String.format("probe TTFF  p50 %.1f  p90 %.1f  p99 %.1f  max %.1f  (%d of %d players joining one by one at %.0f/s after the window; failed %d)%n",
+          rank(probe, 50), rank(probe, 90), rank(probe, 99), rank(probe, 100), probe.length, probes.size(),
+          BenchOptions.PROBE_RATE, count(probes, p -> p.failure != null)));
+    }
     s.append(lagLine("lag ms     ", lag));
     s.append(lagLine("join lag ms", joinLag).replace("frames)", "frames from the GOP cache at join)"));
     if (options.slowPlayers() > 0) {
@@ -128,10 +140,80 @@ record BenchResult(
     }
     s.append(String.format("frames      %d received by normal players: %d live, %d from the GOP cache at join%n",
         sum(normal, p -> p.frames), sum(normal, p -> p.frames - p.joinFrames), sum(normal, p -> p.joinFrames)));
+    procText(s);
+    if (options.stepping()) {
+      s.append(String.format("steps       largest passing player count: %s (lag p99 <= %.0f ms, no failed or closed player, >= %.0f %% delivered)%n",
+          largestPassing() < 0 ? "none" : Integer.toString(largestPassing()), options.maxLagMs(),
+          StepResult.MIN_DELIVERED_SHARE * 100));
+      steps.forEach(st -> s.append("            ").append(st.line()).append('\n'));
+    }
     if (normalPlaying < normal.size()) {
       s.append(String.format("WARNING     %d of %d normal players never received a frame%n", normal.size() - normalPlaying, normal.size()));
     }
     return s.toString();
+  }
+
+  private double[] probeTtff() {
+    return probes.stream().mapToLong(BenchPlayer::ttffNanos).filter(n -> n >= 0).sorted().mapToDouble(n -> n / 1e6)
+        .toArray();
+  }
+
+  /** Payload delivered to every player in the window, in Gbit. */
+  private double deliveredGbit() {
+    return (windowBytes + windowBytesSlow) * 8 / 1e9;
+  }
+
+  private double machineCpuSeconds() {
+    return (procEnd.machineBusyTicks() - procStart.machineBusyTicks()) / ProcSampler.TICKS_PER_SECOND;
+  }
+
+  private double processCpuSeconds(String name) {
+    return (procEnd.cpuTicks(name) - procStart.cpuTicks(name)) / ProcSampler.TICKS_PER_SECOND;
+  }
+
+  private double systemShare(String name) {
+    long total = procEnd.cpuTicks(name) - procStart.cpuTicks(name);
+    return total == 0 ? 0 : (procEnd.systemTicks(name) - procStart.systemTicks(name)) / (double) total;
+  }
+
+  /** RSS growth per player from before the first player to the end of the last window, KiB. */
+  private double rssPerPlayerKib(String name) {
+    return players.isEmpty() ? 0 : (procEnd.rssKib(name) - baseline.rssKib(name)) / (double) players.size();
+  }
+
+  int largestPassing() {
+    int best = -1;
+    for (StepResult st : steps) {
+      if (st.pass()) {
+        best = st.players();
+      }
+    }
+    return best;
+  }
+
+  private void procText(StringBuilder s) {
+    double gbit = deliveredGbit();
+    s.append(String.format("machine     %.2f cores busy (every process; load average %.2f before the run), %.3f CPU-s per delivered Gbit%n",
+        machineCpuSeconds() / windowSeconds, loadAverage, machineCpuSeconds() / gbit));
+    for (String name : procStart.processes().keySet()) {
+      s.append(String.format("process     %-8s %.2f cores (%.0f %% kernel), %.3f CPU-s per delivered Gbit; RSS %.1f MiB before the players, %.1f MiB at the end (%+.1f KiB per player)%n",
+          name, processCpuSeconds(name) / windowSeconds, 100 * systemShare(name), processCpuSeconds(name) / gbit,
+          baseline.rssKib(name) / 1024.0,
+          procEnd.rssKib(name) / 1024.0, rssPerPlayerKib(name)));
+    }
+  }
+
+  private JsonObject procJson() {
+    double gbit = deliveredGbit();
+    JsonObject processes = new JsonObject();
+    for (String name : procStart.processes().keySet()) {
+      processes.put(name, new JsonObject().put("cores", processCpuSeconds(name) / windowSeconds)
+          .put("cpuSecondsPerGbit", processCpuSeconds(name) / gbit).put("kernelShare", systemShare(name))
+          .put("rssBaselineKib", baseline.rssKib(name)).put("rssEndKib", procEnd.rssKib(name))
+          .put("rssPerPlayerKib", rssPerPlayerKib(name)));
+    }
+    return new JsonObject().put("loadAverage", loadAverage).put("machineCores", machineCpuSeconds() / windowSeconds)
+        .put("machineCpuSecondsPerGbit", machineCpuSeconds() / gbit).put("processes", processes);
   }
 
   private long normalPlayingAtStart() {
@@ -166,6 +248,8 @@ record BenchResult(
         .put("closedDuringRun", count(players, p -> p.unexpectedClose != null))
         .put("connectMs", percentiles(connect))
         .put("ttffMs", percentiles(ttff))
+        .put("probeTtffMs", probes.isEmpty() ? null : percentiles(probeTtff()))
+        .put("probeFailed", count(probes, p -> p.failure != null))
         .put("lagMs", histogram(lag))
         .put("joinLagMs", histogram(joinLag))
         .put("playersWithGaps", count(normal, BenchPlayer::hasGaps))
@@ -175,7 +259,12 @@ record BenchResult(
         .put("timestampRegressions", sum(normal, p -> p.timestampRegressions))
         .put("deliveredMbps", deliveredMbps(windowBytes))
         .put("expectedMbps", normalPlayingAtStart() * profile.bitsPerSecond() / 1e6)
-        .put("cpuCores", cpuSeconds / windowSeconds);
+        .put("cpuCores", cpuSeconds / windowSeconds)
+        .put("cpu", procJson());
+    if (options.stepping()) {
+      o.put("steps", new io.vertx.core.json.JsonArray(steps.stream().map(StepResult::json).toList()))
+          .put("maxLagMs", options.maxLagMs()).put("largestPassing", largestPassing());
+    }
     if (options.slowPlayers() > 0) {
       List<BenchPlayer> slow = players.stream().filter(p -> p.slow).toList();
       o.put("slowReadPercent", options.slowReadPercent())

@@ -29,9 +29,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -53,12 +53,13 @@ public final class FanoutBench {
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(20);
   private static final long SLOW_TICK_MS = 100;
   private static final Duration SETTLE = Duration.ofMillis(500);
+  private static final Duration LAG_GRACE = Duration.ofMillis(50);
 
   private final BenchOptions options;
   private final SyntheticMedia.Profile profile;
-  private final ConcurrentMap<Thread, LatencyHistogram> lag = BenchPlayer.newLagMap();
-  private final ConcurrentMap<Thread, LatencyHistogram> slowLag = BenchPlayer.newLagMap();
-  private final ConcurrentMap<Thread, LatencyHistogram> joinLag = BenchPlayer.newLagMap();
+  private final LagBook lag = new LagBook();
+  private final LagBook slowLag = new LagBook();
+  private final LagBook joinLag = new LagBook();
   private final List<BenchPlayer> players = new ArrayList<>();
   private final List<ScheduledFuture<?>> throttles = new ArrayList<>();
   private final List<CompletableFuture<Void>> plays = new ArrayList<>();
@@ -124,6 +125,9 @@ public final class FanoutBench {
   private BenchResult measure(EventLoopGroup group, RtmpUrl url, RtmpUrl publishUrl, LiveStats serverStats)
       throws Exception {
     RtmpClientOptions clientOptions = new RtmpClientOptions();
+    RtmpClientOptions slowOptions = new RtmpClientOptions(clientOptions).receiveBufferSize(options.slowReceiveBuffer());
+    ProcSampler procs = new ProcSampler(options.watch());
+    double loadAverage = ProcSampler.loadAverage();
     CompletableFuture<Throwable> publisherClosed = new CompletableFuture<>();
     RtmpClient publisherClient = RtmpClient.create(group, clientOptions, new RtmpClientListener() {
       @Override
@@ -133,38 +137,62 @@ public final class FanoutBench {
     });
     publisherClient.connect(publishUrl).thenCompose(info -> publisherClient.publish(publishUrl.stream()))
         .get(SETUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-    // An upper bound: the publisher is stopped when the window ends, which can start as late as
-    // the ramp plus the wait for the last play.
-    Duration publishFor = WARMUP.plusMillis((long) (options.rampSeconds() * 1000)).plus(SETUP_TIMEOUT).plus(SETTLE)
-        .plusSeconds(options.durationSeconds()).plus(TAIL);
+    // An upper bound: the publisher is stopped when the last window ends, and each step can take
+    // its ramp, the wait for its last play, the settling time and its window.
+    Duration perStep = SETUP_TIMEOUT.plus(SETTLE).plus(LAG_GRACE).plusSeconds(options.durationSeconds())
+        .plusMillis((long) ((2 * options.gopSeconds() + 1) * 1000));
+    Duration probing = Duration.ofMillis((long) (options.probePlayers() * 1000 / BenchOptions.PROBE_RATE))
+        .plusMillis((long) ((2 * options.gopSeconds() + 1) * 1000));
+    Duration publishFor = WARMUP.plusMillis((long) (options.rampSeconds() * 1000))
+        .plus(perStep.multipliedBy(options.steps().size())).plus(probing).plus(TAIL);
     SyntheticPublisher publisher = SyntheticPublisher.start(publisherClient, profile, publishFor);
-    Thread.sleep(WARMUP.toMillis());
-
-    long rampStart = System.nanoTime();
-    for (int i = 0; i < options.players(); i++) {
-      if (options.ramp() > 0) {
-        long due = rampStart + (long) (i * 1e9 / options.ramp());
-        long wait = due - System.nanoTime();
-        if (wait > 0) {
-          TimeUnit.NANOSECONDS.sleep(wait);
-        }
-      }
-      startPlayer(group, clientOptions, url, i);
+    RtmpClient primer = null;
+    if (options.prime()) {
+      primer = RtmpClient.create(group, clientOptions, new RtmpClientListener() { });
+      RtmpClient p = primer;
+      primer.connect(url).thenCompose(info -> p.play(url.stream())).get(SETUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     }
-    double rampSeconds = (System.nanoTime() - rampStart) / 1e9;
-    // The window starts once every play has been answered and the join bursts are over.
-    CompletableFuture.allOf(plays.toArray(CompletableFuture[]::new))
-        .exceptionally(e -> null).get(SETUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-    Thread.sleep(SETTLE.toMillis());
+    Thread.sleep(WARMUP.toMillis());
+    ProcSampler.Sample baseline = procs.sample();
 
-    long windowStart = System.nanoTime();
-    long cpuStart = processCpuNanos();
-    long[] bytesStart = payloadBytes();
-    int playingAtStart = (int) players.stream().filter(p -> p.firstFrameNanos != 0).count();
-    TimeUnit.SECONDS.sleep(options.durationSeconds());
-    long[] bytesEnd = payloadBytes();
-    long cpuEnd = processCpuNanos();
-    double windowSeconds = (System.nanoTime() - windowStart) / 1e9;
+    List<StepResult> steps = new ArrayList<>();
+    double rampSeconds = 0;
+    Window last = null;
+    for (int target : options.steps()) {
+      long rampStart = System.nanoTime();
+      int first = players.size();
+      for (int i = first; i < target; i++) {
+        if (options.ramp() > 0) {
+          long due = rampStart + (long) ((i - first) * 1e9 / options.ramp());
+          long wait = due - System.nanoTime();
+          if (wait > 0) {
+            TimeUnit.NANOSECONDS.sleep(wait);
+          }
+        }
+        startPlayer(group, options.isSlow(i) ? slowOptions : clientOptions, url, i);
+      }
+      rampSeconds += (System.nanoTime() - rampStart) / 1e9;
+      // The window starts once every play has been answered and the join bursts are over.
+      try {
+        CompletableFuture.allOf(plays.toArray(CompletableFuture[]::new))
+            .exceptionally(e -> null).get(SETUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      } catch (TimeoutException e) {
+        // Counted below: those players have no first frame.
+      }
+      awaitFirstFrames();
+      Thread.sleep(SETTLE.toMillis());
+      last = window(procs);
+      StepResult step = StepResult.of(target, first, players, last, baseline, profile, options.maxLagMs());
+      steps.add(step);
+      if (options.stepping()) {
+        System.out.println(step.line());
+      }
+      if (!step.pass()) {
+        break;
+      }
+    }
+
+    List<BenchPlayer> probes = probe(group, clientOptions, url);
 
     SyntheticPublisher.Result published = null;
     String publisherFailure = null;
@@ -181,13 +209,91 @@ public final class FanoutBench {
       p.closing = true;
       closing.add(p.client.close());
     }
+    for (BenchPlayer p : probes) {
+      p.closing = true;
+      closing.add(p.client.close());
+    }
     closing.add(publisherClient.close());
+    if (primer != null) {
+      closing.add(primer.close());
+    }
     CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(CLOSE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 
-    return new BenchResult(options, profile, url, players, merge(lag), merge(slowLag), merge(joinLag), published,
-        publisherFailure, rampSeconds, windowSeconds, playingAtStart,
-        bytesEnd[0] - bytesStart[0], bytesEnd[1] - bytesStart[1], (cpuEnd - cpuStart) / 1e9, serverStats,
-        Runtime.getRuntime().availableProcessors());
+    return new BenchResult(options, profile, url, players, last.lag, last.slowLag, joinLag.snapshot(), published,
+        publisherFailure, rampSeconds, last.seconds, last.playingAtStart, last.bytes[0], last.bytes[1], last.cpuSeconds,
+        serverStats, Runtime.getRuntime().availableProcessors(), baseline, last.procStart, last.procEnd, loadAverage, steps,
+        probes);
+  }
+
+  /**
+   * Joins the probe players one at a time at {@link BenchOptions#PROBE_RATE} while everyone else
+   * keeps playing, and waits (bounded) for their first frames. They are not in {@link #players}.
+   */
+  private List<BenchPlayer> probe(EventLoopGroup group, RtmpClientOptions clientOptions, RtmpUrl url)
+      throws InterruptedException {
+    List<BenchPlayer> probes = new ArrayList<>();
+    LagBook ignored = new LagBook();
+    for (int i = 0; i < options.probePlayers(); i++) {
+      Thread.sleep((long) (1000 / BenchOptions.PROBE_RATE));
+      BenchPlayer p = new BenchPlayer(-1 - i, false, ignored, ignored);
+      p.client = RtmpClient.create(group, clientOptions, p);
+      probes.add(p);
+      p.connectStartNanos = System.nanoTime();
+      p.client.connect(url).thenCompose(info -> {
+        p.connectedNanos = System.nanoTime();
+        p.playCalledNanos = System.nanoTime();
+        p.playCalledMicros = SyntheticMedia.epochMicros();
+        return p.client.play(url.stream());
+      }).whenComplete((v, e) -> {
+        if (e != null) {
+          p.failure = describe(e);
+        }
+      });
+    }
+    long deadline = System.nanoTime() + (long) ((2 * options.gopSeconds() + 1) * 1e9);
+    while (System.nanoTime() < deadline
+        && probes.stream().anyMatch(p -> p.failure == null && p.unexpectedClose == null && p.firstFrameNanos == 0)) {
+      Thread.sleep(20);
+    }
+    return probes;
+  }
+
+  /**
+   * Waits, bounded by two GOPs and a second, until every player whose play was answered has its
+   * first frame: a server without a GOP cache (nginx-rtmp) starts a player at the next keyframe.
+   */
+  private void awaitFirstFrames() throws InterruptedException {
+    long deadline = System.nanoTime() + (long) ((2 * options.gopSeconds() + 1) * 1e9);
+    while (System.nanoTime() < deadline
+        && players.stream().anyMatch(p -> p.failure == null && p.unexpectedClose == null && p.firstFrameNanos == 0)) {
+      Thread.sleep(20);
+    }
+  }
+
+  /** What one measured window saw. */
+  record Window(double seconds, int playingAtStart, long[] bytes, double cpuSeconds, LatencyHistogram lag,
+      LatencyHistogram slowLag, ProcSampler.Sample procStart, ProcSampler.Sample procEnd) {
+  }
+
+  private Window window(ProcSampler procs) throws InterruptedException {
+    lag.swap();
+    slowLag.swap();
+    ProcSampler.Sample procStart = procs.sample();
+    long windowStart = System.nanoTime();
+    long cpuStart = processCpuNanos();
+    long[] bytesStart = payloadBytes();
+    int playingAtStart = (int) players.stream().filter(p -> p.firstFrameNanos != 0).count();
+    TimeUnit.SECONDS.sleep(options.durationSeconds());
+    long[] bytesEnd = payloadBytes();
+    long cpuEnd = processCpuNanos();
+    ProcSampler.Sample procEnd = procs.sample();
+    double seconds = (System.nanoTime() - windowStart) / 1e9;
+    Map<Thread, LatencyHistogram> windowLag = lag.swap();
+    Map<Thread, LatencyHistogram> windowSlowLag = slowLag.swap();
+    // A loop may still be recording into the old set for a moment.
+    Thread.sleep(LAG_GRACE.toMillis());
+    return new Window(seconds, playingAtStart, new long[] {bytesEnd[0] - bytesStart[0], bytesEnd[1] - bytesStart[1]},
+        (cpuEnd - cpuStart) / 1e9, LagBook.merge(windowLag), LagBook.merge(windowSlowLag), procStart, procEnd);
   }
 
   private void startPlayer(EventLoopGroup group, RtmpClientOptions clientOptions, RtmpUrl url, int i) {
@@ -233,12 +339,6 @@ public final class FanoutBench {
       sums[p.slow ? 1 : 0] += p.payloadBytes;
     }
     return sums;
-  }
-
-  private static LatencyHistogram merge(Map<Thread, LatencyHistogram> byLoop) {
-    LatencyHistogram all = new LatencyHistogram();
-    byLoop.values().forEach(all::add);
-    return all;
   }
 
   private static long processCpuNanos() {

@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# Side by side: the same FanoutBench load against nginx-rtmp (Debian nginx + libnginx-mod-rtmp,
+# 1 worker), a lone Cascade origin, and a 1-origin + 1-edge Cascade cluster measured at the edge.
+# Loopback only; every server is started fresh for each run and stopped after it. See
+# docs/BENCHMARKS.md ("Side by side with nginx-rtmp").
+#
+#   origin/bench/compare.sh [--players 1000] [--bitrate-kbps 4000] [--duration 30] [--ramp 200]
+#                           [--rounds 2] [--servers nginx,origin,edge] [--no-build]
+#   origin/bench/compare.sh --steps 1000,2000,3000 --bitrate-kbps 1000 --duration 15
+#
+# Prints one table (and writes every run's JSON under origin/target/compare/<time>/).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+
+players=1000
+bitrate=4000
+duration=30
+ramp=200
+rounds=2
+servers=nginx,origin,edge
+steps=
+build=1
+port_base=${COMPARE_PORT_BASE:-29350}
+cascade_jvm=${COMPARE_CASCADE_JVM:-"-Xms512m -Xmx512m -XX:+AlwaysPreTouch -XX:MaxDirectMemorySize=512m"}
+cascade_env=${COMPARE_CASCADE_ENV:-}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --players) players=$2; shift 2 ;;
+    --bitrate-kbps) bitrate=$2; shift 2 ;;
+    --duration) duration=$2; shift 2 ;;
+    --ramp) ramp=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    --servers) servers=$2; shift 2 ;;
+    --steps) steps=$2; shift 2 ;;
+    --no-build) build=0; shift ;;
+    *) echo "unknown option $1 (see the head of $0)" >&2; exit 2 ;;
+  esac
+done
+[ "$rounds" -ge 1 ] && [ "$rounds" -le 5 ] || { echo "--rounds must be 1..5" >&2; exit 2; }
+[ "$duration" -ge 5 ] && [ "$duration" -le 300 ] || { echo "--duration must be 5..300" >&2; exit 2; }
+
+out=$root/origin/target/compare/$(date +%Y%m%d-%H%M%S)
+mkdir -p "$out"
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]:-}"; do
+    [ -n "$p" ] && kill "$p" 2>/dev/null || true
+  done
+  for p in "${pids[@]:-}"; do
+    [ -n "$p" ] && timeout 20 tail --pid="$p" -f /dev/null 2>/dev/null || true
+  done
+  pids=()
+}
+trap cleanup EXIT
+
+# --- what we need ---------------------------------------------------------------------------
+rtmp_module=/usr/lib/nginx/modules/ngx_rtmp_module.so
+if [[ $servers == *nginx* ]] && { ! command -v nginx >/dev/null || [ ! -f $rtmp_module ]; }; then
+  echo "installing nginx + libnginx-mod-rtmp (Debian)" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx libnginx-mod-rtmp >/dev/null
+fi
+if [ "$build" = 1 ]; then
+  echo "building the jars and the bench (offline, no tests)" >&2
+  nice ./mvnw -B -o -q -pl origin,edge -am package dependency:build-classpath -DskipTests \
+    -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
+fi
+bench_cp=origin/target/test-classes:origin/target/classes:$(cat origin/target/bench.classpath)
+
+wait_port() { # host port seconds
+  local i
+  for ((i = 0; i < $3 * 10; i++)); do
+    (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "nothing listens on $1:$2 after $3 s" >&2
+  return 1
+}
+
+port_free() {
+  ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# --- servers: each function starts one, sets url/publish_url/watch ----------------------------
+start_nginx() {
+  local dir=$out/nginx-$1 port=$port_base
+  port_free $port || { echo "port $port is taken" >&2; return 1; }
+  mkdir -p "$dir/logs"
+  local nofile
+  nofile=$(ulimit -Hn)
+  [ "$nofile" = unlimited ] && nofile=65536
+  cat >"$dir/nginx.conf" <<EOF
+load_module $rtmp_module;
+worker_processes 1;
+worker_rlimit_nofile $nofile;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+events { worker_connections $((nofile / 2)); }
+rtmp {
+  server {
+    listen 127.0.0.1:$port;
+    chunk_size 4096;
+    application live {
+      live on;
+      wait_key on;
+      wait_video on;
+    }
+  }
+}
+EOF
+  nginx -p "$dir" -c "$dir/nginx.conf" -g 'daemon off;' >"$dir/logs/stdout.log" 2>&1 &
+  local master=$!
+  pids+=("$master")
+  wait_port 127.0.0.1 $port 10
+  local worker
+  worker=$(pgrep -P "$master" | head -1)
+  url=rtmp://127.0.0.1:$port/live/bench
+  publish_url=
+  watch=(--watch "nginx=$master+$worker")
+}
+
+cascade_node() { # role name rtmp http cluster log
+  local role=$1 name=$2 rtmp=$3 http=$4 cluster=$5 log=$6
+  port_free "$rtmp" && port_free "$http" && port_free "$cluster" || { echo "a port of $name is taken" >&2; return 1; }
+  # shellcheck disable=SC2086
+  env CASCADE_NODE_ID="$name" CASCADE_RTMP_HOST=127.0.0.1 CASCADE_RTMP_PORT="$rtmp" CASCADE_HTTP_HOST=127.0.0.1 \
+    CASCADE_HTTP_PORT="$http" CASCADE_CLUSTER_HOST=127.0.0.1 CASCADE_CLUSTER_PORT="$cluster" \
+    CASCADE_CLUSTER_ADVERTISED_HOST=127.0.0.1 CASCADE_CLUSTER_MEMBERS="127.0.0.1:$((port_base + 20))" \
+    CASCADE_CLUSTER_NAME="compare-$$" CASCADE_CLUSTER_SECRET="compare-$$" $cascade_env \
+    java $cascade_jvm -Dio.netty.leakDetectionLevel=disabled -jar "$role/target/cascade-$role.jar" >"$log" 2>&1 &
+  node_pid=$!
+  pids+=("$node_pid")
+  wait_port 127.0.0.1 "$rtmp" 60
+}
+
+start_origin() {
+  cascade_node origin origin-a $((port_base + 10)) $((port_base + 11)) $((port_base + 20)) "$out/origin-$1.log"
+  url=rtmp://127.0.0.1:$((port_base + 10))/live/bench
+  publish_url=
+  watch=(--watch "origin=$node_pid")
+}
+
+start_edge() {
+  cascade_node origin origin-a $((port_base + 10)) $((port_base + 11)) $((port_base + 20)) "$out/edge-origin-$1.log"
+  local origin_pid=$node_pid
+  cascade_node edge edge-1 $((port_base + 30)) $((port_base + 31)) $((port_base + 32)) "$out/edge-$1.log"
+  url=rtmp://127.0.0.1:$((port_base + 30))/live/bench
+  publish_url=rtmp://127.0.0.1:$((port_base + 10))/live/bench
+  watch=(--watch "edge=$node_pid" --watch "origin=$origin_pid")
+  sleep 3 # the edge joins the cluster before the first player asks for the stream
+}
+
+run_one() { # server round
+  local server=$1 round=$2 json=$out/$1-$2.json
+  "start_$server" "$round"
+  local args=(--url "$url" --bitrate-kbps "$bitrate" --fps 30 --gop-seconds 2 --duration-seconds "$duration"
+    --ramp "$ramp" --prime on --json "$json" "${watch[@]}" --watch bench=self)
+  [ -n "$publish_url" ] && args+=(--publish-url "$publish_url")
+  if [ -n "$steps" ]; then args+=(--steps "$steps"); else args+=(--players "$players" --probe-players 50); fi
+  local n_steps limit
+  n_steps=$(tr ',' '\n' <<<"${steps:-$players}" | wc -l)
+  local last=${steps##*,}
+  limit=$((n_steps * (duration + 45) + ${last:-$players} / (ramp > 0 ? ramp : 1000) + 90))
+  echo "== $server round $round ($(uptime | sed 's/.*load average/load average/'))" >&2
+  # Warm-up on another stream: the JVM's JIT (and nginx's caches) see the code paths first.
+  local warm=(--url "${url%/*}/warm" --players 100 --bitrate-kbps "$bitrate" --duration-seconds 5 --ramp 200)
+  [ -n "$publish_url" ] && warm+=(--publish-url "${publish_url%/*}/warm")
+  timeout 90 java -Dio.netty.leakDetectionLevel=disabled -cp "$bench_cp" io.cascade.bench.FanoutBench "${warm[@]}" \
+    >"$out/$server-$round-warmup.txt" 2>&1 || echo "warm-up failed, see $out/$server-$round-warmup.txt" >&2
+  timeout "$limit" java -Xms1g -Xmx2g -Dio.netty.leakDetectionLevel=disabled -cp "$bench_cp" \
+    io.cascade.bench.FanoutBench "${args[@]}" >"$out/$server-$round.txt" 2>&1 || echo "bench failed, see $out/$server-$round.txt" >&2
+  cleanup
+  sleep 2
+}
+
+IFS=, read -r -a server_list <<<"$servers"
+for ((r = 1; r <= rounds; r++)); do
+  for s in "${server_list[@]}"; do
+    run_one "$s" "$r"
+  done
+done
+
+# --- the table -----------------------------------------------------------------------------
+echo
+echo "machine: $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1); stream ${bitrate} kbit/s video + 128 kbit/s audio, 30 fps, 2 s GOP; window ${duration} s"
+if [ -z "$steps" ]; then
+  printf '%-6s %-3s %5s %7s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %6s %5s\n' server run load Gbit/s "mach/G" "proc/G" "sut/G" \
+    "lag50" "lag99" "ttff50" "ttff99" "wttff50" "wttff99" "KiB/pl" "orig/G" gaps fail
+else
+  printf '%-6s %-3s %5s %8s %s\n' server run load largest steps
+fi
+for ((r = 1; r <= rounds; r++)); do
+  for s in "${server_list[@]}"; do
+    f=$out/$s-$r.json
+    [ -f "$f" ] || { echo "$s $r: no result (see $out/$s-$r.txt)"; continue; }
+    if [ -n "$steps" ]; then
+      jq -r --arg s "$s" --arg r "$r" '[$s, $r, (.cpu.loadAverage|.*10|round/10), .largestPassing,
+        ([.steps[] | "\(.players):\(.verdict)"] | join("; "))] | @tsv' "$f" |
+        awk -F'\t' '{printf "%-6s %-3s %5s %8s %s\n", $1, $2, $3, $4, $5}'
+    else
+      jq -r --arg s "$s" --arg r "$r" '
+        .cpu.processes[$s] as $srv
+        | [$s, $r, (.cpu.loadAverage*10|round/10), (.deliveredMbps/1000),
+           .cpu.machineCpuSecondsPerGbit, $srv.cpuSecondsPerGbit, ([.cpu.processes[].cpuSecondsPerGbit]|add),
+           .lagMs.p50, .lagMs.p99, .ttffMs.p50, .ttffMs.p99, (.probeTtffMs.p50 // -1), (.probeTtffMs.p99 // -1),
+           $srv.rssPerPlayerKib,
+           (if $s == "edge" then .cpu.processes.origin.cpuSecondsPerGbit else null end),
+           .playersWithGaps, (.failedConnects + .closedDuringRun)] | @tsv' "$f" |
+        awk -F'\t' '{printf "%-6s %-3s %5.1f %7.2f %8.3f %8.3f %8.3f %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f %8s %6s %5s\n",
+          $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,($15==""?"-":sprintf("%.3f",$15)),$16,$17}'
+    fi
+  done
+done | tee "$out/table.txt"
+
+if [ -z "$steps" ] && [[ $servers == *nginx* ]]; then
+  echo
+  echo "ratios to nginx-rtmp of the same round (mach/G, proc/G, sut/G: CPU-s per delivered Gbit; lag99, ttff: ms)"
+  awk '$1 == "nginx" { n[$2] = $0 } $1 != "nginx" { c[NR] = $0 }
+    END {
+      for (i in c) {
+        split(c[i], a, " "); if (!(a[2] in n)) continue; split(n[a[2]], b, " ")
+        printf "%-6s %-3s mach/G %.2fx  proc/G %.2fx  sut/G %.2fx  lag50 %.2fx  lag99 %.2fx  KiB/pl %.2fx\n",
+          a[1], a[2], a[5] / b[5], a[6] / b[6], a[7] / b[7], a[8] / b[8], a[9] / b[9], (b[14] > 0 ? a[14] / b[14] : 0)
+      }
+    }' "$out/table.txt" | sort -k2,2 -k1,1
+elif [ -n "$steps" ] && [[ $servers == *nginx* ]]; then
+  echo
+  awk '$1 == "nginx" { n[$2] = $4 } $1 != "nginx" { c[NR] = $1 " " $2 " " $4 }
+    END { for (i in c) { split(c[i], a, " "); if (n[a[2]] > 0) printf "%-6s %-3s largest passing %.2fx nginx-rtmp\n", a[1], a[2], a[3] / n[a[2]] } }' \
+    "$out/table.txt" | sort -k2,2
+fi
+echo
+echo "columns: mach/G whole-machine busy CPU-s per delivered Gbit (/proc/stat; includes the load generator and"
+echo "anything else running); proc/G the server's own (nginx master+worker, the origin, or the edge); sut/G server"
+echo "processes + load generator; ttff: play() to first frame while the players arrive at --ramp per second;"
+echo "wttff: 50 more players joining one by one at 10/s after the window (warm server, under load);"
+echo "KiB/pl server RSS growth per player from before the first player to the end;"
+echo "orig/G the origin's CPU-s per Gbit delivered at the edge. Results: $out"
