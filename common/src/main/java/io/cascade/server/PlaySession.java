@@ -27,13 +27,6 @@ import java.util.concurrent.TimeUnit;
  * started yet or has left. Runs on the connection's event loop.
  */
 final class PlaySession implements Subscriber, DeliveryQueue.Sink {
-  /**
-   * One live media message in this many per player has its delivery lag measured. Measuring
-   * every one cost a promise and two histogram updates per message and player, about a seventh of
-   * the fan-out's CPU; a fixed stride over each player's messages keeps the sample unbiased (it
-   * does not depend on the lag) and still gives thousands of samples a second per busy node.
-   */
-  static final int LAG_SAMPLE_EVERY = 8;
   private final RtmpConnection connection;
   private final ChannelHandlerContext ctx;
   private final ChannelHandlerContext encoded;
@@ -267,7 +260,7 @@ final class PlaySession implements Subscriber, DeliveryQueue.Sink {
     // Frames that reached the node before this player joined come from the GOP cache: their age
     // is the cache's, not a delivery delay, so only later ones are measured.
     ChannelPromise promise = measureLag && media && frame.receivedNanos() >= startedNanos
-        && lagStride++ % LAG_SAMPLE_EVERY == 0
+        && lagStride++ % RtmpMetrics.LAG_SAMPLE_EVERY == 0
         ? new Delivery(ctx, frame.receivedNanos(), frame.originMillis()) : ctx.voidPromise();
     connection.metrics().bytesOut(frame.chunks().readableBytes());
     if (streamId == LiveStream.SHARED_STREAM_ID && connection.outboundChunkSize() == connection.streams().settings().chunkSize()) {
