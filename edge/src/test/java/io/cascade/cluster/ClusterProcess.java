@@ -3,13 +3,8 @@ package io.cascade.cluster;
 import io.cascade.client.RtmpUrl;
 import io.cascade.config.ConfigSchema;
 import io.cascade.config.Setting;
-import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,8 +38,6 @@ public final class ClusterProcess implements HttpNode {
   }
 
   private static final Logger log = LoggerFactory.getLogger(ClusterProcess.class);
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-  private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration STOP_GRACE = Duration.ofSeconds(15);
   private static final String LEAK_MARKER = "LEAK:";
   private static final Pattern MEMBERS = Pattern.compile(" members=(\\d+)");
@@ -262,43 +255,8 @@ public final class ClusterProcess implements HttpNode {
     }
   }
 
-  /** HTTP status of a GET on this node, or -1 when it does not answer within the timeout. */
-  public int status(String path) {
-    HttpResponse<String> r = get(path);
-    return r == null ? -1 : r.statusCode();
-  }
 
-  /** The response of a GET, or null when the node does not answer (refused, timed out). */
-  @Override
-  public HttpResponse<String> get(String path) {
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
-        .timeout(HTTP_TIMEOUT).GET().build();
-    try {
-      return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted", e);
-    }
-  }
 
-  /**
-   * GET of a JSON object that must answer 200.
-   *
-   * @throws AssertionError on any other outcome, with the body
-   */
-  @Override
-  public JsonObject getJson(String path) {
-    HttpResponse<String> r = get(path);
-    if (r == null) {
-      throw new AssertionError(node + " did not answer GET " + path);
-    }
-    if (r.statusCode() != 200) {
-      throw new AssertionError(node + " GET " + path + " -> " + r.statusCode() + ": " + r.body());
-    }
-    return new JsonObject(r.body());
-  }
 
   /** Lines of the log that contain {@code text}. */
   public List<String> logLines(String text) {

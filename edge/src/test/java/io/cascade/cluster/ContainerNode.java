@@ -1,13 +1,8 @@
 package io.cascade.cluster;
 
 import io.cascade.client.RtmpUrl;
-import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,8 +27,6 @@ import org.testcontainers.utility.DockerImageName;
  */
 final class ContainerNode implements HttpNode, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ContainerNode.class);
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-  private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(5);
 
   private final String node;
   private final ClusterProcess.Role role;
@@ -144,6 +137,11 @@ final class ContainerNode implements HttpNode, AutoCloseable {
   }
 
   @Override
+  public int httpPort() {
+    return httpPort;
+  }
+
+  @Override
   public String node() {
     return node;
   }
@@ -164,36 +162,8 @@ final class ContainerNode implements HttpNode, AutoCloseable {
     return "rtmp://127.0.0.1:" + rtmpPort + "/" + app + "/" + stream;
   }
 
-  int status(String path) {
-    HttpResponse<String> r = get(path);
-    return r == null ? -1 : r.statusCode();
-  }
 
-  @Override
-  public HttpResponse<String> get(String path) {
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
-        .timeout(HTTP_TIMEOUT).GET().build();
-    try {
-      return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted", e);
-    }
-  }
 
-  @Override
-  public JsonObject getJson(String path) {
-    HttpResponse<String> r = get(path);
-    if (r == null) {
-      throw new AssertionError(node + " did not answer GET " + path);
-    }
-    if (r.statusCode() != 200) {
-      throw new AssertionError(node + " GET " + path + " -> " + r.statusCode() + ": " + r.body());
-    }
-    return new JsonObject(r.body());
-  }
 
   /** Lines of the node's output that contain {@code text}. */
   List<String> logLines(String text) {
