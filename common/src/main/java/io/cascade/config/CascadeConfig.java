@@ -75,7 +75,8 @@ public record CascadeConfig(
     public record GopCache(long maxBytes, Duration maxDuration) {}
 
     public record Subscriber(
-        long maxQueueBytes, Duration maxQueueDuration, Duration maxBehindDuration, Duration flushInterval) {}
+        long maxQueueBytes, Duration maxQueueDuration, Duration maxBehindDuration, Duration flushInterval,
+        long flushBytes) {}
   }
 
   public record Log(LogFormat format) {}
@@ -212,7 +213,8 @@ public record CascadeConfig(
                 v.longValue("live.subscriber.maxQueueBytes"),
                 v.duration("live.subscriber.maxQueueDuration"),
                 v.duration("live.subscriber.maxBehindDuration"),
-                v.duration("live.subscriber.flushInterval")),
+                v.duration("live.subscriber.flushInterval"),
+                v.longValue("live.subscriber.flushBytes")),
             v.integer("live.maxStreams"),
             v.integer("live.maxPlayersPerStream"),
             v.integer("live.maxWaitingPlayers")),

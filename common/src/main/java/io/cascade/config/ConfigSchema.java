@@ -234,6 +234,14 @@ public final class ConfigSchema {
                   + " byte); adds up to this much lag. 0 writes every message at once. Relays to"
                   + " edges are always written at once."),
           Setting.of(
+              "live.subscriber.flushBytes",
+              size("0", "16MiB"),
+              "8KiB",
+              "A media message at least this large is written to players at once, with whatever"
+                  + " was held back before it, instead of waiting for live.subscriber.flushInterval:"
+                  + " a write this size costs little per byte, and holding large messages (keyframes)"
+                  + " back is what makes the lag tail. 0 holds every message for the interval."),
+          Setting.of(
               "live.maxStreams",
               integer(1, 1_000_000),
               "1000",

@@ -18,6 +18,7 @@ import java.time.Duration;
  * @param maxStreams live streams this node holds at once
  * @param maxPlayersPerStream subscribers of one stream
  * @param maxWaitingPlayers players of this node waiting for a stream that was not live when they joined
+ * @param flushBytes a message at least this large is flushed at once instead of waiting for the flush interval; 0 never
  */
 public record LiveSettings(
     int chunkSize,
@@ -31,21 +32,24 @@ public record LiveSettings(
     Duration republishWaitTimeout,
     int maxStreams,
     int maxPlayersPerStream,
-    int maxWaitingPlayers) {
+    int maxWaitingPlayers,
+    int flushBytes) {
 
   public static final int DEFAULT_MAX_WAITING_PLAYERS = 5000;
+  public static final int DEFAULT_FLUSH_BYTES = 8192;
 
   public static final LiveSettings DEFAULTS = new LiveSettings(4096, 16L << 20, Duration.ofSeconds(10),
       4L << 20, Duration.ofSeconds(3), Duration.ofSeconds(15), Duration.ofMillis(20), Duration.ofSeconds(30),
       Duration.ofSeconds(30),
       1000, 10_000);
 
-  /** Settings with the default bound on waiting players. */
+  /** Settings with the default bound on waiting players and the default flush size. */
   public LiveSettings(int chunkSize, long gopCacheMaxBytes, Duration gopCacheMaxDuration, long queueMaxBytes,
       Duration queueMaxDuration, Duration maxBehind, Duration flushInterval, Duration playerWaitTimeout,
       Duration republishWaitTimeout, int maxStreams, int maxPlayersPerStream) {
     this(chunkSize, gopCacheMaxBytes, gopCacheMaxDuration, queueMaxBytes, queueMaxDuration, maxBehind, flushInterval,
-        playerWaitTimeout, republishWaitTimeout, maxStreams, maxPlayersPerStream, DEFAULT_MAX_WAITING_PLAYERS);
+        playerWaitTimeout, republishWaitTimeout, maxStreams, maxPlayersPerStream, DEFAULT_MAX_WAITING_PLAYERS,
+        DEFAULT_FLUSH_BYTES);
   }
 
   public static LiveSettings from(CascadeConfig config) {
@@ -54,7 +58,7 @@ public record LiveSettings(
         live.subscriber().maxQueueBytes(), live.subscriber().maxQueueDuration(), live.subscriber().maxBehindDuration(),
         live.subscriber().flushInterval(),
         live.playerWaitTimeout(), live.republishWaitTimeout(), live.maxStreams(), live.maxPlayersPerStream(),
-        live.maxWaitingPlayers());
+        live.maxWaitingPlayers(), (int) live.subscriber().flushBytes());
   }
 
   public LiveSettings {
@@ -64,6 +68,9 @@ public record LiveSettings(
     if (gopCacheMaxBytes < 0 || queueMaxBytes <= 0 || maxStreams <= 0 || maxPlayersPerStream <= 0
         || maxWaitingPlayers <= 0) {
       throw new IllegalArgumentException("live limits must be positive");
+    }
+    if (flushBytes < 0) {
+      throw new IllegalArgumentException("flushBytes must not be negative: " + flushBytes);
     }
     if (flushInterval.isNegative()) {
       throw new IllegalArgumentException("flushInterval must not be negative: " + flushInterval);

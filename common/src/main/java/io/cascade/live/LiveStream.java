@@ -22,7 +22,8 @@ import java.util.function.Consumer;
  * grouped by event loop: one task per loop per frame, in which each subscriber on that loop gets
  * its own reference. Subscribers that {@linkplain Subscriber#coalesceFlushes() coalesce} are
  * flushed at most every {@link LiveSettings#flushInterval()}, by one timer per loop and stream, so
- * a player's socket gets one larger write per interval instead of one per message.
+ * a player's socket gets one larger write per interval instead of one per message; a frame of at
+ * least {@link LiveSettings#flushBytes()} is flushed at once, with whatever was held before it.
  *
  * <p>State is guarded by this object's lock. Delivery order per subscriber is the order of
  * submissions to its loop, and all submissions happen under the lock, so a joining subscriber
@@ -147,7 +148,7 @@ public final class LiveStream {
       }
     }
     if (group == null) {
-      group = new LoopGroup(loop, settings.flushInterval().toNanos());
+      group = new LoopGroup(loop, settings.flushInterval().toNanos(), settings.flushBytes());
       groups = Arrays.copyOf(groups, groups.length + 1);
       groups[groups.length - 1] = group;
     }
@@ -319,13 +320,15 @@ public final class LiveStream {
   private static final class LoopGroup {
     final EventLoop loop;
     private final long flushIntervalNanos;
+    private final int flushBytes;
     Subscriber[] members = new Subscriber[0];
     /** The latest snapshot written to since the last timed flush, or null when none is due. */
     private Subscriber[] flushDue;
 
-    LoopGroup(EventLoop loop, long flushIntervalNanos) {
+    LoopGroup(EventLoop loop, long flushIntervalNanos, int flushBytes) {
       this.loop = loop;
       this.flushIntervalNanos = flushIntervalNanos;
+      this.flushBytes = flushBytes;
     }
 
     void add(Subscriber s) {
@@ -358,7 +361,7 @@ public final class LiveStream {
           for (Subscriber s : snapshot) {
             s.onFrame(frame);
           }
-          flush(snapshot);
+          flush(snapshot, flushBytes > 0 && frame.chunks().readableBytes() >= flushBytes);
         });
       } catch (RejectedExecutionException e) {
         // The loop is shutting down with the node; its subscribers are gone with it.
@@ -366,9 +369,13 @@ public final class LiveStream {
       }
     }
 
-    /** On the loop: flushes now, or (coalescing subscribers) arms the group's flush timer. */
-    private void flush(Subscriber[] snapshot) {
-      if (flushIntervalNanos == 0) {
+    /**
+     * On the loop: flushes now (no interval, or a frame large enough to go out on its own), or arms
+     * the group's flush timer for coalescing subscribers. A timer already armed stays; when it fires
+     * it finds nothing to write for those flushed meanwhile.
+     */
+    private void flush(Subscriber[] snapshot, boolean now) {
+      if (flushIntervalNanos == 0 || now) {
         for (Subscriber s : snapshot) {
           s.onFlush();
         }

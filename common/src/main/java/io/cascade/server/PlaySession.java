@@ -14,7 +14,6 @@ import io.cascade.rtmp.message.UserControl;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPromise;
 import io.netty.channel.DefaultChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -26,10 +25,12 @@ import java.util.concurrent.TimeUnit;
  * informed (PublishNotify/UnpublishNotify) and waits, bounded, for a publisher that has not
  * started yet or has left. Runs on the connection's event loop.
  */
-final class PlaySession implements Subscriber, DeliveryQueue.Sink {
+final class PlaySession implements Subscriber, DeliveryQueue.Sink, FrameBatch.Written {
   private final RtmpConnection connection;
   private final ChannelHandlerContext ctx;
   private final ChannelHandlerContext encoded;
+  /** Batches live frames by reference; null over RTMPS. */
+  private final FrameWriter writer;
   private final int streamId;
   private final String key;
   private final SessionPolicy.Request request;
@@ -58,6 +59,7 @@ final class PlaySession implements Subscriber, DeliveryQueue.Sink {
     this.connection = connection;
     this.ctx = connection.context();
     this.encoded = connection.encodedContext();
+    this.writer = connection.frameWriter();
     this.streamId = streamId;
     this.key = request.key();
     this.request = request;
@@ -259,18 +261,42 @@ final class PlaySession implements Subscriber, DeliveryQueue.Sink {
     }
     // Frames that reached the node before this player joined come from the GOP cache: their age
     // is the cache's, not a delivery delay, so only later ones are measured.
-    ChannelPromise promise = measureLag && media && frame.receivedNanos() >= startedNanos
-        && lagStride++ % RtmpMetrics.LAG_SAMPLE_EVERY == 0
-        ? new Delivery(ctx, frame.receivedNanos(), frame.originMillis()) : ctx.voidPromise();
+    boolean sample = measureLag && media && frame.receivedNanos() >= startedNanos
+        && lagStride++ % RtmpMetrics.LAG_SAMPLE_EVERY == 0;
     connection.metrics().bytesOut(frame.chunks().readableBytes());
     if (streamId == LiveStream.SHARED_STREAM_ID && connection.outboundChunkSize() == connection.streams().settings().chunkSize()) {
+      if (writer != null) {
+        // The shared chunk buffer itself, by reference, in the next batch (takes the frame's reference).
+        writer.add(frame, sample ? this : null);
+        return;
+      }
       // A duplicate per player: the socket moves its reader index, the shared bytes stay put.
-      encoded.write(frame.chunks().retainedDuplicate(), promise);
+      encoded.write(frame.chunks().retainedDuplicate(), sample ? new Delivery(frame) : ctx.voidPromise());
     } else {
       int csid = frame.isAudio() ? LiveStream.CSID_AUDIO : frame.isVideo() ? LiveStream.CSID_VIDEO : LiveStream.CSID_DATA;
-      ctx.write(new RtmpMessage(csid, frame.typeId(), frame.timestamp(), streamId, frame.payload().retainedDuplicate()), promise);
+      ctx.write(new RtmpMessage(csid, frame.typeId(), frame.timestamp(), streamId, frame.payload().retainedDuplicate()),
+          sample ? new Delivery(frame) : ctx.voidPromise());
     }
     frame.release();
+  }
+
+  /** A sampled frame's last byte is in the socket (batched writes). */
+  @Override
+  public void written(LiveFrame frame) {
+    recordLag(frame.receivedNanos(), frame.originMillis());
+  }
+
+  /**
+   * One sampled media message's delivery: arrival on this node → its bytes in the socket, so the
+   * time a flush was held back ({@code live.subscriber.flushInterval}) is included.
+   */
+  private void recordLag(long receivedNanos, long originMillis) {
+    long lag = System.nanoTime() - receivedNanos;
+    long ingest = originMillis > 0 ? Math.max(0, System.currentTimeMillis() - originMillis) : -1;
+    meters.delivered(lag, ingest);
+    if (streamLag != null) {
+      streamLag.record(Math.max(0, lag), TimeUnit.NANOSECONDS);
+    }
   }
 
   /** Relays get the origin's receive clock every metrics.relayClockInterval, see {@link RelayClock}. */
@@ -285,31 +311,24 @@ final class PlaySession implements Subscriber, DeliveryQueue.Sink {
   }
 
   /**
-   * The write of one sampled media message, measured when it completes: the bytes are in the
-   * socket, so the time a flush was held back ({@code live.subscriber.flushInterval}) is included.
-   * One small object per sampled message, only while metrics are on.
+   * The write of one sampled media message when it does not go through the {@link FrameWriter}
+   * (RTMPS, or a player's own chunk size or stream id): measured when the write completes.
    */
   private final class Delivery extends DefaultChannelPromise implements ChannelFutureListener {
     private final long receivedNanos;
     private final long originMillis;
 
-    Delivery(ChannelHandlerContext ctx, long receivedNanos, long originMillis) {
+    Delivery(LiveFrame frame) {
       super(ctx.channel(), ctx.executor());
-      this.receivedNanos = receivedNanos;
-      this.originMillis = originMillis;
+      this.receivedNanos = frame.receivedNanos();
+      this.originMillis = frame.originMillis();
       addListener(this);
     }
 
     @Override
     public void operationComplete(ChannelFuture future) {
-      if (!future.isSuccess()) {
-        return;
-      }
-      long lag = System.nanoTime() - receivedNanos;
-      long ingest = originMillis > 0 ? Math.max(0, System.currentTimeMillis() - originMillis) : -1;
-      meters.delivered(lag, ingest);
-      if (streamLag != null) {
-        streamLag.record(Math.max(0, lag), java.util.concurrent.TimeUnit.NANOSECONDS);
+      if (future.isSuccess()) {
+        recordLag(receivedNanos, originMillis);
       }
     }
   }

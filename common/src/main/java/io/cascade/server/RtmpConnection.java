@@ -121,6 +121,11 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
     return encoder.chunkSize();
   }
 
+  /** The batching writer of live frames, or null (RTMPS, or a pipeline without one). */
+  FrameWriter frameWriter() {
+    return ctx.pipeline().get(FrameWriter.class);
+  }
+
   /**
    * The chunk encoder's context: writing a ByteBuf of already encoded chunks here starts at the
    * handler before the encoder, which would only pass it on. Same event loop and order as writes

@@ -8,6 +8,8 @@ import io.cascade.rtmp.handshake.ServerHandshakeHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -163,6 +165,11 @@ public final class RtmpServer {
     ChunkEncoder encoder = new ChunkEncoder();
     ChannelPipeline p = ch.pipeline();
     p.addBefore("handler", "handshake", new ServerHandshakeHandler(settings.handshakeTimeout()));
+    if (ch instanceof NioSocketChannel && p.get(SslHandler.class) == null) {
+      // Players' live frames go out as batches of shared buffers; see FrameWriter.
+      ch.config().setMessageSizeEstimator(FrameBatch.SIZE_ESTIMATOR);
+      p.addBefore("handshake", FrameWriter.NAME, new FrameWriter(settings.writeBufferLowWaterMark()));
+    }
     p.addBefore("handler", "chunkDecoder", decoder);
     p.addBefore("handler", "chunkEncoder", encoder);
     RtmpConnection connection = new RtmpConnection(settings, streams, policy, metrics, decoder, encoder);

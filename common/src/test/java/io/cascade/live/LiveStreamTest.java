@@ -95,6 +95,36 @@ class LiveStreamTest {
   }
 
   @Test
+  void aLargeFrameIsFlushedAtOnceWithWhatWasHeldBeforeIt() throws Exception {
+    // An hour-long interval, so only the size rule can flush; 300-byte payloads reach 256 bytes of chunks.
+    LiveSettings hourly = new LiveSettings(128, 1 << 20, Duration.ofSeconds(10), 1 << 20, Duration.ofSeconds(3),
+        Duration.ofSeconds(15), Duration.ofHours(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 3,
+        LiveSettings.DEFAULT_MAX_WAITING_PLAYERS, 256);
+    StreamManager m = new StreamManager(hourly, PooledByteBufAllocator.DEFAULT);
+    LiveStream s = m.publish("live/e", publisher).stream();
+    RecordingSubscriber player = new RecordingSubscriber((EventLoop) loops.next());
+    m.subscribe("live/e", player);
+    player.awaitFrames(0);
+    int before = player.flushes;
+    s.onMessage(publisher, MessageType.VIDEO, 0, avc(true, 300), false);
+    player.awaitFrames(1);
+    s.onMessage(publisher, MessageType.VIDEO, 33, avc(false, 50), false);
+    s.onMessage(publisher, MessageType.VIDEO, 66, avc(false, 50), false);
+    player.awaitFrames(3);
+    assertThat(player.flushes - before).as("the large keyframe flushed, the small frames held").isEqualTo(1);
+    s.onMessage(publisher, MessageType.VIDEO, 99, avc(false, 300), false);
+    player.awaitFrames(4);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (player.flushes - before < 2 && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertThat(player.flushes - before).as("the next large frame flushed the held ones with it").isEqualTo(2);
+    player.releaseAll();
+    m.unsubscribe(s, player);
+    m.unpublish(s, publisher);
+  }
+
+  @Test
   void aShortFlushIntervalFlushesCoalescingSubscribers() throws Exception {
     LiveSettings quick = new LiveSettings(128, 1 << 20, Duration.ofSeconds(10), 1 << 20, Duration.ofSeconds(3),
         Duration.ofSeconds(15), Duration.ofMillis(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 3);

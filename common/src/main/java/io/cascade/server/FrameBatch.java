@@ -1,0 +1,241 @@
+package io.cascade.server;
+
+import io.cascade.live.LiveFrame;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.DefaultMessageSizeEstimator;
+import io.netty.channel.FileRegion;
+import io.netty.channel.MessageSizeEstimator;
+import io.netty.util.AbstractReferenceCounted;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.GatheringByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.util.Arrays;
+
+/**
+ * Live frames for one player, written to its socket as one outbound message: the frames' shared
+ * chunk buffers, by reference, in one gathering write ({@code writev}) per attempt.
+ *
+ * <p>Netty's NIO transport hands a {@link FileRegion} the socket channel itself, so the batch
+ * writes straight from the buffers every player shares: no duplicate buffer, outbound-buffer
+ * entry or recycling per message and player, only one entry per batch. The batch owns one
+ * reference to each frame and releases it once the frame's last byte is in the socket (or when the
+ * batch is released unwritten, e.g. on close).
+ *
+ * <p>Confined to the channel's event loop. The frames' buffers are read with positional views
+ * ({@link ByteBuf#nioBuffer(int, int)}), never by moving their indexes, so other players' loops
+ * can read the same buffers at the same time.
+ */
+final class FrameBatch extends AbstractReferenceCounted implements FileRegion {
+
+  /** Counts a batch's bytes against the channel's write-buffer water marks, like a ByteBuf's. */
+  static final MessageSizeEstimator SIZE_ESTIMATOR = new MessageSizeEstimator() {
+    private final Handle handle = new Handle() {
+      private final Handle fallback = DefaultMessageSizeEstimator.DEFAULT.newHandle();
+
+      @Override
+      public int size(Object msg) {
+        return msg instanceof FrameBatch b ? (int) Math.min(Integer.MAX_VALUE, b.count()) : fallback.size(msg);
+      }
+    };
+
+    @Override
+    public Handle newHandle() {
+      return handle;
+    }
+  };
+
+  /** Writes with more buffers than this go out in several calls (Linux's IOV_MAX is 1024). */
+  static final int MAX_BUFFERS_PER_WRITE = 1024;
+
+  private static final FastThreadLocal<ByteBuffer[]> SCRATCH = new FastThreadLocal<>() {
+    @Override
+    protected ByteBuffer[] initialValue() {
+      return new ByteBuffer[MAX_BUFFERS_PER_WRITE];
+    }
+  };
+
+  /** Told when a frame it marked was completely written; see {@link #add}. */
+  interface Written {
+    void written(LiveFrame frame);
+  }
+
+  private LiveFrame[] frames;
+  /** Per frame, who to tell when it is written; allocated with the first marked frame. */
+  private Written[] listeners;
+  private int size;
+  private long bytes;
+  /** First frame not yet completely written, and how much of it is. */
+  private int head;
+  private int headWritten;
+  private long transferred;
+
+  FrameBatch(int capacity) {
+    frames = new LiveFrame[Math.max(1, capacity)];
+  }
+
+  /** Appends a frame, taking its reference; {@code listener} (may be null) hears when it is written. */
+  void add(LiveFrame frame, Written listener) {
+    if (size == frames.length) {
+      frames = Arrays.copyOf(frames, size * 2);
+      if (listeners != null) {
+        listeners = Arrays.copyOf(listeners, frames.length);
+      }
+    }
+    if (listener != null) {
+      if (listeners == null) {
+        listeners = new Written[frames.length];
+      }
+      listeners[size] = listener;
+    }
+    frames[size++] = frame;
+    bytes += frame.chunks().readableBytes();
+  }
+
+  int frames() {
+    return size;
+  }
+
+  boolean isEmpty() {
+    return size == 0;
+  }
+
+  @Override
+  public long position() {
+    return 0;
+  }
+
+  @Override
+  public long count() {
+    return bytes;
+  }
+
+  @Override
+  public long transferred() {
+    return transferred;
+  }
+
+  @Override
+  @Deprecated
+  public long transfered() {
+    return transferred;
+  }
+
+  @Override
+  public long transferTo(WritableByteChannel target, long position) throws IOException {
+    if (position != transferred) {
+      throw new IllegalArgumentException("position " + position + " != transferred " + transferred);
+    }
+    if (head == size) {
+      return 0;
+    }
+    ByteBuffer[] views = SCRATCH.get();
+    int n = 0;
+    try {
+      for (int i = head; i < size && n < views.length; i++) {
+        ByteBuf chunks = frames[i].chunks();
+        int skip = i == head ? headWritten : 0;
+        int index = chunks.readerIndex() + skip;
+        int length = chunks.readableBytes() - skip;
+        if (chunks.nioBufferCount() == 1) {
+          views[n++] = chunks.nioBuffer(index, length);
+        } else {
+          for (ByteBuffer b : chunks.nioBuffers(index, length)) {
+            if (n == views.length) {
+              break;
+            }
+            views[n++] = b;
+          }
+        }
+      }
+      long written;
+      if (target instanceof GatheringByteChannel gathering) {
+        written = gathering.write(views, 0, n);
+      } else {
+        written = 0;
+        for (int i = 0; i < n; i++) {
+          int w = target.write(views[i]);
+          written += w;
+          if (views[i].hasRemaining()) {
+            break;
+          }
+        }
+      }
+      if (written > 0) {
+        advance(written);
+      }
+      return written;
+    } finally {
+      Arrays.fill(views, 0, n, null);
+    }
+  }
+
+  /** Moves past {@code written} bytes, releasing (and reporting) every frame now fully written. */
+  private void advance(long written) {
+    transferred += written;
+    long left = written;
+    while (left > 0 && head < size) {
+      LiveFrame f = frames[head];
+      int remaining = f.chunks().readableBytes() - headWritten;
+      if (left < remaining) {
+        headWritten += (int) left;
+        return;
+      }
+      left -= remaining;
+      frames[head] = null;
+      Written listener = listeners == null ? null : listeners[head];
+      if (listener != null) {
+        listeners[head] = null;
+      }
+      head++;
+      headWritten = 0;
+      try {
+        if (listener != null) {
+          listener.written(f);
+        }
+      } finally {
+        f.release();
+      }
+    }
+  }
+
+  @Override
+  protected void deallocate() {
+    for (int i = head; i < size; i++) {
+      LiveFrame f = frames[i];
+      if (f != null) {
+        frames[i] = null;
+        f.release();
+      }
+    }
+    head = size;
+  }
+
+  @Override
+  public FrameBatch retain() {
+    super.retain();
+    return this;
+  }
+
+  @Override
+  public FrameBatch retain(int increment) {
+    super.retain(increment);
+    return this;
+  }
+
+  @Override
+  public FrameBatch touch() {
+    return this;
+  }
+
+  @Override
+  public FrameBatch touch(Object hint) {
+    return this;
+  }
+
+  @Override
+  public String toString() {
+    return "FrameBatch{frames=" + size + " bytes=" + bytes + " transferred=" + transferred + '}';
+  }
+}

@@ -1,0 +1,108 @@
+package io.cascade.server;
+
+import io.cascade.live.LiveFrame;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+
+/**
+ * Collects a player connection's live frames between flushes into one {@link FrameBatch}, which
+ * goes out as a single outbound message (one gathering write of the shared chunk buffers).
+ *
+ * <p>Sits next to the transport, in front of every other RTMP handler, so every other outbound
+ * message passes it: a write or flush first puts the collected frames into the outbound buffer,
+ * keeping the connection's byte order exactly the order of the calls. A batch also goes out, still
+ * unflushed, when it reaches {@code maxBatchBytes} or {@link #MAX_BATCH_FRAMES}, so what sits here
+ * uncounted by the channel's water marks is bounded; once in the outbound buffer a batch counts
+ * like a buffer of its size ({@link FrameBatch#SIZE_ESTIMATOR}).
+ *
+ * <p>Only for plaintext NIO channels: TLS needs buffers to encrypt (sessions over RTMPS write
+ * duplicates of the chunk buffers instead). Confined to the channel's event loop.
+ */
+final class FrameWriter extends ChannelDuplexHandler {
+  static final String NAME = "frameWriter";
+  static final int MAX_BATCH_FRAMES = 256;
+
+  private final int maxBatchBytes;
+  private ChannelHandlerContext ctx;
+  private FrameBatch batch;
+  private boolean closed;
+
+  FrameWriter(int maxBatchBytes) {
+    this.maxBatchBytes = maxBatchBytes;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  /**
+   * Queues a frame's chunks after everything written so far (takes the frame's reference); it is
+   * sent by the next flush. {@code listener} (may be null) hears when its last byte is in the socket.
+   */
+  void add(LiveFrame frame, FrameBatch.Written listener) {
+    if (closed || !ctx.channel().isActive()) {
+      frame.release();
+      return;
+    }
+    if (batch == null) {
+      batch = new FrameBatch(4);
+    }
+    batch.add(frame, listener);
+    if (batch.count() >= maxBatchBytes || batch.frames() >= MAX_BATCH_FRAMES) {
+      spill();
+    }
+  }
+
+  /** Bytes collected and not yet handed to the outbound buffer. */
+  long pendingBytes() {
+    return batch == null ? 0 : batch.count();
+  }
+
+  private void spill() {
+    FrameBatch b = batch;
+    if (b != null) {
+      batch = null;
+      ctx.write(b, ctx.voidPromise());
+    }
+  }
+
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    spill();
+    ctx.write(msg, promise);
+  }
+
+  @Override
+  public void flush(ChannelHandlerContext ctx) {
+    spill();
+    ctx.flush();
+  }
+
+  @Override
+  public void close(ChannelHandlerContext ctx, ChannelPromise promise) throws Exception {
+    discard();
+    super.close(ctx, promise);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    discard();
+    super.channelInactive(ctx);
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    discard();
+  }
+
+  private void discard() {
+    closed = true;
+    FrameBatch b = batch;
+    if (b != null) {
+      batch = null;
+      b.release();
+    }
+  }
+}
