@@ -228,7 +228,7 @@ public final class ConfigSchema {
           Setting.of(
               "live.subscriber.flushInterval",
               duration("0", "200ms"),
-              "20ms",
+              "15ms",
               "Media for a player is written to its socket at most this often, in one write of"
                   + " everything that arrived meanwhile (fewer, larger writes cost less CPU per"
                   + " byte); adds up to this much lag. 0 writes every message at once. Relays to"
@@ -236,11 +236,11 @@ public final class ConfigSchema {
           Setting.of(
               "live.subscriber.flushBytes",
               size("0", "16MiB"),
-              "8KiB",
+              "0",
               "A media message at least this large is written to players at once, with whatever"
                   + " was held back before it, instead of waiting for live.subscriber.flushInterval:"
-                  + " a write this size costs little per byte, and holding large messages (keyframes)"
-                  + " back is what makes the lag tail. 0 holds every message for the interval."),
+                  + " less lag for large messages (keyframes, high-bitrate video) at the cost of more"
+                  + " writes. 0 (off) holds every message for the interval."),
           Setting.of(
               "live.maxStreams",
               integer(1, 1_000_000),

@@ -36,10 +36,10 @@ public record LiveSettings(
     int flushBytes) {
 
   public static final int DEFAULT_MAX_WAITING_PLAYERS = 5000;
-  public static final int DEFAULT_FLUSH_BYTES = 8192;
+  public static final int DEFAULT_FLUSH_BYTES = 0;
 
   public static final LiveSettings DEFAULTS = new LiveSettings(4096, 16L << 20, Duration.ofSeconds(10),
-      4L << 20, Duration.ofSeconds(3), Duration.ofSeconds(15), Duration.ofMillis(20), Duration.ofSeconds(30),
+      4L << 20, Duration.ofSeconds(3), Duration.ofSeconds(15), Duration.ofMillis(15), Duration.ofSeconds(30),
       Duration.ofSeconds(30),
       1000, 10_000);
 

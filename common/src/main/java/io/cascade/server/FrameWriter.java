@@ -55,6 +55,15 @@ final class FrameWriter extends ChannelDuplexHandler {
     }
   }
 
+  /**
+   * Sends the collected frames and everything written before them: the same as a flush through the
+   * pipeline, without passing the RTMP handlers behind this one (none of them holds writes back).
+   */
+  void flushNow() {
+    spill();
+    ctx.flush();
+  }
+
   /** Bytes collected and not yet handed to the outbound buffer. */
   long pendingBytes() {
     return batch == null ? 0 : batch.count();

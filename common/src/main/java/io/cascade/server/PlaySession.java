@@ -335,7 +335,11 @@ final class PlaySession implements Subscriber, DeliveryQueue.Sink, FrameBatch.Wr
 
   @Override
   public void flush() {
-    ctx.flush();
+    if (writer != null) {
+      writer.flushNow();
+    } else {
+      ctx.flush();
+    }
   }
 
   @Override
