@@ -228,7 +228,7 @@ public final class ConfigSchema {
           Setting.of(
               "live.subscriber.flushInterval",
               duration("0", "200ms"),
-              "15ms",
+              "10ms",
               "Media for a player is written to its socket at most this often, in one write of"
                   + " everything that arrived meanwhile (fewer, larger writes cost less CPU per"
                   + " byte); adds up to this much lag. 0 writes every message at once. Relays to"

@@ -39,7 +39,7 @@ public record LiveSettings(
   public static final int DEFAULT_FLUSH_BYTES = 0;
 
   public static final LiveSettings DEFAULTS = new LiveSettings(4096, 16L << 20, Duration.ofSeconds(10),
-      4L << 20, Duration.ofSeconds(3), Duration.ofSeconds(15), Duration.ofMillis(15), Duration.ofSeconds(30),
+      4L << 20, Duration.ofSeconds(3), Duration.ofSeconds(15), Duration.ofMillis(10), Duration.ofSeconds(30),
       Duration.ofSeconds(30),
       1000, 10_000);
 

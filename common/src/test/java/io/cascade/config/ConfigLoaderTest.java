@@ -65,7 +65,7 @@ class ConfigLoaderTest {
     assertThat(c.live().subscriber())
         .isEqualTo(
             new CascadeConfig.Live.Subscriber(
-                4L << 20, Duration.ofSeconds(3), Duration.ofSeconds(15), Duration.ofMillis(15), 0));
+                4L << 20, Duration.ofSeconds(3), Duration.ofSeconds(15), Duration.ofMillis(10), 0));
     assertThat(c.live().maxStreams()).isEqualTo(1000);
     assertThat(c.live().maxPlayersPerStream()).isEqualTo(10000);
     assertThat(c.log().format()).isEqualTo(LogFormat.TEXT);
