@@ -8,7 +8,7 @@ import io.netty.util.AbstractReferenceCounted;
  * One media or data message of a live stream, decoded once and shared by the GOP cache and every
  * subscriber. It holds the raw payload and the same message already chunk-encoded for the common
  * case (server chunk size, play stream id {@link LiveStream#SHARED_STREAM_ID}), so a subscriber
- * writes a retained duplicate of {@link #chunks()} without copying or re-encoding.
+ * writes {@link #chunks()} itself (by reference, see FrameBatch) without copying or re-encoding.
  *
  * <p>Reference counting: whoever hands a frame to a subscriber gives it one reference; the
  * subscriber releases it once written or dropped.
