@@ -22,8 +22,15 @@ import org.junit.jupiter.api.Test;
 
 /** The stream as a whole: joins, GOP cache, fan-out across event loops, republish, limits. */
 class LiveStreamTest {
-  private static final LiveSettings SETTINGS = new LiveSettings(128, 1 << 20, Duration.ofSeconds(10),
-      1 << 20, Duration.ofSeconds(3), Duration.ofSeconds(15), Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 3);
+  private static final LiveSettings SETTINGS = flushing(Duration.ZERO, 0);
+
+  /** Small limits (128-byte chunks, 2 streams, 3 players) with the given flush interval and flush size. */
+  private static LiveSettings flushing(Duration interval, int flushBytes) {
+    return new LiveSettings(128, 1 << 20, Duration.ofSeconds(10), 1 << 20, Duration.ofSeconds(3),
+        Duration.ofSeconds(15), interval, Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 3,
+        LiveSettings.DEFAULT_MAX_WAITING_PLAYERS, flushBytes);
+  }
+
   private static EventLoopGroup loops;
 
   @BeforeAll
@@ -68,8 +75,7 @@ class LiveStreamTest {
   @Test
   void coalescingSubscribersAreFlushedByTheTimerOthersAfterEveryFrame() throws Exception {
     // An hour-long interval: within the test the timer never fires, so the counts are exact.
-    LiveSettings hourly = new LiveSettings(128, 1 << 20, Duration.ofSeconds(10), 1 << 20, Duration.ofSeconds(3),
-        Duration.ofSeconds(15), Duration.ofHours(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 3);
+    LiveSettings hourly = flushing(Duration.ofHours(1), 0);
     StreamManager m = new StreamManager(hourly, PooledByteBufAllocator.DEFAULT);
     LiveStream s = m.publish("live/c", publisher).stream();
     EventLoop loop = (EventLoop) loops.next();
@@ -97,9 +103,7 @@ class LiveStreamTest {
   @Test
   void aLargeFrameIsFlushedAtOnceWithWhatWasHeldBeforeIt() throws Exception {
     // An hour-long interval, so only the size rule can flush; 300-byte payloads reach 256 bytes of chunks.
-    LiveSettings hourly = new LiveSettings(128, 1 << 20, Duration.ofSeconds(10), 1 << 20, Duration.ofSeconds(3),
-        Duration.ofSeconds(15), Duration.ofHours(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 3,
-        LiveSettings.DEFAULT_MAX_WAITING_PLAYERS, 256);
+    LiveSettings hourly = flushing(Duration.ofHours(1), 256);
     StreamManager m = new StreamManager(hourly, PooledByteBufAllocator.DEFAULT);
     LiveStream s = m.publish("live/e", publisher).stream();
     RecordingSubscriber player = new RecordingSubscriber((EventLoop) loops.next());
@@ -114,10 +118,7 @@ class LiveStreamTest {
     assertThat(player.flushes - before).as("the large keyframe flushed, the small frames held").isEqualTo(1);
     s.onMessage(publisher, MessageType.VIDEO, 99, avc(false, 300), false);
     player.awaitFrames(4);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (player.flushes - before < 2 && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
+    player.awaitFlushes(before + 2);
     assertThat(player.flushes - before).as("the next large frame flushed the held ones with it").isEqualTo(2);
     player.releaseAll();
     m.unsubscribe(s, player);
@@ -126,8 +127,7 @@ class LiveStreamTest {
 
   @Test
   void aShortFlushIntervalFlushesCoalescingSubscribers() throws Exception {
-    LiveSettings quick = new LiveSettings(128, 1 << 20, Duration.ofSeconds(10), 1 << 20, Duration.ofSeconds(3),
-        Duration.ofSeconds(15), Duration.ofMillis(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 3);
+    LiveSettings quick = flushing(Duration.ofMillis(1), 0);
     StreamManager m = new StreamManager(quick, PooledByteBufAllocator.DEFAULT);
     LiveStream s = m.publish("live/d", publisher).stream();
     RecordingSubscriber player = new RecordingSubscriber((EventLoop) loops.next());
@@ -136,10 +136,7 @@ class LiveStreamTest {
     int before = player.flushes;
     s.onMessage(publisher, MessageType.VIDEO, 0, avc(true, 100), false);
     player.awaitFrames(1);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (player.flushes == before && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
+    player.awaitFlushes(before + 1);
     assertThat(player.flushes).as("the timer flushed the written frame").isGreaterThan(before);
     player.releaseAll();
     m.unsubscribe(s, player);
@@ -293,6 +290,14 @@ class LiveStreamTest {
     @Override
     public void onUnpublish() {
       events.add("unpublish");
+    }
+
+    /** Waits, bounded, until at least {@code n} flushes happened (the caller asserts the count). */
+    void awaitFlushes(int n) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (flushes < n && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
     }
 
     void awaitFrames(int n) throws InterruptedException {
