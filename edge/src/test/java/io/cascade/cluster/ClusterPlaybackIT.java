@@ -22,11 +22,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,27 +48,15 @@ class ClusterPlaybackIT {
   private static final Duration API_WAIT = Duration.ofSeconds(15);
   private static final SyntheticMedia.Profile SYNTHETIC = SyntheticMedia.Profile.of(300, 30, 1, true);
 
-  private static Cluster cluster;
+  @RegisterExtension
+  static final ClusterExtension nodes = new ClusterExtension(Cluster.builder("playback").origins(2).edges(2));
   private static Ffmpeg ffmpeg;
-  private static EventLoopGroup loops;
   private final List<StampedPlayer> players = new ArrayList<>();
   private final List<StampedPublisher> publishers = new ArrayList<>();
 
   @BeforeAll
-  @Timeout(value = 90, unit = TimeUnit.SECONDS)
-  static void startCluster() {
+  static void locateFfmpeg() {
     ffmpeg = Ffmpeg.locate();
-    loops = Streams.clientLoops();
-    cluster = Cluster.builder("playback").origins(2).edges(2).start();
-  }
-
-  @AfterAll
-  @Timeout(value = 60, unit = TimeUnit.SECONDS)
-  static void stopCluster() {
-    Streams.shutdown(loops);
-    if (cluster != null) {
-      cluster.close();
-    }
   }
 
   @AfterEach
@@ -80,19 +68,20 @@ class ClusterPlaybackIT {
   @Test
   @Timeout(value = 120, unit = TimeUnit.SECONDS)
   void ffmpegStreamOnOriginAPlaysOnBothEdgesAndADuplicateOnOriginBIsRefused() throws Exception {
-    ClusterProcess originA = cluster.origin(0);
-    ClusterProcess originB = cluster.origin(1);
+    ClusterProcess originA = nodes.cluster().origin(0);
+    ClusterProcess originB = nodes.cluster().origin(1);
     String stream = Streams.unique("ffmpeg");
     String key = Streams.key(stream);
     try (Publisher publisher = ffmpeg.publish(PROFILE, originA.rtmpUri(Streams.APP, stream), PUBLISH)) {
       publisher.awaitFramesSent(PublishProfile.FPS, Duration.ofSeconds(20));
 
       long playStart = System.nanoTime();
-      try (Playback onEdge1 = ffmpeg.play(cluster.edge(0).rtmpUri(Streams.APP, stream), PLAY);
-          Playback onEdge2 = ffmpeg.play(cluster.edge(1).rtmpUri(Streams.APP, stream), PLAY)) {
-        for (ClusterProcess edge : cluster.edges()) {
+      try (Playback onEdge1 = ffmpeg.play(nodes.cluster().edge(0).rtmpUri(Streams.APP, stream), PLAY);
+          Playback onEdge2 = ffmpeg.play(nodes.cluster().edge(1).rtmpUri(Streams.APP, stream), PLAY)) {
+        for (ClusterProcess edge : nodes.cluster().edges()) {
           for (int i = 0; i < LIGHT_PLAYERS_PER_EDGE; i++) {
-            players.add(StampedPlayer.play(loops, edge.rtmpUrl(Streams.APP, stream), edge.node() + "-light-" + i));
+            players.add(StampedPlayer.play(nodes.loops(), edge.rtmpUrl(Streams.APP, stream),
+                edge.node() + "-light-" + i));
           }
         }
         for (StampedPlayer p : players) {
@@ -112,7 +101,7 @@ class ClusterPlaybackIT {
           assertThat(exit).as("ffmpeg publishing the live key on origin B must fail\n%s", duplicate.describe())
               .isNotZero();
         }
-        Throwable refused = catchThrowable(() -> publishers.add(StampedPublisher.start(loops,
+        Throwable refused = catchThrowable(() -> publishers.add(StampedPublisher.start(nodes.loops(),
             originB.rtmpUrl(Streams.APP, stream), SYNTHETIC, Duration.ofSeconds(5), "duplicate-on-b")));
         assertThat(refused).as("RtmpClient publish of the live key on origin B").isInstanceOf(RtmpStatusException.class);
         assertThat(((RtmpStatusException) refused).code()).isEqualTo(NetStatus.PUBLISH_BAD_NAME);
@@ -126,12 +115,12 @@ class ClusterPlaybackIT {
         assertThat(Api.stream(originB, key).ownerNode()).as("owner seen from origin B").isEqualTo(originA.node());
         assertThat(Api.localPlayers(originA, key)).as("relay pulls on origin A after the refusal").isEqualTo(2);
         assertThat(originA.logLines("event=play.start").stream().filter(l -> l.contains(" stream=" + key + " ")))
-            .as("plays of %s origin A accepted: one upstream per edge", key).hasSize(cluster.edges().size());
+            .as("plays of %s origin A accepted: one upstream per edge", key).hasSize(nodes.cluster().edges().size());
 
         PlayReport first = onEdge1.await();
         PlayReport second = onEdge2.await();
-        log.info("played via {} {}", cluster.edge(0).node(), first.summary());
-        log.info("played via {} {}", cluster.edge(1).node(), second.summary());
+        log.info("played via {} {}", nodes.cluster().edge(0).node(), first.summary());
+        log.info("played via {} {}", nodes.cluster().edge(1).node(), second.summary());
         assertCleanPlayback(first, PROFILE, MIN_SPAN);
         assertCleanPlayback(second, PROFILE, MIN_SPAN);
       }
@@ -157,10 +146,10 @@ class ClusterPlaybackIT {
           JsonObject byNode = s.get().getJsonObject("viewersByNode", new JsonObject());
           // Each node reports every 2 s, so wait for A's own report of the relay pulls too.
           JsonObject atA = byNode.getJsonObject(originA.node());
-          return cluster.edges().stream().allMatch(e -> byNode.getJsonObject(e.node()) != null
+          return nodes.cluster().edges().stream().allMatch(e -> byNode.getJsonObject(e.node()) != null
               && byNode.getJsonObject(e.node()).getInteger("players", 0) == perEdge)
-              && atA != null && atA.getInteger("players", 0) == cluster.edges().size()
-              && Api.localPlayers(originA, key) == cluster.edges().size();
+              && atA != null && atA.getInteger("players", 0) == nodes.cluster().edges().size()
+              && Api.localPlayers(originA, key) == nodes.cluster().edges().size();
         }, () -> originA.getJson("/api/v1/streams").encodePrettily());
     JsonObject entry = Api.listed(originA, key).orElseThrow();
     log.info("api after {} ms: {}", waited, entry.encode());
@@ -170,15 +159,16 @@ class ClusterPlaybackIT {
     // The origin reports the edges' relay pulls as its players, and the total includes them.
     JsonObject atOrigin = entry.getJsonObject("viewersByNode").getJsonObject(originA.node());
     assertThat(atOrigin).as("origin A's entry in viewersByNode").isNotNull();
-    assertThat(atOrigin.getInteger("players")).as("relay pulls origin A reports").isEqualTo(cluster.edges().size());
-    assertThat(entry.getInteger("viewers")).isEqualTo(perEdge * cluster.edges().size() + cluster.edges().size());
-    for (ClusterProcess edge : cluster.edges()) {
+    int edges = nodes.cluster().edges().size();
+    assertThat(atOrigin.getInteger("players")).as("relay pulls origin A reports").isEqualTo(edges);
+    assertThat(entry.getInteger("viewers")).isEqualTo(perEdge * edges + edges);
+    for (ClusterProcess edge : nodes.cluster().edges()) {
       JsonObject v = entry.getJsonObject("viewersByNode").getJsonObject(edge.node());
       assertThat(v.getString("role")).isEqualTo("edge");
       assertThat(Api.localPlayers(edge, key)).as("players %s serves itself", edge.node()).isEqualTo(perEdge);
     }
-    assertThat(Api.localPlayers(originA, key)).as("one upstream per edge at origin A").isEqualTo(cluster.edges().size());
-    for (ClusterProcess node : cluster.nodes()) {
+    assertThat(Api.localPlayers(originA, key)).as("one upstream per edge at origin A").isEqualTo(edges);
+    for (ClusterProcess node : nodes.cluster().nodes()) {
       assertThat(Api.stream(node, key).ownerNode()).as("owner of %s seen from %s", key, node.node())
           .isEqualTo(originA.node());
     }
@@ -187,14 +177,15 @@ class ClusterPlaybackIT {
   @Test
   @Timeout(value = 150, unit = TimeUnit.SECONDS)
   void registryStaysIntactWhileThreeEdgesJoinAndLeave() throws Exception {
-    ClusterProcess originA = cluster.origin(0);
-    ClusterProcess originB = cluster.origin(1);
+    ClusterProcess originA = nodes.cluster().origin(0);
+    ClusterProcess originB = nodes.cluster().origin(1);
     String onA = Streams.unique("lite-a");
     String onB = Streams.unique("lite-b");
     Duration publishFor = Duration.ofSeconds(120);
+    EventLoopGroup loops = nodes.loops();
     publishers.add(StampedPublisher.start(loops, originA.rtmpUrl(Streams.APP, onA), SYNTHETIC, publishFor, "pub-a"));
     publishers.add(StampedPublisher.start(loops, originB.rtmpUrl(Streams.APP, onB), SYNTHETIC, publishFor, "pub-b"));
-    StampedPlayer watcher = StampedPlayer.play(loops, cluster.edge(0).rtmpUrl(Streams.APP, onA), "watcher");
+    StampedPlayer watcher = StampedPlayer.play(loops, nodes.cluster().edge(0).rtmpUrl(Streams.APP, onA), "watcher");
     players.add(watcher);
     watcher.started().get(15, TimeUnit.SECONDS);
     Await.until(API_WAIT, "both streams registered", () -> Api.stream(originA, Streams.key(onA)).live()
@@ -205,7 +196,7 @@ class ClusterPlaybackIT {
     log.info("registry before edges join: {}", before);
     assertThat(before).containsKeys(Streams.key(onA), Streams.key(onB));
 
-    List<ClusterProcess> joined = cluster.addEdges(3);
+    List<ClusterProcess> joined = nodes.cluster().addEdges(3);
     for (ClusterProcess edge : joined) {
       Await.until(API_WAIT, edge.node() + " sees the registry", () -> registrySafe(edge).equals(before),
           () -> edge.node() + ": " + registrySafe(edge) + " expected " + before);
@@ -223,10 +214,10 @@ class ClusterPlaybackIT {
     joined.get(1).stop();
     joined.get(2).kill();
     // The remaining members have noticed all three departures (the crash by its closed sockets).
-    cluster.awaitMembers(List.of(originA, originB, cluster.edge(0), cluster.edge(1)), 4);
+    nodes.cluster().awaitMembers(List.of(originA, originB, nodes.cluster().edge(0), nodes.cluster().edge(1)), 4);
     assertThat(registry(originA)).as("registry on origin A after the edges left").isEqualTo(before);
     assertThat(registry(originB)).as("registry on origin B after the edges left").isEqualTo(before);
-    assertThat(registry(cluster.edge(0))).as("registry seen by the remaining edge").isEqualTo(before);
+    assertThat(registry(nodes.cluster().edge(0))).as("registry seen by the remaining edge").isEqualTo(before);
     assertThat(watcher.closedUnexpectedly()).as("watcher closed").isFalse();
     assertThat(watcher.gaps()).as("watcher gaps: %s", watcher).isZero();
     assertThat(watcher.sessions()).as("watcher publish sessions: %s", watcher).isEqualTo(1);

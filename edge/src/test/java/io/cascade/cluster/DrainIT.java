@@ -3,19 +3,17 @@ package io.cascade.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cascade.client.SyntheticMedia;
-import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,41 +29,24 @@ class DrainIT {
   private static final Duration EDGE_GRACE = Duration.ofSeconds(6);
   private static final Duration ORIGIN_GRACE = Duration.ofSeconds(5);
 
-  private static Cluster cluster;
-  private static EventLoopGroup loops;
-
-  @BeforeAll
-  @Timeout(value = 90, unit = TimeUnit.SECONDS)
-  static void startCluster() {
-    loops = Streams.clientLoops();
-    cluster = Cluster.builder("drain").origins(2).edges(1)
-        .edgeEnv("CASCADE_NODE_DRAIN_GRACE", EDGE_GRACE.toSeconds() + "s")
-        .originEnv("CASCADE_NODE_DRAIN_GRACE", ORIGIN_GRACE.toSeconds() + "s")
-        .start();
-  }
-
-  @AfterAll
-  @Timeout(value = 60, unit = TimeUnit.SECONDS)
-  static void stopCluster() {
-    Streams.shutdown(loops);
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+  @RegisterExtension
+  static final ClusterExtension nodes = new ClusterExtension(Cluster.builder("drain").origins(2).edges(1)
+      .edgeEnv("CASCADE_NODE_DRAIN_GRACE", EDGE_GRACE.toSeconds() + "s")
+      .originEnv("CASCADE_NODE_DRAIN_GRACE", ORIGIN_GRACE.toSeconds() + "s"));
 
   @Test
   @Order(1)
   @Timeout(value = 120, unit = TimeUnit.SECONDS)
   void sigtermOnAnEdgeKeepsItsPlayersForTheGraceThenExitsZero() throws Exception {
-    ClusterProcess origin = cluster.origin(0);
-    ClusterProcess edge = cluster.edge(0);
+    ClusterProcess origin = nodes.cluster().origin(0);
+    ClusterProcess edge = nodes.cluster().edge(0);
     String stream = Streams.unique("drain-edge");
-    StampedPublisher publisher = StampedPublisher.start(loops, origin.rtmpUrl(Streams.APP, stream), PROFILE,
+    StampedPublisher publisher = StampedPublisher.start(nodes.loops(), origin.rtmpUrl(Streams.APP, stream), PROFILE,
         Duration.ofSeconds(120), "publisher");
     List<StampedPlayer> players = new ArrayList<>();
     try {
       for (int i = 0; i < 3; i++) {
-        players.add(StampedPlayer.play(loops, edge.rtmpUrl(Streams.APP, stream), "player-" + i));
+        players.add(StampedPlayer.play(nodes.loops(), edge.rtmpUrl(Streams.APP, stream), "player-" + i));
       }
       for (StampedPlayer p : players) {
         p.started().get(20, TimeUnit.SECONDS);
@@ -82,7 +63,7 @@ class DrainIT {
       assertThat(edge.get("/metrics").body()).contains("cascade_node_draining{node=\"" + edge.node() + "\",role=\"edge\"} 1.0");
 
       // A new player is refused (the listener is closed) while the connected ones play on.
-      StampedPlayer late = StampedPlayer.play(loops, edge.rtmpUrl(Streams.APP, stream), "late");
+      StampedPlayer late = StampedPlayer.play(nodes.loops(), edge.rtmpUrl(Streams.APP, stream), "late");
       try {
         late.started().get(10, TimeUnit.SECONDS);
         throw new AssertionError("a new player was accepted by a draining edge");
@@ -123,13 +104,13 @@ class DrainIT {
   @Order(2)
   @Timeout(value = 120, unit = TimeUnit.SECONDS)
   void sigtermOnAnOriginReleasesItsClaimsAfterTheGraceAndExitsZero() throws Exception {
-    ClusterProcess origin = cluster.origin(0);
-    ClusterProcess other = cluster.origin(1);
+    ClusterProcess origin = nodes.cluster().origin(0);
+    ClusterProcess other = nodes.cluster().origin(1);
     String stream = Streams.unique("drain-origin");
     String key = Streams.key(stream);
-    StampedPublisher publisher = StampedPublisher.start(loops, origin.rtmpUrl(Streams.APP, stream), PROFILE,
+    StampedPublisher publisher = StampedPublisher.start(nodes.loops(), origin.rtmpUrl(Streams.APP, stream), PROFILE,
         Duration.ofSeconds(120), "publisher");
-    StampedPlayer player = StampedPlayer.play(loops, origin.rtmpUrl(Streams.APP, stream), "player-on-origin");
+    StampedPlayer player = StampedPlayer.play(nodes.loops(), origin.rtmpUrl(Streams.APP, stream), "player-on-origin");
     try {
       player.started().get(20, TimeUnit.SECONDS);
       Await.until(Duration.ofSeconds(20), "player receiving", () -> player.videoFrames() >= 30, player::toString);

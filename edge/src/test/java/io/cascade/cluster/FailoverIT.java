@@ -3,17 +3,15 @@ package io.cascade.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cascade.client.SyntheticMedia;
-import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.LongSummaryStatistics;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,47 +29,32 @@ class FailoverIT {
   private static final Duration RELEASE_BOUND = Duration.ofSeconds(5);
   private static final Duration FAILOVER_BOUND = Duration.ofSeconds(3);
 
-  private static Cluster cluster;
-  private static EventLoopGroup loops;
+  @RegisterExtension
+  static final ClusterExtension nodes = new ClusterExtension(Cluster.builder("failover").origins(2).edges(2));
   private final List<StampedPlayer> players = new ArrayList<>();
   private final List<StampedPublisher> publishers = new ArrayList<>();
-
-  @BeforeAll
-  @Timeout(value = 90, unit = TimeUnit.SECONDS)
-  static void startCluster() {
-    loops = Streams.clientLoops();
-    cluster = Cluster.builder("failover").origins(2).edges(2).start();
-  }
-
-  @AfterAll
-  @Timeout(value = 60, unit = TimeUnit.SECONDS)
-  static void stopCluster() {
-    Streams.shutdown(loops);
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   @Timeout(value = 120, unit = TimeUnit.SECONDS)
   void playersSurviveTheOwnersCrashAndResumeFromTheNewOwner() throws Exception {
-    ClusterProcess originA = cluster.origin(0);
-    ClusterProcess originB = cluster.origin(1);
+    ClusterProcess originA = nodes.cluster().origin(0);
+    ClusterProcess originB = nodes.cluster().origin(1);
     String stream = Streams.unique("failover");
     String key = Streams.key(stream);
     try {
-      publishers.add(StampedPublisher.start(loops, originA.rtmpUrl(Streams.APP, stream), PROFILE,
+      publishers.add(StampedPublisher.start(nodes.loops(), originA.rtmpUrl(Streams.APP, stream), PROFILE,
           Duration.ofSeconds(90), "publisher-on-a"));
       for (int i = 0; i < PLAYERS; i++) {
-        ClusterProcess edge = cluster.edge(i % 2);
-        players.add(StampedPlayer.play(loops, edge.rtmpUrl(Streams.APP, stream), "player-" + i + "@" + edge.node()));
+        ClusterProcess edge = nodes.cluster().edge(i % 2);
+        players.add(StampedPlayer.play(nodes.loops(), edge.rtmpUrl(Streams.APP, stream),
+            "player-" + i + "@" + edge.node()));
       }
       for (StampedPlayer p : players) {
         p.started().get(15, TimeUnit.SECONDS);
       }
       Await.until(Duration.ofSeconds(15), "every player receiving from origin A",
           () -> players.stream().allMatch(p -> p.videoFrames() >= 30), this::describePlayers);
-      Api.Lookup onA = Api.stream(cluster.edge(0), key);
+      Api.Lookup onA = Api.stream(nodes.cluster().edge(0), key);
       assertThat(onA.ownerNode()).isEqualTo(originA.node());
 
       originA.kill();
@@ -81,18 +64,18 @@ class FailoverIT {
       log.info("MEASURED failover.release_ms={} (kill -9 of {} to its record gone from the registry)", released,
           originA.node());
       Await.until(Duration.ofSeconds(10), "edges see the key released",
-          () -> cluster.edges().stream().allMatch(e -> Api.stream(e, key).absent()));
+          () -> nodes.cluster().edges().stream().allMatch(e -> Api.stream(e, key).absent()));
 
       long republishMicros = SyntheticMedia.epochMicros();
       long republishNanos = System.nanoTime();
       players.forEach(p -> p.mark(republishMicros));
-      publishers.add(StampedPublisher.start(loops, originB.rtmpUrl(Streams.APP, stream), PROFILE,
+      publishers.add(StampedPublisher.start(nodes.loops(), originB.rtmpUrl(Streams.APP, stream), PROFILE,
           Duration.ofSeconds(60), "publisher-on-b"));
       log.info("republished on {} in {} ms (connect + publish)", originB.node(),
           (System.nanoTime() - republishNanos) / 1_000_000);
       Await.until(Duration.ofSeconds(15), "every player receiving frames of the new publish",
           () -> players.stream().allMatch(p -> p.framesAfterMark() >= 30), this::describePlayers);
-      for (ClusterProcess node : List.of(originB, cluster.edge(0), cluster.edge(1))) {
+      for (ClusterProcess node : List.of(originB, nodes.cluster().edge(0), nodes.cluster().edge(1))) {
         Api.Lookup l = Api.stream(node, key);
         assertThat(l.ownerNode()).as("owner of %s seen from %s", key, node.node()).isEqualTo(originB.node());
         assertThat(l.epoch()).as("epoch of the new claim").isGreaterThan(onA.epoch());

@@ -4,15 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cascade.client.SyntheticMedia;
 import io.cascade.rtmp.message.NetStatus;
-import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,40 +31,24 @@ class FreezeIT {
   private static final Duration RELEASE_BOUND = Duration.ofSeconds(15);
   private static final SyntheticMedia.Profile PROFILE = SyntheticMedia.Profile.of(400, 30, 1, true);
 
-  private static Cluster cluster;
-  private static EventLoopGroup loops;
-
-  @BeforeAll
-  @Timeout(value = 90, unit = TimeUnit.SECONDS)
-  static void startCluster() {
-    loops = Streams.clientLoops();
-    cluster = Cluster.builder("freeze").origins(2).edges(1).start();
-  }
-
-  @AfterAll
-  @Timeout(value = 60, unit = TimeUnit.SECONDS)
-  static void stopCluster() {
-    Streams.shutdown(loops);
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+  @RegisterExtension
+  static final ClusterExtension nodes = new ClusterExtension(Cluster.builder("freeze").origins(2).edges(1));
 
   @Test
   @Timeout(value = 150, unit = TimeUnit.SECONDS)
   void frozenOwnerIsReleasedAndRejoinsWithoutStaleClaims() throws Exception {
-    ClusterProcess originA = cluster.origin(0);
-    ClusterProcess originB = cluster.origin(1);
-    ClusterProcess edge = cluster.edge(0);
+    ClusterProcess originA = nodes.cluster().origin(0);
+    ClusterProcess originB = nodes.cluster().origin(1);
+    ClusterProcess edge = nodes.cluster().edge(0);
     String stream = Streams.unique("freeze");
     String key = Streams.key(stream);
     List<StampedPublisher> publishers = new ArrayList<>();
     StampedPlayer player = null;
     try {
-      StampedPublisher old = StampedPublisher.start(loops, originA.rtmpUrl(Streams.APP, stream), PROFILE,
+      StampedPublisher old = StampedPublisher.start(nodes.loops(), originA.rtmpUrl(Streams.APP, stream), PROFILE,
           Duration.ofSeconds(120), "old-publisher-on-a");
       publishers.add(old);
-      player = StampedPlayer.play(loops, edge.rtmpUrl(Streams.APP, stream), "player@" + edge.node());
+      player = StampedPlayer.play(nodes.loops(), edge.rtmpUrl(Streams.APP, stream), "player@" + edge.node());
       StampedPlayer watching = player;
       player.started().get(15, TimeUnit.SECONDS);
       Await.until(Duration.ofSeconds(15), "player receiving from origin A", () -> watching.videoFrames() >= 30,
@@ -82,7 +64,8 @@ class FreezeIT {
 
       long republishMicros = SyntheticMedia.epochMicros();
       player.mark(republishMicros);
-      StampedPublisher replacement = StampedPublisher.start(loops, originB.rtmpUrl(Streams.APP, stream), PROFILE,
+      StampedPublisher replacement = StampedPublisher.start(nodes.loops(), originB.rtmpUrl(Streams.APP, stream),
+          PROFILE,
           Duration.ofSeconds(120), "new-publisher-on-b");
       publishers.add(replacement);
       Await.until(Duration.ofSeconds(15), "player receiving the new publish", () -> watching.framesAfterMark() >= 30,
@@ -107,7 +90,7 @@ class FreezeIT {
           (System.nanoTime() - thawedAt) / 1_000_000);
 
       long newEpoch = Api.stream(originB, key).epoch();
-      for (ClusterProcess node : cluster.nodes()) {
+      for (ClusterProcess node : nodes.cluster().nodes()) {
         Api.Lookup l = Api.stream(node, key);
         assertThat(l.ownerNode()).as("owner of %s seen from %s", key, node.node()).isEqualTo(originB.node());
         assertThat(l.epoch()).as("epoch seen from %s", node.node()).isEqualTo(newEpoch).isGreaterThan(oldEpoch);

@@ -3,15 +3,13 @@ package io.cascade.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cascade.client.SyntheticMedia;
-import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,40 +24,23 @@ class IdleTeardownIT {
   private static final Duration MARGIN = Duration.ofMillis(2500);
   private static final SyntheticMedia.Profile PROFILE = SyntheticMedia.Profile.of(300, 30, 1, true);
 
-  private static Cluster cluster;
-  private static EventLoopGroup loops;
-
-  @BeforeAll
-  @Timeout(value = 90, unit = TimeUnit.SECONDS)
-  static void startCluster() {
-    loops = Streams.clientLoops();
-    cluster = Cluster.builder("idle").origins(1).edges(1)
-        .edgeEnv("CASCADE_EDGE_UPSTREAM_IDLE_GRACE", GRACE.toSeconds() + "s")
-        .start();
-  }
-
-  @AfterAll
-  @Timeout(value = 60, unit = TimeUnit.SECONDS)
-  static void stopCluster() {
-    Streams.shutdown(loops);
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+  @RegisterExtension
+  static final ClusterExtension nodes = new ClusterExtension(Cluster.builder("idle").origins(1).edges(1)
+      .edgeEnv("CASCADE_EDGE_UPSTREAM_IDLE_GRACE", GRACE.toSeconds() + "s"));
 
   @Test
   @Timeout(value = 90, unit = TimeUnit.SECONDS)
   void upstreamClosesAfterTheGraceOnceTheLastPlayerLeft() throws Exception {
-    ClusterProcess origin = cluster.origin(0);
-    ClusterProcess edge = cluster.edge(0);
+    ClusterProcess origin = nodes.cluster().origin(0);
+    ClusterProcess edge = nodes.cluster().edge(0);
     String stream = Streams.unique("idle");
     String key = Streams.key(stream);
-    StampedPublisher publisher = StampedPublisher.start(loops, origin.rtmpUrl(Streams.APP, stream), PROFILE,
+    StampedPublisher publisher = StampedPublisher.start(nodes.loops(), origin.rtmpUrl(Streams.APP, stream), PROFILE,
         Duration.ofSeconds(80), "publisher");
     List<StampedPlayer> players = new ArrayList<>();
     try {
       for (int i = 0; i < 3; i++) {
-        players.add(StampedPlayer.play(loops, edge.rtmpUrl(Streams.APP, stream), "player-" + i));
+        players.add(StampedPlayer.play(nodes.loops(), edge.rtmpUrl(Streams.APP, stream), "player-" + i));
       }
       for (StampedPlayer p : players) {
         p.started().get(15, TimeUnit.SECONDS);
@@ -77,7 +58,7 @@ class IdleTeardownIT {
         minDuringGrace = Math.min(minDuringGrace, Api.localPlayers(origin, key));
         Await.sleep(50);
       }
-      StampedPlayer returning = StampedPlayer.play(loops, edge.rtmpUrl(Streams.APP, stream), "returning");
+      StampedPlayer returning = StampedPlayer.play(nodes.loops(), edge.rtmpUrl(Streams.APP, stream), "returning");
       players.add(returning);
       returning.started().get(10, TimeUnit.SECONDS);
       Await.until(Duration.ofSeconds(5), "returning player receiving", () -> returning.videoFrames() >= 15);

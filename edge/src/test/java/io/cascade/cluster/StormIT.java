@@ -3,16 +3,14 @@ package io.cascade.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cascade.client.SyntheticMedia;
-import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,34 +25,18 @@ class StormIT {
   /** Small frames at 10 fps: the point is the number of players, not the bitrate. */
   private static final SyntheticMedia.Profile PROFILE = SyntheticMedia.Profile.of(100, 10, 1, false);
 
-  private static Cluster cluster;
-  private static EventLoopGroup loops;
-
-  @BeforeAll
-  @Timeout(value = 90, unit = TimeUnit.SECONDS)
-  static void startCluster() {
-    loops = Streams.clientLoops();
-    cluster = Cluster.builder("storm").origins(1).edges(1).start();
-  }
-
-  @AfterAll
-  @Timeout(value = 60, unit = TimeUnit.SECONDS)
-  static void stopCluster() {
-    Streams.shutdown(loops);
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+  @RegisterExtension
+  static final ClusterExtension nodes = new ClusterExtension(Cluster.builder("storm").origins(1).edges(1));
 
   @Test
   @Timeout(value = 120, unit = TimeUnit.SECONDS)
   void thousandPlayersOnAColdEdgeShareOneUpstream() throws Exception {
-    ClusterProcess origin = cluster.origin(0);
-    ClusterProcess edge = cluster.edge(0);
+    ClusterProcess origin = nodes.cluster().origin(0);
+    ClusterProcess edge = nodes.cluster().edge(0);
     String stream = Streams.unique("storm");
     String key = Streams.key(stream);
     List<StampedPlayer> players = new ArrayList<>(PLAYERS);
-    StampedPublisher publisher = StampedPublisher.start(loops, origin.rtmpUrl(Streams.APP, stream), PROFILE,
+    StampedPublisher publisher = StampedPublisher.start(nodes.loops(), origin.rtmpUrl(Streams.APP, stream), PROFILE,
         Duration.ofSeconds(90), "publisher");
     try {
       Await.until(Duration.ofSeconds(10), "stream registered", () -> Api.stream(edge, key).live());
@@ -64,7 +46,7 @@ class StormIT {
       long launchStart = System.nanoTime();
       for (int i = 0; i < PLAYERS; i++) {
         StampedPlayer p = new StampedPlayer("player-" + i);
-        p.start(loops, edge.rtmpUrl(Streams.APP, stream));
+        p.start(nodes.loops(), edge.rtmpUrl(Streams.APP, stream));
         players.add(p);
       }
       long launchMillis = (System.nanoTime() - launchStart) / 1_000_000;

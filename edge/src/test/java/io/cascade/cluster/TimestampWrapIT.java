@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cascade.client.SyntheticMedia;
 import io.cascade.client.SyntheticPublisher;
-import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.Logger;
@@ -33,44 +31,28 @@ class TimestampWrapIT {
   private static final long LEAD_MILLIS = 2_500;
   private static final int PLAYERS_PER_NODE = 2;
 
-  private static Cluster cluster;
-  private static EventLoopGroup loops;
-
-  @BeforeAll
-  @Timeout(value = 90, unit = TimeUnit.SECONDS)
-  static void startCluster() {
-    loops = Streams.clientLoops();
-    cluster = Cluster.builder("tswrap").origins(1).edges(1).start();
-  }
-
-  @AfterAll
-  @Timeout(value = 60, unit = TimeUnit.SECONDS)
-  static void stopCluster() {
-    Streams.shutdown(loops);
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+  @RegisterExtension
+  static final ClusterExtension nodes = new ClusterExtension(Cluster.builder("tswrap").origins(1).edges(1));
 
   @ParameterizedTest(name = "boundary {0} ms")
   @ValueSource(longs = {1L << 24, 1L << 32})
   @Timeout(value = 90, unit = TimeUnit.SECONDS)
   void everyFrameArrivesInOrderAcrossTheBoundary(long boundary) throws Exception {
     long start = boundary - LEAD_MILLIS;
-    ClusterProcess origin = cluster.origin(0);
-    ClusterProcess edge = cluster.edge(0);
+    ClusterProcess origin = nodes.cluster().origin(0);
+    ClusterProcess edge = nodes.cluster().edge(0);
     String stream = Streams.unique("wrap");
     List<StampedPlayer> players = new ArrayList<>();
     StampedPublisher publisher = null;
     try {
       for (int i = 0; i < PLAYERS_PER_NODE; i++) {
-        players.add(StampedPlayer.play(loops, origin.rtmpUrl(Streams.APP, stream), "origin-" + i));
-        players.add(StampedPlayer.play(loops, edge.rtmpUrl(Streams.APP, stream), "edge-" + i));
+        players.add(StampedPlayer.play(nodes.loops(), origin.rtmpUrl(Streams.APP, stream), "origin-" + i));
+        players.add(StampedPlayer.play(nodes.loops(), edge.rtmpUrl(Streams.APP, stream), "edge-" + i));
       }
       for (StampedPlayer p : players) {
         p.started().get(15, TimeUnit.SECONDS);
       }
-      publisher = StampedPublisher.start(loops, origin.rtmpUrl(Streams.APP, stream), PROFILE, PUBLISH, start,
+      publisher = StampedPublisher.start(nodes.loops(), origin.rtmpUrl(Streams.APP, stream), PROFILE, PUBLISH, start,
           "publisher-from-" + start);
       SyntheticPublisher.Result sent = publisher.done().get(PUBLISH.toSeconds() + 20, TimeUnit.SECONDS);
       log.info("published {} video and {} audio frames from {} ms", sent.videoFrames(), sent.audioFrames(), start);
