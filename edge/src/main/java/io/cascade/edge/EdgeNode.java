@@ -1,49 +1,39 @@
 package io.cascade.edge;
 
-import io.cascade.auth.AuthPolicy;
 import io.cascade.cluster.ClusterNode;
 import io.cascade.cluster.HazelcastViewerDirectory;
 import io.cascade.cluster.StreamRegistry;
 import io.cascade.cluster.ViewerDirectory;
 import io.cascade.cluster.ViewerReporter;
 import io.cascade.config.CascadeConfig;
-import io.cascade.http.HttpApi;
 import io.cascade.http.StreamsView;
 import io.cascade.live.LiveSettings;
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.ClusterMetrics;
-import io.cascade.metrics.NodeInstruments;
 import io.cascade.metrics.NodeMetrics;
 import io.cascade.metrics.TimedStreamRegistry;
 import io.cascade.node.CascadeNode;
-import io.cascade.server.RtmpServer;
+import io.cascade.node.NodeListeners;
 import io.cascade.server.RtmpServerSettings;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * An edge node: serves players on its RTMP port and pulls each stream they ask for from the
  * origin that owns it (one upstream per stream), with the HTTP API beside it.
  */
 public final class EdgeNode implements CascadeNode {
-  private static final Logger LOG = LoggerFactory.getLogger("cascade.edge");
   /** How often the edge tells the cluster its players per stream (for the API's viewers per edge). */
   static final Duration VIEWER_REPORT_INTERVAL = Duration.ofSeconds(2);
 
   private final CascadeConfig config;
   private final EdgeIngests ingests;
   private final NodeMetrics metrics;
-  private NodeInstruments instruments;
+  private NodeListeners listeners;
   private ClusterMetrics clusterMetrics;
-  private RtmpServer rtmp;
-  private HttpApi http;
   private ViewerReporter reporter;
-  private volatile boolean ready;
-  private volatile boolean draining;
 
   private EdgeNode(Vertx vertx, StreamRegistry registry, CascadeConfig config, EdgeSettings settings,
       NodeMetrics metrics) {
@@ -86,45 +76,32 @@ public final class EdgeNode implements CascadeNode {
       CascadeConfig config, EdgeSettings settings, NodeMetrics metrics) {
     EdgeNode node = new EdgeNode(vertx, registry, config, settings, metrics);
     String nodeId = config.node().id();
-    node.http = new HttpApi(node.streams(), nodeId, "edge", node::isReady,
+    node.listeners = new NodeListeners("edge", config, metrics, node.streams(),
         viewers == null ? null : new StreamsView(registry, viewers));
     if (viewers != null) {
       node.reporter = new ViewerReporter(vertx, viewers, node.streams(), nodeId, "edge", false);
     }
-    node.instruments = new NodeInstruments(vertx, metrics, node.streams(), config, node::isReady, () -> node.draining);
-    node.http.metrics(metrics).liveness(node.instruments.heartbeat());
-    return RtmpServer.start(vertx, RtmpServerSettings.from(config), node.streams(),
-            AuthPolicy.wrap(vertx, config.auth(), nodeId, new EdgePolicy()), node.instruments.rtmp())
-        .compose(server -> {
-          node.rtmp = server;
-          return node.http.start(vertx, config.http().host(), config.http().port());
-        })
-        .map(h -> {
-          if (node.reporter != null) {
-            node.reporter.start(VIEWER_REPORT_INTERVAL);
-          }
-          node.ready = true;
-          return node;
-        });
-  }
-
-  private boolean isReady() {
-    return ready && !draining;
+    return node.listeners.start(vertx, new EdgePolicy()).map(v -> {
+      if (node.reporter != null) {
+        node.reporter.start(VIEWER_REPORT_INTERVAL);
+      }
+      return node;
+    });
   }
 
   @Override
   public int rtmpPort() {
-    return rtmp.actualPort();
+    return listeners.rtmpPort();
   }
 
   @Override
   public int rtmpsPort() {
-    return rtmp.tlsPort();
+    return listeners.rtmpsPort();
   }
 
   @Override
   public int httpPort() {
-    return http.actualPort();
+    return listeners.httpPort();
   }
 
   public StreamManager streams() {
@@ -151,32 +128,19 @@ public final class EdgeNode implements CascadeNode {
   /** Not ready, no new players; the connected ones keep their upstreams for the grace. */
   @Override
   public Future<Void> drain(Duration grace) {
-    draining = true;
-    String id = config.node().id();
-    LOG.info("event=drain.not_ready role=edge node={} connections={}", id, rtmp.connections());
-    long start = System.nanoTime();
-    return rtmp.drain(grace).compose(v -> {
-      LOG.info("event=drain.connections_done role=edge node={} ms={} still_open={}", id,
-          (System.nanoTime() - start) / 1_000_000, rtmp.connections());
-      return rtmp.closeAll("draining", "node drained after " + grace.toMillis() + " ms");
-    });
+    return listeners.drain(grace, Future::succeededFuture);
   }
 
   /** Stops taking players, closes every upstream, then the listeners; the cluster membership stays. */
   @Override
   public Future<Void> stop() {
-    ready = false;
     if (reporter != null) {
       reporter.stop();
     }
     if (clusterMetrics != null) {
       clusterMetrics.stop();
     }
-    if (instruments != null) {
-      instruments.stop();
-    }
-    Future<Void> h = http == null ? Future.succeededFuture() : http.stop();
-    return h.compose(v -> rtmp == null ? Future.<Void>succeededFuture() : rtmp.stop())
-        .compose(v -> Future.fromCompletionStage(ingests.close()));
+    Future<Void> l = listeners == null ? Future.succeededFuture() : listeners.stop();
+    return l.compose(v -> Future.fromCompletionStage(ingests.close()));
   }
 }

@@ -1,22 +1,18 @@
 package io.cascade.origin;
 
-import io.cascade.auth.AuthPolicy;
 import io.cascade.cluster.ClusterNode;
 import io.cascade.cluster.HazelcastViewerDirectory;
 import io.cascade.cluster.StreamRegistry;
 import io.cascade.cluster.ViewerReporter;
 import io.cascade.config.CascadeConfig;
-import io.cascade.http.HttpApi;
 import io.cascade.http.StreamsView;
 import io.cascade.live.LiveSettings;
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.ClusterMetrics;
-import io.cascade.metrics.NodeInstruments;
 import io.cascade.metrics.NodeMetrics;
 import io.cascade.metrics.TimedStreamRegistry;
 import io.cascade.node.CascadeNode;
-import io.cascade.server.RtmpServer;
-import io.cascade.server.RtmpServerSettings;
+import io.cascade.node.NodeListeners;
 import io.cascade.server.SessionPolicy;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.vertx.core.Future;
@@ -39,14 +35,10 @@ public final class OriginNode implements CascadeNode {
   private final CascadeConfig config;
   private final StreamManager streams;
   private final NodeMetrics metrics;
-  private NodeInstruments instruments;
+  private NodeListeners listeners;
   private ClusterMetrics clusterMetrics;
-  private RtmpServer rtmp;
-  private HttpApi http;
   private ClusteredOriginPolicy policy;
   private ViewerReporter reporter;
-  private volatile boolean ready;
-  private volatile boolean draining;
 
   private OriginNode(CascadeConfig config, NodeMetrics metrics) {
     this.config = config;
@@ -57,8 +49,8 @@ public final class OriginNode implements CascadeNode {
   /** A standalone origin without a registry (publish admission is local only). */
   public static Future<OriginNode> start(Vertx vertx, CascadeConfig config) {
     OriginNode node = new OriginNode(config, new NodeMetrics("origin", config.node().id(), config.metrics()));
-    node.http = new HttpApi(node.streams, config.node().id(), "origin", node::isReady, null);
-    return node.listen(vertx, SessionPolicy.ALLOW_ALL);
+    node.listeners = new NodeListeners("origin", config, node.metrics, node.streams, null);
+    return node.listeners.start(vertx, SessionPolicy.ALLOW_ALL).map(v -> node);
   }
 
   /** An origin that is a data member of {@code cluster}. */
@@ -73,52 +65,33 @@ public final class OriginNode implements CascadeNode {
     String nodeId = config.node().id();
     StreamRegistry registry = new TimedStreamRegistry(cluster.registry(), metrics);
     node.policy = new ClusteredOriginPolicy(vertx, registry, node.streams, nodeId, cluster.advertisedHost(),
-        () -> node.rtmp.actualPort(), config.cluster().secret(),
+        () -> node.listeners.rtmpPort(), config.cluster().secret(),
         config.origin().localPlayback());
     HazelcastViewerDirectory directory = new HazelcastViewerDirectory(vertx,
         cluster.hazelcast().getMap(HazelcastViewerDirectory.MAP_NAME), VIEWER_REPORT_INTERVAL);
-    node.http = new HttpApi(node.streams, nodeId, "origin", node::isReady, new StreamsView(registry, directory));
+    node.listeners = new NodeListeners("origin", config, metrics, node.streams, new StreamsView(registry, directory));
     node.reporter = new ViewerReporter(vertx, directory, node.streams, nodeId, "origin", true);
     node.clusterMetrics = new ClusterMetrics(metrics, cluster).start();
-    return node.listen(vertx, node.policy).map(n -> {
-      n.policy.start(config.cluster().claimCheckInterval());
-      n.reporter.start(VIEWER_REPORT_INTERVAL);
-      return n;
+    return node.listeners.start(vertx, node.policy).map(v -> {
+      node.policy.start(config.cluster().claimCheckInterval());
+      node.reporter.start(VIEWER_REPORT_INTERVAL);
+      return node;
     });
-  }
-
-  private Future<OriginNode> listen(Vertx vertx, SessionPolicy sessionPolicy) {
-    instruments = new NodeInstruments(vertx, metrics, streams, config, this::isReady, () -> draining);
-    http.metrics(metrics).liveness(instruments.heartbeat());
-    SessionPolicy admission = AuthPolicy.wrap(vertx, config.auth(), config.node().id(), sessionPolicy);
-    return RtmpServer.start(vertx, RtmpServerSettings.from(config), streams, admission, instruments.rtmp())
-        .compose(server -> {
-          rtmp = server;
-          return http.start(vertx, config.http().host(), config.http().port());
-        })
-        .map(h -> {
-          ready = true;
-          return this;
-        });
-  }
-
-  private boolean isReady() {
-    return ready && !draining;
   }
 
   @Override
   public int rtmpPort() {
-    return rtmp.actualPort();
+    return listeners.rtmpPort();
   }
 
   @Override
   public int rtmpsPort() {
-    return rtmp.tlsPort();
+    return listeners.rtmpsPort();
   }
 
   @Override
   public int httpPort() {
-    return http.actualPort();
+    return listeners.httpPort();
   }
 
   public StreamManager streams() {
@@ -133,27 +106,16 @@ public final class OriginNode implements CascadeNode {
     return config;
   }
 
+  /** Players continue for the grace; then the registry claims are released, then the rest closed. */
   @Override
   public Future<Void> drain(Duration grace) {
-    draining = true;
-    String id = config.node().id();
-    LOG.info("event=drain.not_ready role=origin node={} connections={}", id, rtmp.connections());
-    long start = System.nanoTime();
-    return rtmp.drain(grace)
-        .compose(v -> {
-          LOG.info("event=drain.connections_done role=origin node={} ms={} still_open={}", id,
-              (System.nanoTime() - start) / 1_000_000, rtmp.connections());
-          return policy == null ? Future.succeededFuture(0) : policy.releaseAll();
-        })
-        .compose(released -> {
-          LOG.info("event=drain.claims_released role=origin node={} released={}", id, released);
-          return rtmp.closeAll("draining", "node drained after " + grace.toMillis() + " ms");
-        });
+    return listeners.drain(grace, () -> (policy == null ? Future.succeededFuture(0) : policy.releaseAll())
+        .onSuccess(released -> LOG.info("event=drain.claims_released role=origin node={} released={}",
+            config.node().id(), released)));
   }
 
   @Override
   public Future<Void> stop() {
-    ready = false;
     if (policy != null) {
       policy.stop();
     }
@@ -163,10 +125,6 @@ public final class OriginNode implements CascadeNode {
     if (clusterMetrics != null) {
       clusterMetrics.stop();
     }
-    if (instruments != null) {
-      instruments.stop();
-    }
-    Future<Void> h = http == null ? Future.succeededFuture() : http.stop();
-    return h.compose(v -> rtmp == null ? Future.succeededFuture() : rtmp.stop());
+    return listeners == null ? Future.succeededFuture() : listeners.stop();
   }
 }

@@ -1,0 +1,108 @@
+package io.cascade.node;
+
+import io.cascade.auth.AuthPolicy;
+import io.cascade.config.CascadeConfig;
+import io.cascade.http.HttpApi;
+import io.cascade.http.StreamsView;
+import io.cascade.live.StreamManager;
+import io.cascade.metrics.NodeInstruments;
+import io.cascade.metrics.NodeMetrics;
+import io.cascade.server.RtmpServer;
+import io.cascade.server.RtmpServerSettings;
+import io.cascade.server.SessionPolicy;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every node runs whatever its role: the RTMP listeners (behind the node's auth), the HTTP
+ * API, the node's instruments, readiness, and the drain sequence. An origin and an edge each own
+ * one and add their role's parts around it.
+ */
+public final class NodeListeners {
+  private static final Logger LOG = LoggerFactory.getLogger("cascade.node");
+
+  private final String role;
+  private final CascadeConfig config;
+  private final NodeMetrics metrics;
+  private final StreamManager streams;
+  private final HttpApi http;
+  private NodeInstruments instruments;
+  private RtmpServer rtmp;
+  private volatile boolean ready;
+  private volatile boolean draining;
+
+  /** {@code view} (may be null) is the cluster-wide stream list of the API; without it only local streams. */
+  public NodeListeners(String role, CascadeConfig config, NodeMetrics metrics, StreamManager streams,
+      StreamsView view) {
+    this.role = role;
+    this.config = config;
+    this.metrics = metrics;
+    this.streams = streams;
+    this.http = new HttpApi(streams, config.node().id(), role, this::isReady, view);
+  }
+
+  /** Starts RTMP (admission: the node's auth, then {@code policy}) and HTTP; ready once both listen. */
+  public Future<Void> start(Vertx vertx, SessionPolicy policy) {
+    instruments = new NodeInstruments(vertx, metrics, streams, config, this::isReady, () -> draining);
+    http.metrics(metrics).liveness(instruments.heartbeat());
+    SessionPolicy admission = AuthPolicy.wrap(vertx, config.auth(), config.node().id(), policy);
+    return RtmpServer.start(vertx, RtmpServerSettings.from(config), streams, admission, instruments.rtmp())
+        .compose(server -> {
+          rtmp = server;
+          return http.start(vertx, config.http().host(), config.http().port());
+        })
+        .map(h -> {
+          ready = true;
+          return null;
+        });
+  }
+
+  public boolean isReady() {
+    return ready && !draining;
+  }
+
+  public int rtmpPort() {
+    return rtmp.actualPort();
+  }
+
+  /** The RTMPS port, or -1 when RTMPS is off. */
+  public int rtmpsPort() {
+    return rtmp.tlsPort();
+  }
+
+  public int httpPort() {
+    return http.actualPort();
+  }
+
+  /**
+   * Not ready, no new connections; the connected ones continue for up to {@code grace} (less when
+   * all leave); then {@code release} gives up what the role holds (an origin's claims) and the
+   * connections still open are closed with reason {@code draining}. Each step is logged.
+   */
+  public Future<Void> drain(Duration grace, Supplier<Future<?>> release) {
+    draining = true;
+    String id = config.node().id();
+    LOG.info("event=drain.not_ready role={} node={} connections={}", role, id, rtmp.connections());
+    long start = System.nanoTime();
+    return rtmp.drain(grace)
+        .compose(v -> {
+          LOG.info("event=drain.connections_done role={} node={} ms={} still_open={}", role, id,
+              (System.nanoTime() - start) / 1_000_000, rtmp.connections());
+          return release.get();
+        })
+        .compose(v -> rtmp.closeAll("draining", "node drained after " + grace.toMillis() + " ms"));
+  }
+
+  /** Not ready; stops the instruments, then HTTP, then the RTMP listeners and connections. */
+  public Future<Void> stop() {
+    ready = false;
+    if (instruments != null) {
+      instruments.stop();
+    }
+    return http.stop().compose(v -> rtmp == null ? Future.<Void>succeededFuture() : rtmp.stop());
+  }
+}
