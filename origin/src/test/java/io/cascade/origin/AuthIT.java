@@ -35,7 +35,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -111,7 +110,7 @@ class AuthIT {
       });
       try {
         client.connect(new RtmpUrl("127.0.0.1", origin.rtmpPort(), "live", name)).get(10, TimeUnit.SECONDS);
-        Throwable refused = failure(client.publish(c.getKey()));
+        Throwable refused = Futures.failure(client.publish(c.getKey()));
         assertThat(refused).as(c.getValue()).isInstanceOf(RtmpStatusException.class);
         RtmpStatusException status = (RtmpStatusException) refused;
         assertThat(status.code()).isEqualTo(NetStatus.PUBLISH_BAD_NAME);
@@ -182,7 +181,7 @@ class AuthIT {
     });
     try {
       client.connect(new RtmpUrl("127.0.0.1", origin.rtmpPort(), "live", name)).get(10, TimeUnit.SECONDS);
-      Throwable refused = failure(client.play(name));
+      Throwable refused = Futures.failure(client.play(name));
       assertThat(refused).isInstanceOf(RtmpStatusException.class);
       assertThat(((RtmpStatusException) refused).code()).isEqualTo(NetStatus.PLAY_FAILED);
       assertThat(String.valueOf(((RtmpStatusException) refused).info().get("description")))
@@ -209,7 +208,7 @@ class AuthIT {
     try {
       client.connect(new RtmpUrl("127.0.0.1", origin.rtmpPort(), "live", name)).get(10, TimeUnit.SECONDS);
       // Right signature for another stream: refused, and its signature must not be echoed anywhere.
-      failure(client.publish("other?" + "exp=" + (now + 600) + "&sig=" + sig));
+      Futures.failure(client.publish("other?" + "exp=" + (now + 600) + "&sig=" + sig));
     } finally {
       client.close().get(10, TimeUnit.SECONDS);
     }
@@ -247,15 +246,6 @@ class AuthIT {
     }
     hookEvents.addAll(seen);
     return fail("no %s event for %s; saw %s", action, stream, seen);
-  }
-
-  private static Throwable failure(CompletableFuture<?> f) throws Exception {
-    try {
-      f.get(10, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return e.getCause();
-    }
-    return fail("expected a failure");
   }
 
   private static String unique(String label) {

@@ -332,7 +332,7 @@ class BadInputIT {
   private static byte[] deepCommand(boolean arrays) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     DataOutputStream out = new DataOutputStream(bytes);
-    commandStart(out, "publish");
+    RawRtmpPeer.commandStart(out, "publish");
     for (int i = 0; i < NESTING; i++) {
       if (arrays) {
         out.writeByte(Amf0.STRICT_ARRAY);
@@ -357,20 +357,12 @@ class BadInputIT {
   private static byte[] hugeStringCommand() throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     DataOutputStream out = new DataOutputStream(bytes);
-    commandStart(out, "publish");
+    RawRtmpPeer.commandStart(out, "publish");
     out.writeByte(Amf0.NULL);
     out.writeByte(Amf0.LONG_STRING);
     out.writeInt(0xFFFFFFFF);
     out.writeBytes("abc");
     return bytes.toByteArray();
-  }
-
-  private static void commandStart(DataOutputStream out, String name) throws IOException {
-    out.writeByte(Amf0.STRING);
-    out.writeShort(name.length());
-    out.writeBytes(name);
-    out.writeByte(Amf0.NUMBER);
-    out.writeDouble(0);
   }
 
   private static byte[] slice(byte[] b, int length) {

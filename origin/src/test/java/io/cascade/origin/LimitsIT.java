@@ -425,7 +425,7 @@ class LimitsIT {
   private static byte[] nestedCommand(int depth) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     DataOutputStream out = new DataOutputStream(bytes);
-    commandStart(out, "call");
+    RawRtmpPeer.commandStart(out, "call");
     for (int i = 0; i < depth; i++) {
       out.writeByte(Amf0.OBJECT);
       out.writeShort(1);
@@ -443,20 +443,12 @@ class LimitsIT {
   private static byte[] longStringCommand(int length) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     DataOutputStream out = new DataOutputStream(bytes);
-    commandStart(out, "call");
+    RawRtmpPeer.commandStart(out, "call");
     out.writeByte(Amf0.NULL);
     out.writeByte(Amf0.STRING);
     out.writeShort(length);
     out.write(new byte[length]);
     return bytes.toByteArray();
-  }
-
-  private static void commandStart(DataOutputStream out, String name) throws IOException {
-    out.writeByte(Amf0.STRING);
-    out.writeShort(name.length());
-    out.writeBytes(name);
-    out.writeByte(Amf0.NUMBER);
-    out.writeDouble(0);
   }
 
   /** Counts video frames and remembers the close. */

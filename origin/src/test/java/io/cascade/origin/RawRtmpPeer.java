@@ -1,5 +1,6 @@
 package io.cascade.origin;
 
+import io.cascade.rtmp.amf.Amf0;
 import io.cascade.rtmp.chunk.ChunkDecoder;
 import io.cascade.rtmp.chunk.ChunkEncoder;
 import io.cascade.rtmp.chunk.RtmpMessage;
@@ -11,6 +12,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import java.io.Closeable;
 import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -123,6 +125,15 @@ final class RawRtmpPeer implements Closeable {
     } finally {
       m.release();
     }
+  }
+
+  /** The start of an AMF0 command body: its name and transaction id 0; the caller writes the rest. */
+  static void commandStart(DataOutputStream out, String name) throws IOException {
+    out.writeByte(Amf0.STRING);
+    out.writeShort(name.length());
+    out.writeBytes(name);
+    out.writeByte(Amf0.NUMBER);
+    out.writeDouble(0);
   }
 
   /** A type-0 chunk header declaring a message of {@code length} bytes, without any payload. */

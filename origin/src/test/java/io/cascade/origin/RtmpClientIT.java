@@ -33,7 +33,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
@@ -156,7 +155,7 @@ class RtmpClientIT {
     Player intruderEvents = new Player();
     RtmpClient intruder = client(intruderEvents);
     intruder.connect(url(key)).get(10, TimeUnit.SECONDS);
-    Throwable refused = failure(intruder.publish(key));
+    Throwable refused = Futures.failure(intruder.publish(key));
     assertThat(refused).isInstanceOf(RtmpStatusException.class);
     assertThat(((RtmpStatusException) refused).code()).isEqualTo(NetStatus.PUBLISH_BAD_NAME);
     assertThat(intruderEvents.closeCause.get(10, TimeUnit.SECONDS)).as("server closes the refused publisher").isNotNull();
@@ -252,15 +251,6 @@ class RtmpClientIT {
 
   private static String uniqueKey(String label) {
     return label + "-" + UUID.randomUUID().toString().substring(0, 8);
-  }
-
-  private static Throwable failure(CompletableFuture<?> f) throws Exception {
-    try {
-      f.get(10, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return e.getCause();
-    }
-    return fail("expected a failure");
   }
 
   private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
