@@ -97,10 +97,6 @@ final class FrameBatch extends AbstractReferenceCounted implements FileRegion {
     return size;
   }
 
-  boolean isEmpty() {
-    return size == 0;
-  }
-
   @Override
   public long position() {
     return 0;
