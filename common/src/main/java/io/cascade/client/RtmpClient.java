@@ -4,6 +4,7 @@ import io.cascade.rtmp.chunk.ChunkDecoder;
 import io.cascade.rtmp.chunk.ChunkEncoder;
 import io.cascade.rtmp.handshake.ClientHandshakeHandler;
 import io.cascade.rtmp.message.MessageType;
+import io.cascade.rtmp.session.ProtocolControlHandler;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -31,8 +32,9 @@ import java.util.function.Consumer;
  * }</pre>
  *
  * <p>Pipeline, on a channel of the caller's event loop group: {@link ClientHandshakeHandler} →
- * {@link ChunkDecoder} → {@link ChunkEncoder} → the protocol handler. Once connected the client
- * announces its chunk size, acknowledges by the server's window and answers pings by itself.
+ * {@link ChunkDecoder} → {@link ChunkEncoder} → {@link ProtocolControlHandler} → the protocol
+ * handler. Once connected the client announces its chunk size; the protocol control handler
+ * acknowledges by the server's window, answers pings and splits aggregates.
  *
  * <p><b>Futures.</b> Operations return {@link CompletableFuture}s completed on the client's event
  * loop, so non-async dependent stages run there too and must not block. They fail with
@@ -89,7 +91,8 @@ public final class RtmpClient {
     url = target;
     CompletableFuture<Map<String, Object>> connected = new CompletableFuture<>();
     ChunkDecoder decoder = new ChunkDecoder(options.chunkLimits());
-    RtmpClientHandler h = new RtmpClientHandler(options, listener, decoder, target, Map.copyOf(extraConnectProperties), connected);
+    ProtocolControlHandler control = new ProtocolControlHandler(decoder);
+    RtmpClientHandler h = new RtmpClientHandler(options, listener, control, target, Map.copyOf(extraConnectProperties), connected);
     handler = h;
     Bootstrap bootstrap = new Bootstrap()
         .group(group)
@@ -105,6 +108,7 @@ public final class RtmpClient {
             ch.pipeline().addLast("handshake", new ClientHandshakeHandler(options.handshakeTimeout(), options.complexHandshake()));
             ch.pipeline().addLast("chunkDecoder", decoder);
             ch.pipeline().addLast("chunkEncoder", new ChunkEncoder());
+            ch.pipeline().addLast("protocolControl", control);
             ch.pipeline().addLast("rtmp", h);
           }
         });

@@ -1,10 +1,8 @@
 package io.cascade.client;
 
-import io.cascade.media.AggregateMessages;
 import io.cascade.rtmp.RtmpProtocolException;
 import io.cascade.rtmp.amf.AmfEcmaArray;
 import io.cascade.rtmp.amf.AmfObject;
-import io.cascade.rtmp.chunk.ChunkDecoder;
 import io.cascade.rtmp.chunk.RtmpMessage;
 import io.cascade.rtmp.handshake.HandshakeCompleted;
 import io.cascade.rtmp.message.Command;
@@ -12,8 +10,10 @@ import io.cascade.rtmp.message.Commands;
 import io.cascade.rtmp.message.DataMessage;
 import io.cascade.rtmp.message.MessageType;
 import io.cascade.rtmp.message.NetStatus;
-import io.cascade.rtmp.message.ProtocolControl;
 import io.cascade.rtmp.message.UserControl;
+import io.cascade.rtmp.session.CommandDispatcher;
+import io.cascade.rtmp.session.CommandListener;
+import io.cascade.rtmp.session.ProtocolControlHandler;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -35,20 +35,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The protocol side of an {@link RtmpClient}: the last handler of its pipeline. It sends connect
- * once the handshake is done, matches {@code _result}/{@code _error} to pending calls by
- * transaction id, waits for the onStatus that starts play or publish, acknowledges, answers pings,
- * and hands media and data messages to the listener.
+ * The protocol side of an {@link RtmpClient}: the last handler of its pipeline, after the
+ * {@link ProtocolControlHandler} (which acknowledges, answers pings and splits aggregates). It
+ * sends connect once the handshake is done, matches {@code _result}/{@code _error} to pending
+ * calls by transaction id, waits for the onStatus that starts play or publish, and hands media and
+ * data messages to the listener.
  *
  * <p>Everything except {@link #connectFailed} and the volatile fields runs on the channel's event
  * loop; {@link RtmpClient} hops there before calling in.
  */
-final class RtmpClientHandler extends ChannelInboundHandlerAdapter {
+final class RtmpClientHandler extends ChannelInboundHandlerAdapter implements CommandListener {
   private static final Logger LOG = LoggerFactory.getLogger("cascade.rtmp.client");
   static final int CSID_DATA = Commands.CSID_STREAM;
   static final int CSID_AUDIO = 6;
   static final int CSID_VIDEO = 7;
-  private static final int MAX_AGGREGATE_PARTS = 4096;
   /** Start argument of play: live only, as ffmpeg sends for a live stream. */
   private static final double PLAY_LIVE = -2000;
 
@@ -63,7 +63,8 @@ final class RtmpClientHandler extends ChannelInboundHandlerAdapter {
 
   private final RtmpClientOptions options;
   private final RtmpClientListener listener;
-  private final ChunkDecoder decoder;
+  private final ProtocolControlHandler control;
+  private final CommandDispatcher commands;
   private final RtmpUrl url;
   private final Map<String, ?> extraConnectProperties;
   private final CompletableFuture<Map<String, Object>> connected;
@@ -77,18 +78,17 @@ final class RtmpClientHandler extends ChannelInboundHandlerAdapter {
   /** The name given to play or publish, for logs and FCUnpublish. */
   private String streamName = "";
   private int nextTransactionId = 1;
-  private long ackWindow;
-  private long lastAck;
   private boolean everActive;
   private boolean closeRequested;
   private Throwable closeCause;
   private boolean finished;
 
-  RtmpClientHandler(RtmpClientOptions options, RtmpClientListener listener, ChunkDecoder decoder, RtmpUrl url,
-      Map<String, ?> extraConnectProperties, CompletableFuture<Map<String, Object>> connected) {
+  RtmpClientHandler(RtmpClientOptions options, RtmpClientListener listener, ProtocolControlHandler control,
+      RtmpUrl url, Map<String, ?> extraConnectProperties, CompletableFuture<Map<String, Object>> connected) {
     this.options = options;
     this.listener = listener;
-    this.decoder = decoder;
+    this.control = control;
+    this.commands = new CommandDispatcher(options.amfLimits(), this);
     this.url = url;
     this.extraConnectProperties = extraConnectProperties;
     this.connected = connected;
@@ -162,10 +162,11 @@ final class RtmpClientHandler extends ChannelInboundHandlerAdapter {
         return;
       }
       // Our chunk size applies from the next message on; the encoder switches as it writes this.
-      ctx.writeAndFlush(ProtocolControl.setChunkSize(ctx.alloc(), options.chunkSize()));
+      control.setChunkSize(options.chunkSize());
+      ctx.flush();
       state = State.CONNECTED;
       LOG.debug("event=connected peer={} app={}", peer(), url.app());
-      connected.complete(infoOf(result));
+      connected.complete(CommandDispatcher.info(result));
     });
   }
 
@@ -306,7 +307,6 @@ final class RtmpClientHandler extends ChannelInboundHandlerAdapter {
     try {
       if (state != State.CLOSED) {
         handle(m);
-        acknowledge();
       }
     } finally {
       m.release();
@@ -315,60 +315,46 @@ final class RtmpClientHandler extends ChannelInboundHandlerAdapter {
 
   private void handle(RtmpMessage m) {
     switch (m.typeId()) {
-      case MessageType.WINDOW_ACK_SIZE -> ackWindow = ProtocolControl.readUint32(m);
-      case MessageType.USER_CONTROL -> {
-        UserControl.Event e = UserControl.Event.parse(m);
-        if (e.type() == UserControl.PING_REQUEST) {
-          ctx.writeAndFlush(UserControl.pingResponse(ctx.alloc(), e.value()));
-        }
-      }
       case MessageType.AUDIO, MessageType.VIDEO, MessageType.DATA_AMF0, MessageType.DATA_AMF3 -> listener.onMessage(m);
-      case MessageType.AGGREGATE -> AggregateMessages.split(m, MAX_AGGREGATE_PARTS, part -> {
-        try {
-          handle(part);
-        } finally {
-          part.release();
-        }
-      });
-      case MessageType.COMMAND_AMF0, MessageType.COMMAND_AMF3 -> onCommand(Commands.decodeCommand(m, options.amfLimits()));
+      case MessageType.COMMAND_AMF0, MessageType.COMMAND_AMF3 -> commands.dispatch(m);
       default -> {
-        // Set Chunk Size and Abort were applied by the decoder; peer bandwidth, acknowledgements
-        // and shared objects need nothing from a client.
+        // Stream Begin/EOF and shared objects need nothing from a client.
       }
     }
   }
 
-  private void acknowledge() {
-    if (ackWindow <= 0) {
-      return;
-    }
-    long read = decoder.bytesRead();
-    if (read - lastAck >= ackWindow) {
-      lastAck = read;
-      ctx.writeAndFlush(ProtocolControl.acknowledgement(ctx.alloc(), read & 0xFFFFFFFFL));
+  @Override
+  public void onResult(double transactionId, Command reply) {
+    Call call = settle(transactionId);
+    if (call != null) {
+      call.result().complete(reply);
     }
   }
 
-  private void onCommand(Command c) {
-    switch (c.name()) {
-      case "_result", "_error" -> {
-        Call call = calls.remove((int) c.transactionId());
-        if (call == null) {
-          return;
-        }
-        call.timer().cancel(false);
-        if ("_result".equals(c.name())) {
-          call.result().complete(c);
-        } else {
-          call.result().completeExceptionally(new RtmpStatusException(call.name(), infoOf(c)));
-        }
-      }
-      case "onStatus" -> onStatus(infoOf(c));
-      default -> LOG.debug("event=ignored_command peer={} command={}", peer(), c.name());
+  @Override
+  public void onError(double transactionId, Map<String, Object> info) {
+    Call call = settle(transactionId);
+    if (call != null) {
+      call.result().completeExceptionally(new RtmpStatusException(call.name(), info));
     }
   }
 
-  private void onStatus(Map<String, Object> info) {
+  /** The call waiting for the reply with {@code transactionId}, no longer waiting; or null. */
+  private Call settle(double transactionId) {
+    Call call = calls.remove((int) transactionId);
+    if (call != null) {
+      call.timer().cancel(false);
+    }
+    return call;
+  }
+
+  @Override
+  public void onOtherCommand(int streamId, Command c) {
+    LOG.debug("event=ignored_command peer={} command={}", peer(), c.name());
+  }
+
+  @Override
+  public void onStatus(int streamId, Map<String, Object> info) {
     listener.onStatus(info);
     StatusWait wait = statusWait;
     if (wait == null || state == State.CLOSED) {
@@ -385,18 +371,6 @@ final class RtmpClientHandler extends ChannelInboundHandlerAdapter {
       wait.timer().cancel(false);
       failStart(wait.result(), new RtmpStatusException(wait.command(), info));
     }
-  }
-
-  /** The info object of {@code _result}, {@code _error} or onStatus: the first map after the name. */
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> infoOf(Command c) {
-    if (c.argument(0) instanceof Map<?, ?> m) {
-      return (Map<String, Object>) m;
-    }
-    if (c.commandObject() instanceof Map<?, ?> m) {
-      return (Map<String, Object>) m;
-    }
-    return Map.of();
   }
 
   @Override

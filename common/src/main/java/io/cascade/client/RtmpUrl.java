@@ -1,14 +1,12 @@
 package io.cascade.client;
 
-import java.net.URI;
-import java.net.URISyntaxException;
+import io.cascade.rtmp.RtmpUri;
 
 /**
  * Where an RTMP client connects and what it plays or publishes: {@code rtmp://host[:port]/app/stream[?query]}.
  *
- * <p>The application is the first path segment and the stream name is the rest, query included,
- * which is how ffmpeg splits a URL and where servers look for tokens. Only plain {@code rtmp}
- * is supported.
+ * <p>Parsed by {@link RtmpUri}: the application is the first path segment and the stream name is
+ * the rest, query included. Only plain {@code rtmp} is supported.
  *
  * @param host server host name or address
  * @param port server port, 1935 when the URL names none
@@ -17,7 +15,7 @@ import java.net.URISyntaxException;
  *     names only the application
  */
 public record RtmpUrl(String host, int port, String app, String stream) {
-  public static final int DEFAULT_PORT = 1935;
+  public static final int DEFAULT_PORT = RtmpUri.DEFAULT_PORT;
 
   public RtmpUrl {
     if (host == null || host.isEmpty()) {
@@ -34,32 +32,10 @@ public record RtmpUrl(String host, int port, String app, String stream) {
     }
   }
 
-  /** Parses {@code rtmp://host[:port]/app[/stream[?query]]}. */
+  /** Parses {@code rtmp://host[:port]/app[/stream[?query]]}, see {@link RtmpUri#parse}. */
   public static RtmpUrl parse(String url) {
-    URI uri;
-    try {
-      uri = new URI(url);
-    } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("not an RTMP URL: " + url, e);
-    }
-    if (!"rtmp".equalsIgnoreCase(uri.getScheme())) {
-      throw new IllegalArgumentException("only rtmp:// URLs are supported: " + url);
-    }
-    String path = uri.getRawPath() == null ? "" : uri.getRawPath();
-    while (path.startsWith("/")) {
-      path = path.substring(1);
-    }
-    int slash = path.indexOf('/');
-    String app = slash < 0 ? path : path.substring(0, slash);
-    String stream = slash < 0 ? "" : path.substring(slash + 1);
-    if (uri.getRawQuery() != null) {
-      stream = stream + "?" + uri.getRawQuery();
-    }
-    String host = uri.getHost();
-    if (host != null && host.startsWith("[")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    return new RtmpUrl(host, uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort(), app, stream);
+    RtmpUri uri = RtmpUri.parse(url);
+    return new RtmpUrl(uri.host(), uri.port(), uri.app(), uri.stream());
   }
 
   /** The same server and application with another stream name. */
@@ -69,8 +45,7 @@ public record RtmpUrl(String host, int port, String app, String stream) {
 
   /** The {@code tcUrl} property of connect: the URL up to and including the application. */
   public String tcUrl() {
-    String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
-    return "rtmp://" + h + ":" + port + "/" + app;
+    return RtmpUri.tcUrl(host, port, app);
   }
 
   @Override

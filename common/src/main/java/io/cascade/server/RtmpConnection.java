@@ -2,7 +2,7 @@ package io.cascade.server;
 
 import io.cascade.live.LiveStream;
 import io.cascade.live.StreamManager;
-import io.cascade.media.AggregateMessages;
+import io.cascade.rtmp.message.AggregateMessages;
 import io.cascade.media.EnhancedRtmpCaps;
 import io.cascade.metrics.RtmpMetrics;
 import io.cascade.rtmp.RtmpProtocolException;

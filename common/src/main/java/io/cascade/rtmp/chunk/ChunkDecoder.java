@@ -1,8 +1,6 @@
 package io.cascade.rtmp.chunk;
 
 import io.cascade.rtmp.RtmpProtocolException;
-import io.cascade.rtmp.message.MessageType;
-import io.cascade.rtmp.message.ProtocolControl;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -30,7 +28,7 @@ import java.util.List;
  * by {@link ChunkDecoderLimits#maxPendingBytes()}.
  *
  * <p>Set Chunk Size (type 1) takes effect for the very next chunk and Abort (type 2) drops the
- * named chunk stream's partial message; both are still emitted so the connection can log them.
+ * named chunk stream's partial message; both are still emitted, for the protocol control handler above.
  * They are honoured on any chunk stream: the spec puts them on csid 2, but a peer that sends them
  * elsewhere has switched its own chunking all the same.
  *
@@ -193,7 +191,7 @@ public final class ChunkDecoder extends ByteToMessageDecoder {
   private ChunkStream openChunkStream(int csid, int chunkFmt) {
     // librtmp opens csid 2 with a type-1 header (ping response, acknowledgement); a type-1 header
     // lacks only the message stream id, which is always 0 for control messages.
-    boolean complete = chunkFmt == 0 || (chunkFmt == 1 && csid == ProtocolControl.CONTROL_CHUNK_STREAM_ID);
+    boolean complete = chunkFmt == 0 || (chunkFmt == 1 && csid == ChunkControl.CONTROL_CHUNK_STREAM_ID);
     if (!complete) {
       throw new RtmpProtocolException("no_previous_header",
           "chunk fmt " + chunkFmt + " on csid " + csid + " which has no previous header");
@@ -361,15 +359,15 @@ public final class ChunkDecoder extends ByteToMessageDecoder {
   }
 
   private void applyControl(RtmpMessage message) {
-    if (message.typeId() == MessageType.SET_CHUNK_SIZE) {
-      int size = ProtocolControl.readChunkSize(message);
+    if (message.typeId() == ChunkControl.SET_CHUNK_SIZE) {
+      int size = ChunkControl.readChunkSize(message);
       if (size > limits.maxChunkSize()) {
         throw new RtmpProtocolException("chunk_size",
             "peer chunk size " + size + " exceeds limit " + limits.maxChunkSize());
       }
       chunkSize = size;
-    } else if (message.typeId() == MessageType.ABORT) {
-      ChunkStream aborted = streams.get(ProtocolControl.readAbortChunkStreamId(message));
+    } else if (message.typeId() == ChunkControl.ABORT) {
+      ChunkStream aborted = streams.get(ChunkControl.readAbortChunkStreamId(message));
       if (aborted != null) {
         dropPartialMessage(aborted);
       }

@@ -1,7 +1,5 @@
 package io.cascade.rtmp.chunk;
 
-import io.cascade.rtmp.message.MessageType;
-import io.cascade.rtmp.message.ProtocolControl;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
@@ -51,8 +49,8 @@ public final class ChunkEncoder extends MessageToByteEncoder<RtmpMessage> {
   @Override
   protected void encode(ChannelHandlerContext ctx, RtmpMessage msg, ByteBuf out) {
     encode(msg, chunkSize, out);
-    if (msg.typeId() == MessageType.SET_CHUNK_SIZE) {
-      chunkSize(ProtocolControl.readChunkSize(msg));
+    if (msg.typeId() == ChunkControl.SET_CHUNK_SIZE) {
+      chunkSize(ChunkControl.readChunkSize(msg));
     }
   }
 
@@ -127,7 +125,7 @@ public final class ChunkEncoder extends MessageToByteEncoder<RtmpMessage> {
   }
 
   private static void checkArguments(int csid, int length, int chunkSize) {
-    if (csid < ProtocolControl.CONTROL_CHUNK_STREAM_ID || csid > MAX_CHUNK_STREAM_ID) {
+    if (csid < ChunkControl.CONTROL_CHUNK_STREAM_ID || csid > MAX_CHUNK_STREAM_ID) {
       throw new IllegalArgumentException("chunk stream id must be in 2..65599: " + csid);
     }
     if (length > MAX_MESSAGE_LENGTH) {

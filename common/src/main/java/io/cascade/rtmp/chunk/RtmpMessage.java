@@ -74,7 +74,7 @@ public final class RtmpMessage extends DefaultByteBufHolder {
 
   @Override
   public String toString() {
-    return "RtmpMessage{csid=" + chunkStreamId + ", type=" + io.cascade.rtmp.message.MessageType.name(typeId)
+    return "RtmpMessage{csid=" + chunkStreamId + ", type=" + typeId
         + ", ts=" + timestamp + ", sid=" + streamId + ", len=" + content().readableBytes() + '}';
   }
 }

@@ -1,9 +1,11 @@
 package io.cascade.rtmp.message;
 
+import io.cascade.rtmp.chunk.ChunkControl;
+
 /** RTMP message type ids (RTMP 1.0 sections 5.4, 7.1) and the Enhanced RTMP additions we route. */
 public final class MessageType {
-  public static final int SET_CHUNK_SIZE = 1;
-  public static final int ABORT = 2;
+  public static final int SET_CHUNK_SIZE = ChunkControl.SET_CHUNK_SIZE;
+  public static final int ABORT = ChunkControl.ABORT;
   public static final int ACKNOWLEDGEMENT = 3;
   public static final int USER_CONTROL = 4;
   public static final int WINDOW_ACK_SIZE = 5;

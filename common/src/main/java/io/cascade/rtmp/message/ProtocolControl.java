@@ -1,6 +1,7 @@
 package io.cascade.rtmp.message;
 
 import io.cascade.rtmp.RtmpProtocolException;
+import io.cascade.rtmp.chunk.ChunkControl;
 import io.cascade.rtmp.chunk.RtmpMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -14,7 +15,7 @@ import io.netty.buffer.ByteBufAllocator;
  */
 public final class ProtocolControl {
   /** Chunk stream reserved for protocol control messages and commands. */
-  public static final int CONTROL_CHUNK_STREAM_ID = 2;
+  public static final int CONTROL_CHUNK_STREAM_ID = ChunkControl.CONTROL_CHUNK_STREAM_ID;
   /** Message stream of protocol control and user control messages. */
   public static final int CONTROL_STREAM_ID = 0;
 
@@ -82,19 +83,12 @@ public final class ProtocolControl {
 
   /** Set Chunk Size value; zero or bit 31 set is a protocol error ({@code chunk_size}). */
   public static int readChunkSize(RtmpMessage message) {
-    requireLength(message, 4, "chunk_size");
-    ByteBuf payload = message.payload();
-    long size = payload.getUnsignedInt(payload.readerIndex());
-    if (size == 0 || size > Integer.MAX_VALUE) {
-      throw new RtmpProtocolException("chunk_size", "invalid chunk size " + size
-          + " (0x" + Long.toHexString(size) + "), must be in 1..2147483647");
-    }
-    return (int) size;
+    return ChunkControl.readChunkSize(message);
   }
 
   /** Chunk stream id named by an Abort Message. */
   public static int readAbortChunkStreamId(RtmpMessage message) {
-    return (int) readUint32(message);
+    return ChunkControl.readAbortChunkStreamId(message);
   }
 
   /** Limit type byte of Set Peer Bandwidth; values other than 0..2 are returned as sent. */

@@ -1,4 +1,4 @@
-package io.cascade.media;
+package io.cascade.rtmp.message;
 
 import io.cascade.rtmp.RtmpProtocolException;
 import io.cascade.rtmp.chunk.RtmpMessage;

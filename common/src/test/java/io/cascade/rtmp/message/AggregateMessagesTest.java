@@ -1,14 +1,14 @@
-package io.cascade.media;
+package io.cascade.rtmp.message;
 
-import static io.cascade.media.Payloads.bytes;
-import static io.cascade.media.Payloads.u24;
-import static io.cascade.media.Payloads.u32;
+import static io.cascade.testing.Payloads.bytes;
+import static io.cascade.testing.Payloads.u24;
+import static io.cascade.testing.Payloads.u32;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cascade.rtmp.RtmpProtocolException;
 import io.cascade.rtmp.chunk.RtmpMessage;
-import io.cascade.rtmp.message.MessageType;
+import io.cascade.testing.Payloads;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.cascade.media;
+package io.cascade.testing;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -6,8 +6,8 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
-/** Hand-built FLV tag bodies for the media tests. */
-final class Payloads {
+/** Hand-built FLV tag bodies and RTMP payloads for the media and message tests. */
+public final class Payloads {
   /** Bytes that look like headers, placed around the content so index mistakes show. */
   private static final byte[] JUNK = {0x17, 0x07, (byte) 0x97, (byte) 0xAF};
 
@@ -18,7 +18,7 @@ final class Payloads {
    * Concatenates {@code parts}: an Integer is one byte, a String its ASCII bytes (a FourCC), a
    * byte[] itself.
    */
-  static byte[] bytes(Object... parts) {
+  public static byte[] bytes(Object... parts) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (Object part : parts) {
       if (part instanceof Integer) {
@@ -36,26 +36,26 @@ final class Payloads {
    * A leak-tracked direct buffer whose readable bytes are {@code content}, with junk before the
    * reader index and after the writer index.
    */
-  static ByteBuf framed(byte[] content) {
+  public static ByteBuf framed(byte[] content) {
     ByteBuf buf = Unpooled.directBuffer(content.length + 2 * JUNK.length);
     buf.writeBytes(JUNK).writeBytes(content).writeBytes(JUNK);
     buf.setIndex(JUNK.length, JUNK.length + content.length);
     return buf;
   }
 
-  static byte[] u16(int value) {
+  public static byte[] u16(int value) {
     return new byte[] {(byte) (value >> 8), (byte) value};
   }
 
-  static byte[] u24(int value) {
+  public static byte[] u24(int value) {
     return new byte[] {(byte) (value >> 16), (byte) (value >> 8), (byte) value};
   }
 
-  static byte[] u32(long value) {
+  public static byte[] u32(long value) {
     return new byte[] {(byte) (value >> 24), (byte) (value >> 16), (byte) (value >> 8), (byte) value};
   }
 
-  static byte[] filled(int length, int value) {
+  public static byte[] filled(int length, int value) {
     byte[] bytes = new byte[length];
     Arrays.fill(bytes, (byte) value);
     return bytes;
