@@ -5,6 +5,7 @@ import io.cascade.metrics.RtmpMetrics;
 import io.cascade.rtmp.chunk.ChunkDecoder;
 import io.cascade.rtmp.chunk.ChunkEncoder;
 import io.cascade.rtmp.handshake.ServerHandshakeHandler;
+import io.cascade.rtmp.session.ProtocolControlHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
@@ -172,7 +173,9 @@ public final class RtmpServer {
     }
     p.addBefore("handler", "chunkDecoder", decoder);
     p.addBefore("handler", "chunkEncoder", encoder);
-    RtmpConnection connection = new RtmpConnection(settings, streams, policy, metrics, decoder, encoder);
+    ProtocolControlHandler control = new ProtocolControlHandler(decoder);
+    p.addBefore("handler", "protocolControl", control);
+    RtmpConnection connection = new RtmpConnection(settings, streams, policy, metrics, control, encoder);
     p.addBefore("handler", "rtmp", connection);
     open.add(connection);
     socket.closeHandler(v -> {

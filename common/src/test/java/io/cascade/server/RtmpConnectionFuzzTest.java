@@ -15,6 +15,7 @@ import io.cascade.rtmp.chunk.ChunkDecoder;
 import io.cascade.rtmp.chunk.ChunkDecoderLimits;
 import io.cascade.rtmp.chunk.ChunkEncoder;
 import io.cascade.rtmp.handshake.ServerHandshakeHandler;
+import io.cascade.rtmp.session.ProtocolControlHandler;
 import io.cascade.testing.FuzzInput;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -27,7 +28,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.slf4j.LoggerFactory;
 
 /**
- * A whole server connection (handshake, chunk decoder and encoder, {@link RtmpConnection} with a
+ * A whole server connection (handshake, chunk decoder and encoder, protocol control,
+ * {@link RtmpConnection} with a
  * {@link StreamManager}) on an EmbeddedChannel: a valid plain handshake, then fuzzed bytes in
  * reads of a fuzzed size. The seeds are complete publish and play sessions, so the fuzzer starts
  * from connect, createStream, publish, metadata and media, and a player of the same stream.
@@ -72,8 +74,9 @@ class RtmpConnectionFuzzTest {
     EmbeddedChannel channel = input.channel();
     ChunkDecoder decoder = new ChunkDecoder(SETTINGS.chunkLimits());
     ChunkEncoder encoder = new ChunkEncoder();
-    channel.pipeline().addLast(new ServerHandshakeHandler(SETTINGS.handshakeTimeout()), decoder, encoder,
-        new RtmpConnection(SETTINGS, streams, SessionPolicy.ALLOW_ALL, METRICS, decoder, encoder));
+    ProtocolControlHandler control = new ProtocolControlHandler(decoder);
+    channel.pipeline().addLast(new ServerHandshakeHandler(SETTINGS.handshakeTimeout()), decoder, encoder, control,
+        new RtmpConnection(SETTINGS, streams, SessionPolicy.ALLOW_ALL, METRICS, control, encoder));
     try {
       channel.writeInbound(Unpooled.wrappedBuffer(new byte[1 + 2 * C1_SIZE]).setByte(0, 3));
       discardOutbound(channel);
