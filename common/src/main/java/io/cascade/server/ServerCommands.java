@@ -85,7 +85,8 @@ final class ServerCommands implements CommandListener {
   public void onCreateStream(double transactionId) {
     int sid = netStreams.create();
     if (sid < 0) {
-      connection.sendCommand(0, "_error", transactionId, null, NetStatus.error(NetStatus.CALL_FAILED, "too many streams on one connection"));
+      connection.sendCommand(0, "_error", transactionId, null,
+          NetStatus.error(NetStatus.CALL_FAILED, "too many streams on one connection"));
       return;
     }
     connection.sendCommand(0, "_result", transactionId, null, (double) sid);
@@ -148,7 +149,8 @@ final class ServerCommands implements CommandListener {
       connection.appMeters().publishStarted();
       ctx().write(UserControl.streamBegin(ctx().alloc(), sid));
       connection.sendStatus(sid, NetStatus.status(NetStatus.PUBLISH_START, request.key() + " is now published"));
-      LOG.info("event=publish.start peer={} conn={} role=publisher stream={} type={}", connection.peer(), connection.id(), request.key(), type);
+      LOG.info("event=publish.start peer={} conn={} role=publisher stream={} type={}", connection.peer(),
+          connection.id(), request.key(), type);
     }));
   }
 
@@ -199,7 +201,8 @@ final class ServerCommands implements CommandListener {
     connection.sendStatus(sid, NetStatus.status(NetStatus.PLAY_START, "Started playing " + key));
     ctx().write(Commands.data(ctx().alloc(), sid, 0, "|RtmpSampleAccess", true, true));
     ctx().flush();
-    LOG.info("event=play.start peer={} conn={} role={} stream={} live={}", connection.peer(), connection.id(), connection.role().tag(), key, session.isLive());
+    LOG.info("event=play.start peer={} conn={} role={} stream={} live={}", connection.peer(), connection.id(),
+        connection.role().tag(), key, session.isLive());
   }
 
   @Override
@@ -244,13 +247,15 @@ final class ServerCommands implements CommandListener {
       pub.stop();
       admission.publishEnded(pub);
       connection.appMeters().publishEnded();
-      LOG.info("event=publish.end peer={} conn={} role=publisher stream={} reason=unpublish", connection.peer(), connection.id(), pub.key());
+      LOG.info("event=publish.end peer={} conn={} role=publisher stream={} reason=unpublish", connection.peer(),
+          connection.id(), pub.key());
     }
     PlaySession play = netStreams.removePlay(sid);
     if (play != null) {
       play.stop();
       admission.playEnded(play);
-      LOG.info("event=play.end peer={} conn={} role={} stream={} reason=closed_by_player", connection.peer(), connection.id(), connection.role().tag(),
+      LOG.info("event=play.end peer={} conn={} role={} stream={} reason=closed_by_player", connection.peer(),
+          connection.id(), connection.role().tag(),
           play.key());
     }
   }
