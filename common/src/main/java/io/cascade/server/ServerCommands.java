@@ -255,8 +255,7 @@ final class ServerCommands implements CommandListener {
       play.stop();
       admission.playEnded(play);
       LOG.info("event=play.end peer={} conn={} role={} stream={} reason=closed_by_player", connection.peer(),
-          connection.id(), connection.role().tag(),
-          play.key());
+          connection.id(), connection.role().tag(), play.key());
     }
   }
 
