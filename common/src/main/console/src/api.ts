@@ -1,5 +1,5 @@
 // Reads GET /api/v1/streams. A clustered node answers with registry records (owner object,
-// viewers per node, ingest bitrate); a standalone edge answers with its own streams only. Both are
+// viewers per node, ingest bitrate); a standalone node answers with its own streams only. Both are
 // mapped to one row shape here so the rest of the page needs no branches.
 
 export interface NodeViewers {
@@ -28,18 +28,38 @@ export interface StreamList {
 
 type Json = Record<string, unknown>;
 
-export async function fetchStreams(signal: AbortSignal): Promise<StreamList> {
-  const response = await fetch("/api/v1/streams", { signal, headers: { accept: "application/json" } });
-  if (!response.ok) {
-    throw new Error(`HTTP ${response.status} from /api/v1/streams`);
+/** Reads the list; for a standalone node's own streams it derives the ingest bitrate from bytesIn. */
+export class StreamsApi {
+  /** bytesIn per stream at the previous read; only streams of the last answer are kept. */
+  private previous = new Map<string, { bytes: number; at: number }>();
+
+  async fetch(signal: AbortSignal): Promise<StreamList> {
+    const response = await fetch("/api/v1/streams", { signal, headers: { accept: "application/json" } });
+    if (!response.ok) {
+      throw new Error(`HTTP ${response.status} from /api/v1/streams`);
+    }
+    const body = (await response.json()) as Json;
+    const streams = Array.isArray(body.streams) ? (body.streams as Json[]) : [];
+    const now = performance.now();
+    const seen = new Map<string, { bytes: number; at: number }>();
+    const rows = streams.map((s) => {
+      if (typeof s.owner === "object" && s.owner !== null) {
+        return fromRegistry(s);
+      }
+      const row = fromLocal(s);
+      const bytes = numberOrNull(s.bytesIn);
+      const before = this.previous.get(row.key);
+      if (bytes !== null) {
+        seen.set(row.key, { bytes, at: now });
+        if (before && now > before.at && bytes >= before.bytes) {
+          row.ingestBitrate = ((bytes - before.bytes) * 8 * 1000) / (now - before.at);
+        }
+      }
+      return row;
+    });
+    this.previous = seen;
+    return { node: text(body.node), role: text(body.role), streams: rows };
   }
-  const body = (await response.json()) as Json;
-  const streams = Array.isArray(body.streams) ? (body.streams as Json[]) : [];
-  return {
-    node: text(body.node),
-    role: text(body.role),
-    streams: streams.map((s) => (typeof s.owner === "object" && s.owner !== null ? fromRegistry(s) : fromLocal(s))),
-  };
 }
 
 function fromRegistry(s: Json): StreamRow {

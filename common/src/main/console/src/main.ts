@@ -1,5 +1,5 @@
 import "./style.css";
-import { fetchStreams, type StreamList } from "./api";
+import { StreamsApi, type StreamList } from "./api";
 import { PlayerPanel, type PlayerStatus } from "./player-panel";
 import type { Protocol } from "./players/types";
 import { StreamsTable } from "./streams-table";
@@ -36,26 +36,32 @@ const refreshStatus = byId("refresh-status");
 const player = new PlayerPanel(
   byId<HTMLVideoElement>("video"),
   byId("player-title"),
+  byId("player-placeholder"),
   byId("player-status"),
   byId("player-stats"),
   "flv",
 );
-const table = new StreamsTable(byId<HTMLTableElement>("streams").tBodies[0], byId("streams-empty"), (key) => {
+const table = new StreamsTable(byId<HTMLTableElement>("streams").tBodies[0], byId("streams-empty"), play);
+
+/** Plays the stream `key` and puts it in the address (#play=app/stream), so the view can be linked. */
+function play(key: string): void {
   table.select(key);
   player.play(key);
-});
+  history.replaceState(null, "", `#play=${encodeURIComponent(key)}`);
+}
 
 for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="protocol"]')) {
   radio.addEventListener("change", () => player.useProtocol(radio.value as Protocol));
 }
 
+const api = new StreamsApi();
 let last: StreamList | null = null;
 let refreshes = 0;
 let refreshError: string | null = null;
 
 async function refresh(): Promise<void> {
   try {
-    last = await fetchStreams(AbortSignal.timeout(REQUEST_TIMEOUT_MS));
+    last = await api.fetch(AbortSignal.timeout(REQUEST_TIMEOUT_MS));
     refreshes++;
     refreshError = null;
     nodeLabel.textContent = `${last.role} · ${last.node}`;
@@ -80,4 +86,8 @@ window.cascadeConsole = {
   }),
 };
 
+const linked = /^#play=(.+)$/.exec(location.hash);
+if (linked) {
+  play(decodeURIComponent(linked[1]));
+}
 void refresh();

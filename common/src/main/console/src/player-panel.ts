@@ -32,6 +32,7 @@ export class PlayerPanel {
   constructor(
     private readonly video: HTMLVideoElement,
     private readonly title: HTMLElement,
+    private readonly placeholder: HTMLElement,
     private readonly statusLine: HTMLElement,
     private readonly statsLine: HTMLElement,
     private protocol: Protocol,
@@ -49,6 +50,9 @@ export class PlayerPanel {
     this.error = null;
     this.setState("loading");
     this.title.textContent = key;
+    this.title.hidden = false;
+    this.placeholder.hidden = true;
+    this.video.controls = true;
     const factory = FACTORIES[this.protocol];
     if (!factory) {
       this.fail(`${this.protocol} playback is not available yet`);

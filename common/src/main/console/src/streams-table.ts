@@ -26,7 +26,7 @@ export class StreamsTable {
     for (const stream of streams) {
       const row = this.rows.get(stream.key) ?? this.createRow(stream.key);
       fill(row, stream);
-      row.classList.toggle("selected", stream.key === this.selected);
+      mark(row, stream.key === this.selected);
       this.body.appendChild(row); // moves an existing row into list order
     }
     this.empty.hidden = streams.length > 0;
@@ -35,7 +35,7 @@ export class StreamsTable {
   select(key: string | null): void {
     this.selected = key;
     for (const [k, row] of this.rows) {
-      row.classList.toggle("selected", k === key);
+      mark(row, k === key);
     }
   }
 
@@ -61,6 +61,16 @@ export class StreamsTable {
     row.appendChild(action);
     this.rows.set(key, row);
     return row;
+  }
+}
+
+/** The playing stream's row: highlighted, and announced as the current one. */
+function mark(row: HTMLTableRowElement, selected: boolean): void {
+  row.classList.toggle("selected", selected);
+  if (selected) {
+    row.setAttribute("aria-current", "true");
+  } else {
+    row.removeAttribute("aria-current");
   }
 }
 
