@@ -86,8 +86,18 @@ window.cascadeConsole = {
   }),
 };
 
-const linked = /^#play=(.+)$/.exec(location.hash);
-if (linked) {
-  play(decodeURIComponent(linked[1]));
+/** The stream named by a #play=app/stream link; null without one or when it is malformed. */
+function linkedStream(): string | null {
+  const match = /^#play=([^#]+)$/.exec(location.hash);
+  try {
+    return match ? decodeURIComponent(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+const linked = linkedStream();
+if (linked !== null) {
+  play(linked);
 }
 void refresh();

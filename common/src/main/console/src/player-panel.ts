@@ -38,7 +38,12 @@ export class PlayerPanel {
     private protocol: Protocol,
   ) {
     video.addEventListener("playing", () => this.setState("playing"));
-    video.addEventListener("error", () => this.fail(`video element: ${video.error?.message || "decode error"}`));
+    video.addEventListener("error", () => {
+      // Detaching a player empties the element, which some browsers report as an error too.
+      if (this.player !== null) {
+        this.fail(`video element: ${video.error?.message || "decode error"}`);
+      }
+    });
     // The stats follow playback without a timer of their own; they sit outside the live region so
     // screen readers announce state changes only.
     video.addEventListener("timeupdate", () => this.renderStats());
@@ -100,7 +105,10 @@ export class PlayerPanel {
 
   private fail(message: string): void {
     this.error = message;
-    this.stop();
+    // Errors arrive inside the player's own callbacks: tear it down after they return.
+    const failed = this.player;
+    this.player = null;
+    window.setTimeout(() => failed?.destroy());
     this.setState("error");
   }
 
