@@ -13,8 +13,8 @@ import io.vertx.core.json.JsonObject;
 import java.util.function.BooleanSupplier;
 
 /**
- * The node's HTTP endpoints: liveness (event loops responsive), readiness, Prometheus metrics and
- * the stream list (cluster-wide with the registry).
+ * The node's HTTP endpoints: liveness (event loops responsive), readiness, Prometheus metrics,
+ * the stream list (cluster-wide with the registry) and the web console at {@code /}.
  */
 public final class HttpApi {
   private final StreamManager streams;
@@ -22,6 +22,7 @@ public final class HttpApi {
   private final String role;
   private final BooleanSupplier ready;
   private final StreamsView cluster;
+  private final ConsoleFiles console = new ConsoleFiles();
   private NodeMetrics metrics;
   private LoopHeartbeat heartbeat;
   private HttpServer server;
@@ -108,6 +109,8 @@ public final class HttpApi {
       default -> {
         if (path.startsWith(STREAM_PREFIX) && cluster != null) {
           one(req, path.substring(STREAM_PREFIX.length()));
+        } else if (ConsoleFiles.owns(path)) {
+          console.serve(req);
         } else {
           reply(req, 404, new JsonObject().put("error", "not found").put("path", path));
         }

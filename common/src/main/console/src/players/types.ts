@@ -1,0 +1,22 @@
+/** Playback protocols the console offers; each has a player module under players/. */
+export type Protocol = "flv" | "hls";
+
+/** What a player reports back to the panel. */
+export interface PlayerEvents {
+  /** A fatal error: playback stopped. */
+  error(message: string): void;
+  /** The server ended the stream (publisher gone). */
+  ended(): void;
+}
+
+/** One stream playing into one video element; destroy() detaches it and frees its buffers. */
+export interface StreamPlayer {
+  destroy(): void;
+}
+
+export type PlayerFactory = (video: HTMLVideoElement, streamKey: string, events: PlayerEvents) => StreamPlayer;
+
+/** "live/my stream" → "/live/my%20stream" */
+export function streamPath(streamKey: string): string {
+  return "/" + streamKey.split("/").map(encodeURIComponent).join("/");
+}

@@ -1,0 +1,137 @@
+package io.cascade.origin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cascade.testing.Ffmpeg;
+import io.cascade.testing.PublishProfile;
+import io.cascade.testing.Publisher;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
+import java.util.logging.Level;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.logging.LogEntry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The web console in a real browser (headless Debian chromium): ffmpeg publishes to an in-process
+ * origin and the console served at {@code /} lists the stream. Screenshots go to
+ * target/console-it/.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ConsoleIT {
+  private static final Logger log = LoggerFactory.getLogger(ConsoleIT.class);
+  private static final Duration PUBLISH = Duration.ofSeconds(60);
+  private static final Duration PUBLISH_START_LIMIT = Duration.ofSeconds(20);
+  /** The console refreshes every 3 s; a stream shows up by the second refresh at the latest. */
+  private static final Duration LISTED_WITHIN = Duration.ofSeconds(15);
+  private static final Duration POLL = Duration.ofMillis(200);
+  private static final Path ARTIFACTS = Path.of("target", "console-it");
+
+  private static Ffmpeg ffmpeg;
+  private static OriginNode origin;
+  private static ConsoleBrowser browser;
+
+  @BeforeAll
+  static void start(Vertx vertx) throws TimeoutException, IOException {
+    ffmpeg = Ffmpeg.locate();
+    origin = InProcessOrigin.start(vertx);
+    browser = ConsoleBrowser.start(Duration.ofSeconds(30));
+  }
+
+  @AfterAll
+  static void stop() throws TimeoutException {
+    try {
+      if (browser != null) {
+        browser.close();
+      }
+    } finally {
+      InProcessOrigin.stop(origin);
+    }
+  }
+
+  @Test
+  void consoleListsAPublishedStream() throws IOException {
+    String url = InProcessOrigin.uniqueStreamUrl(origin, "console-list");
+    String key = streamKey(url);
+    try (Publisher publisher = ffmpeg.publish(PublishProfile.H264_AAC, url, PUBLISH)) {
+      publisher.awaitFramesSent(PublishProfile.FPS, PUBLISH_START_LIMIT);
+      browser.open(consoleUrl());
+      Map<String, Object> listed = awaitStatus("stream " + key + " listed", LISTED_WITHIN,
+          s -> ((List<?>) s.get("streams")).contains(key));
+      // A standalone origin reports bytes in, not a rate: the page derives it from two refreshes.
+      long refreshes = ((Number) listed.get("refreshes")).longValue();
+      Map<String, Object> status = awaitStatus("a second refresh", LISTED_WITHIN,
+          s -> ((Number) s.get("refreshes")).longValue() > refreshes);
+
+      WebElement row = browser.driver().findElement(By.cssSelector("tr[data-key='" + key + "']"));
+      assertThat(cell(row, "key")).isEqualTo(key);
+      assertThat(cell(row, "owner")).isEqualTo(status.get("node")).isNotEmpty();
+      assertThat(cell(row, "codecs")).as("codecs column").contains("+").doesNotContain("–");
+      assertThat(cell(row, "uptime")).as("uptime column").matches("\\d+s|\\d+m \\d\\ds");
+      assertThat(cell(row, "ingest")).as("ingest column").matches("[1-9]\\d* kbit/s|\\d+(\\.\\d)? Mbit/s");
+      assertThat(row.findElement(By.cssSelector("button.play")).getAccessibleName()).isEqualTo("Play " + key);
+      assertThat(status.get("refreshError")).isNull();
+      browser.screenshot(ARTIFACTS.resolve("console-list.png"));
+      assertNoBrowserErrors();
+    }
+  }
+
+  private static Map<String, Object> awaitStatus(String what, Duration limit, Predicate<Map<String, Object>> done) {
+    long deadline = System.nanoTime() + limit.toNanos();
+    Map<String, Object> status = null;
+    while (System.nanoTime() < deadline) {
+      status = browser.consoleStatus();
+      if (status != null && done.test(status)) {
+        return status;
+      }
+      pause();
+    }
+    throw new AssertionError("console: " + what + " not within " + limit + "; last status " + status);
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(POLL.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  private static void assertNoBrowserErrors() {
+    List<LogEntry> errors = browser.consoleLog().stream()
+        .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
+        .toList();
+    assertThat(errors).as("errors in the browser's console").isEmpty();
+  }
+
+  private static String cell(WebElement row, String name) {
+    return row.findElement(By.className(name)).getText().trim();
+  }
+
+  private static String consoleUrl() {
+    return "http://127.0.0.1:" + origin.httpPort() + "/";
+  }
+
+  /** rtmp://host:port/live/name → live/name */
+  private static String streamKey(String rtmpUrl) {
+    return URI.create(rtmpUrl).getPath().substring(1);
+  }
+}
