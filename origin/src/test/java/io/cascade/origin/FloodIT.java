@@ -14,6 +14,7 @@ import io.cascade.client.SyntheticPublisher;
 import io.cascade.config.ConfigLoader;
 import io.cascade.rtmp.chunk.RtmpMessage;
 import io.cascade.rtmp.message.MessageType;
+import io.cascade.testing.Await;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -41,7 +42,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -155,8 +155,8 @@ class FloodIT {
       players.add(p);
       c.connect(url).thenCompose(info -> c.play(url.stream())).get(10, TimeUnit.SECONDS);
     }
-    awaitTrue(() -> players.stream().allMatch(p -> p.videoFrames() >= 30), "every player receiving", Duration.ofSeconds(30),
-        players::toString);
+    Await.until(Duration.ofSeconds(30), "every player receiving",
+        () -> players.stream().allMatch(p -> p.videoFrames() >= 30), players::toString);
     long before = minVideoFrames();
     long lastSeqBefore = players.stream().mapToLong(p -> p.last(0)).min().orElseThrow();
 
@@ -175,8 +175,8 @@ class FloodIT {
         SILENT, SLOW, IDLE_AFTER_HANDSHAKE, slowConnectedMillis, peakHolding, BURST, burstDoneMillis));
 
     Duration allClosed = HANDSHAKE_TIMEOUT.plus(IDLE_TIMEOUT).plus(CLOSE_SLACK).plusSeconds(burstDoneMillis / 1000);
-    awaitTrue(() -> flood.stream().allMatch(a -> a.closedNanos != 0), "every attacker connection closed", allClosed,
-        () -> open.get() + " still open");
+    Await.until(allClosed, "every attacker connection closed",
+        () -> flood.stream().allMatch(a -> a.closedNanos != 0), () -> open.get() + " still open");
     long floodMillis = (System.nanoTime() - floodStart) / 1_000_000;
     report.add(String.format("last attacker closed %d ms after the flood began", floodMillis));
     report.add(lifetimes());
@@ -197,10 +197,10 @@ class FloodIT {
         }
       }
     }
-    awaitTrue(() -> closeLines("reason=handshake_timeout") >= SILENT + SLOW
+    Await.until(Duration.ofSeconds(20), "the server's close line for every attacker",
+        () -> closeLines("reason=handshake_timeout") >= SILENT + SLOW
             && closeLines("reason=idle") >= IDLE_AFTER_HANDSHAKE
             && closeLines("reason=peer_closed") + closeLines("reason=io_error") >= BURST,
-        "the server's close line for every attacker", Duration.ofSeconds(20),
         () -> "handshake_timeout=" + closeLines("reason=handshake_timeout") + " idle=" + closeLines("reason=idle")
             + " peer_closed=" + closeLines("reason=peer_closed") + " io_error=" + closeLines("reason=io_error"));
     report.add(String.format("server close lines: handshake_timeout=%d idle=%d peer_closed=%d io_error=%d",
@@ -208,11 +208,12 @@ class FloodIT {
         closeLines("reason=io_error")));
 
     // Delivery went on: more frames after the flood, then every frame up to the last one sent.
-    awaitTrue(() -> minVideoFrames() >= before + 30 * floodMillis / 1000 / 2 + 30, "players receiving through the flood",
-        Duration.ofSeconds(30), players::toString);
+    Await.until(Duration.ofSeconds(30), "players receiving through the flood",
+        () -> minVideoFrames() >= before + 30 * floodMillis / 1000 / 2 + 30, players::toString);
     SyntheticPublisher.Result sent = publisher.stop().get(10, TimeUnit.SECONDS);
-    awaitTrue(() -> players.stream().allMatch(p -> p.last(0) == sent.videoFrames() - 1 && p.last(1) == sent.audioFrames() - 1),
-        "every player received the last frames sent", Duration.ofSeconds(15), players::toString);
+    Await.until(Duration.ofSeconds(15), "every player received the last frames sent",
+        () -> players.stream().allMatch(p -> p.last(0) == sent.videoFrames() - 1 && p.last(1) == sent.audioFrames() - 1),
+        players::toString);
     for (Player p : players) {
       assertThat(p.first(0)).as("first video frame of %s, before the flood", p).isLessThanOrEqualTo(lastSeqBefore);
       assertThat(p.closed).as("player disconnected: %s", p).isNotDone();
@@ -390,17 +391,6 @@ class FloodIT {
   private static boolean watched(String logger) {
     return logger.startsWith("io.netty") || logger.startsWith("io.vertx") || logger.startsWith("cascade")
         || logger.startsWith("io.cascade");
-  }
-
-  private static void awaitTrue(BooleanSupplier condition, String what, Duration limit, Supplier<String> state)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + limit.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("not within " + limit.toSeconds() + " s: " + what + "; " + state.get());
-      }
-      Thread.sleep(20);
-    }
   }
 
   // ---- players

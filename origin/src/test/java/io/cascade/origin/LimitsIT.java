@@ -16,6 +16,7 @@ import io.cascade.rtmp.chunk.RtmpMessage;
 import io.cascade.rtmp.message.Commands;
 import io.cascade.rtmp.message.MessageType;
 import io.cascade.rtmp.message.NetStatus;
+import io.cascade.testing.Await;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -38,7 +39,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -89,7 +89,7 @@ class LimitsIT {
     try {
       if (goodPlayer != null) {
         long frames = goodPlayer.videoFrames;
-        awaitTrue(() -> goodPlayer.videoFrames >= frames + 15, "good player still receiving");
+        Await.until(WAIT, "good player still receiving", () -> goodPlayer.videoFrames >= frames + 15);
         assertThat(goodPlayer.closed).as("good player never closed").isNotDone();
         assertThat(goodPublisher.done()).as("good publisher still running").isNotDone();
       }
@@ -120,8 +120,8 @@ class LimitsIT {
     awaitLog("event=limit limit=max_connections value=4 peer=127.0.0.1");
     // A slot freed is a slot for the next connection.
     third.close();
-    awaitTrue(() -> origin.metrics().registry().find("cascade.connections").tag("kind", "pending").gauge().value() == 1,
-        "the closed connection is gone");
+    Await.until(WAIT, "the closed connection is gone",
+        () -> origin.metrics().registry().find("cascade.connections").tag("kind", "pending").gauge().value() == 1);
     assertStaysOpen(open("127.0.0.1"));
     awaitHits("max_connections", 1);
   }
@@ -214,7 +214,7 @@ class LimitsIT {
     assertClosedByServer(s);
     awaitLog("event=close peer=127.0.0.1:" + s.getLocalPort() + " ", "reason=" + closeReason + " ");
     awaitHits(limitTag, 1);
-    awaitTrue(() -> closes(closeReason) == 1, "one close counted with reason " + closeReason);
+    Await.until(WAIT, "one close counted with reason " + closeReason, () -> closes(closeReason) == 1);
   }
 
   @Test
@@ -242,7 +242,7 @@ class LimitsIT {
     awaitHits("max_players_per_stream", 1);
     awaitLog("event=close ", "reason=max_players_per_stream ");
     long frames = second.videoFrames;
-    awaitTrue(() -> second.videoFrames >= frames + 15, "the second player still receiving");
+    Await.until(WAIT, "the second player still receiving", () -> second.videoFrames >= frames + 15);
   }
 
   @Test
@@ -259,8 +259,8 @@ class LimitsIT {
     play(live, "good").get(10, TimeUnit.SECONDS);
     // The stream the waiter wants goes live: it stops waiting, and a new waiter fits.
     startPublisher("later");
-    awaitTrue(() -> waiter.videoFrames >= 10, "the waiting player receives the stream once it is live");
-    awaitTrue(() -> origin.streams().waitingPlayers() == 0, "nobody waiting");
+    Await.until(WAIT, "the waiting player receives the stream once it is live", () -> waiter.videoFrames >= 10);
+    Await.until(WAIT, "nobody waiting", () -> origin.streams().waitingPlayers() == 0);
     play(new Counting(), "much-later").get(10, TimeUnit.SECONDS);
     assertThat(origin.streams().waitingPlayers()).isEqualTo(1);
   }
@@ -275,7 +275,7 @@ class LimitsIT {
     goodPublisher = startPublisher("good");
     goodPlayer = new Counting();
     play(goodPlayer, "good").get(10, TimeUnit.SECONDS);
-    awaitTrue(() -> goodPlayer.videoFrames >= 15, "good player receiving");
+    Await.until(WAIT, "good player receiving", () -> goodPlayer.videoFrames >= 15);
   }
 
   private SyntheticPublisher startPublisher(String key) throws Exception {
@@ -316,12 +316,13 @@ class LimitsIT {
    * Waits for the count: a refusal's status reaches the client before the close that counts it,
    * and a count that goes past {@code expected} fails at once.
    */
-  private void awaitHits(String limit, double expected) throws InterruptedException {
-    awaitTrue(() -> {
-      double hits = limitHits(limit);
-      assertThat(hits).as("cascade.limits.hit{limit=%s}", limit).isLessThanOrEqualTo(expected);
-      return hits == expected;
-    }, "cascade.limits.hit{limit=" + limit + "} == " + expected);
+  private void awaitHits(String limit, double expected) {
+    Await.until(WAIT, "cascade.limits.hit{limit=" + limit + "} == " + expected,
+        () -> {
+          double hits = limitHits(limit);
+          assertThat(hits).as("cascade.limits.hit{limit=%s}", limit).isLessThanOrEqualTo(expected);
+          return hits == expected;
+        });
   }
 
   private double limitHits(String limit) {
@@ -370,19 +371,9 @@ class LimitsIT {
     }
   }
 
-  private static void awaitLog(String... parts) throws InterruptedException {
-    awaitTrue(() -> !logs.matching(l -> Stream.of(parts).allMatch(p -> l.message().contains(p))).isEmpty(),
-        "a log line with " + List.of(parts));
-  }
-
-  private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("timed out waiting for: " + what);
-      }
-      Thread.sleep(20);
-    }
+  private static void awaitLog(String... parts) {
+    Await.until(WAIT, "a log line with " + List.of(parts),
+        () -> !logs.matching(l -> Stream.of(parts).allMatch(p -> l.message().contains(p))).isEmpty());
   }
 
   // ---- raw RTMP

@@ -17,6 +17,7 @@ import io.cascade.rtmp.chunk.RtmpMessage;
 import io.cascade.rtmp.message.Commands;
 import io.cascade.rtmp.message.MessageType;
 import io.cascade.rtmp.message.NetStatus;
+import io.cascade.testing.Await;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -34,7 +35,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -96,7 +96,7 @@ class RtmpClientIT {
   void threePlayersGetEveryFrameInOrderStartingAtAKeyframe(Vertx vertx) throws Exception {
     String key = uniqueKey("three");
     SyntheticPublisher publisher = publish(key, ONE_SECOND_GOP);
-    awaitTrue(() -> publisher.videoFramesSent() >= 10, "publisher started");
+    Await.until(WAIT, "publisher started", () -> publisher.videoFramesSent() >= 10);
 
     // One player runs on Vert.x's event loops, as an edge's upstream pull will.
     VertxInternal vx = (VertxInternal) vertx;
@@ -109,7 +109,7 @@ class RtmpClientIT {
     play(client(players.get(2)), key).get(10, TimeUnit.SECONDS);
 
     for (Player p : players) {
-      awaitTrue(() -> p.videoFrames() >= 75, "75 video frames at a player");
+      Await.until(WAIT, "75 video frames at a player", () -> p.videoFrames() >= 75);
     }
     for (Player p : players) {
       List<Event> events = p.snapshot();
@@ -125,15 +125,15 @@ class RtmpClientIT {
     String key = uniqueKey("late");
     SyntheticPublisher publisher = publish(key, TWO_SECOND_GOP);
     // Half-way through the second GOP: the cache holds frames 60.. and frame 60 is its keyframe.
-    awaitTrue(() -> publisher.videoFramesSent() >= 90, "publisher in its second GOP");
+    Await.until(WAIT, "publisher in its second GOP", () -> publisher.videoFramesSent() >= 90);
     long sentAtJoin = publisher.videoFramesSent();
 
     Player late = new Player();
     long playSent = System.nanoTime();
     play(client(late), key).get(10, TimeUnit.SECONDS);
-    awaitTrue(() -> late.videoFrames() >= 1, "first frame at the late joiner");
+    Await.until(WAIT, "first frame at the late joiner", () -> late.videoFrames() >= 1);
     long ttffMillis = (late.firstMediaNanos - playSent) / 1_000_000;
-    awaitTrue(() -> late.videoFrames() >= 60, "a second of video at the late joiner");
+    Await.until(WAIT, "a second of video at the late joiner", () -> late.videoFrames() >= 60);
 
     List<Event> events = late.snapshot();
     assertStartsCleanly(events, true);
@@ -150,7 +150,7 @@ class RtmpClientIT {
     publish(key, ONE_SECOND_GOP);
     Player player = new Player();
     play(client(player), key).get(10, TimeUnit.SECONDS);
-    awaitTrue(() -> player.videoFrames() >= 15, "player receiving");
+    Await.until(WAIT, "player receiving", () -> player.videoFrames() >= 15);
 
     Player intruderEvents = new Player();
     RtmpClient intruder = client(intruderEvents);
@@ -161,7 +161,7 @@ class RtmpClientIT {
     assertThat(intruderEvents.closeCause.get(10, TimeUnit.SECONDS)).as("server closes the refused publisher").isNotNull();
 
     long atRefusal = player.videoFrames();
-    awaitTrue(() -> player.videoFrames() >= atRefusal + 45, "player still receiving after the refusal");
+    Await.until(WAIT, "player still receiving after the refusal", () -> player.videoFrames() >= atRefusal + 45);
     List<Event> events = player.snapshot();
     assertNoGaps(events);
     assertMonotonic(events);
@@ -173,11 +173,12 @@ class RtmpClientIT {
     String key = uniqueKey("waiting");
     Player player = new Player();
     play(client(player), key).get(10, TimeUnit.SECONDS);
-    Thread.sleep(500);
+    // The server holds the play as a waiting player (positive state), and nothing was sent yet.
+    Await.until(WAIT, "the player waiting for its stream", () -> origin.streams().waitingPlayers() >= 1);
     assertThat(player.videoFrames()).isZero();
 
     publish(key, ONE_SECOND_GOP);
-    awaitTrue(() -> player.videoFrames() >= 30, "player receiving once published");
+    Await.until(WAIT, "player receiving once published", () -> player.videoFrames() >= 30);
     List<Event> events = player.snapshot();
     assertThat(player.statusCodes()).contains(NetStatus.PLAY_START, NetStatus.PLAY_PUBLISH_NOTIFY);
     assertStartsCleanly(events, true);
@@ -197,16 +198,17 @@ class RtmpClientIT {
 
     Player player = new Player();
     play(client(player), key).get(10, TimeUnit.SECONDS);
-    awaitTrue(() -> player.videoFrames() >= 45, "player receiving from the first publisher");
+    Await.until(WAIT, "player receiving from the first publisher", () -> player.videoFrames() >= 45);
 
     first.stop().get(10, TimeUnit.SECONDS);
     firstPublisher.close().get(10, TimeUnit.SECONDS);
-    awaitTrue(() -> player.statusCodes().contains(NetStatus.PLAY_UNPUBLISH_NOTIFY), "UnpublishNotify at the player");
+    Await.until(WAIT, "UnpublishNotify at the player",
+        () -> player.statusCodes().contains(NetStatus.PLAY_UNPUBLISH_NOTIFY));
     long beforeRepublish = player.videoFrames();
 
     // The new encoder starts its timestamps at 0 again.
     publish(key, ONE_SECOND_GOP);
-    awaitTrue(() -> player.videoFrames() >= beforeRepublish + 45, "player receiving from the second publisher");
+    Await.until(WAIT, "player receiving from the second publisher", () -> player.videoFrames() >= beforeRepublish + 45);
 
     List<Event> events = player.snapshot();
     assertThat(player.statusCodes()).containsSubsequence(NetStatus.PLAY_START, NetStatus.PLAY_UNPUBLISH_NOTIFY,
@@ -251,16 +253,6 @@ class RtmpClientIT {
 
   private static String uniqueKey(String label) {
     return label + "-" + UUID.randomUUID().toString().substring(0, 8);
-  }
-
-  private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("not within " + WAIT.toSeconds() + " s: " + what);
-      }
-      Thread.sleep(20);
-    }
   }
 
   private static int indexOfStatus(List<Event> events, String code) {

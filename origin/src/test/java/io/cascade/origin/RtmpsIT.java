@@ -2,11 +2,11 @@ package io.cascade.origin;
 
 import static io.cascade.testing.PlaybackAssertions.assertCleanPlayback;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import io.cascade.config.ConfigLoader;
 import io.cascade.rtmp.chunk.RtmpMessage;
 import io.cascade.rtmp.message.Commands;
+import io.cascade.testing.Await;
 import io.cascade.testing.Ffmpeg;
 import io.cascade.testing.PlayReport;
 import io.cascade.testing.Playback;
@@ -172,14 +172,9 @@ class RtmpsIT {
 
   // ---- helpers
 
-  private static void awaitLog(String prefix) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while (logs.matching(l -> l.message().startsWith(prefix)).isEmpty()) {
-      if (System.nanoTime() > deadline) {
-        fail("nothing logged starting with %s", prefix);
-      }
-      Thread.sleep(50);
-    }
+  private static void awaitLog(String prefix) {
+    Await.until(Duration.ofSeconds(15), "a log line starting with " + prefix,
+        () -> !logs.matching(l -> l.message().startsWith(prefix)).isEmpty());
   }
 
   private static void replace(String cn) throws Exception {
@@ -191,19 +186,11 @@ class RtmpsIT {
     Files.move(cert, certFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  private static void awaitCommonName(String cn) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    String seen = null;
-    while (System.nanoTime() < deadline) {
-      try (SSLSocket s = tls("TLSv1.3")) {
-        seen = commonName(s);
-      }
-      if (cn.equals(seen)) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    fail("new connections still get %s, not %s", seen, cn);
+  private static void awaitCommonName(String cn) {
+    String[] seen = {null};
+    Await.until(Duration.ofSeconds(15), "new connections get the certificate of " + cn,
+        () -> { try (SSLSocket s = tls("TLSv1.3")) { seen[0] = commonName(s); } return cn.equals(seen[0]); },
+        () -> "last seen: " + seen[0]);
   }
 
   private static String commonName(SSLSocket s) throws Exception {
