@@ -1,51 +1,43 @@
 package io.cascade.live;
 
 import java.util.ArrayDeque;
+import java.util.function.LongSupplier;
 
 /**
- * A subscriber's bounded queue between the stream and its socket, confined to the subscriber's
- * event loop.
+ * A subscriber's bounded queue between the stream and its {@link MediaOutput}, confined to the
+ * subscriber's event loop.
  *
- * <p>Frames go straight to the sink while it is writable; otherwise they queue. When the queue
+ * <p>Frames go straight to the output while it is writable; otherwise they queue. When the queue
  * passes its byte or media-duration bound the subscriber has fallen behind: every queued media
  * frame is dropped and so is everything after, audio included, until the next video keyframe —
  * whole GOPs, never a partial one, and audio never runs ahead of video. Sequence headers and
  * metadata are never dropped. A subscriber that has not caught up (empty queue) for longer than
- * {@code maxBehind} is reported too slow and the caller disconnects it.
+ * {@code maxBehind} is too slow: the queue closes its output ({@code slow_consumer}) and takes no
+ * more frames.
  */
 public final class DeliveryQueue {
-
-  /** Where frames go: a connection. */
-  public interface Sink {
-    boolean isWritable();
-
-    /** Writes the frame (takes the reference). */
-    void write(LiveFrame frame);
-
-    void flush();
-
-    /** Stayed behind past the limit; the sink closes itself. */
-    void tooSlow(String detail);
-  }
-
-  private final Sink sink;
+  private final MediaOutput output;
   private final LiveStats stats;
+  private final LongSupplier nanoTime;
   private final long maxBytes;
   private final long maxDurationMs;
   private final long maxBehindNanos;
-  private final ArrayDeque<LiveFrame> queue = new ArrayDeque<>();
+  private final ArrayDeque<MediaFrame> queue = new ArrayDeque<>();
   private long queuedBytes;
-  private long newestQueuedMediaTimeline;
+  private long newestQueuedMediaDts;
   private boolean needKeyframe = true;
   private boolean sawVideo;
+  private boolean behind;
   private long behindSinceNanos;
   private boolean wrote;
   private boolean closed;
   private long dropped;
 
-  public DeliveryQueue(Sink sink, LiveSettings settings, LiveStats stats) {
-    this.sink = sink;
+  /** @param nanoTime the node's monotonic clock ({@code System::nanoTime}; virtual in tests) */
+  public DeliveryQueue(MediaOutput output, LiveSettings settings, LiveStats stats, LongSupplier nanoTime) {
+    this.output = output;
     this.stats = stats;
+    this.nanoTime = nanoTime;
     this.maxBytes = settings.queueMaxBytes();
     this.maxDurationMs = settings.queueMaxDuration().toMillis();
     this.maxBehindNanos = settings.maxBehind().toNanos();
@@ -57,7 +49,7 @@ public final class DeliveryQueue {
   }
 
   /** Takes the frame's reference. */
-  public void offer(LiveFrame frame) {
+  public void offer(MediaFrame frame) {
     if (closed) {
       frame.release();
       return;
@@ -75,8 +67,8 @@ public final class DeliveryQueue {
       }
       needKeyframe = false;
     }
-    if (queue.isEmpty() && sink.isWritable()) {
-      sink.write(frame);
+    if (queue.isEmpty() && output.isWritable()) {
+      output.write(frame);
       wrote = true;
       return;
     }
@@ -84,16 +76,21 @@ public final class DeliveryQueue {
     queuedBytes += frame.size();
     stats.queued(frame.size());
     if (!frame.isConfig()) {
-      newestQueuedMediaTimeline = frame.timeline();
+      newestQueuedMediaDts = frame.dts();
     }
-    if (behindSinceNanos == 0) {
-      behindSinceNanos = System.nanoTime();
+    long now = nanoTime.getAsLong();
+    if (!behind) {
+      behind = true;
+      behindSinceNanos = now;
     }
     if (queuedBytes > maxBytes || queuedDurationMs() > maxDurationMs) {
       dropToNextKeyframe();
     }
-    if (behindSinceNanos != 0 && System.nanoTime() - behindSinceNanos > maxBehindNanos) {
-      sink.tooSlow("behind for more than " + maxBehindNanos / 1_000_000 + " ms, queued " + queuedBytes + " bytes");
+    if (now - behindSinceNanos > maxBehindNanos) {
+      String detail = "behind for more than " + maxBehindNanos / 1_000_000 + " ms, queued " + queuedBytes + " bytes";
+      stats.slowDisconnect();
+      close();
+      output.close("slow_consumer", detail);
     }
   }
 
@@ -103,9 +100,9 @@ public final class DeliveryQueue {
    * the newest is remembered at enqueue (every older media frame leaves the queue before it does).
    */
   private long queuedDurationMs() {
-    for (LiveFrame f : queue) {
+    for (MediaFrame f : queue) {
       if (!f.isConfig()) {
-        return newestQueuedMediaTimeline - f.timeline();
+        return newestQueuedMediaDts - f.dts();
       }
     }
     return 0;
@@ -115,7 +112,7 @@ public final class DeliveryQueue {
     int count = 0;
     int size = queue.size();
     for (int i = 0; i < size; i++) {
-      LiveFrame f = queue.pollFirst();
+      MediaFrame f = queue.pollFirst();
       if (f.isConfig()) {
         queue.addLast(f);
       } else {
@@ -130,17 +127,17 @@ public final class DeliveryQueue {
     needKeyframe = true;
   }
 
-  /** Writes queued frames while the sink accepts them; call when it becomes writable. */
+  /** Writes queued frames while the output accepts them; call when it becomes writable. */
   public void drain() {
-    LiveFrame f;
-    while (sink.isWritable() && (f = queue.pollFirst()) != null) {
+    MediaFrame f;
+    while (output.isWritable() && (f = queue.pollFirst()) != null) {
       queuedBytes -= f.size();
       stats.queued(-f.size());
-      sink.write(f);
+      output.write(f);
       wrote = true;
     }
     if (queue.isEmpty()) {
-      behindSinceNanos = 0;
+      behind = false;
     }
     flush();
   }
@@ -149,7 +146,7 @@ public final class DeliveryQueue {
   public void flush() {
     if (wrote) {
       wrote = false;
-      sink.flush();
+      output.flush();
     }
   }
 
@@ -170,13 +167,13 @@ public final class DeliveryQueue {
   public void reopen() {
     closed = false;
     needKeyframe = true;
-    behindSinceNanos = 0;
+    behind = false;
   }
 
   /** Releases everything; later offers are released at once. */
   public void close() {
     closed = true;
-    LiveFrame f;
+    MediaFrame f;
     while ((f = queue.pollFirst()) != null) {
       f.release();
     }

@@ -1,5 +1,6 @@
 package io.cascade.live;
 
+import io.netty.buffer.ByteBufAllocator;
 import java.util.ArrayDeque;
 import java.util.List;
 
@@ -11,7 +12,7 @@ import java.util.List;
 final class GopCache {
   private final long maxBytes;
   private final long maxDurationMs;
-  private final ArrayDeque<LiveFrame> frames = new ArrayDeque<>();
+  private final ArrayDeque<MediaFrame> frames = new ArrayDeque<>();
   private long bytes;
 
   GopCache(long maxBytes, long maxDurationMs) {
@@ -20,7 +21,7 @@ final class GopCache {
   }
 
   /** Offers a media frame; the cache retains what it keeps. */
-  void add(LiveFrame frame) {
+  void add(MediaFrame frame) {
     if (frame.isVideo() && frame.isKeyframe()) {
       clear();
       keep(frame);
@@ -30,20 +31,27 @@ final class GopCache {
       return;
     }
     keep(frame);
-    if (bytes > maxBytes || frame.timeline() - frames.peekFirst().timeline() > maxDurationMs) {
+    if (bytes > maxBytes || frame.dts() - frames.peekFirst().dts() > maxDurationMs) {
       clear();
     }
   }
 
-  private void keep(LiveFrame frame) {
+  private void keep(MediaFrame frame) {
     frames.addLast(frame.retain());
     bytes += frame.size();
   }
 
   /** Appends the cached frames, each retained once for the receiver. */
-  void copyTo(List<LiveFrame> out) {
-    for (LiveFrame f : frames) {
+  void copyTo(List<MediaFrame> out) {
+    for (MediaFrame f : frames) {
       out.add(f.retain());
+    }
+  }
+
+  /** Packages every cached frame with {@code packager} (a packager's first subscriber joined). */
+  void packageWith(Packager packager, ByteBufAllocator alloc) {
+    for (MediaFrame f : frames) {
+      f.packageWith(packager, alloc);
     }
   }
 
@@ -60,7 +68,7 @@ final class GopCache {
   }
 
   void clear() {
-    LiveFrame f;
+    MediaFrame f;
     while ((f = frames.pollFirst()) != null) {
       f.release();
     }

@@ -1,10 +1,5 @@
 package io.cascade.live;
 
-import io.cascade.media.MediaTags;
-import io.cascade.rtmp.chunk.ChunkEncoder;
-import io.cascade.rtmp.chunk.RtmpMessage;
-import io.cascade.rtmp.message.MessageType;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import java.util.ArrayList;
@@ -18,7 +13,9 @@ import java.util.function.Consumer;
 
 /**
  * One live stream on this node: its publisher, metadata and sequence headers, GOP cache, and
- * subscribers. Frames are decoded once, encoded into chunks once, and handed to subscribers
+ * subscribers. It knows no wire format: frames come in as {@link MediaFrame}s, are packaged once
+ * per output format that has subscribers ({@link Packager}, counted on join and leave; the cached
+ * frames are packaged when a format's first subscriber joins), and are handed to subscribers
  * grouped by event loop: one task per loop per frame, in which each subscriber on that loop gets
  * its own reference. Subscribers that {@linkplain Subscriber#coalesceFlushes() coalesce} are
  * flushed at most every {@link LiveSettings#flushInterval()}, by one timer per loop and stream, so
@@ -30,13 +27,9 @@ import java.util.function.Consumer;
  * sees its cached frames before any live frame that follows them.
  */
 public final class LiveStream {
-  /** Play stream id whose encoding is shared; the first createStream of a connection gets it. */
-  public static final int SHARED_STREAM_ID = 1;
-  public static final int CSID_DATA = 5;
-  public static final int CSID_AUDIO = 6;
-  public static final int CSID_VIDEO = 7;
   private static final int MAX_SEQUENCE_HEADERS = 16;
   private static final LoopGroup[] NO_GROUPS = new LoopGroup[0];
+  private static final Packager[] NO_PACKAGERS = new Packager[0];
 
   private final String key;
   private final LiveSettings settings;
@@ -44,10 +37,13 @@ public final class LiveStream {
   private final LiveStats stats;
   private final StreamTimeline timeline = new StreamTimeline();
   private final GopCache gop;
-  private final Map<Integer, LiveFrame> sequenceHeaders = new LinkedHashMap<>();
-  private LiveFrame metadata;
+  private final Map<Integer, MediaFrame> sequenceHeaders = new LinkedHashMap<>();
+  private MediaFrame metadata;
   private LoopGroup[] groups = NO_GROUPS;
   private int subscriberCount;
+  /** Formats with at least one subscriber, and how many each has. */
+  private Packager[] packagers = NO_PACKAGERS;
+  private int[] packagerSubscribers = new int[0];
   private Object publisher;
   private long publishedAtMillis;
   private boolean hasVideo;
@@ -152,27 +148,28 @@ public final class LiveStream {
       groups = Arrays.copyOf(groups, groups.length + 1);
       groups[groups.length - 1] = group;
     }
+    addPackager(s.packager());
     group.add(s);
     subscriberCount++;
     if (publisher != null) {
-      List<LiveFrame> start = new ArrayList<>(gop.size() + 4);
+      List<MediaFrame> start = new ArrayList<>(gop.size() + 4);
       if (metadata != null) {
         start.add(metadata.retain());
       }
-      for (LiveFrame f : sequenceHeaders.values()) {
+      for (MediaFrame f : sequenceHeaders.values()) {
         start.add(f.retain());
       }
       gop.copyTo(start);
       try {
         loop.execute(() -> {
           s.onPublish();
-          for (LiveFrame f : start) {
+          for (MediaFrame f : start) {
             s.onFrame(f);
           }
           s.onFlush();
         });
       } catch (RejectedExecutionException e) {
-        start.forEach(LiveFrame::release);
+        start.forEach(MediaFrame::release);
       }
     }
     return true;
@@ -183,6 +180,7 @@ public final class LiveStream {
       LoopGroup g = groups[i];
       if (g.loop == s.eventLoop() && g.remove(s)) {
         subscriberCount--;
+        removePackager(s.packager());
         if (g.isEmpty()) {
           LoopGroup[] next = new LoopGroup[groups.length - 1];
           System.arraycopy(groups, 0, next, 0, i);
@@ -195,51 +193,84 @@ public final class LiveStream {
     return false;
   }
 
-  /**
-   * A message from the publisher: audio, video, or a data message (metadata already stripped of
-   * {@code @setDataFrame}). Takes ownership of {@code payload}. Ignored unless {@code from} is the
-   * current publisher.
-   */
-  public void onMessage(Object from, int typeId, long timestamp, ByteBuf payload, boolean metadataFrame) {
-    onMessage(from, typeId, timestamp, payload, metadataFrame, System.currentTimeMillis());
+  /** Counts a subscriber of {@code p}; its first one gets the cached frames packaged for it. */
+  private void addPackager(Packager p) {
+    if (p == null) {
+      return;
+    }
+    int i = indexOf(p);
+    if (i >= 0) {
+      packagerSubscribers[i]++;
+      return;
+    }
+    if (metadata != null) {
+      metadata.packageWith(p, alloc);
+    }
+    for (MediaFrame f : sequenceHeaders.values()) {
+      f.packageWith(p, alloc);
+    }
+    gop.packageWith(p, alloc);
+    packagers = Arrays.copyOf(packagers, packagers.length + 1);
+    packagers[packagers.length - 1] = p;
+    packagerSubscribers = Arrays.copyOf(packagerSubscribers, packagerSubscribers.length + 1);
+    packagerSubscribers[packagerSubscribers.length - 1] = 1;
+  }
+
+  /** Live frames stop being packaged by a format once its last subscriber leaves. */
+  private void removePackager(Packager p) {
+    int i = p == null ? -1 : indexOf(p);
+    if (i < 0 || --packagerSubscribers[i] > 0) {
+      return;
+    }
+    int n = packagers.length - 1;
+    packagers[i] = packagers[n];
+    packagerSubscribers[i] = packagerSubscribers[n];
+    packagers = Arrays.copyOf(packagers, n);
+    packagerSubscribers = Arrays.copyOf(packagerSubscribers, n);
+  }
+
+  private int indexOf(Packager p) {
+    for (int i = 0; i < packagers.length; i++) {
+      if (packagers[i] == p || packagers[i].equals(p)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /**
-   * As {@link #onMessage(Object, int, long, ByteBuf, boolean)}, with the wall-clock time the origin
-   * received the message ({@code 0}: unknown), for an edge that learned it from its relay.
+   * A frame from the publisher, built by its adapter with the source's timestamp as {@code dts};
+   * takes the frame's reference. Ignored unless {@code from} is the current publisher. The frame
+   * is put on the stream's timeline, cached if it is configuration or part of the GOP, packaged
+   * with every packager that has subscribers, and handed to every subscriber.
    */
-  public void onMessage(Object from, int typeId, long timestamp, ByteBuf payload, boolean metadataFrame,
-      long originMillis) {
-    long now = System.nanoTime();
+  public void onFrame(Object from, MediaFrame frame) {
     synchronized (this) {
       if (publisher != from || publisher == null) {
-        payload.release();
+        frame.release();
         return;
       }
-      int tags = MessageType.isMedia(typeId) ? MediaTags.classify(typeId, payload) : 0;
-      int flags = 0;
-      if ((tags & MediaTags.SEQUENCE_HEADER) != 0 || metadataFrame) {
-        flags |= LiveFrame.CONFIG;
-      }
-      if (typeId == MessageType.VIDEO && (tags & MediaTags.KEYFRAME) != 0 && (tags & MediaTags.SEQUENCE_HEADER) == 0) {
-        flags |= LiveFrame.KEYFRAME;
-      }
-      long t = timeline.map(timestamp & 0xFFFFFFFFL);
-      LiveFrame frame = encode(typeId, t, flags, now, originMillis, payload);
+      frame.dts(timeline.map(frame.dts() & 0xFFFFFFFFL));
       framesIn++;
       bytesIn += frame.size();
       stats.received(frame.size());
-      if (metadataFrame) {
-        replace(frame, true, 0);
-      } else if ((flags & LiveFrame.CONFIG) != 0) {
-        noteCodec(typeId, payload);
-        replace(frame, false, typeId << 8 | MediaTags.trackId(typeId, payload));
-      } else if (MessageType.isMedia(typeId)) {
-        if (typeId == MessageType.VIDEO && !hasVideo) {
+      try {
+        for (Packager p : packagers) {
+          frame.packageWith(p, alloc);
+        }
+      } catch (RuntimeException e) {
+        frame.release();
+        throw e;
+      }
+      if (frame.isConfig()) {
+        noteCodec(frame);
+        replace(frame);
+      } else if (!frame.isData()) {
+        if (frame.isVideo() && !hasVideo) {
           hasVideo = true;
-          noteCodec(typeId, payload);
-        } else if (typeId == MessageType.AUDIO && audioCodec.isEmpty()) {
-          noteCodec(typeId, payload);
+          noteCodec(frame);
+        } else if (frame.isAudio() && audioCodec.isEmpty()) {
+          noteCodec(frame);
         }
         gop.add(frame);
       }
@@ -250,23 +281,25 @@ public final class LiveStream {
     }
   }
 
-  private void noteCodec(int typeId, ByteBuf payload) {
-    if (typeId == MessageType.VIDEO) {
-      videoCodec = MediaTags.codec(typeId, payload);
-    } else if (typeId == MessageType.AUDIO) {
-      audioCodec = MediaTags.codec(typeId, payload);
+  private void noteCodec(MediaFrame frame) {
+    if (frame.isVideo()) {
+      videoCodec = frame.codec();
+    } else if (frame.isAudio()) {
+      audioCodec = frame.codec();
     }
   }
 
-  private void replace(LiveFrame frame, boolean isMetadata, int slot) {
-    if (isMetadata) {
+  /** Keeps the latest metadata, and the latest sequence header per media type and track. */
+  private void replace(MediaFrame frame) {
+    if (frame.isData()) {
       if (metadata != null) {
         metadata.release();
       }
       metadata = frame.retain();
       return;
     }
-    LiveFrame old = sequenceHeaders.remove(slot);
+    int slot = frame.kind().ordinal() << 8 | frame.trackId();
+    MediaFrame old = sequenceHeaders.remove(slot);
     if (old != null) {
       old.release();
     } else if (sequenceHeaders.size() >= MAX_SEQUENCE_HEADERS) {
@@ -275,28 +308,13 @@ public final class LiveStream {
     sequenceHeaders.put(slot, frame.retain());
   }
 
-  private LiveFrame encode(int typeId, long t, int flags, long now, long originMillis, ByteBuf payload) {
-    long ts = StreamTimeline.toRtmp(t);
-    int csid = typeId == MessageType.AUDIO ? CSID_AUDIO : typeId == MessageType.VIDEO ? CSID_VIDEO : CSID_DATA;
-    int length = ChunkEncoder.encodedLength(csid, ts, payload.readableBytes(), settings.chunkSize());
-    ByteBuf chunks = alloc.directBuffer(length, length);
-    try {
-      ChunkEncoder.encode(new RtmpMessage(csid, typeId, ts, SHARED_STREAM_ID, payload.duplicate()), settings.chunkSize(), chunks);
-    } catch (RuntimeException e) {
-      chunks.release();
-      payload.release();
-      throw e;
-    }
-    return new LiveFrame(typeId, ts, t, flags, now, originMillis, payload, chunks);
-  }
-
   private void clearCaches() {
     gop.clear();
     if (metadata != null) {
       metadata.release();
       metadata = null;
     }
-    for (LiveFrame f : sequenceHeaders.values()) {
+    for (MediaFrame f : sequenceHeaders.values()) {
       f.release();
     }
     sequenceHeaders.clear();
@@ -353,7 +371,7 @@ public final class LiveStream {
       return members.length == 0;
     }
 
-    void deliver(LiveFrame frame) {
+    void deliver(MediaFrame frame) {
       Subscriber[] snapshot = members;
       frame.retain(snapshot.length);
       try {
@@ -361,7 +379,7 @@ public final class LiveStream {
           for (Subscriber s : snapshot) {
             s.onFrame(frame);
           }
-          flush(snapshot, flushBytes > 0 && frame.chunks().readableBytes() >= flushBytes);
+          flush(snapshot, flushBytes > 0 && frame.size() >= flushBytes);
         });
       } catch (RejectedExecutionException e) {
         // The loop is shutting down with the node; its subscribers are gone with it.

@@ -3,8 +3,9 @@ package io.cascade.live;
 import io.netty.channel.EventLoop;
 
 /**
- * Something that consumes a live stream: a local player connection now, an edge relay later.
- * Every callback runs on {@link #eventLoop()}, in the order the stream produced them.
+ * Something that consumes a live stream: a local player, a relay to an edge, later a packager of
+ * parts or a recorder. Every callback runs on {@link #eventLoop()}, in the order the stream
+ * produced them.
  */
 public interface Subscriber {
 
@@ -12,10 +13,18 @@ public interface Subscriber {
   EventLoop eventLoop();
 
   /**
+   * The format this subscriber writes: every frame it gets is packaged by it ({@link MediaFrame#wire}).
+   * Null for subscribers that read only the body. Must not change while subscribed.
+   */
+  default Packager packager() {
+    return null;
+  }
+
+  /**
    * A frame for this subscriber; the callee owns one reference and must release it. Frames of one
    * join arrive as metadata, sequence headers, then the cached GOP from its keyframe, then live.
    */
-  void onFrame(LiveFrame frame);
+  void onFrame(MediaFrame frame);
 
   /**
    * Flush what {@link #onFrame} wrote: after the last frame of one delivery task, or, for a

@@ -1,6 +1,6 @@
 package io.cascade.server;
 
-import io.cascade.live.LiveFrame;
+import io.cascade.live.MediaFrame;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.DefaultMessageSizeEstimator;
 import io.netty.channel.FileRegion;
@@ -58,10 +58,12 @@ final class FrameBatch extends AbstractReferenceCounted implements FileRegion {
 
   /** Told when a frame it marked was completely written; see {@link #add}. */
   interface Written {
-    void written(LiveFrame frame);
+    void written(MediaFrame frame);
   }
 
-  private LiveFrame[] frames;
+  private MediaFrame[] frames;
+  /** Per frame, the shared wire bytes written for it (owned by the frame). */
+  private ByteBuf[] wires;
   /** Per frame, who to tell when it is written; allocated with the first marked frame. */
   private Written[] listeners;
   private int size;
@@ -72,13 +74,18 @@ final class FrameBatch extends AbstractReferenceCounted implements FileRegion {
   private long transferred;
 
   FrameBatch(int capacity) {
-    frames = new LiveFrame[Math.max(1, capacity)];
+    frames = new MediaFrame[Math.max(1, capacity)];
+    wires = new ByteBuf[frames.length];
   }
 
-  /** Appends a frame, taking its reference; {@code listener} (may be null) hears when it is written. */
-  void add(LiveFrame frame, Written listener) {
+  /**
+   * Appends a frame's packaged bytes {@code wire} (owned by the frame), taking the frame's
+   * reference; {@code listener} (may be null) hears when it is written.
+   */
+  void add(MediaFrame frame, ByteBuf wire, Written listener) {
     if (size == frames.length) {
       frames = Arrays.copyOf(frames, size * 2);
+      wires = Arrays.copyOf(wires, frames.length);
       if (listeners != null) {
         listeners = Arrays.copyOf(listeners, frames.length);
       }
@@ -89,8 +96,9 @@ final class FrameBatch extends AbstractReferenceCounted implements FileRegion {
       }
       listeners[size] = listener;
     }
+    wires[size] = wire;
     frames[size++] = frame;
-    bytes += frame.chunks().readableBytes();
+    bytes += wire.readableBytes();
   }
 
   int frames() {
@@ -130,7 +138,7 @@ final class FrameBatch extends AbstractReferenceCounted implements FileRegion {
     int n = 0;
     try {
       for (int i = head; i < size && n < views.length; i++) {
-        ByteBuf chunks = frames[i].chunks();
+        ByteBuf chunks = wires[i];
         int skip = i == head ? headWritten : 0;
         int index = chunks.readerIndex() + skip;
         int length = chunks.readableBytes() - skip;
@@ -172,14 +180,15 @@ final class FrameBatch extends AbstractReferenceCounted implements FileRegion {
     transferred += written;
     long left = written;
     while (left > 0 && head < size) {
-      LiveFrame f = frames[head];
-      int remaining = f.chunks().readableBytes() - headWritten;
+      MediaFrame f = frames[head];
+      int remaining = wires[head].readableBytes() - headWritten;
       if (left < remaining) {
         headWritten += (int) left;
         return;
       }
       left -= remaining;
       frames[head] = null;
+      wires[head] = null;
       Written listener = listeners == null ? null : listeners[head];
       if (listener != null) {
         listeners[head] = null;
@@ -199,9 +208,10 @@ final class FrameBatch extends AbstractReferenceCounted implements FileRegion {
   @Override
   protected void deallocate() {
     for (int i = head; i < size; i++) {
-      LiveFrame f = frames[i];
+      MediaFrame f = frames[i];
       if (f != null) {
         frames[i] = null;
+        wires[i] = null;
         f.release();
       }
     }

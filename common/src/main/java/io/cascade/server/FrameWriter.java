@@ -1,6 +1,7 @@
 package io.cascade.server;
 
-import io.cascade.live.LiveFrame;
+import io.cascade.live.MediaFrame;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -38,10 +39,11 @@ final class FrameWriter extends ChannelDuplexHandler {
   }
 
   /**
-   * Queues a frame's chunks after everything written so far (takes the frame's reference); it is
-   * sent by the next flush. {@code listener} (may be null) hears when its last byte is in the socket.
+   * Queues a frame's packaged bytes {@code wire} (owned by the frame) after everything written so
+   * far (takes the frame's reference); they are sent by the next flush. {@code listener} (may be
+   * null) hears when the last byte is in the socket.
    */
-  void add(LiveFrame frame, FrameBatch.Written listener) {
+  void add(MediaFrame frame, ByteBuf wire, FrameBatch.Written listener) {
     if (closed || !ctx.channel().isActive()) {
       frame.release();
       return;
@@ -49,7 +51,7 @@ final class FrameWriter extends ChannelDuplexHandler {
     if (batch == null) {
       batch = new FrameBatch(4);
     }
-    batch.add(frame, listener);
+    batch.add(frame, wire, listener);
     if (batch.count() >= maxBatchBytes || batch.frames() >= MAX_BATCH_FRAMES) {
       spill();
     }

@@ -1,6 +1,6 @@
 package io.cascade.server;
 
-import io.cascade.live.LiveStream;
+import io.cascade.rtmp.chunk.RtmpChunkPackager;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -27,7 +27,7 @@ final class NetStreams {
       return -1;
     }
     // The first id is the one live frames are encoded for once and shared by every player.
-    int sid = LiveStream.SHARED_STREAM_ID;
+    int sid = RtmpChunkPackager.SHARED_STREAM_ID;
     while (created.contains(sid)) {
       sid++;
     }

@@ -1,5 +1,6 @@
 package io.cascade.server;
 
+import io.cascade.rtmp.RtmpMediaFrames;
 import io.cascade.live.LiveStream;
 import io.cascade.rtmp.chunk.RtmpMessage;
 import io.cascade.rtmp.message.MessageType;
@@ -54,17 +55,17 @@ final class PublishSession implements SessionPolicy.PublishHandle {
 
   void onMedia(RtmpMessage m) {
     lastMediaNanos = System.nanoTime();
-    stream.onMessage(this, m.typeId(), m.timestamp(), m.payload().retainedSlice(), false);
+    RtmpMediaFrames.publish(stream, this, m.typeId(), m.timestamp(), m.payload().retainedSlice(), false);
   }
 
   /** Takes ownership of {@code body}: an AMF0 onMetaData data body. */
   void onMetadata(long timestamp, ByteBuf body) {
-    stream.onMessage(this, MessageType.DATA_AMF0, timestamp, body, true);
+    RtmpMediaFrames.publish(stream, this, MessageType.DATA_AMF0, timestamp, body, true);
   }
 
   /** Other data messages (cue points, text) go to players as they came. */
   void onData(RtmpMessage m) {
-    stream.onMessage(this, m.typeId(), m.timestamp(), m.payload().retainedSlice(), false);
+    RtmpMediaFrames.publish(stream, this, m.typeId(), m.timestamp(), m.payload().retainedSlice(), false);
   }
 
   void stop() {

@@ -2,7 +2,6 @@ package io.cascade.live;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cascade.rtmp.message.MessageType;
 import io.netty.buffer.Unpooled;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,12 +15,14 @@ class DeliveryQueueTest {
 
   private final RecordingSink sink = new RecordingSink();
   private final LiveStats stats = new LiveStats();
-  private final DeliveryQueue queue = new DeliveryQueue(sink, SETTINGS, stats);
+  /** Virtual time: the queue reads only this clock. */
+  private long now;
+  private final DeliveryQueue queue = new DeliveryQueue(sink, SETTINGS, stats, () -> now);
 
   @AfterEach
   void release() {
     queue.close();
-    sink.written.forEach(LiveFrame::release);
+    sink.written.forEach(MediaFrame::release);
   }
 
   @Test
@@ -97,24 +98,29 @@ class DeliveryQueueTest {
   }
 
   @Test
-  void stayingBehindPastTheLimitIsReported() throws InterruptedException {
+  void stayingBehindPastTheLimitClosesTheOutput() {
     LiveSettings quick = new LiveSettings(4096, 1 << 20, Duration.ofSeconds(10), 1 << 20, Duration.ofSeconds(60),
         Duration.ofMillis(20), Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(1), 10, 10);
     RecordingSink slow = new RecordingSink();
-    DeliveryQueue q = new DeliveryQueue(slow, quick, stats);
+    DeliveryQueue q = new DeliveryQueue(slow, quick, stats, () -> now);
     q.offer(video(0, true));
     slow.writable = false;
     q.offer(video(33, false));
-    Thread.sleep(40);
+    now += Duration.ofMillis(20).toNanos();
     q.offer(video(66, false));
-    assertThat(slow.tooSlow).isNotNull();
+    assertThat(slow.closed).as("exactly at the limit is not past it").isNull();
+    now += 1;
+    q.offer(video(99, false));
+    assertThat(slow.closed).startsWith("slow_consumer: behind for more than 20 ms");
+    assertThat(stats.slowDisconnects()).isEqualTo(1);
+    assertThat(q.queuedFrames()).as("the queue let go of everything").isZero();
     q.close();
-    slow.written.forEach(LiveFrame::release);
+    slow.written.forEach(MediaFrame::release);
   }
 
   @Test
   void closedQueueReleasesOffers() {
-    LiveFrame f = video(0, true);
+    MediaFrame f = video(0, true);
     f.retain();
     queue.close();
     queue.offer(f);
@@ -122,27 +128,27 @@ class DeliveryQueueTest {
     f.release();
   }
 
-  static LiveFrame video(long ts, boolean key) {
-    return frame(MessageType.VIDEO, ts, key ? LiveFrame.KEYFRAME : 0);
+  static MediaFrame video(long ts, boolean key) {
+    return frame(MediaFrame.Kind.VIDEO, ts, key ? MediaFrame.KEYFRAME : 0);
   }
 
-  static LiveFrame audio(long ts) {
-    return frame(MessageType.AUDIO, ts, 0);
+  static MediaFrame audio(long ts) {
+    return frame(MediaFrame.Kind.AUDIO, ts, 0);
   }
 
-  static LiveFrame config(long ts) {
-    return frame(MessageType.VIDEO, ts, LiveFrame.CONFIG);
+  static MediaFrame config(long ts) {
+    return frame(MediaFrame.Kind.VIDEO, ts, MediaFrame.CONFIG);
   }
 
-  static LiveFrame frame(int type, long ts, int flags) {
-    return new LiveFrame(type, ts, ts, flags, System.nanoTime(), 0, Unpooled.buffer(1000).writeZero(1000), Unpooled.buffer(1));
+  static MediaFrame frame(MediaFrame.Kind kind, long ts, int flags) {
+    return new MediaFrame(kind, 0, ts, 0, flags, "", 0, 0, Unpooled.buffer(1000).writeZero(1000));
   }
 
-  static final class RecordingSink implements DeliveryQueue.Sink {
-    final List<LiveFrame> written = new ArrayList<>();
+  static final class RecordingSink implements MediaOutput {
+    final List<MediaFrame> written = new ArrayList<>();
     boolean writable = true;
     int flushes;
-    String tooSlow;
+    String closed;
 
     @Override
     public boolean isWritable() {
@@ -150,7 +156,7 @@ class DeliveryQueueTest {
     }
 
     @Override
-    public void write(LiveFrame frame) {
+    public void write(MediaFrame frame) {
       written.add(frame);
     }
 
@@ -160,12 +166,12 @@ class DeliveryQueueTest {
     }
 
     @Override
-    public void tooSlow(String detail) {
-      tooSlow = detail;
+    public void close(String reason, String detail) {
+      closed = reason + ": " + detail;
     }
 
     List<Long> timestamps() {
-      return written.stream().map(LiveFrame::timestamp).toList();
+      return written.stream().map(MediaFrame::dts).toList();
     }
   }
 }

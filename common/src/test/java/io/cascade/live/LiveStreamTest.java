@@ -2,6 +2,9 @@ package io.cascade.live;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cascade.rtmp.RtmpMediaFrames;
+import io.cascade.rtmp.chunk.RtmpChunkPackager;
+import io.netty.buffer.ByteBufAllocator;
 import io.cascade.rtmp.message.MessageType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -49,23 +52,24 @@ class LiveStreamTest {
   @Test
   void lateJoinerGetsMetadataSequenceHeadersThenGopFromKeyframe() throws Exception {
     LiveStream s = manager.publish("live/a", publisher).stream();
-    s.onMessage(publisher, MessageType.DATA_AMF0, 0, Unpooled.copiedBuffer(new byte[] {2, 0, 1, 'x'}), true);
-    s.onMessage(publisher, MessageType.VIDEO, 0, avcSequenceHeader(), false);
-    s.onMessage(publisher, MessageType.AUDIO, 0, aacSequenceHeader(), false);
-    s.onMessage(publisher, MessageType.VIDEO, 0, avc(true, 500), false);
-    s.onMessage(publisher, MessageType.VIDEO, 33, avc(false, 200), false);
-    s.onMessage(publisher, MessageType.VIDEO, 66, avc(true, 500), false);
-    s.onMessage(publisher, MessageType.AUDIO, 70, aac(), false);
-    s.onMessage(publisher, MessageType.VIDEO, 100, avc(false, 200), false);
+    RtmpMediaFrames.publish(s, publisher, MessageType.DATA_AMF0, 0, Unpooled.copiedBuffer(new byte[] {2, 0, 1, 'x'}), true);
+    RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 0, avcSequenceHeader(), false);
+    RtmpMediaFrames.publish(s, publisher, MessageType.AUDIO, 0, aacSequenceHeader(), false);
+    RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 0, avc(true, 500), false);
+    RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 33, avc(false, 200), false);
+    RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 66, avc(true, 500), false);
+    RtmpMediaFrames.publish(s, publisher, MessageType.AUDIO, 70, aac(), false);
+    RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 100, avc(false, 200), false);
 
     RecordingSubscriber late = new RecordingSubscriber((EventLoop) loops.next());
+    late.packager = new RtmpChunkPackager(128);
     assertThat(manager.subscribe("live/a", late)).isSameAs(s);
     late.awaitFrames(6);
     assertThat(late.events).startsWith("publish");
     assertThat(late.describe()).containsExactly("data@0", "video-config@0", "audio-config@0", "video-key@66", "audio@70", "video@100");
     // The shared encoding carries a 12-byte type-0 header plus a type-3 header per extra 128-byte chunk.
-    LiveFrame key = late.frames.get(3);
-    assertThat(key.chunks().readableBytes()).isEqualTo(12 + key.size() + (key.size() - 1) / 128);
+    MediaFrame key = late.frames.get(3);
+    assertThat(key.wire(late.packager).readableBytes()).isEqualTo(12 + key.size() + (key.size() - 1) / 128);
     late.releaseAll();
     manager.unsubscribe(s, late);
     manager.unpublish(s, publisher);
@@ -87,7 +91,7 @@ class LiveStreamTest {
     int playerJoinFlushes = player.flushes;
     int relayJoinFlushes = relay.flushes;
     for (int i = 0; i < 5; i++) {
-      s.onMessage(publisher, MessageType.VIDEO, i * 33L, avc(i == 0, 100), false);
+      RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, i * 33L, avc(i == 0, 100), false);
     }
     player.awaitFrames(5);
     relay.awaitFrames(5);
@@ -110,13 +114,13 @@ class LiveStreamTest {
     m.subscribe("live/e", player);
     player.awaitFrames(0);
     int before = player.flushes;
-    s.onMessage(publisher, MessageType.VIDEO, 0, avc(true, 300), false);
+    RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 0, avc(true, 300), false);
     player.awaitFrames(1);
-    s.onMessage(publisher, MessageType.VIDEO, 33, avc(false, 50), false);
-    s.onMessage(publisher, MessageType.VIDEO, 66, avc(false, 50), false);
+    RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 33, avc(false, 50), false);
+    RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 66, avc(false, 50), false);
     player.awaitFrames(3);
     assertThat(player.flushes - before).as("the large keyframe flushed, the small frames held").isEqualTo(1);
-    s.onMessage(publisher, MessageType.VIDEO, 99, avc(false, 300), false);
+    RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 99, avc(false, 300), false);
     player.awaitFrames(4);
     player.awaitFlushes(before + 2);
     assertThat(player.flushes - before).as("the next large frame flushed the held ones with it").isEqualTo(2);
@@ -134,7 +138,7 @@ class LiveStreamTest {
     m.subscribe("live/d", player);
     player.awaitFrames(0);
     int before = player.flushes;
-    s.onMessage(publisher, MessageType.VIDEO, 0, avc(true, 100), false);
+    RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 0, avc(true, 100), false);
     player.awaitFrames(1);
     player.awaitFlushes(before + 1);
     assertThat(player.flushes).as("the timer flushed the written frame").isGreaterThan(before);
@@ -152,13 +156,13 @@ class LiveStreamTest {
       manager.subscribe("live/b", r);
       subs.add(r);
     }
-    s.onMessage(publisher, MessageType.VIDEO, 0, avc(true, 100), false);
+    RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 0, avc(true, 100), false);
     for (int i = 1; i < 50; i++) {
-      s.onMessage(publisher, MessageType.VIDEO, i * 33L, avc(false, 100), false);
+      RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, i * 33L, avc(false, 100), false);
     }
     for (RecordingSubscriber r : subs) {
       r.awaitFrames(50);
-      List<Long> ts = r.frames.stream().map(LiveFrame::timestamp).toList();
+      List<Long> ts = r.frames.stream().map(MediaFrame::dts).toList();
       assertThat(ts).isSorted().hasSize(50);
       // Every subscriber shares the same frame objects: decoded once.
       assertThat(r.frames.get(10)).isSameAs(subs.get(0).frames.get(10));
@@ -178,7 +182,7 @@ class LiveStreamTest {
     assertThat(s.isPublishedBy(publisher)).isTrue();
     RecordingSubscriber r = new RecordingSubscriber((EventLoop) loops.next());
     manager.subscribe("live/c", r);
-    s.onMessage(publisher, MessageType.VIDEO, 0, avc(true, 100), false);
+    RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 0, avc(true, 100), false);
     r.awaitFrames(1);
     r.releaseAll();
     manager.unsubscribe(s, r);
@@ -191,16 +195,16 @@ class LiveStreamTest {
     LiveStream s = manager.subscribe("live/d", r);
     assertThat(s.isLive()).isFalse();
     assertThat(manager.publish("live/d", publisher).stream()).isSameAs(s);
-    s.onMessage(publisher, MessageType.VIDEO, 5000, avc(true, 100), false);
-    s.onMessage(publisher, MessageType.VIDEO, 5033, avc(false, 100), false);
+    RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 5000, avc(true, 100), false);
+    RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 5033, avc(false, 100), false);
     r.awaitFrames(2);
     manager.unpublish(s, publisher);
     Object again = new Object();
     assertThat(manager.publish("live/d", again).stream()).isSameAs(s);
-    s.onMessage(again, MessageType.VIDEO, 0, avc(true, 100), false);
+    RtmpMediaFrames.publish(s, again, MessageType.VIDEO, 0, avc(true, 100), false);
     r.awaitFrames(3);
     assertThat(r.events).containsExactly("publish", "unpublish", "publish");
-    assertThat(r.frames.get(2).timestamp()).isGreaterThan(r.frames.get(1).timestamp());
+    assertThat(r.frames.get(2).dts()).isGreaterThan(r.frames.get(1).dts());
     r.releaseAll();
     manager.unsubscribe(s, r);
     manager.unpublish(s, again);
@@ -238,6 +242,62 @@ class LiveStreamTest {
     return Unpooled.copiedBuffer(new byte[] {(byte) 0xAF, 1, 0x21, 0x22, 0x23});
   }
 
+  @Test
+  void framesArePackagedOncePerFormatAndOnlyWhileTheFormatHasSubscribers() throws Exception {
+    CountingPackager format = new CountingPackager();
+    LiveStream s = manager.publish("live/p", publisher).stream();
+    RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 0, avcSequenceHeader(), false);
+    RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 0, avc(true, 100), false);
+    RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 33, avc(false, 100), false);
+    assertThat(format.encoded).as("no subscriber of the format: nothing packaged").isZero();
+
+    RecordingSubscriber a = new RecordingSubscriber((EventLoop) loops.next());
+    RecordingSubscriber b = new RecordingSubscriber((EventLoop) loops.next());
+    a.packager = format;
+    b.packager = new CountingPackager(); // equal to the first: the same format
+    manager.subscribe("live/p", a);
+    assertThat(format.encoded).as("first subscriber: sequence header and GOP packaged then").isEqualTo(3);
+    manager.subscribe("live/p", b);
+    assertThat(format.encoded).as("second subscriber of the format: nothing new").isEqualTo(3);
+    RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 66, avc(false, 100), false);
+    assertThat(format.encoded).as("a live frame: once, not once per subscriber").isEqualTo(4);
+    a.awaitFrames(4);
+    b.awaitFrames(4);
+    MediaFrame live = a.frames.get(3);
+    assertThat(live.wire(format)).isSameAs(b.frames.get(3).wire(format));
+    assertThat(live.wire(format).readableBytes()).isEqualTo(live.size() + 1);
+
+    manager.unsubscribe(s, a);
+    manager.unsubscribe(s, b);
+    RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 99, avc(false, 100), false);
+    assertThat(format.encoded).as("last subscriber gone: the format is no longer packaged").isEqualTo(4);
+    a.releaseAll();
+    b.releaseAll();
+    manager.unpublish(s, publisher);
+  }
+
+  /** A format that prefixes the body with one byte and counts its calls; all instances are one format. */
+  static final class CountingPackager implements Packager {
+    int encoded;
+
+    @Override
+    public ByteBuf encode(MediaFrame frame, ByteBufAllocator alloc) {
+      encoded++;
+      ByteBuf body = frame.body();
+      return alloc.buffer(body.readableBytes() + 1).writeByte(0xFE).writeBytes(body, body.readerIndex(), body.readableBytes());
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof CountingPackager;
+    }
+
+    @Override
+    public int hashCode() {
+      return 1;
+    }
+  }
+
   private static ByteBuf avc(boolean key, int size) {
     ByteBuf b = Unpooled.buffer(size);
     b.writeByte(key ? 0x17 : 0x27).writeByte(1).writeMedium(0);
@@ -248,9 +308,10 @@ class LiveStreamTest {
   static final class RecordingSubscriber implements Subscriber {
     final EventLoop loop;
     final boolean coalesce;
-    final List<LiveFrame> frames = Collections.synchronizedList(new ArrayList<>());
+    final List<MediaFrame> frames = Collections.synchronizedList(new ArrayList<>());
     final List<String> events = Collections.synchronizedList(new ArrayList<>());
     volatile int flushes;
+    Packager packager;
 
     RecordingSubscriber(EventLoop loop) {
       this(loop, true);
@@ -272,7 +333,12 @@ class LiveStreamTest {
     }
 
     @Override
-    public void onFrame(LiveFrame frame) {
+    public Packager packager() {
+      return packager;
+    }
+
+    @Override
+    public void onFrame(MediaFrame frame) {
       assertThat(loop.inEventLoop()).isTrue();
       frames.add(frame);
     }
@@ -314,20 +380,20 @@ class LiveStreamTest {
 
     List<String> describe() {
       List<String> out = new ArrayList<>();
-      for (LiveFrame f : frames) {
-        String kind = f.typeId() == MessageType.DATA_AMF0 ? "data" : f.isVideo() ? "video" : "audio";
-        if (f.isConfig() && f.typeId() != MessageType.DATA_AMF0) {
+      for (MediaFrame f : frames) {
+        String kind = f.isData() ? "data" : f.isVideo() ? "video" : "audio";
+        if (f.isConfig() && !f.isData()) {
           kind += "-config";
         } else if (f.isKeyframe()) {
           kind += "-key";
         }
-        out.add(kind + "@" + f.timestamp());
+        out.add(kind + "@" + f.dts());
       }
       return out;
     }
 
     void releaseAll() {
-      frames.forEach(LiveFrame::release);
+      frames.forEach(MediaFrame::release);
       frames.clear();
     }
   }

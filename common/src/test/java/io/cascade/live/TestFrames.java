@@ -1,17 +1,14 @@
 package io.cascade.live;
 
-import io.cascade.rtmp.message.MessageType;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 
-/** Builds {@link LiveFrame}s for tests outside this package. */
+/** Builds {@link MediaFrame}s for tests outside this package. */
 public final class TestFrames {
   private TestFrames() {
   }
 
-  /** A video frame whose encoded form is {@code chunks} (taken, not retained). */
-  public static LiveFrame video(long ts, ByteBuf chunks) {
-    return new LiveFrame(MessageType.VIDEO, ts, ts, 0, System.nanoTime(), System.currentTimeMillis(),
-        Unpooled.buffer(1).writeByte(0), chunks);
+  /** A video frame whose body is {@code bytes} (taken, not retained), received now. */
+  public static MediaFrame video(long ts, ByteBuf bytes) {
+    return new MediaFrame(MediaFrame.Kind.VIDEO, 0, ts, 0, 0, "", System.nanoTime(), System.currentTimeMillis(), bytes);
   }
 }

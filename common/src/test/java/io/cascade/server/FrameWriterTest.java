@@ -2,7 +2,7 @@ package io.cascade.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cascade.live.LiveFrame;
+import io.cascade.live.MediaFrame;
 import io.cascade.live.TestFrames;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -112,7 +112,7 @@ class FrameWriterTest {
     return server.eventLoop().submit(task).get(5, TimeUnit.SECONDS);
   }
 
-  private static LiveFrame frame(int index, int size) {
+  private static MediaFrame frame(int index, int size) {
     byte[] content = new byte[size];
     for (int i = 0; i < size; i++) {
       content[i] = (byte) (index * 31 + i);
@@ -122,8 +122,8 @@ class FrameWriterTest {
     return TestFrames.video(index, chunks);
   }
 
-  private static byte[] bytesOf(LiveFrame f) {
-    ByteBuf c = f.chunks();
+  private static byte[] bytesOf(MediaFrame f) {
+    ByteBuf c = f.body();
     byte[] b = new byte[c.readableBytes()];
     c.getBytes(c.readerIndex(), b);
     return b;
@@ -146,17 +146,17 @@ class FrameWriterTest {
 
   @Test
   void framesAndOtherWritesLeaveInCallOrder() throws Exception {
-    LiveFrame a = frame(1, 100);
-    LiveFrame b = frame(2, 5000);
+    MediaFrame a = frame(1, 100);
+    MediaFrame b = frame(2, 5000);
     ByteArrayOutputStream expected = new ByteArrayOutputStream();
     expected.write(bytesOf(a));
     expected.write(new byte[] {9, 9, 9});
     expected.write(bytesOf(b));
-    List<LiveFrame> told = new ArrayList<>();
+    List<MediaFrame> told = new ArrayList<>();
     onLoop(() -> {
-      writer().add(a.retain(), null);
+      writer().add(a.retain(), a.body(), null);
       server.write(Unpooled.wrappedBuffer(new byte[] {9, 9, 9}));
-      writer().add(b.retain(), told::add);
+      writer().add(b.retain(), b.body(), told::add);
       assertThat(writer().pendingBytes()).isEqualTo(5000);
       server.flush();
       assertThat(writer().pendingBytes()).isZero();
@@ -175,19 +175,19 @@ class FrameWriterTest {
     client.config().setAutoRead(false);
     int frames = 300;
     int size = 7_000;
-    List<LiveFrame> all = new ArrayList<>();
+    List<MediaFrame> all = new ArrayList<>();
     ByteArrayOutputStream expected = new ByteArrayOutputStream();
     for (int i = 0; i < frames; i++) {
-      LiveFrame f = frame(i, size + i);
+      MediaFrame f = frame(i, size + i);
       all.add(f);
       expected.write(bytesOf(f));
     }
-    List<LiveFrame> told = new CopyOnWriteArrayList<>();
+    List<MediaFrame> told = new CopyOnWriteArrayList<>();
     boolean[] sawUnwritable = {false};
     long[] maxPending = {0};
     onLoop(() -> {
       for (int i = 0; i < frames; i++) {
-        writer().add(all.get(i).retain(), i % 8 == 0 ? told::add : null);
+        writer().add(all.get(i).retain(), all.get(i).body(), i % 8 == 0 ? told::add : null);
         maxPending[0] = Math.max(maxPending[0], writer().pendingBytes());
         if (i % 5 == 4) {
           server.flush();
@@ -209,12 +209,12 @@ class FrameWriterTest {
     onLoop(() -> null);
     assertThat(server.isWritable()).isTrue();
     assertThat(writabilityChanges).containsSubsequence(false, true);
-    List<LiveFrame> marked = new ArrayList<>();
+    List<MediaFrame> marked = new ArrayList<>();
     for (int i = 0; i < frames; i += 8) {
       marked.add(all.get(i));
     }
     assertThat(told).containsExactlyElementsOf(marked);
-    for (LiveFrame f : all) {
+    for (MediaFrame f : all) {
       assertThat(f.refCnt()).isEqualTo(1);
       f.release();
     }
@@ -224,28 +224,28 @@ class FrameWriterTest {
   void closeReleasesFramesNotYetWritten() throws Exception {
     client.config().setAutoRead(false);
     FrameWriter writer = writer();
-    List<LiveFrame> all = new ArrayList<>();
+    List<MediaFrame> all = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
       all.add(frame(i, 10_000));
     }
     onLoop(() -> {
       for (int i = 0; i < 60; i++) {
-        writer.add(all.get(i).retain(), null);
+        writer.add(all.get(i).retain(), all.get(i).body(), null);
       }
       server.flush();
       for (int i = 60; i < 80; i++) {
-        writer.add(all.get(i).retain(), null);
+        writer.add(all.get(i).retain(), all.get(i).body(), null);
       }
       return null;
     });
     server.close().sync();
     onLoop(() -> {
       for (int i = 80; i < 100; i++) {
-        writer.add(all.get(i).retain(), null);
+        writer.add(all.get(i).retain(), all.get(i).body(), null);
       }
       return null;
     });
-    for (LiveFrame f : all) {
+    for (MediaFrame f : all) {
       assertThat(f.refCnt()).isEqualTo(1);
       f.release();
     }

@@ -1,5 +1,6 @@
 package io.cascade.edge;
 
+import io.cascade.rtmp.RtmpMediaFrames;
 import io.cascade.cluster.RelayClock;
 import io.cascade.live.LiveStream;
 import io.cascade.rtmp.amf.AmfLimits;
@@ -31,7 +32,7 @@ final class UpstreamMessages {
       RelayClock clock) {
     int type = m.typeId();
     if (MessageType.isMedia(type)) {
-      stream.onMessage(publisher, type, m.timestamp(), m.payload().retainedSlice(), false,
+      RtmpMediaFrames.publish(stream, publisher, type, m.timestamp(), m.payload().retainedSlice(), false,
           clock.originMillis(m.timestamp()));
       return true;
     }
@@ -42,14 +43,14 @@ final class UpstreamMessages {
       return false;
     }
     switch (data.name()) {
-      case DataMessage.ON_METADATA -> stream.onMessage(publisher, type, m.timestamp(), m.payload().retainedSlice(), true);
+      case DataMessage.ON_METADATA -> RtmpMediaFrames.publish(stream, publisher, type, m.timestamp(), m.payload().retainedSlice(), true);
       case DataMessage.SET_DATA_FRAME -> {
         // Not what an origin sends players, but what a foreign server relaying an encoder might.
         List<Object> values = data.values();
         if (values.isEmpty() || !DataMessage.ON_METADATA.equals(values.get(0))) {
           return false;
         }
-        stream.onMessage(publisher, MessageType.DATA_AMF0, m.timestamp(),
+        RtmpMediaFrames.publish(stream, publisher, MessageType.DATA_AMF0, m.timestamp(),
             Commands.dataBody(alloc, DataMessage.ON_METADATA, values.subList(1, values.size())), true);
       }
       case RelayClock.NAME -> {
@@ -59,7 +60,7 @@ final class UpstreamMessages {
       case SAMPLE_ACCESS, DataMessage.CLEAR_DATA_FRAME -> {
         return false;
       }
-      default -> stream.onMessage(publisher, type, m.timestamp(), m.payload().retainedSlice(), false);
+      default -> RtmpMediaFrames.publish(stream, publisher, type, m.timestamp(), m.payload().retainedSlice(), false);
     }
     return true;
   }

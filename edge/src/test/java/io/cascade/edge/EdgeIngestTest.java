@@ -6,7 +6,7 @@ import io.cascade.client.SyntheticMedia;
 import io.cascade.cluster.StreamRecord;
 import io.cascade.config.CascadeConfig;
 import io.cascade.config.ConfigLoader;
-import io.cascade.live.LiveFrame;
+import io.cascade.live.MediaFrame;
 import io.cascade.live.LiveStream;
 import io.cascade.live.Subscriber;
 import io.cascade.rtmp.message.MessageType;
@@ -488,7 +488,7 @@ class EdgeIngestTest {
     }
 
     @Override
-    public void onFrame(LiveFrame frame) {
+    public void onFrame(MediaFrame frame) {
       frames.incrementAndGet();
       frame.release();
     }

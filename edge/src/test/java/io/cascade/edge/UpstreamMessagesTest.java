@@ -3,7 +3,7 @@ package io.cascade.edge;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cascade.client.SyntheticMedia;
-import io.cascade.live.LiveFrame;
+import io.cascade.live.MediaFrame;
 import io.cascade.live.LiveSettings;
 import io.cascade.live.LiveStream;
 import io.cascade.live.StreamManager;
@@ -50,9 +50,9 @@ class UpstreamMessagesTest {
       }
 
       @Override
-      public void onFrame(LiveFrame frame) {
-        String name = frame.typeId() == MessageType.DATA_AMF0
-            ? String.valueOf(Commands.decodeData(new RtmpMessage(5, frame.typeId(), 0, 1, frame.payload().duplicate()),
+      public void onFrame(MediaFrame frame) {
+        String name = frame.isData()
+            ? String.valueOf(Commands.decodeData(new RtmpMessage(5, MessageType.DATA_AMF0, 0, 1, frame.body().duplicate()),
                 AmfLimits.DEFAULTS).name())
             : frame.isVideo() ? "video" : "audio";
         seen.add(name + (frame.isConfig() ? ":config" : "")

@@ -1,5 +1,6 @@
 package io.cascade.origin;
 
+import io.cascade.rtmp.chunk.RtmpChunkPackager;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -227,7 +228,7 @@ class BadInputIT {
         attack("Set Chunk Size 0xFFFFFFFF", "chunk_size", p -> setChunkSize(p, 0xFFFFFFFF)),
         attack("a 2 MiB message with a 1 MiB limit", "message_too_large", p -> {
           connected(p);
-          p.send(concat(RawRtmpPeer.header(LiveStream.CSID_VIDEO, MessageType.VIDEO, 1, 2 * MAX_MESSAGE_SIZE), p.randomBytes(100)));
+          p.send(concat(RawRtmpPeer.header(RtmpChunkPackager.CSID_VIDEO, MessageType.VIDEO, 1, 2 * MAX_MESSAGE_SIZE), p.randomBytes(100)));
         }),
         attack("unknown message type 0x30", "unknown_message_type", p -> {
           connected(p);
@@ -251,7 +252,7 @@ class BadInputIT {
         }),
         attack("play before connect", "command_before_connect", p -> {
           p.handshake();
-          p.sendCommand(Commands.CSID_STREAM, LiveStream.SHARED_STREAM_ID, "play", 0, null, GOOD_KEY, -2000.0);
+          p.sendCommand(Commands.CSID_STREAM, RtmpChunkPackager.SHARED_STREAM_ID, "play", 0, null, GOOD_KEY, -2000.0);
         }));
   }
 
@@ -286,7 +287,7 @@ class BadInputIT {
       attackers.put(peer.localPort(), "stalled player");
       connected(peer);
       peer.sendCommand(Commands.CSID_COMMAND, 0, "createStream", 2, (Object) null);
-      peer.sendCommand(Commands.CSID_STREAM, LiveStream.SHARED_STREAM_ID, "play", 0, null, GOOD_KEY, -2000.0);
+      peer.sendCommand(Commands.CSID_STREAM, RtmpChunkPackager.SHARED_STREAM_ID, "play", 0, null, GOOD_KEY, -2000.0);
       awaitLine(peer.localPort(), "event=play.start ");
       long playingAt = System.nanoTime();
 

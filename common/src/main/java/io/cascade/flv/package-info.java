@@ -1,0 +1,2 @@
+/** FLV as an output format: tags packaged once per stream, the per-connection header. */
+package io.cascade.flv;
