@@ -92,6 +92,11 @@ public final class EdgeIngests implements StreamDemand {
     return registry;
   }
 
+  /** The ingest of {@code key}, or null (diagnostics and tests). */
+  EdgeIngest ingest(String key) {
+    return ingests.get(key);
+  }
+
   /** Streams with an ingest now. */
   public int size() {
     return ingests.size();
