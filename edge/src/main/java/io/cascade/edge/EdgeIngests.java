@@ -5,14 +5,15 @@ import io.cascade.cluster.StreamRegistry;
 import io.cascade.live.LiveStream;
 import io.cascade.live.StreamDemand;
 import io.cascade.live.StreamManager;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The edge's upstream pulls, one {@link EdgeIngest} per stream that local players want. It is the
@@ -25,11 +26,10 @@ import java.util.function.Function;
  * arrives at that moment cannot both win.
  */
 public final class EdgeIngests implements StreamDemand {
-  private final VertxInternal vertx;
   private final StreamRegistry registry;
   private final EdgeSettings settings;
-  private final RtmpClientOptions clientOptions;
   private final EdgeStats stats;
+  private final Supplier<Wiring> wiring;
   private final StreamManager streams;
   private final ConcurrentHashMap<String, EdgeIngest> ingests = new ConcurrentHashMap<>();
   private volatile boolean closing;
@@ -41,13 +41,31 @@ public final class EdgeIngests implements StreamDemand {
    */
   public EdgeIngests(Vertx vertx, StreamRegistry registry, EdgeSettings settings, RtmpClientOptions clientOptions,
       EdgeStats stats, Function<StreamDemand, StreamManager> streamsFactory) {
-    this.vertx = (VertxInternal) vertx;
+    this(registry, settings, stats, streamsFactory, rtmp((VertxInternal) vertx, settings, clientOptions));
+  }
+
+  /** As above, with each ingest's scheduler and upstreams from {@code wiring} (virtual time in tests). */
+  EdgeIngests(StreamRegistry registry, EdgeSettings settings, EdgeStats stats,
+      Function<StreamDemand, StreamManager> streamsFactory, Supplier<Wiring> wiring) {
     this.registry = registry;
     this.settings = settings;
-    this.clientOptions = new RtmpClientOptions(clientOptions)
-        .channelFactory(this.vertx.transport().channelFactory(false));
     this.stats = stats;
+    this.wiring = wiring;
     this.streams = streamsFactory.apply(this);
+  }
+
+  /** Where one ingest runs and how it reaches the origins. */
+  record Wiring(Scheduler scheduler, Upstream.Connector connector) {
+  }
+
+  /** Each ingest on the next Vert.x event loop, pulling over RTMP clients on that loop. */
+  private static Supplier<Wiring> rtmp(VertxInternal vertx, EdgeSettings settings, RtmpClientOptions clientOptions) {
+    RtmpClientOptions options = new RtmpClientOptions(clientOptions)
+        .channelFactory(vertx.transport().channelFactory(false));
+    return () -> {
+      LoopScheduler scheduler = LoopScheduler.next(vertx);
+      return new Wiring(scheduler, UpstreamTransport.connector(scheduler, settings, options));
+    };
   }
 
   /** Upstream client options as {@link #EdgeIngests} documents them, for edges built from settings. */
@@ -74,8 +92,9 @@ public final class EdgeIngests implements StreamDemand {
     return registry;
   }
 
-  RtmpClientOptions clientOptions() {
-    return clientOptions;
+  /** The ingest of {@code key}, or null (diagnostics and tests). */
+  EdgeIngest ingest(String key) {
+    return ingests.get(key);
   }
 
   /** Streams with an ingest now. */
@@ -90,7 +109,8 @@ public final class EdgeIngests implements StreamDemand {
     }
     ingests.compute(stream.key(), (key, ingest) -> {
       if (ingest == null) {
-        ingest = new EdgeIngest(key, this, vertx.createEventLoopContext());
+        Wiring w = wiring.get();
+        ingest = new EdgeIngest(key, this, w.scheduler(), w.connector());
         stats.ingestCreated();
       }
       ingest.wanted = true;
@@ -131,13 +151,13 @@ public final class EdgeIngests implements StreamDemand {
   }
 
   /** Closes every upstream and unpublishes every pulled stream; completes when all are closed. */
-  public CompletableFuture<Void> close() {
+  public Future<Void> close() {
     closing = true;
-    List<CompletableFuture<Void>> all = new ArrayList<>();
+    List<Future<Void>> all = new ArrayList<>();
     for (Map.Entry<String, EdgeIngest> e : ingests.entrySet()) {
       e.getValue().shutdown();
       all.add(e.getValue().stopped());
     }
-    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+    return Future.all(all).mapEmpty();
   }
 }

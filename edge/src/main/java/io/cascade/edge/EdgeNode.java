@@ -141,6 +141,6 @@ public final class EdgeNode implements CascadeNode {
       clusterMetrics.stop();
     }
     Future<Void> l = listeners == null ? Future.succeededFuture() : listeners.stop();
-    return l.compose(v -> Future.fromCompletionStage(ingests.close()));
+    return l.compose(v -> ingests.close());
   }
 }
