@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A play on one message stream of a connection: subscribes to the live stream, keeps the player
  * informed (PublishNotify/UnpublishNotify) and waits, bounded, for a publisher that has not
- * started yet or has left. Runs on the connection's event loop.
+ * started yet or has left. Frames go one way: stream → its {@link DeliveryQueue} → its
+ * {@link RtmpPlayOutput} → the socket. Runs on the connection's event loop.
  */
 final class PlaySession implements Subscriber {
   private final RtmpConnection connection;

@@ -48,6 +48,8 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
   private final ProtocolControlHandler control;
   private final ServerCommands served;
   private final ChunkEncoder encoder;
+  /** Batches live frames by reference; null over RTMPS. */
+  private final FrameWriter writer;
   private final CommandDispatcher commands;
   private final long id = IDS.incrementAndGet();
   private final NetStreams netStreams = new NetStreams();
@@ -62,15 +64,19 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
   private RtmpMetrics.AppMeters appMeters;
   private boolean handshakeDone;
 
-  /** {@code control} and {@code encoder} are the ones of this connection's pipeline. */
+  /**
+   * {@code control}, {@code encoder} and {@code writer} are the ones of this connection's pipeline;
+   * {@code writer} is null where live frames cannot be written by reference (RTMPS, tests).
+   */
   public RtmpConnection(RtmpServerSettings settings, StreamManager streams, SessionPolicy policy,
-      RtmpMetrics metrics, ProtocolControlHandler control, ChunkEncoder encoder) {
+      RtmpMetrics metrics, ProtocolControlHandler control, ChunkEncoder encoder, FrameWriter writer) {
     this.settings = settings;
     this.streams = streams;
     this.admission = new Admission(streams, policy, metrics);
     this.metrics = metrics;
     this.control = control;
     this.encoder = encoder;
+    this.writer = writer;
     this.served = new ServerCommands(this, netStreams, admission, control);
     this.commands = new CommandDispatcher(settings.amfLimits(), served);
   }
@@ -111,7 +117,7 @@ public final class RtmpConnection extends ChannelInboundHandlerAdapter {
 
   /** The batching writer of live frames, or null (RTMPS, or a pipeline without one). */
   FrameWriter frameWriter() {
-    return ctx.pipeline().get(FrameWriter.class);
+    return writer;
   }
 
   /**

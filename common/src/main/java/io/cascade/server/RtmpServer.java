@@ -166,16 +166,18 @@ public final class RtmpServer {
     ChunkEncoder encoder = new ChunkEncoder();
     ChannelPipeline p = ch.pipeline();
     p.addBefore("handler", "handshake", new ServerHandshakeHandler(settings.handshakeTimeout()));
+    FrameWriter writer = null;
     if (ch instanceof NioSocketChannel && p.get(SslHandler.class) == null) {
       // Players' live frames go out as batches of shared buffers; see FrameWriter.
       ch.config().setMessageSizeEstimator(FrameBatch.SIZE_ESTIMATOR);
-      p.addBefore("handshake", FrameWriter.NAME, new FrameWriter(settings.writeBufferLowWaterMark()));
+      writer = new FrameWriter(settings.writeBufferLowWaterMark());
+      p.addBefore("handshake", FrameWriter.NAME, writer);
     }
     p.addBefore("handler", "chunkDecoder", decoder);
     p.addBefore("handler", "chunkEncoder", encoder);
     ProtocolControlHandler control = new ProtocolControlHandler(decoder);
     p.addBefore("handler", "protocolControl", control);
-    RtmpConnection connection = new RtmpConnection(settings, streams, policy, metrics, control, encoder);
+    RtmpConnection connection = new RtmpConnection(settings, streams, policy, metrics, control, encoder, writer);
     p.addBefore("handler", "rtmp", connection);
     open.add(connection);
     socket.closeHandler(v -> {

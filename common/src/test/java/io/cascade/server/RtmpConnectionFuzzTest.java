@@ -76,7 +76,7 @@ class RtmpConnectionFuzzTest {
     ChunkEncoder encoder = new ChunkEncoder();
     ProtocolControlHandler control = new ProtocolControlHandler(decoder);
     channel.pipeline().addLast(new ServerHandshakeHandler(SETTINGS.handshakeTimeout()), decoder, encoder, control,
-        new RtmpConnection(SETTINGS, streams, SessionPolicy.ALLOW_ALL, METRICS, control, encoder));
+        new RtmpConnection(SETTINGS, streams, SessionPolicy.ALLOW_ALL, METRICS, control, encoder, null));
     try {
       channel.writeInbound(Unpooled.wrappedBuffer(new byte[1 + 2 * C1_SIZE]).setByte(0, 3));
       discardOutbound(channel);
