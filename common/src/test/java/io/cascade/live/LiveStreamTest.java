@@ -3,6 +3,7 @@ package io.cascade.live;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cascade.rtmp.RtmpMediaFrames;
+import io.cascade.testing.Await;
 import io.cascade.rtmp.chunk.RtmpChunkPackager;
 import io.netty.buffer.ByteBufAllocator;
 import io.cascade.rtmp.message.MessageType;
@@ -359,18 +360,12 @@ class LiveStreamTest {
     }
 
     /** Waits, bounded, until at least {@code n} flushes happened (the caller asserts the count). */
-    void awaitFlushes(int n) throws InterruptedException {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (flushes < n && System.nanoTime() < deadline) {
-        Thread.sleep(5);
-      }
+    void awaitFlushes(int n) {
+      Await.until(Duration.ofSeconds(10), n + " flushes", () -> flushes >= n, () -> flushes + " flushes");
     }
 
     void awaitFrames(int n) throws InterruptedException {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (frames.size() < n && System.nanoTime() < deadline) {
-        Thread.sleep(5);
-      }
+      Await.until(Duration.ofSeconds(5), n + " frames", () -> frames.size() >= n, () -> frames.size() + " frames");
       // Let the loop finish the task it is in before we look.
       CountDownLatch idle = new CountDownLatch(1);
       loop.execute(idle::countDown);
