@@ -62,7 +62,8 @@ final class EdgeIngest implements Upstream.Listener {
   /** Whether local players want the stream; written by {@link EdgeIngests} inside its map's compute. */
   volatile boolean wanted;
 
-  private State state = State.IDLE;
+  /** Written on the scheduler only; volatile so diagnostics and tests can read it from elsewhere. */
+  private volatile State state = State.IDLE;
   private StreamRegistry.Watch watch;
   private long resolveSeq;
   /** The upstream while CONNECTING (once opened), PLAYING or FLOWING. */
@@ -108,7 +109,7 @@ final class EdgeIngest implements Upstream.Listener {
     return stopped.future();
   }
 
-  /** The state now; read it on the scheduler's thread (tests). */
+  /** The state now (diagnostics and tests). */
   State state() {
     return state;
   }
