@@ -13,7 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pulls one stream from the origin that owns it and feeds it into this edge's live stream as its
+ * (About 480 lines, over the usual ~400: every transition of one state machine, read together;
+ * the connection, the retry policy and time are already their own classes.)
+ *
+ * <p>Pulls one stream from the origin that owns it and feeds it into this edge's live stream as its
  * publisher, so local players see an ordinary live stream. The connection itself is an
  * {@link Upstream}; when to try again is {@link UpstreamRetry}'s call; this class is the state
  * machine between them and the registry.
