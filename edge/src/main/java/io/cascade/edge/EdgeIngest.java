@@ -13,7 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pulls one stream from the origin that owns it and feeds it into this edge's live stream as its
+ * (About 480 lines, over the usual ~400: every transition of one state machine, read together;
+ * the connection, the retry policy and time are already their own classes.)
+ *
+ * <p>Pulls one stream from the origin that owns it and feeds it into this edge's live stream as its
  * publisher, so local players see an ordinary live stream. The connection itself is an
  * {@link Upstream}; when to try again is {@link UpstreamRetry}'s call; this class is the state
  * machine between them and the registry.
@@ -62,7 +65,8 @@ final class EdgeIngest implements Upstream.Listener {
   /** Whether local players want the stream; written by {@link EdgeIngests} inside its map's compute. */
   volatile boolean wanted;
 
-  private State state = State.IDLE;
+  /** Written on the scheduler only; volatile so diagnostics and tests can read it from elsewhere. */
+  private volatile State state = State.IDLE;
   private StreamRegistry.Watch watch;
   private long resolveSeq;
   /** The upstream while CONNECTING (once opened), PLAYING or FLOWING. */
@@ -108,7 +112,7 @@ final class EdgeIngest implements Upstream.Listener {
     return stopped.future();
   }
 
-  /** The state now; read it on the scheduler's thread (tests). */
+  /** The state now (diagnostics and tests). */
   State state() {
     return state;
   }

@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -53,8 +54,10 @@ class EdgeOnHazelcastTest {
       edge = EdgeNode.start(edgeMember, edgeConfig).await(10, TimeUnit.SECONDS);
 
       player = TestPlayer.play(clients, edge.rtmpPort(), "live/hz");
-      Thread.sleep(500);
-      assertThat(player.count(f -> f.isVideo())).isZero();
+      // The play joined the stream before Play.Start: the ingest exists and nothing is pulled yet.
+      assertThat(edge.stats().ingestsCreated()).isEqualTo(1);
+      assertThat(edge.streams().waitingPlayers()).isEqualTo(1);
+      assertThat(edge.stats().pullsStarted()).isZero();
 
       rtmpOrigin = TestOrigin.start(clients, originMember.memberId(), SECRET);
       TestOrigin.Publishing publishing = rtmpOrigin.publish("live/hz", Duration.ofSeconds(60));
@@ -77,7 +80,10 @@ class EdgeOnHazelcastTest {
       // The publish ends: origin says unpublished, the record goes, the edge waits (no reconnect loop).
       publishing.stop();
       registry.release(record).await(10, TimeUnit.SECONDS);
-      Thread.sleep(1000);
+      EdgeNode e = edge;
+      // WAITING has no timer: only a registry event moves it on, so no reconnect can follow.
+      until(Duration.ofSeconds(10), "the edge waits for a new owner",
+          () -> e.ingests().ingest("live/hz").state() == EdgeIngest.State.WAITING && e.stats().pullsActive() == 0);
       assertThat(edge.stats().upstreamsLost()).isEqualTo(1);
       assertThat(edge.stats().pullsStarted()).isEqualTo(1);
       assertThat(edge.stats().pullsActive()).isZero();
@@ -104,24 +110,32 @@ class EdgeOnHazelcastTest {
   private static JsonObject awaitViewers(Vertx vertx, EdgeNode edge, String key, String node) throws Exception {
     HttpClient http = vertx.createHttpClient();
     try {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-      JsonObject last = null;
-      while (System.nanoTime() < deadline) {
+      JsonObject[] last = new JsonObject[1];
+      until(Duration.ofSeconds(15), "viewers of " + key + " on " + node + " in the API", () -> {
         String body = http.request(HttpMethod.GET, edge.httpPort(), "127.0.0.1", "/api/v1/streams/" + key)
             .compose(req -> req.send().compose(resp -> resp.body()))
             .await(5, TimeUnit.SECONDS).toString();
-        last = new JsonObject(body);
-        JsonObject byNode = last.getJsonObject("viewersByNode");
-        if (byNode != null && byNode.containsKey(node)) {
-          assertThat(byNode.getJsonObject(node).getInteger("players")).isEqualTo(1);
-          assertThat(byNode.getJsonObject(node).getString("role")).isEqualTo("edge");
-          return last;
-        }
-        Thread.sleep(250);
-      }
-      throw new AssertionError("no viewers of " + key + " on " + node + " in the API: " + last);
+        last[0] = new JsonObject(body);
+        JsonObject byNode = last[0].getJsonObject("viewersByNode");
+        return byNode != null && byNode.containsKey(node);
+      });
+      JsonObject byNode = last[0].getJsonObject("viewersByNode");
+      assertThat(byNode.getJsonObject(node).getInteger("players")).isEqualTo(1);
+      assertThat(byNode.getJsonObject(node).getString("role")).isEqualTo("edge");
+      return last[0];
     } finally {
       http.close();
+    }
+  }
+
+  /** Bounded poll (io.cascade.testing.Await.until once that helper is shared). */
+  private static void until(Duration timeout, String what, Callable<Boolean> condition) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.call()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within " + timeout.toMillis() + " ms: " + what);
+      }
+      TimeUnit.MILLISECONDS.sleep(50);
     }
   }
 
