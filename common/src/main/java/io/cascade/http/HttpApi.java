@@ -2,6 +2,7 @@ package io.cascade.http;
 
 import io.cascade.live.StreamInfo;
 import io.cascade.live.StreamManager;
+import io.cascade.metrics.LoopHeartbeat;
 import io.cascade.metrics.NodeMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -1,7 +1,6 @@
 package io.cascade.metrics;
 
 import io.cascade.config.CascadeConfig;
-import io.cascade.http.LoopHeartbeat;
 import io.cascade.live.StreamManager;
 import io.vertx.core.Vertx;
 import java.util.function.BooleanSupplier;

@@ -6,20 +6,26 @@ import static io.cascade.cluster.ClusterTestSupport.closeAll;
 import static io.cascade.cluster.ClusterTestSupport.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MultiMapConfig;
 import io.cascade.config.CascadeConfig;
 import io.cascade.config.HostPort;
+import io.cascade.testing.Await;
 import io.vertx.core.Future;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
 
 class ClusterNodeTest {
 
@@ -162,11 +168,17 @@ class ClusterNodeTest {
       originPort = s.getLocalPort();
     }
     List<ClusterNode> started = new ArrayList<>();
+    Logger clusterLog = (Logger) LoggerFactory.getLogger("cascade.cluster");
+    ListAppender<ILoggingEvent> waiting = new ListAppender<>();
+    waiting.start();
+    clusterLog.addAppender(waiting);
     try {
       Future<ClusterNode> edge = ClusterTestSupport.startAsync(cluster, "edge-1", ClusterNode.Role.EDGE,
           List.of(new HostPort("127.0.0.1", originPort)));
       edge.onSuccess(started::add);
-      Thread.sleep(3000);
+      // The edge says it is still waiting for an origin (a line it logs every 10 s of waiting).
+      Await.until(Duration.ofSeconds(40), "the edge logs that it waits for an origin",
+          () -> waitingLines(waiting) > 0);
       assertThat(edge.isComplete()).as("edge started without an origin").isFalse();
 
       ClusterNode origin = await(ClusterNode.start(config(cluster, "origin-1", List.of(),
@@ -177,7 +189,16 @@ class ClusterNodeTest {
       assertThat(edgeNode.hazelcast().getCluster().getLocalMember().isLiteMember()).isTrue();
       assertThat(address(origin).port()).isEqualTo(originPort);
     } finally {
+      clusterLog.detachAppender(waiting);
       closeAll(started);
+    }
+  }
+
+  private static long waitingLines(ListAppender<ILoggingEvent> appender) {
+    // The appender adds under its own lock; read under the same one.
+    synchronized (appender) {
+      return appender.list.stream()
+          .filter(e -> e.getFormattedMessage().startsWith("event=cluster.waiting_for_origin")).count();
     }
   }
 }

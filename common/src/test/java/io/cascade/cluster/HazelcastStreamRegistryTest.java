@@ -12,6 +12,7 @@ import com.hazelcast.partition.Partition;
 import com.hazelcast.partition.ReplicaMigrationEvent;
 import io.cascade.cluster.StreamRegistry.Claim;
 import io.cascade.cluster.StreamRegistry.ClaimOutcome;
+import io.cascade.testing.Await;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -27,7 +28,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -228,7 +228,8 @@ class HazelcastStreamRegistryTest {
     String key = uniqueKey();
     await(originA.registry().claim(record(originA, key)));
     int expected = rawMap(originA).size();
-    waitUntil(Duration.ofSeconds(10), () -> originB.registry().size() == expected);
+    Await.until(Duration.ofSeconds(10), "origin B counts the claimed entry",
+        () -> originB.registry().size() == expected);
     await(originA.registry().release(record(originA, key)));
   }
 
@@ -250,18 +251,20 @@ class HazelcastStreamRegistryTest {
     assertThat(seen.poll(10, TimeUnit.SECONDS)).isPresent();
 
     // Backups in place, so the records can only disappear through the survivors' cleanup.
-    waitUntil(Duration.ofSeconds(20), () -> originA.hazelcast().getPartitionService().isClusterSafe());
+    Await.until(Duration.ofSeconds(20), "backups in place (cluster safe)",
+        () -> originA.hazelcast().getPartitionService().isClusterSafe());
     long killedAt = System.nanoTime();
     doomed.hazelcast().getLifecycleService().terminate();
-    Duration removed = waitUntil(MEMBER_TIMEOUT.plusSeconds(10), () -> originA.memberCount() == 2);
-    waitUntil(MEMBER_TIMEOUT.plus(RELEASE_MARGIN).plusSeconds(10),
+    long removedMillis = Await.until(MEMBER_TIMEOUT.plusSeconds(10), "the killed origin removed from the members",
+        () -> originA.memberCount() == 2);
+    Await.until(MEMBER_TIMEOUT.plus(RELEASE_MARGIN).plusSeconds(10), "the killed origin's records released",
         () -> keys.stream().noneMatch(rawMap(originA)::containsKey));
     Duration released = Duration.ofNanos(System.nanoTime() - killedAt);
     assertThat(seen.poll(5, TimeUnit.SECONDS)).isEmpty();
     watch.cancel();
     ClusterTestSupport.closeQuietly(doomed);
     System.out.printf("killed origin (not master): member removed after %d ms, streams released after %d ms%n",
-        removed.toMillis(), released.toMillis());
+        removedMillis, released.toMillis());
     assertThat(released).isLessThan(KILLED_RELEASE_BOUND);
     assertThat(originA.memberCount()).isEqualTo(2);
   }
@@ -279,16 +282,19 @@ class HazelcastStreamRegistryTest {
       IMap<String, String> map = rawMap(survivor);
       assertThat(map.containsKey(key)).isTrue();
       ClusterNode s0 = survivor;
-      waitUntil(Duration.ofSeconds(20), () -> s0.hazelcast().getPartitionService().isClusterSafe());
+      Await.until(Duration.ofSeconds(20), "backups in place (cluster safe)",
+          () -> s0.hazelcast().getPartitionService().isClusterSafe());
 
       long killedAt = System.nanoTime();
       master.hazelcast().getLifecycleService().terminate();
-      Duration removed = waitUntil(MEMBER_TIMEOUT.plusSeconds(10), () -> s0.memberCount() == 1);
-      waitUntil(MEMBER_TIMEOUT.plus(RELEASE_MARGIN).plusSeconds(10), () -> !map.containsKey(key));
+      long removedMillis = Await.until(MEMBER_TIMEOUT.plusSeconds(10), "the killed master removed from the members",
+          () -> s0.memberCount() == 1);
+      Await.until(MEMBER_TIMEOUT.plus(RELEASE_MARGIN).plusSeconds(10), "the killed master's record released",
+          () -> !map.containsKey(key));
       Duration released = Duration.ofNanos(System.nanoTime() - killedAt);
       ClusterTestSupport.closeQuietly(master);
       System.out.printf("killed master origin: member removed after %d ms, streams released after %d ms%n",
-          removed.toMillis(), released.toMillis());
+          removedMillis, released.toMillis());
       assertThat(released).isLessThan(KILLED_RELEASE_BOUND);
       assertThat(survivor.memberCount()).isEqualTo(1);
     } finally {
@@ -337,7 +343,7 @@ class HazelcastStreamRegistryTest {
       for (Future<ClusterNode> f : starting) {
         edges.add(await(f));
       }
-      waitUntil(Duration.ofSeconds(20), () -> originA.memberCount() == 5);
+      Await.until(Duration.ofSeconds(20), "three edges joined", () -> originA.memberCount() == 5);
       for (ClusterNode edge : edges) {
         assertThat(edge.hazelcast().getCluster().getLocalMember().isLiteMember()).isTrue();
         for (Partition p : edge.hazelcast().getPartitionService().getPartitions()) {
@@ -352,8 +358,12 @@ class HazelcastStreamRegistryTest {
       ClusterTestSupport.kill(edges.get(0));
       await(edges.get(1).close());
       await(edges.get(2).close());
-      waitUntil(Duration.ofSeconds(20), () -> originA.memberCount() == 2);
-      Thread.sleep(500);
+      Await.until(Duration.ofSeconds(20), "the edges gone from the members", () -> originA.memberCount() == 2);
+      // Safe: every partition's replicas in place and no migration running, so a migration the
+      // edges' departure caused would have started (and been counted) by now.
+      Await.until(Duration.ofSeconds(20), "both origins cluster safe",
+          () -> originA.hazelcast().getPartitionService().isClusterSafe()
+              && originB.hazelcast().getPartitionService().isClusterSafe());
 
       IMap<String, String> map = rawMap(originB);
       for (Map.Entry<String, String> e : before.entrySet()) {
@@ -394,23 +404,5 @@ class HazelcastStreamRegistryTest {
       }
     });
     return await(promise.future());
-  }
-
-  /** Polls every 20 ms; returns how long it took, fails after {@code limit}. */
-  private static Duration waitUntil(Duration limit, BooleanSupplier condition) {
-    long start = System.nanoTime();
-    while (!condition.getAsBoolean()) {
-      Duration waited = Duration.ofNanos(System.nanoTime() - start);
-      if (waited.compareTo(limit) > 0) {
-        throw new AssertionError("condition not met within " + limit);
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
-    return Duration.ofNanos(System.nanoTime() - start);
   }
 }

@@ -1,6 +1,7 @@
 package io.cascade.cluster;
 
 import io.cascade.cluster.ClusterProcess.Role;
+import io.cascade.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -199,15 +200,9 @@ public final class Cluster implements AutoCloseable {
    * first assertions race the join.
    */
   public void awaitMembers(List<ClusterProcess> nodes, int size) {
-    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
     for (ClusterProcess p : nodes) {
-      while (p.clusterMembers() != size) {
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError(p.node() + " did not see a cluster of " + size + " (last seen: "
-              + p.clusterMembers() + ")\n" + p.logTail(40));
-        }
-        Await.sleep(100);
-      }
+      Await.until(READY_TIMEOUT, p.node() + " sees a cluster of " + size, () -> p.clusterMembers() == size,
+          () -> "last seen: " + p.clusterMembers() + "\n" + p.logTail(40));
     }
   }
 

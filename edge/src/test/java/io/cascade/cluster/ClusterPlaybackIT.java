@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import io.cascade.client.RtmpStatusException;
 import io.cascade.client.SyntheticMedia;
 import io.cascade.rtmp.message.NetStatus;
+import io.cascade.testing.Await;
 import io.cascade.testing.Ffmpeg;
 import io.cascade.testing.PlayReport;
 import io.cascade.testing.Playback;

@@ -3,6 +3,7 @@ package io.cascade.cluster;
 import io.cascade.client.RtmpUrl;
 import io.cascade.config.ConfigSchema;
 import io.cascade.config.Setting;
+import io.cascade.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -115,19 +116,12 @@ public final class ClusterProcess implements HttpNode {
    * @throws AssertionError when the JVM exits first or {@code timeout} passes, with the log's tail
    */
   public void awaitReady(Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
+    Await.until(timeout, node + " ready", () -> {
       if (!isAlive()) {
         throw new AssertionError(node + " exited with " + process.exitValue() + " before it was ready\n" + logTail(60));
       }
-      if (status("/health/ready") == 200) {
-        return;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(node + " not ready within " + timeout + "\n" + logTail(60));
-      }
-      sleep(100);
-    }
+      return status("/health/ready") == 200;
+    }, () -> logTail(60));
   }
 
   @Override
@@ -298,15 +292,6 @@ public final class ClusterProcess implements HttpNode {
           + String.join("\n", all.subList(Math.max(0, all.size() - n), all.size()));
     } catch (IOException e) {
       return "--- " + logFile + " unreadable: " + e;
-    }
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted", e);
     }
   }
 

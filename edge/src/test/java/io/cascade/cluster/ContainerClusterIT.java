@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.cascade.client.SyntheticMedia;
 import io.cascade.cluster.ClusterProcess.Role;
 import io.cascade.deploy.CascadeImage;
+import io.cascade.testing.Await;
 import io.cascade.testing.Ffmpeg;
 import io.cascade.testing.PlayReport;
 import io.cascade.testing.Playback;
@@ -262,17 +263,22 @@ class ContainerClusterIT {
       assertThat(onEdge2).hasSize(PLAYERS_PER_EDGE);
       edge2.pause();
       try {
-        // What edge 2 had already handed to the kernel still arrives; after a second nothing should.
-        Await.sleep(1000);
+        // What edge 2 had already handed to the kernel still arrives; once edge 1's players have had
+        // a second more of frames, nothing more should. The counted span ends on a positive event:
+        // edge 1's players receiving half the pause's worth of frames, so it cannot end early.
+        long expected = PAUSE.toSeconds() * 30;
+        Map<StampedPlayer, Long> atPause = frames(players);
+        Await.until(Duration.ofSeconds(10), "a second of frames at edge 1's players after the pause",
+            () -> onEdge1.stream().allMatch(p -> p.videoFrames() - atPause.get(p) >= 30));
         Map<StampedPlayer, Long> before = frames(players);
-        Await.sleep(PAUSE.toMillis());
+        Await.until(PAUSE.multipliedBy(2), "edge 1's players receiving while edge 2 is paused",
+            () -> onEdge1.stream().allMatch(p -> p.videoFrames() - before.get(p) >= expected / 2));
         Map<StampedPlayer, Long> after = frames(players);
         log.info("frames during {} ms of docker pause of {}: {}", PAUSE.toMillis(), edge2.node(), players.stream()
             .map(p -> p + " +" + (after.get(p) - before.get(p))).collect(Collectors.joining("; ")));
         for (StampedPlayer p : onEdge2) {
           assertThat(after.get(p) - before.get(p)).as("frames %s got while its edge was paused", p).isZero();
         }
-        long expected = PAUSE.toSeconds() * 30;
         for (StampedPlayer p : onEdge1) {
           assertThat(after.get(p) - before.get(p)).as("frames %s got while the other edge was paused", p)
               .isGreaterThanOrEqualTo(expected / 2);

@@ -1,6 +1,7 @@
 package io.cascade.cluster;
 
 import io.cascade.client.RtmpUrl;
+import io.cascade.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -69,13 +70,7 @@ final class ContainerNode implements HttpNode, AutoCloseable {
   void start(Duration timeout) {
     long started = System.nanoTime();
     container.start();
-    long deadline = started + timeout.toNanos();
-    while (status("/health/ready") != 200) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(node + " not ready within " + timeout + "\n" + logTail());
-      }
-      Await.sleep(100);
-    }
+    Await.until(timeout, node + " ready", () -> status("/health/ready") == 200, this::logTail);
     log.info("container ready node={} role={} id={} rtmp={} http={} ms={}", node, role,
         container.getContainerId().substring(0, 12), rtmpPort, httpPort, (System.nanoTime() - started) / 1_000_000);
   }

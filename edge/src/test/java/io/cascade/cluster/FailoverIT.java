@@ -3,6 +3,7 @@ package io.cascade.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cascade.client.SyntheticMedia;
+import io.cascade.testing.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

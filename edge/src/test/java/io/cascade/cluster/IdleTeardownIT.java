@@ -3,6 +3,7 @@ package io.cascade.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cascade.client.SyntheticMedia;
+import io.cascade.testing.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,11 +54,9 @@ class IdleTeardownIT {
         p.close().get(10, TimeUnit.SECONDS);
       }
       long leftAt = System.nanoTime();
-      int minDuringGrace = Integer.MAX_VALUE;
-      while (System.nanoTime() - leftAt < GRACE.toNanos() / 2) {
-        minDuringGrace = Math.min(minDuringGrace, Api.localPlayers(origin, key));
-        Await.sleep(50);
-      }
+      int[] fewest = {Integer.MAX_VALUE};
+      Await.sampling(GRACE.dividedBy(2), () -> fewest[0] = Math.min(fewest[0], Api.localPlayers(origin, key)));
+      int minDuringGrace = fewest[0];
       StampedPlayer returning = StampedPlayer.play(nodes.loops(), edge.rtmpUrl(Streams.APP, stream), "returning");
       players.add(returning);
       returning.started().get(10, TimeUnit.SECONDS);
@@ -71,17 +70,8 @@ class IdleTeardownIT {
       log.info("MEASURED idle.warm_edge_first_frame_ms={}", returning.timeToFirstFrameNanos() / 1_000_000);
 
       returning.close().get(10, TimeUnit.SECONDS);
-      long lastLeft = System.nanoTime();
-      int stillThere = 1;
-      long keptMillis = -1;
-      while (System.nanoTime() - lastLeft < GRACE.plus(MARGIN).plusSeconds(5).toNanos()) {
-        stillThere = Api.localPlayers(origin, key);
-        if (stillThere == 0) {
-          keptMillis = (System.nanoTime() - lastLeft) / 1_000_000;
-          break;
-        }
-        Await.sleep(50);
-      }
+      long keptMillis = Await.until(GRACE.plus(MARGIN).plusSeconds(5), "the edge's upstream for " + key + " closed",
+          () -> Api.localPlayers(origin, key) == 0);
       log.info("MEASURED idle.teardown_ms={} (last player left to the origin's player count for {} at 0; grace {})",
           keptMillis, key, GRACE);
       assertThat(keptMillis).as("upstream closed after the last player left (ms)").isPositive()

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.cascade.client.RtmpClientOptions;
 import io.cascade.client.SyntheticMedia;
 import io.cascade.metrics.CascadeMeter;
+import io.cascade.testing.Await;
 import io.netty.channel.EventLoopGroup;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -123,7 +124,11 @@ class ObservabilityIT {
         () -> scrape(edge).sum("cascade_players_slow_disconnects_total") == 1, () -> throttled + "\n" + edge.logTail(5));
     Scrape o1 = scrape(origin);
     Scrape e1 = scrape(edge);
-    Await.sleep(2_000);
+    // Traffic moves the counters; the second scrapes are taken once it has, on both nodes.
+    Await.until(Duration.ofSeconds(20), "origin and edge counters moved by the traffic",
+        () -> scrape(origin).sum("cascade_ingest_frames_total") > o1.sum("cascade_ingest_frames_total")
+            && scrape(origin).sum("cascade_received_bytes_total") > o1.sum("cascade_received_bytes_total")
+            && scrape(edge).sum("cascade_sent_bytes_total") > e1.sum("cascade_sent_bytes_total"));
     Scrape o2 = scrape(origin);
     Scrape e2 = scrape(edge);
 

@@ -1,5 +1,6 @@
 package io.cascade.cluster;
 
+import io.cascade.testing.Await;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;

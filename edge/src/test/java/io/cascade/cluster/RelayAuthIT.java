@@ -6,6 +6,7 @@ import io.cascade.auth.SignedKey;
 import io.cascade.client.RtmpStatusException;
 import io.cascade.client.SyntheticMedia;
 import io.cascade.rtmp.message.NetStatus;
+import io.cascade.testing.Await;
 import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
 import java.util.ArrayList;

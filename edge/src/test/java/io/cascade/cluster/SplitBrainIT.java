@@ -6,6 +6,7 @@ import io.cascade.client.RtmpStatusException;
 import io.cascade.client.SyntheticMedia;
 import io.cascade.cluster.ClusterProcess.Role;
 import io.cascade.rtmp.message.NetStatus;
+import io.cascade.testing.Await;
 import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -90,20 +91,19 @@ class SplitBrainIT {
       publishers.add(onA);
       log.info("publish on A accepted {} ms after the cut", (System.nanoTime() - cutAt) / 1_000_000);
       // B refuses while it still counts A as a member; once the halves have split, B accepts too.
-      StampedPublisher onB = null;
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (onB == null) {
+      StampedPublisher[] accepted = {null};
+      String[] refusal = {""};
+      Await.until(Duration.ofSeconds(60), "origin B accepts the key during the partition", () -> {
         try {
-          onB = StampedPublisher.start(loops, originB.rtmpUrl(Streams.APP, stream), PROFILE_B, Duration.ofSeconds(200),
-              "publisher-on-b");
+          accepted[0] = StampedPublisher.start(loops, originB.rtmpUrl(Streams.APP, stream), PROFILE_B,
+              Duration.ofSeconds(200), "publisher-on-b");
+          return true;
         } catch (RtmpStatusException e) {
-          if (System.nanoTime() > deadline) {
-            throw new AssertionError("origin B kept refusing the key 60 s into the partition: " + e.getMessage()
-                + "\n" + originB.logTail(40));
-          }
-          Await.sleep(500);
+          refusal[0] = e.getMessage();
+          return false;
         }
-      }
+      }, () -> "last refusal: " + refusal[0] + "\n" + originB.logTail(40));
+      StampedPublisher onB = accepted[0];
       publishers.add(onB);
       long splitMillis = (System.nanoTime() - cutAt) / 1_000_000;
       log.info("MEASURED split.both_sides_live_ms={} (cut to the key accepted on both sides)", splitMillis);
@@ -179,26 +179,20 @@ class SplitBrainIT {
 
   /** The owner every node names, once that answer has held for {@code stable}. */
   private static String awaitStableOwner(String key, Duration timeout, Duration stable) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    String agreed = null;
-    long since = 0;
-    while (true) {
+    String[] agreed = {null};
+    long[] since = {0};
+    Await.until(timeout, "the nodes agree on one live owner of " + key + " for " + stable.toMillis() + " ms", () -> {
       List<String> owners = cluster.nodes().stream().map(n -> String.valueOf(Api.stream(n, key).ownerNode())).distinct()
           .toList();
       String now = owners.size() == 1 && !owners.get(0).equals("null") ? owners.get(0) : null;
-      if (now == null || !now.equals(agreed)) {
-        agreed = now;
-        since = System.nanoTime();
-      } else if (System.nanoTime() - since >= stable.toNanos()) {
-        return agreed;
+      if (now == null || !now.equals(agreed[0])) {
+        agreed[0] = now;
+        since[0] = System.nanoTime();
+        return false;
       }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("the nodes did not agree on one live owner of " + key + " for " + stable.toMillis()
-            + " ms within " + timeout.toSeconds() + " s:\n" + cluster.nodes().stream()
-                .map(n -> n.node() + ": " + Api.stream(n, key)).collect(Collectors.joining("\n")));
-      }
-      Await.sleep(100);
-    }
+      return System.nanoTime() - since[0] >= stable.toNanos();
+    }, () -> cluster.nodes().stream().map(n -> n.node() + ": " + Api.stream(n, key)).collect(Collectors.joining("\n")));
+    return agreed[0];
   }
 
   private static String describe(List<StampedPlayer> players) {

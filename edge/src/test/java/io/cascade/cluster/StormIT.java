@@ -3,6 +3,7 @@ package io.cascade.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cascade.client.SyntheticMedia;
+import io.cascade.testing.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,39 +56,31 @@ class StormIT {
       // open one upstream for all of them (asserted below), so the launch time is only reported.
 
       // Sample the origin's view while the storm settles: never more than one upstream.
-      int maxUpstreams = 0;
-      long settleStart = System.nanoTime();
-      long deadline = settleStart + Duration.ofSeconds(45).toNanos();
-      while (players.stream().anyMatch(p -> p.videoFrames() < 20)) {
-        maxUpstreams = Math.max(maxUpstreams, Api.localPlayers(origin, key));
-        if (System.nanoTime() > deadline) {
-          long failed = players.stream().filter(p -> p.started().isCompletedExceptionally()).count();
-          throw new AssertionError("not every player got 20 frames within 45 s: "
-              + players.stream().filter(p -> p.videoFrames() < 20).count() + " short, " + failed + " failed to play; e.g. "
-              + players.stream().filter(p -> p.videoFrames() < 20).limit(5).map(p -> p + " " + p.started())
-                  .collect(Collectors.joining("\n")));
-        }
-        Await.sleep(100);
-      }
+      int[] maxUpstreams = {0};
+      Await.until(Duration.ofSeconds(45), "every player got 20 frames", () -> {
+        maxUpstreams[0] = Math.max(maxUpstreams[0], Api.localPlayers(origin, key));
+        return players.stream().allMatch(p -> p.videoFrames() >= 20);
+      }, () -> players.stream().filter(p -> p.videoFrames() < 20).count() + " short, "
+          + players.stream().filter(p -> p.started().isCompletedExceptionally()).count() + " failed to play; e.g. "
+          + players.stream().filter(p -> p.videoFrames() < 20).limit(5).map(p -> p + " " + p.started())
+              .collect(Collectors.joining("\n")));
       long allReceiving = (System.nanoTime() - launchStart) / 1_000_000;
       List<Long> ttff = players.stream().map(p -> p.timeToFirstFrameNanos() / 1_000_000).sorted().toList();
       log.info("MEASURED storm.first_frame_ms p50={} p90={} p99={} max={}; all players had 20 frames {} ms after launch",
           ttff.get(PLAYERS / 2), ttff.get(PLAYERS * 9 / 10), ttff.get(PLAYERS * 99 / 100), ttff.get(PLAYERS - 1),
           allReceiving);
-      for (int i = 0; i < 10; i++) {
-        maxUpstreams = Math.max(maxUpstreams, Api.localPlayers(origin, key));
-        Await.sleep(100);
-      }
+      Await.sampling(Duration.ofSeconds(1),
+          () -> maxUpstreams[0] = Math.max(maxUpstreams[0], Api.localPlayers(origin, key)));
       int upstreams = Api.localPlayers(origin, key);
       int edgePlayers = Api.localPlayers(edge, key);
       // Every play the origin accepted for the key, from its log: catches a second pull however short-lived.
       List<String> relayPlays = origin.logLines("event=play.start").stream()
           .filter(l -> l.contains(" stream=" + key + " ")).toList();
-      log.info("MEASURED storm.upstreams={} max_sampled={} plays_at_origin={} edge_players={}", upstreams, maxUpstreams,
+      log.info("MEASURED storm.upstreams={} max_sampled={} plays_at_origin={} edge_players={}", upstreams, maxUpstreams[0],
           relayPlays.size(), edgePlayers);
       assertThat(relayPlays).as("plays of %s the origin accepted", key).hasSize(1);
       assertThat(upstreams).as("players the origin serves on %s (the edge's upstreams)", key).isEqualTo(1);
-      assertThat(maxUpstreams).as("most upstreams sampled during the storm").isEqualTo(1);
+      assertThat(maxUpstreams[0]).as("most upstreams sampled during the storm").isEqualTo(1);
       assertThat(edgePlayers).as("players the edge serves").isEqualTo(PLAYERS);
       for (StampedPlayer p : players) {
         assertThat(p.closedUnexpectedly()).as("%s closed", p).isFalse();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cascade.client.SyntheticMedia;
 import io.cascade.client.SyntheticPublisher;
+import io.cascade.testing.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

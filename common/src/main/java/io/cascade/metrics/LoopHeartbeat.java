@@ -1,4 +1,4 @@
-package io.cascade.http;
+package io.cascade.metrics;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
