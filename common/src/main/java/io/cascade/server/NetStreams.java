@@ -1,6 +1,6 @@
 package io.cascade.server;
 
-import io.cascade.rtmp.chunk.RtmpChunkPackager;
+import io.cascade.rtmp.media.RtmpChunkPackager;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;

@@ -7,7 +7,7 @@ import io.cascade.live.Packager;
 import io.cascade.live.StreamManager;
 import io.cascade.live.Subscriber;
 import io.cascade.metrics.RtmpMetrics;
-import io.cascade.rtmp.chunk.RtmpChunkPackager;
+import io.cascade.rtmp.media.RtmpChunkPackager;
 import io.cascade.rtmp.message.NetStatus;
 import io.cascade.rtmp.message.UserControl;
 import io.netty.channel.ChannelHandlerContext;

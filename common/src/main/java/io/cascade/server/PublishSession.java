@@ -1,6 +1,6 @@
 package io.cascade.server;
 
-import io.cascade.rtmp.RtmpMediaFrames;
+import io.cascade.rtmp.media.RtmpMediaFrames;
 import io.cascade.live.LiveStream;
 import io.cascade.rtmp.chunk.RtmpMessage;
 import io.cascade.rtmp.message.MessageType;

@@ -4,7 +4,7 @@ import io.cascade.cluster.RelayClock;
 import io.cascade.live.MediaFrame;
 import io.cascade.live.MediaOutput;
 import io.cascade.metrics.RtmpMetrics;
-import io.cascade.rtmp.chunk.RtmpChunkPackager;
+import io.cascade.rtmp.media.RtmpChunkPackager;
 import io.micrometer.core.instrument.Timer;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;

@@ -2,9 +2,9 @@ package io.cascade.live;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cascade.rtmp.RtmpMediaFrames;
+import io.cascade.rtmp.media.RtmpMediaFrames;
 import io.cascade.testing.Await;
-import io.cascade.rtmp.chunk.RtmpChunkPackager;
+import io.cascade.rtmp.media.RtmpChunkPackager;
 import io.netty.buffer.ByteBufAllocator;
 import io.cascade.rtmp.message.MessageType;
 import io.netty.buffer.ByteBuf;

@@ -1,6 +1,6 @@
 package io.cascade.edge;
 
-import io.cascade.rtmp.RtmpMediaFrames;
+import io.cascade.rtmp.media.RtmpMediaFrames;
 import io.cascade.cluster.RelayClock;
 import io.cascade.live.LiveStream;
 import io.cascade.rtmp.amf.AmfLimits;

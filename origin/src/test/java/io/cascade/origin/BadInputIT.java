@@ -1,6 +1,6 @@
 package io.cascade.origin;
 
-import io.cascade.rtmp.chunk.RtmpChunkPackager;
+import io.cascade.rtmp.media.RtmpChunkPackager;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;

@@ -1,4 +1,4 @@
-package io.cascade.rtmp;
+package io.cascade.rtmp.media;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,7 +1,9 @@
-package io.cascade.rtmp.chunk;
+package io.cascade.rtmp.media;
 
 import io.cascade.live.MediaFrame;
 import io.cascade.live.Packager;
+import io.cascade.rtmp.chunk.ChunkEncoder;
+import io.cascade.rtmp.chunk.RtmpMessage;
 import io.cascade.rtmp.message.MessageType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;

@@ -1,4 +1,4 @@
-package io.cascade.rtmp;
+package io.cascade.rtmp.media;
 
 import io.cascade.live.LiveStream;
 import io.cascade.live.MediaFrame;
