@@ -168,7 +168,7 @@ public final class RtmpServer {
     if (ch instanceof NioSocketChannel && p.get(SslHandler.class) == null) {
       // Players' live frames go out as batches of shared buffers; see FrameWriter.
       ch.config().setMessageSizeEstimator(FrameBatch.SIZE_ESTIMATOR);
-      p.addBefore("handshake", FrameWriter.NAME, new FrameWriter(settings.writeBufferLowWaterMark()));
+      p.addBefore("handshake", FrameWriter.NAME, new FrameWriter(settings.batchMaxBytes()));
     }
     p.addBefore("handler", "chunkDecoder", decoder);
     p.addBefore("handler", "chunkEncoder", encoder);
