@@ -4,8 +4,8 @@ import static io.cascade.config.ConfigSchema.HTTP_HOST;
 import static io.cascade.config.ConfigSchema.HTTP_PORT;
 import static io.cascade.config.ConfigSchema.NODE_ID;
 
-import io.cascade.auth.AuthSettings;
 import io.cascade.auth.AuthPolicy;
+import io.cascade.auth.AuthSettings;
 import io.cascade.config.CascadeConfig;
 import io.cascade.http.HttpApi;
 import io.cascade.http.StreamsView;

@@ -7,13 +7,13 @@ import static io.cascade.config.ConfigSchema.NODE_ID;
 import static io.cascade.config.ConfigSchema.RTMP_EVENT_LOOPS;
 import static io.cascade.config.ConfigSchema.RTMP_HOST;
 
-import io.cascade.metrics.MetricsSettings;
 import io.cascade.cluster.ClusterNode;
 import io.cascade.config.CascadeConfig;
 import io.cascade.config.ConfigException;
 import io.cascade.config.ConfigLoader;
 import io.cascade.config.LoadedConfig;
 import io.cascade.logging.LogSetup;
+import io.cascade.metrics.MetricsSettings;
 import io.cascade.metrics.NodeMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VertxOptions;

@@ -2,7 +2,6 @@ package io.cascade.edge;
 
 import static io.cascade.config.ConfigSchema.NODE_ID;
 
-import io.cascade.metrics.MetricsSettings;
 import io.cascade.cluster.ClusterNode;
 import io.cascade.cluster.HazelcastViewerDirectory;
 import io.cascade.cluster.StreamRegistry;
@@ -13,6 +12,7 @@ import io.cascade.http.StreamsView;
 import io.cascade.live.LiveSettings;
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.ClusterMetrics;
+import io.cascade.metrics.MetricsSettings;
 import io.cascade.metrics.NodeMetrics;
 import io.cascade.metrics.TimedStreamRegistry;
 import io.cascade.node.CascadeNode;

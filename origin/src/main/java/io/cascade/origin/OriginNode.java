@@ -5,7 +5,6 @@ import static io.cascade.config.ConfigSchema.CLUSTER_SECRET;
 import static io.cascade.config.ConfigSchema.NODE_ID;
 import static io.cascade.config.ConfigSchema.ORIGIN_LOCAL_PLAYBACK;
 
-import io.cascade.metrics.MetricsSettings;
 import io.cascade.cluster.ClusterNode;
 import io.cascade.cluster.HazelcastViewerDirectory;
 import io.cascade.cluster.StreamRegistry;
@@ -15,6 +14,7 @@ import io.cascade.http.StreamsView;
 import io.cascade.live.LiveSettings;
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.ClusterMetrics;
+import io.cascade.metrics.MetricsSettings;
 import io.cascade.metrics.NodeMetrics;
 import io.cascade.metrics.TimedStreamRegistry;
 import io.cascade.node.CascadeNode;
