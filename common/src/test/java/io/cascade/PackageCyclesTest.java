@@ -30,13 +30,6 @@ import org.junit.jupiter.api.Test;
  * descriptor), so no dependency on an architecture library.
  */
 class PackageCyclesTest {
-  /**
-   * Dependencies (both ways) of the one cycle not broken yet (issue 12): config <-> auth. Left out
-   * of the graph until it is; then remove these entries so the test guards it too.
-   */
-  private static final Map<String, Set<String>> KNOWN = Map.of(
-      "io.cascade.config", Set.of("io.cascade.auth"),
-      "io.cascade.auth", Set.of("io.cascade.config"));
   private static final Pattern CASCADE_CLASS = Pattern.compile("io/cascade/[A-Za-z0-9_/$]+");
 
   /** The live core deals in media frames: no wire format, no transport, no role. */
@@ -52,7 +45,6 @@ class PackageCyclesTest {
   @Test
   void mainPackagesHaveNoCycles() throws Exception {
     Map<String, Set<String>> uses = packageGraph(classesDir());
-    KNOWN.forEach((from, to) -> uses.getOrDefault(from, new TreeSet<>()).removeAll(to));
     assertThat(uses).as("packages found").containsKeys("io.cascade.metrics", "io.cascade.http", "io.cascade.live");
 
     List<Set<String>> cycles = new ArrayList<>();

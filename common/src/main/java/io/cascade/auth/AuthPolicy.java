@@ -1,6 +1,5 @@
 package io.cascade.auth;
 
-import io.cascade.config.CascadeConfig;
 import io.cascade.rtmp.message.NetStatus;
 import io.cascade.server.SessionPolicy;
 import io.vertx.core.Future;
@@ -35,7 +34,7 @@ public final class AuthPolicy implements SessionPolicy {
   private final LongSupplier nowSeconds;
 
   /** One action's rules with the status code its refusals carry. */
-  private record ActionRules(String action, String endAction, String code, CascadeConfig.Auth.Rules rules) {
+  private record ActionRules(String action, String endAction, String code, AuthSettings.Rules rules) {
     boolean appliesTo(String app) {
       return rules.active() && (rules.apps().isEmpty() || rules.apps().contains(app));
     }
@@ -45,7 +44,7 @@ public final class AuthPolicy implements SessionPolicy {
     }
   }
 
-  AuthPolicy(SessionPolicy next, CascadeConfig.Auth auth, Webhook webhook, String nodeId, LongSupplier nowSeconds) {
+  AuthPolicy(SessionPolicy next, AuthSettings auth, Webhook webhook, String nodeId, LongSupplier nowSeconds) {
     this.next = next;
     this.publish = new ActionRules("publish", "unpublish", NetStatus.PUBLISH_BAD_NAME, auth.publish());
     this.play = new ActionRules("play", "stop", NetStatus.PLAY_FAILED, auth.play());
@@ -55,7 +54,7 @@ public final class AuthPolicy implements SessionPolicy {
   }
 
   /** {@code next} behind the configured rules, or {@code next} itself when no rule is set. */
-  public static SessionPolicy wrap(Vertx vertx, CascadeConfig.Auth auth, String nodeId, SessionPolicy next) {
+  public static SessionPolicy wrap(Vertx vertx, AuthSettings auth, String nodeId, SessionPolicy next) {
     if (!auth.publish().active() && !auth.play().active()) {
       return next;
     }
@@ -82,7 +81,7 @@ public final class AuthPolicy implements SessionPolicy {
     }
   }
 
-  private static String describe(CascadeConfig.Auth.Rules r) {
+  private static String describe(AuthSettings.Rules r) {
     if (!r.active()) {
       return "off";
     }
@@ -139,7 +138,7 @@ public final class AuthPolicy implements SessionPolicy {
     if (!a.appliesTo(request.app())) {
       return Future.succeededFuture(false);
     }
-    CascadeConfig.Auth.Rules rules = a.rules();
+    AuthSettings.Rules rules = a.rules();
     if (!rules.allow().isEmpty() || !rules.deny().isEmpty()) {
       InetAddress client = clientAddress(request.peer());
       boolean denied = client == null
@@ -158,7 +157,7 @@ public final class AuthPolicy implements SessionPolicy {
     if (!a.hasWebhook()) {
       return Future.succeededFuture(false);
     }
-    CascadeConfig.Auth.RulesWebhook hook = rules.webhook();
+    AuthSettings.RulesWebhook hook = rules.webhook();
     return webhook.ask(hook.url(), event(a.action(), request), hook.timeout()).compose(answer -> {
       if (answer.allowed()) {
         return Future.succeededFuture(true);

@@ -1,5 +1,6 @@
 package io.cascade.client;
 
+import io.cascade.config.ConfigSchema;
 import io.cascade.rtmp.amf.AmfLimits;
 import io.cascade.rtmp.chunk.ChunkDecoderLimits;
 import io.netty.channel.Channel;
@@ -16,8 +17,11 @@ public final class RtmpClientOptions {
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(10);
-  /** What servers such as nginx-rtmp and Cascade itself send with; 128 would cost a header per 128 bytes. */
-  public static final int DEFAULT_CHUNK_SIZE = 4096;
+  /**
+   * What Cascade itself sends with ({@code rtmp.chunkSize}), as nginx-rtmp does; 128 would cost a
+   * header per 128 bytes.
+   */
+  public static final int DEFAULT_CHUNK_SIZE = ConfigSchema.RTMP_CHUNK_SIZE.defaultValue();
   /** The buffer a player announces with Set Buffer Length before play, as ffmpeg does (some servers wait for it). */
   public static final Duration DEFAULT_PLAY_BUFFER = Duration.ofSeconds(1);
   /** High enough for a publisher to queue a whole keyframe of a few Mbit/s stream without turning unwritable. */

@@ -1,6 +1,5 @@
 package io.cascade.cluster;
 
-import io.cascade.config.CascadeConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.Inet4Address;
@@ -26,7 +25,7 @@ final class ClusterAddresses {
    * (a node bound to 127.0.0.1 cannot be reached anywhere else); else the first site-local IPv4
    * address that is not loopback, which is the pod IP in Kubernetes; else 127.0.0.1.
    */
-  static String advertisedHost(CascadeConfig.Cluster cluster) {
+  static String advertisedHost(ClusterSettings cluster) {
     if (!cluster.advertisedHost().isEmpty()) {
       return cluster.advertisedHost();
     }

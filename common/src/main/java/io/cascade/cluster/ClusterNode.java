@@ -7,6 +7,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import io.cascade.config.CascadeConfig;
+import io.cascade.config.ConfigSchema;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -93,7 +94,7 @@ public final class ClusterNode {
 
   private static Future<ClusterNode> startBlocking(CascadeConfig config, Role role, VertxOptions options,
       MeterRegistry metrics) throws InterruptedException {
-    CascadeConfig.Cluster cluster = config.cluster();
+    ClusterSettings cluster = ClusterSettings.from(config);
     String memberId = UUID.randomUUID().toString();
     String bindHost = cluster.host();
     String advertised = ClusterAddresses.advertisedHost(cluster);
@@ -128,7 +129,7 @@ public final class ClusterNode {
           HazelcastStreamRegistry registry = new HazelcastStreamRegistry(vertx, hz, role == Role.ORIGIN);
           ClusterNode node = new ClusterNode(role, memberId, advertised, port, hz, vertx, registry);
           LOG.info("event=cluster.joined role={} node={} member={} address={} cluster={} members={} discovery={}",
-              role.name().toLowerCase(), config.node().id(), memberId, ClusterAddresses.hostPort(advertised, port),
+              role.name().toLowerCase(), config.get(ConfigSchema.NODE_ID), memberId, ClusterAddresses.hostPort(advertised, port),
               cluster.name(), node.memberCount(), cluster.discovery().name().toLowerCase());
           return node;
         });

@@ -5,6 +5,7 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MultiMapConfig;
 import com.hazelcast.config.NetworkConfig;
 import io.cascade.config.CascadeConfig;
+import io.cascade.config.ConfigSchema;
 import io.cascade.config.ClusterDiscovery;
 import io.cascade.config.HostPort;
 import java.time.Duration;
@@ -38,7 +39,7 @@ final class HazelcastConfigFactory {
    */
   static Config create(CascadeConfig config, ClusterNode.Role role, String memberId, String bindHost, int port,
       String advertisedHost) {
-    CascadeConfig.Cluster cluster = config.cluster();
+    ClusterSettings cluster = ClusterSettings.from(config);
     Config hz = new Config();
     hz.setClusterName(cluster.name());
     // Instance names are JVM-wide; tests run several members in one JVM.
@@ -48,7 +49,7 @@ final class HazelcastConfigFactory {
     hz.getMemberAttributeConfig()
         .setAttribute(MEMBER_ID_ATTRIBUTE, memberId)
         .setAttribute(VERTX_NODE_ID_ATTRIBUTE, memberId)
-        .setAttribute(NODE_ID_ATTRIBUTE, config.node().id())
+        .setAttribute(NODE_ID_ATTRIBUTE, config.get(ConfigSchema.NODE_ID))
         .setAttribute(ROLE_ATTRIBUTE, role.name().toLowerCase());
 
     network(hz.getNetworkConfig(), cluster, bindHost, port, advertisedHost);
@@ -77,7 +78,7 @@ final class HazelcastConfigFactory {
     return hz;
   }
 
-  private static void network(NetworkConfig network, CascadeConfig.Cluster cluster, String bindHost, int port,
+  private static void network(NetworkConfig network, ClusterSettings cluster, String bindHost, int port,
       String advertisedHost) {
     network.setPort(port).setPortAutoIncrement(false).setPortCount(1);
     network.setPublicAddress(ClusterAddresses.hostPort(advertisedHost, port));
@@ -92,7 +93,7 @@ final class HazelcastConfigFactory {
       join.getTcpIpConfig().setEnabled(false);
       join.getKubernetesConfig()
           .setEnabled(true)
-          .setProperty("service-dns", cluster.kubernetes().serviceDns())
+          .setProperty("service-dns", cluster.kubernetesServiceDns())
           .setProperty("service-port", Integer.toString(port));
     } else {
       join.getTcpIpConfig()
@@ -109,7 +110,7 @@ final class HazelcastConfigFactory {
    * detector: predictable, unlike phi-accrual, which adapts to the heartbeat history). A killed
    * process is usually noticed sooner, through its closed connections.
    */
-  private static void failureDetection(Config hz, CascadeConfig.Cluster cluster) {
+  private static void failureDetection(Config hz, ClusterSettings cluster) {
     hz.setProperty("hazelcast.heartbeat.failuredetector.type", "deadline");
     hz.setProperty("hazelcast.heartbeat.interval.seconds", Long.toString(ceilSeconds(cluster.heartbeatInterval())));
     hz.setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(ceilSeconds(cluster.memberTimeout())));

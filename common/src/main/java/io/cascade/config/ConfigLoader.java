@@ -167,14 +167,14 @@ public final class ConfigLoader {
       if (!name.startsWith(Setting.ENV_PREFIX)) {
         continue;
       }
-      Optional<Setting> setting = ConfigSchema.byEnvName(name);
+      Optional<Setting<?>> setting = ConfigSchema.byEnvName(name);
       if (setting.isPresent()) {
         String value = entry.getValue();
         set(setting.get().path(), value, "env " + name, serviceLinkHint(name, value));
         continue;
       }
       Optional<String> near =
-          nearest(name, ConfigSchema.settings().stream().map(Setting::envName), 2);
+          nearest(name, ConfigSchema.settings().stream().map(s -> s.envName()), 2);
       if (near.isPresent()) {
         warnings.add(name + " is not a Cascade setting and is ignored; did you mean " + near.get());
       } else {
@@ -206,7 +206,7 @@ public final class ConfigLoader {
   }
 
   private void set(String path, Object raw, String source, String hint) {
-    Optional<Setting> setting = ConfigSchema.byPath(path);
+    Optional<Setting<?>> setting = ConfigSchema.byPath(path);
     if (setting.isEmpty()) {
       unknownKey(path, source);
       return;
@@ -241,39 +241,33 @@ public final class ConfigLoader {
   }
 
   private LoadedConfig finish() {
-    for (Setting s : ConfigSchema.settings()) {
+    for (Setting<?> s : ConfigSchema.settings()) {
       if (!values.containsKey(s.path()) && !invalid.contains(s.path())) {
         values.put(s.path(), s.defaultValue());
         sources.put(s.path(), DEFAULT_SOURCE);
       }
     }
-    for (ConfigSchema.Constraint c : ConfigSchema.constraints()) {
-      if (invalid.contains(c.path()) || invalid.contains(c.other())) {
+    for (ConfigSchema.Constraint<?, ?> c : ConfigSchema.constraints()) {
+      String path = c.setting().path();
+      String other = c.other().path();
+      if (invalid.contains(path) || invalid.contains(other)) {
         continue;
       }
-      if (!c.holds().test(values.get(c.path()), values.get(c.other()))) {
+      if (!c.holds(values)) {
         problems.add(
-            c.path()
-                + " ("
-                + describe(c.path())
-                + ") "
-                + c.relation()
-                + " "
-                + c.other()
-                + " ("
-                + describe(c.other())
-                + ")");
+            path + " (" + describe(path) + ") " + c.relation() + " " + other + " ("
+                + describe(other) + ")");
       }
     }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
-    return new LoadedConfig(CascadeConfig.from(values), warnings);
+    return new LoadedConfig(new CascadeConfig(values), warnings);
   }
 
   private String describe(String path) {
-    Setting setting = ConfigSchema.byPath(path).orElseThrow();
-    String text = setting.type().format(values.get(path));
+    Setting<?> setting = ConfigSchema.byPath(path).orElseThrow();
+    String text = setting.format(values.get(path));
     if (setting.secret()) {
       text = REDACTED;
     } else if (text.isEmpty()) {

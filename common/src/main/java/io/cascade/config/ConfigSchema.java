@@ -1,6 +1,6 @@
 package io.cascade.config;
 
-import io.cascade.auth.Cidr;
+import io.cascade.config.ValueType.BooleanType;
 import io.cascade.config.ValueType.DurationType;
 import io.cascade.config.ValueType.EnumType;
 import io.cascade.config.ValueType.IntType;
@@ -11,6 +11,7 @@ import io.cascade.config.ValueType.StringType;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -20,460 +21,636 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiPredicate;
+import java.util.function.Supplier;
 
 /**
- * Every setting Cascade reads, in one table. The loader, the environment variable names, the docs
- * table in {@code docs/CONFIGURATION.md} and {@link CascadeConfig} all follow it; add a setting
- * here and in {@link CascadeConfig}, then paste {@link #markdownTable()} into the docs (tests
- * check that all three agree).
+ * Every setting Cascade reads, each declared once here as a typed constant: path, type with
+ * bounds, default and description. The loader, the environment variable names, the docs table in
+ * {@code docs/CONFIGURATION.md} and the settings records ({@code LiveSettings.from(config)} and
+ * the like) all follow it. To add a setting, declare it here, read it with {@link
+ * CascadeConfig#get(Setting)} where it is used, and paste {@link #markdownTable()} into the docs
+ * (ConfigSchemaTest says when they differ).
+ *
+ * <p>Longer than 400 lines because it is the table itself; its code is the few methods at the end.
  */
 public final class ConfigSchema {
-  private static final List<Setting> SETTINGS =
-      concat(List.of(
-          Setting.computed(
-              "node.id",
-              string(),
-              ConfigSchema::hostnameOrRandom,
-              "host name, else `cascade-<random>`",
-              "Name of this node in logs, metrics and the stream registry."),
-          Setting.of(
-              "node.drainGrace",
-              duration("0", "1h"),
-              "20s",
-              "On SIGTERM the node turns not ready, accepts no new connections and lets the"
-                  + " connected players continue this long (or until all have left), then closes"
-                  + " the rest, releases its registry claims and exits 0. Keep Kubernetes'"
-                  + " terminationGracePeriodSeconds above preStop + this + 10s."),
-          Setting.of(
-              "node.eventLoopStallTimeout",
-              duration("1s", "10m"),
-              "10s",
-              "/health/live fails while an event loop has not run its heartbeat for this long."),
-          Setting.of("rtmp.host", string(), "0.0.0.0", "Address the RTMP server binds to."),
-          Setting.of("rtmp.port", port(), "1935", "RTMP listen port; 0 picks a free port."),
-          Setting.of(
-              "rtmp.chunkSize",
-              integer(128, 65536),
-              "4096",
-              "Chunk size the server announces and uses for what it sends."),
-          Setting.of(
-              "rtmp.handshakeTimeout",
-              duration("100ms", "5m"),
-              "10s",
-              "A connection that has not completed the handshake after this long is closed."),
-          Setting.of(
-              "rtmp.maxChunkSize",
-              size("128", "16MiB"),
-              "1MiB",
-              "Largest chunk size a peer may set with Set Chunk Size; more closes the connection."),
-          Setting.of(
-              "rtmp.maxMessageSize",
-              size("1KiB", "16777215"),
-              "8MiB",
-              "Largest message a peer may send (RTMP message lengths are 24-bit)."),
-          Setting.of(
-              "rtmp.maxChunkStreams",
-              integer(2, 65599),
-              "64",
-              "Chunk streams a peer may use on one connection."),
-          Setting.of(
-              "rtmp.maxPendingBytes",
-              size("1KiB", "1GiB"),
-              "16MiB",
-              "Most payload bytes one connection may hold in partly received messages, over all"
-                  + " its chunk streams; more closes the connection. At least rtmp.maxMessageSize."),
-          Setting.of(
-              "rtmp.windowAckSize",
-              uint32(),
-              "2500000",
-              "Window Acknowledgement Size sent to peers: they acknowledge every this many bytes."),
-          Setting.of(
-              "rtmp.peerBandwidth",
-              uint32(),
-              "2500000",
-              "Window size sent to peers in Set Peer Bandwidth."),
-          Setting.of(
-              "rtmp.amf.maxDepth",
-              integer(1, 1000),
-              "32",
-              "Deepest nesting of objects and arrays accepted in AMF data."),
-          Setting.of(
-              "rtmp.amf.maxStringLength",
-              size("1", "16MiB"),
-              "1MiB",
-              "Longest string accepted in AMF data."),
-          Setting.of(
-              "rtmp.amf.maxElements",
-              integer(1, 16_777_216),
-              "65536",
-              "Most properties or elements accepted in one AMF object or array."),
-          Setting.of(
-              "rtmp.eventLoops",
-              integer(0, 1024),
-              "0",
-              "Event-loop threads; 0 means twice the number of CPU cores."),
-          Setting.of(
-              "rtmp.writeBufferLowWaterMark",
-              size("1KiB", "64MiB"),
-              "128KiB",
-              "A connection whose unsent bytes drop below this is written to again."),
-          Setting.of(
-              "rtmp.writeBufferHighWaterMark",
-              size("1KiB", "64MiB"),
-              "256KiB",
-              "A connection with more unsent bytes than this is not written to until it drains"
-                  + " below the low water mark; must be greater than"
-                  + " rtmp.writeBufferLowWaterMark."),
-          Setting.of(
-              "rtmp.sendBufferSize",
-              size("0", "64MiB"),
-              "128KiB",
-              "Socket send buffer (SO_SNDBUF) of accepted connections. Bounds what the kernel holds"
-                  + " for a player beyond Cascade's own queue, so a stalled player is detected and cut"
-                  + " within seconds; 0 leaves it to the OS, whose auto-tuning may hold several MiB."),
-          Setting.of(
-              "rtmp.idleTimeout",
-              duration("1s", "1h"),
-              "30s",
-              "A connection that sends nothing for this long while it is not a player is closed."),
-          Setting.of(
-              "rtmp.publisherNoDataTimeout",
-              duration("1s", "1h"),
-              "10s",
-              "A publisher that sends no media for this long is disconnected."),
-          Setting.of(
-              "rtmp.maxConnections",
-              integer(1, 1_000_000),
-              "20000",
-              "Most RTMP and RTMPS connections open on this node at once; a further one is closed"
-                  + " as soon as it is accepted."),
-          Setting.of(
-              "rtmp.maxConnectionsPerIp",
-              integer(0, 1_000_000),
-              "0",
-              "Most RTMP and RTMPS connections open at once from one client address; 0 means no"
-                  + " limit. Off by default: behind a load balancer that does not keep client"
-                  + " addresses every client shares a few, and an edge opens one connection per"
-                  + " stream it pulls from an origin."),
-          Setting.of(
-              "rtmps.enabled",
-              new ValueType.BooleanType(),
-              "false",
-              "Serve RTMPS (RTMP over TLS 1.2 or 1.3) on rtmps.port beside plain RTMP, with the"
-                  + " certificate chain and key of rtmps.certFile and rtmps.keyFile."),
-          Setting.of("rtmps.port", port(), "1936", "RTMPS listen port; 0 picks a free port."),
-          Setting.of(
-              "rtmps.certFile",
-              optionalString(),
-              "",
-              "PEM file with the server certificate, then its intermediates; required with"
-                  + " rtmps.enabled."),
-          Setting.of(
-              "rtmps.keyFile",
-              optionalString(),
-              "",
-              "PEM file with the private key of rtmps.certFile (PKCS#8, or PKCS#1 RSA); required"
-                  + " with rtmps.enabled."),
-          Setting.of(
-              "rtmps.reloadInterval",
-              duration("100ms", "1h"),
-              "30s",
-              "How often the certificate and key files are checked for changes; changed files are"
-                  + " loaded for new connections while open ones keep their session."),
-          Setting.of(
-              "http.host",
-              string(),
-              "0.0.0.0",
-              "Address the HTTP server (health, metrics, API) binds to."),
-          Setting.of("http.port", port(), "8080", "HTTP listen port; 0 picks a free port."),
-          Setting.of(
-              "live.gopCache.maxBytes",
-              size("64KiB", "1GiB"),
-              "16MiB",
-              "Most bytes of recent media kept per stream so that new players start at the last"
-                  + " keyframe."),
-          Setting.of(
-              "live.gopCache.maxDuration",
-              duration("1s", "5m"),
-              "10s",
-              "Most media time kept in a stream's GOP cache."),
-          Setting.of(
-              "live.playerWaitTimeout",
-              duration("0", "1h"),
-              "30s",
-              "A player that asks for a stream that is not live yet waits this long for it;"
-                  + " 0 refuses at once."),
-          Setting.of(
-              "live.republishWaitTimeout",
-              duration("0", "1h"),
-              "30s",
-              "Players of a stream whose publisher left wait this long for a republish before"
-                  + " they are disconnected."),
-          Setting.of(
-              "live.subscriber.maxQueueBytes",
-              size("64KiB", "1GiB"),
-              "4MiB",
-              "Most bytes queued for one player; beyond this it skips to the next keyframe."),
-          Setting.of(
-              "live.subscriber.maxQueueDuration",
-              duration("100ms", "1m"),
-              "3s",
-              "Most media time queued for one player; beyond this it skips to the next keyframe."),
-          Setting.of(
-              "live.subscriber.maxBehindDuration",
-              duration("1s", "1h"),
-              "15s",
-              "A player that keeps lagging or dropping for this long is disconnected; at least"
-                  + " live.subscriber.maxQueueDuration."),
-          Setting.of(
-              "live.subscriber.flushInterval",
-              duration("0", "200ms"),
-              "10ms",
-              "Media for a player is written to its socket at most this often, in one write of"
-                  + " everything that arrived meanwhile (fewer, larger writes cost less CPU per"
-                  + " byte); adds up to this much lag. 0 writes every message at once. Relays to"
-                  + " edges are always written at once."),
-          Setting.of(
-              "live.subscriber.flushBytes",
-              size("0", "16MiB"),
-              "0",
-              "A media message at least this large is written to players at once, with whatever"
-                  + " was held back before it, instead of waiting for live.subscriber.flushInterval:"
-                  + " less lag for large messages (keyframes, high-bitrate video) at the cost of more"
-                  + " writes. 0 (off) holds every message for the interval."),
-          Setting.of(
-              "live.maxStreams",
-              integer(1, 1_000_000),
-              "1000",
-              "Most live streams on this node, published or pulled; more are refused."),
-          Setting.of(
-              "live.maxPlayersPerStream",
-              integer(1, 1_000_000),
-              "10000",
-              "Most players of one stream on this node; more are refused."),
-          Setting.of(
-              "live.maxWaitingPlayers",
-              integer(1, 1_000_000),
-              "5000",
-              "Most players on this node waiting for a stream that was not live when they asked"
-                  + " for it (see live.playerWaitTimeout); more are refused."),
-          Setting.of(
-              "metrics.enabled",
-              new ValueType.BooleanType(),
-              "true",
-              "Serve Prometheus metrics at /metrics on the HTTP port and measure fan-out lag."),
-          Setting.of(
-              "metrics.perStream",
-              new ValueType.BooleanType(),
-              "false",
-              "Also export series per stream (tag stream), for at most metrics.perStreamMax streams."),
-          Setting.of(
-              "metrics.perStreamMax",
-              integer(1, 10_000),
-              "100",
-              "Most streams with series of their own when metrics.perStream is on; later streams"
-                  + " are counted only in the node totals."),
-          Setting.of(
-              "metrics.maxApps",
-              integer(1, 1000),
-              "20",
-              "Most distinct values of the app tag; publishes and plays of further apps are"
-                  + " tagged app=\"_other\"."),
-          Setting.of(
-              "metrics.relayClockInterval",
-              duration("10ms", "10s"),
-              "250ms",
-              "How often an origin stamps its receive time into a relay to an edge, from which the"
-                  + " edge measures ingest lag (origin receive to player write)."),
-          Setting.of(
-              "log.format",
-              new EnumType(LogFormat.class),
-              "text",
-              "Log lines as human-readable text or as one JSON object per line."),
-          Setting.of(
-              "cluster.name",
-              string(),
-              "cascade",
-              "Cluster name; nodes join only members with the same name."),
-          Setting.of(
-              "cluster.host",
-              string(),
-              "0.0.0.0",
-              "Address the cluster (Hazelcast) port binds to; 0.0.0.0 means every interface."),
-          Setting.of(
-              "cluster.port",
-              port(),
-              "5701",
-              "Cluster (Hazelcast) port; 0 picks a free port."),
-          Setting.of(
-              "cluster.advertisedHost",
-              optionalString(),
-              "",
-              "Address other nodes reach this one at, for cluster traffic and for edges pulling"
-                  + " streams; none means cluster.host when that is one address, else the first"
-                  + " site-local IPv4 address that is not loopback, else 127.0.0.1."),
-          Setting.of(
-              "cluster.members",
-              new ListType("host:port", HostPort::parse),
-              "",
-              "Hazelcast members to join; with none this node starts a cluster of its own."),
-          Setting.of(
-              "cluster.discovery",
-              new EnumType(ClusterDiscovery.class),
-              "tcp",
-              "How members find each other: tcp uses cluster.members, kubernetes looks up"
-                  + " cluster.kubernetes.serviceDns."),
-          Setting.of(
-              "cluster.kubernetes.serviceDns",
-              optionalString(),
-              "",
-              "DNS name of the headless Service whose addresses are the cluster members, e.g."
-                  + " cascade-cluster.default.svc.cluster.local; required for kubernetes discovery."),
-          Setting.secret(
-              "cluster.secret",
-              new ListType("secret", ConfigSchema::secretItem),
-              "Shared secret that signs relay pulls from edges to origins; a comma-separated list"
-                  + " during rotation (the first signs, all are accepted). Never logged."),
-          Setting.of(
-              "cluster.backupCount",
-              integer(0, 6),
-              "1",
-              "Copies of each registry entry kept on other origins, so a dead origin loses none."),
-          Setting.of(
-              "cluster.heartbeatInterval",
-              duration("1s", "30s"),
-              "1s",
-              "How often members send heartbeats (whole seconds; rounded up)."),
-          Setting.of(
-              "cluster.memberTimeout",
-              duration("2s", "5m"),
-              "8s",
-              "A member that sends no heartbeat for this long is declared dead and its streams are"
-                  + " released (whole seconds; rounded up); at least twice"
-                  + " cluster.heartbeatInterval."),
-          Setting.of(
-              "cluster.claimCheckInterval",
-              duration("100ms", "1m"),
-              "2s",
-              "How often an origin checks that the registry still names it as the owner of each"
-                  + " stream it publishes."),
-          Setting.of(
-              "origin.localPlayback",
-              new ValueType.BooleanType(),
-              "true",
-              "Whether players may play straight from this origin. When false only edges may pull,"
-                  + " each with a relay token signed by cluster.secret; other plays are refused."),
-          Setting.of(
-              "edge.upstreamIdleGrace",
-              duration("0", "1h"),
-              "10s",
-              "An edge closes its pull of a stream this long after the stream's last player left."),
-          Setting.of(
-              "edge.upstreamBackoffMin",
-              duration("10ms", "1m"),
-              "250ms",
-              "First delay before an edge retries a failed pull from an origin; doubles, with"
-                  + " jitter, on each failure."),
-          Setting.of(
-              "edge.upstreamBackoffMax",
-              duration("10ms", "10m"),
-              "5s",
-              "Longest delay between an edge's retries of a failed pull; at least"
-                  + " edge.upstreamBackoffMin."),
-          Setting.of(
-              "edge.upstreamConnectTimeout",
-              duration("100ms", "1m"),
-              "5s",
-              "An edge gives up connecting to an origin (TCP, handshake and play) after this long."),
-          Setting.of(
-              "edge.relayTokenTtl",
-              duration("5s", "1h"),
-              "60s",
-              "Lifetime of the signed token an edge sends when it pulls a stream from an origin.")),
-          authSettings("publish", "publishes"),
-          authSettings("play", "plays"),
-          List.of(
-              Setting.of(
-                  "auth.webhook.maxConcurrent",
-                  integer(1, 1000),
-                  "16",
-                  "Most end notifications (unpublish, stop) sent to webhooks at once; more wait in"
-                      + " a queue."),
-              Setting.of(
-                  "auth.webhook.maxQueued",
-                  integer(0, 1_000_000),
-                  "1000",
-                  "Most end notifications waiting to be sent; when the queue is full further"
-                      + " notifications are dropped and logged.")));
+  /** Filled in declaration order by the constants below, which is the order of the docs. */
+  private static final List<Setting<?>> DECLARED = new ArrayList<>();
+
+  public static final Setting<String> NODE_ID =
+      computed(
+          "node.id",
+          string(),
+          ConfigSchema::hostnameOrRandom,
+          "host name, else `cascade-<random>`",
+          "Name of this node in logs, metrics and the stream registry.");
+
+  public static final Setting<Duration> NODE_DRAIN_GRACE =
+      of(
+          "node.drainGrace",
+          duration("0", "1h"),
+          "20s",
+          "On SIGTERM the node turns not ready, accepts no new connections and lets the"
+              + " connected players continue this long (or until all have left), then closes"
+              + " the rest, releases its registry claims and exits 0. Keep Kubernetes'"
+              + " terminationGracePeriodSeconds above preStop + this + 10s.");
+
+  public static final Setting<Duration> NODE_EVENT_LOOP_STALL_TIMEOUT =
+      of(
+          "node.eventLoopStallTimeout",
+          duration("1s", "10m"),
+          "10s",
+          "/health/live fails while an event loop has not run its heartbeat for this long.");
+
+  public static final Setting<String> RTMP_HOST =
+      of("rtmp.host", string(), "0.0.0.0", "Address the RTMP server binds to.");
+
+  public static final Setting<Integer> RTMP_PORT =
+      of("rtmp.port", port(), "1935", "RTMP listen port; 0 picks a free port.");
+
+  public static final Setting<Integer> RTMP_CHUNK_SIZE =
+      of(
+          "rtmp.chunkSize",
+          integer(128, 65536),
+          "4096",
+          "Chunk size the server announces and uses for what it sends.");
+
+  public static final Setting<Duration> RTMP_HANDSHAKE_TIMEOUT =
+      of(
+          "rtmp.handshakeTimeout",
+          duration("100ms", "5m"),
+          "10s",
+          "A connection that has not completed the handshake after this long is closed.");
+
+  public static final Setting<Long> RTMP_MAX_CHUNK_SIZE =
+      of(
+          "rtmp.maxChunkSize",
+          size("128", "16MiB"),
+          "1MiB",
+          "Largest chunk size a peer may set with Set Chunk Size; more closes the connection.");
+
+  public static final Setting<Long> RTMP_MAX_MESSAGE_SIZE =
+      of(
+          "rtmp.maxMessageSize",
+          size("1KiB", "16777215"),
+          "8MiB",
+          "Largest message a peer may send (RTMP message lengths are 24-bit).");
+
+  public static final Setting<Integer> RTMP_MAX_CHUNK_STREAMS =
+      of(
+          "rtmp.maxChunkStreams",
+          integer(2, 65598),
+          "64",
+          "Chunk streams a peer may use on one connection.");
+
+  public static final Setting<Long> RTMP_MAX_PENDING_BYTES =
+      of(
+          "rtmp.maxPendingBytes",
+          size("1KiB", "1GiB"),
+          "16MiB",
+          "Most payload bytes one connection may hold in partly received messages, over all"
+              + " its chunk streams; more closes the connection. At least rtmp.maxMessageSize.");
+
+  public static final Setting<Long> RTMP_WINDOW_ACK_SIZE =
+      of(
+          "rtmp.windowAckSize",
+          uint32(),
+          "2500000",
+          "Window Acknowledgement Size sent to peers: they acknowledge every this many bytes.");
+
+  public static final Setting<Long> RTMP_PEER_BANDWIDTH =
+      of(
+          "rtmp.peerBandwidth",
+          uint32(),
+          "2500000",
+          "Window size sent to peers in Set Peer Bandwidth.");
+
+  public static final Setting<Integer> RTMP_AMF_MAX_DEPTH =
+      of(
+          "rtmp.amf.maxDepth",
+          integer(1, 1000),
+          "32",
+          "Deepest nesting of objects and arrays accepted in AMF data.");
+
+  public static final Setting<Long> RTMP_AMF_MAX_STRING_LENGTH =
+      of(
+          "rtmp.amf.maxStringLength",
+          size("1", "16MiB"),
+          "1MiB",
+          "Longest string accepted in AMF data.");
+
+  public static final Setting<Integer> RTMP_AMF_MAX_ELEMENTS =
+      of(
+          "rtmp.amf.maxElements",
+          integer(1, 16_777_216),
+          "65536",
+          "Most properties or elements accepted in one AMF object or array.");
+
+  public static final Setting<Integer> RTMP_EVENT_LOOPS =
+      of(
+          "rtmp.eventLoops",
+          integer(0, 1024),
+          "0",
+          "Event-loop threads; 0 means twice the number of CPU cores.");
+
+  public static final Setting<Long> RTMP_WRITE_BUFFER_LOW_WATER_MARK =
+      of(
+          "rtmp.writeBufferLowWaterMark",
+          size("1KiB", "64MiB"),
+          "128KiB",
+          "A connection whose unsent bytes drop below this is written to again.");
+
+  public static final Setting<Long> RTMP_WRITE_BUFFER_HIGH_WATER_MARK =
+      of(
+          "rtmp.writeBufferHighWaterMark",
+          size("1KiB", "64MiB"),
+          "256KiB",
+          "A connection with more unsent bytes than this is not written to until it drains"
+              + " below the low water mark; must be greater than"
+              + " rtmp.writeBufferLowWaterMark.");
+
+  public static final Setting<Long> RTMP_SEND_BUFFER_SIZE =
+      of(
+          "rtmp.sendBufferSize",
+          size("0", "64MiB"),
+          "128KiB",
+          "Socket send buffer (SO_SNDBUF) of accepted connections. Bounds what the kernel holds"
+              + " for a player beyond Cascade's own queue, so a stalled player is detected and cut"
+              + " within seconds; 0 leaves it to the OS, whose auto-tuning may hold several MiB.");
+
+  public static final Setting<Duration> RTMP_IDLE_TIMEOUT =
+      of(
+          "rtmp.idleTimeout",
+          duration("1s", "1h"),
+          "30s",
+          "A connection that sends nothing for this long while it is not a player is closed.");
+
+  public static final Setting<Duration> RTMP_PUBLISHER_NO_DATA_TIMEOUT =
+      of(
+          "rtmp.publisherNoDataTimeout",
+          duration("1s", "1h"),
+          "10s",
+          "A publisher that sends no media for this long is disconnected.");
+
+  public static final Setting<Integer> RTMP_MAX_CONNECTIONS =
+      of(
+          "rtmp.maxConnections",
+          integer(1, 1_000_000),
+          "20000",
+          "Most RTMP and RTMPS connections open on this node at once; a further one is closed"
+              + " as soon as it is accepted.");
+
+  public static final Setting<Integer> RTMP_MAX_CONNECTIONS_PER_IP =
+      of(
+          "rtmp.maxConnectionsPerIp",
+          integer(0, 1_000_000),
+          "0",
+          "Most RTMP and RTMPS connections open at once from one client address; 0 means no"
+              + " limit. Off by default: behind a load balancer that does not keep client"
+              + " addresses every client shares a few, and an edge opens one connection per"
+              + " stream it pulls from an origin.");
+
+  public static final Setting<Boolean> RTMPS_ENABLED =
+      of(
+          "rtmps.enabled",
+          bool(),
+          "false",
+          "Serve RTMPS (RTMP over TLS 1.2 or 1.3) on rtmps.port beside plain RTMP, with the"
+              + " certificate chain and key of rtmps.certFile and rtmps.keyFile.");
+
+  public static final Setting<Integer> RTMPS_PORT =
+      of("rtmps.port", port(), "1936", "RTMPS listen port; 0 picks a free port.");
+
+  public static final Setting<String> RTMPS_CERT_FILE =
+      of(
+          "rtmps.certFile",
+          optionalString(),
+          "",
+          "PEM file with the server certificate, then its intermediates; required with"
+              + " rtmps.enabled.");
+
+  public static final Setting<String> RTMPS_KEY_FILE =
+      of(
+          "rtmps.keyFile",
+          optionalString(),
+          "",
+          "PEM file with the private key of rtmps.certFile (PKCS#8, or PKCS#1 RSA); required"
+              + " with rtmps.enabled.");
+
+  public static final Setting<Duration> RTMPS_RELOAD_INTERVAL =
+      of(
+          "rtmps.reloadInterval",
+          duration("100ms", "1h"),
+          "30s",
+          "How often the certificate and key files are checked for changes; changed files are"
+              + " loaded for new connections while open ones keep their session.");
+
+  public static final Setting<String> HTTP_HOST =
+      of(
+          "http.host",
+          string(),
+          "0.0.0.0",
+          "Address the HTTP server (health, metrics, API) binds to.");
+
+  public static final Setting<Integer> HTTP_PORT =
+      of("http.port", port(), "8080", "HTTP listen port; 0 picks a free port.");
+
+  public static final Setting<Long> LIVE_GOP_CACHE_MAX_BYTES =
+      of(
+          "live.gopCache.maxBytes",
+          size("64KiB", "1GiB"),
+          "16MiB",
+          "Most bytes of recent media kept per stream so that new players start at the last"
+              + " keyframe.");
+
+  public static final Setting<Duration> LIVE_GOP_CACHE_MAX_DURATION =
+      of(
+          "live.gopCache.maxDuration",
+          duration("1s", "5m"),
+          "10s",
+          "Most media time kept in a stream's GOP cache.");
+
+  public static final Setting<Duration> LIVE_PLAYER_WAIT_TIMEOUT =
+      of(
+          "live.playerWaitTimeout",
+          duration("0", "1h"),
+          "30s",
+          "A player that asks for a stream that is not live yet waits this long for it;"
+              + " 0 refuses at once.");
+
+  public static final Setting<Duration> LIVE_REPUBLISH_WAIT_TIMEOUT =
+      of(
+          "live.republishWaitTimeout",
+          duration("0", "1h"),
+          "30s",
+          "Players of a stream whose publisher left wait this long for a republish before"
+              + " they are disconnected.");
+
+  public static final Setting<Long> LIVE_SUBSCRIBER_MAX_QUEUE_BYTES =
+      of(
+          "live.subscriber.maxQueueBytes",
+          size("64KiB", "1GiB"),
+          "4MiB",
+          "Most bytes queued for one player; beyond this it skips to the next keyframe.");
+
+  public static final Setting<Duration> LIVE_SUBSCRIBER_MAX_QUEUE_DURATION =
+      of(
+          "live.subscriber.maxQueueDuration",
+          duration("100ms", "1m"),
+          "3s",
+          "Most media time queued for one player; beyond this it skips to the next keyframe.");
+
+  public static final Setting<Duration> LIVE_SUBSCRIBER_MAX_BEHIND_DURATION =
+      of(
+          "live.subscriber.maxBehindDuration",
+          duration("1s", "1h"),
+          "15s",
+          "A player that keeps lagging or dropping for this long is disconnected; at least"
+              + " live.subscriber.maxQueueDuration.");
+
+  public static final Setting<Duration> LIVE_SUBSCRIBER_FLUSH_INTERVAL =
+      of(
+          "live.subscriber.flushInterval",
+          duration("0", "200ms"),
+          "10ms",
+          "Media for a player is written to its socket at most this often, in one write of"
+              + " everything that arrived meanwhile (fewer, larger writes cost less CPU per"
+              + " byte); adds up to this much lag. 0 writes every message at once. Relays to"
+              + " edges are always written at once.");
+
+  public static final Setting<Long> LIVE_SUBSCRIBER_FLUSH_BYTES =
+      of(
+          "live.subscriber.flushBytes",
+          size("0", "16MiB"),
+          "0",
+          "A media message at least this large is written to players at once, with whatever"
+              + " was held back before it, instead of waiting for live.subscriber.flushInterval:"
+              + " less lag for large messages (keyframes, high-bitrate video) at the cost of more"
+              + " writes. 0 (off) holds every message for the interval.");
+
+  public static final Setting<Long> LIVE_SUBSCRIBER_BATCH_MAX_BYTES =
+      of(
+          "live.subscriber.batchMaxBytes",
+          size("1KiB", "64MiB"),
+          "128KiB",
+          "Media for a plain-RTMP player collected between flushes goes to its socket as one"
+              + " write of shared buffers; a batch that reaches this many bytes is handed to the"
+              + " socket at once, so what is held outside the write buffer water marks stays"
+              + " bounded.");
+
+  public static final Setting<Integer> LIVE_MAX_STREAMS =
+      of(
+          "live.maxStreams",
+          integer(1, 1_000_000),
+          "1000",
+          "Most live streams on this node, published or pulled; more are refused.");
+
+  public static final Setting<Integer> LIVE_MAX_PLAYERS_PER_STREAM =
+      of(
+          "live.maxPlayersPerStream",
+          integer(1, 1_000_000),
+          "10000",
+          "Most players of one stream on this node; more are refused.");
+
+  public static final Setting<Integer> LIVE_MAX_WAITING_PLAYERS =
+      of(
+          "live.maxWaitingPlayers",
+          integer(1, 1_000_000),
+          "5000",
+          "Most players on this node waiting for a stream that was not live when they asked"
+              + " for it (see live.playerWaitTimeout); more are refused.");
+
+  public static final Setting<Boolean> METRICS_ENABLED =
+      of(
+          "metrics.enabled",
+          bool(),
+          "true",
+          "Serve Prometheus metrics at /metrics on the HTTP port and measure fan-out lag.");
+
+  public static final Setting<Boolean> METRICS_PER_STREAM =
+      of(
+          "metrics.perStream",
+          bool(),
+          "false",
+          "Also export series per stream (tag stream), for at most metrics.perStreamMax streams.");
+
+  public static final Setting<Integer> METRICS_PER_STREAM_MAX =
+      of(
+          "metrics.perStreamMax",
+          integer(1, 10_000),
+          "100",
+          "Most streams with series of their own when metrics.perStream is on; later streams"
+              + " are counted only in the node totals.");
+
+  public static final Setting<Integer> METRICS_MAX_APPS =
+      of(
+          "metrics.maxApps",
+          integer(1, 1000),
+          "20",
+          "Most distinct values of the app tag; publishes and plays of further apps are"
+              + " tagged app=\"_other\".");
+
+  public static final Setting<Duration> METRICS_RELAY_CLOCK_INTERVAL =
+      of(
+          "metrics.relayClockInterval",
+          duration("10ms", "10s"),
+          "250ms",
+          "How often an origin stamps its receive time into a relay to an edge, from which the"
+              + " edge measures ingest lag (origin receive to player write).");
+
+  public static final Setting<LogFormat> LOG_FORMAT =
+      of(
+          "log.format",
+          new EnumType<>(LogFormat.class),
+          "text",
+          "Log lines as human-readable text or as one JSON object per line.");
+
+  public static final Setting<String> CLUSTER_NAME =
+      of(
+          "cluster.name",
+          string(),
+          "cascade",
+          "Cluster name; nodes join only members with the same name.");
+
+  public static final Setting<String> CLUSTER_HOST =
+      of(
+          "cluster.host",
+          string(),
+          "0.0.0.0",
+          "Address the cluster (Hazelcast) port binds to; 0.0.0.0 means every interface.");
+
+  public static final Setting<Integer> CLUSTER_PORT =
+      of(
+          "cluster.port",
+          port(),
+          "5701",
+          "Cluster (Hazelcast) port; 0 picks a free port.");
+
+  public static final Setting<String> CLUSTER_ADVERTISED_HOST =
+      of(
+          "cluster.advertisedHost",
+          optionalString(),
+          "",
+          "Address other nodes reach this one at, for cluster traffic and for edges pulling"
+              + " streams; none means cluster.host when that is one address, else the first"
+              + " site-local IPv4 address that is not loopback, else 127.0.0.1.");
+
+  public static final Setting<List<HostPort>> CLUSTER_MEMBERS =
+      of(
+          "cluster.members",
+          new ListType<>("host:port", HostPort::parse),
+          "",
+          "Hazelcast members to join; with none this node starts a cluster of its own.");
+
+  public static final Setting<ClusterDiscovery> CLUSTER_DISCOVERY =
+      of(
+          "cluster.discovery",
+          new EnumType<>(ClusterDiscovery.class),
+          "tcp",
+          "How members find each other: tcp uses cluster.members, kubernetes looks up"
+              + " cluster.kubernetes.serviceDns.");
+
+  public static final Setting<String> CLUSTER_KUBERNETES_SERVICE_DNS =
+      of(
+          "cluster.kubernetes.serviceDns",
+          optionalString(),
+          "",
+          "DNS name of the headless Service whose addresses are the cluster members, e.g."
+              + " cascade-cluster.default.svc.cluster.local; required for kubernetes discovery.");
+
+  public static final Setting<List<String>> CLUSTER_SECRET =
+      secret(
+          "cluster.secret",
+          new ListType<>("secret", ConfigSchema::secretItem),
+          "Shared secret that signs relay pulls from edges to origins; a comma-separated list"
+              + " during rotation (the first signs, all are accepted). Never logged.");
+
+  public static final Setting<Integer> CLUSTER_BACKUP_COUNT =
+      of(
+          "cluster.backupCount",
+          integer(0, 6),
+          "1",
+          "Copies of each registry entry kept on other origins, so a dead origin loses none.");
+
+  public static final Setting<Duration> CLUSTER_HEARTBEAT_INTERVAL =
+      of(
+          "cluster.heartbeatInterval",
+          duration("1s", "30s"),
+          "1s",
+          "How often members send heartbeats (whole seconds; rounded up).");
+
+  public static final Setting<Duration> CLUSTER_MEMBER_TIMEOUT =
+      of(
+          "cluster.memberTimeout",
+          duration("2s", "5m"),
+          "8s",
+          "A member that sends no heartbeat for this long is declared dead and its streams are"
+              + " released (whole seconds; rounded up); at least twice"
+              + " cluster.heartbeatInterval.");
+
+  public static final Setting<Duration> CLUSTER_CLAIM_CHECK_INTERVAL =
+      of(
+          "cluster.claimCheckInterval",
+          duration("100ms", "1m"),
+          "2s",
+          "How often an origin checks that the registry still names it as the owner of each"
+              + " stream it publishes.");
+
+  public static final Setting<Boolean> ORIGIN_LOCAL_PLAYBACK =
+      of(
+          "origin.localPlayback",
+          bool(),
+          "true",
+          "Whether players may play straight from this origin. When false only edges may pull,"
+              + " each with a relay token signed by cluster.secret; other plays are refused.");
+
+  public static final Setting<Duration> EDGE_UPSTREAM_IDLE_GRACE =
+      of(
+          "edge.upstreamIdleGrace",
+          duration("0", "1h"),
+          "10s",
+          "An edge closes its pull of a stream this long after the stream's last player left.");
+
+  public static final Setting<Duration> EDGE_UPSTREAM_BACKOFF_MIN =
+      of(
+          "edge.upstreamBackoffMin",
+          duration("10ms", "1m"),
+          "250ms",
+          "First delay before an edge retries a failed pull from an origin; doubles, with"
+              + " jitter, on each failure.");
+
+  public static final Setting<Duration> EDGE_UPSTREAM_BACKOFF_MAX =
+      of(
+          "edge.upstreamBackoffMax",
+          duration("10ms", "10m"),
+          "5s",
+          "Longest delay between an edge's retries of a failed pull; at least"
+              + " edge.upstreamBackoffMin.");
+
+  public static final Setting<Duration> EDGE_UPSTREAM_CONNECT_TIMEOUT =
+      of(
+          "edge.upstreamConnectTimeout",
+          duration("100ms", "1m"),
+          "5s",
+          "An edge gives up connecting to an origin (TCP, handshake and play) after this long.");
+
+  public static final Setting<Duration> EDGE_RELAY_TOKEN_TTL =
+      of(
+          "edge.relayTokenTtl",
+          duration("5s", "1h"),
+          "60s",
+          "Lifetime of the signed token an edge sends when it pulls a stream from an origin.");
 
   /**
-   * Checks that involve two settings, applied once both are valid on their own. The message reads
-   * "{@code path} (value) {@code relation} {@code other} (value)".
+   * The admission rules of one action (publish or play), combinable: every rule that is set must
+   * pass, address lists first, then the signed key, then the webhook.
    */
-  record Constraint(
-      String path, String relation, String other, BiPredicate<Object, Object> holds) {}
+  public record AuthRules(
+      String action,
+      Setting<List<String>> apps,
+      Setting<List<Cidr>> allow,
+      Setting<List<Cidr>> deny,
+      Setting<List<String>> secrets,
+      Setting<String> webhookUrl,
+      Setting<Duration> webhookTimeout,
+      Setting<Boolean> webhookFailOpen) {}
 
-  private static final List<Constraint> CONSTRAINTS =
+  public static final AuthRules AUTH_PUBLISH = authRules("publish", "publishes", "unpublish");
+
+  public static final AuthRules AUTH_PLAY = authRules("play", "plays", "stop");
+
+  public static final Setting<Integer> AUTH_WEBHOOK_MAX_CONCURRENT =
+      of(
+          "auth.webhook.maxConcurrent",
+          integer(1, 1000),
+          "16",
+          "Most end notifications (unpublish, stop) sent to webhooks at once; more wait in"
+              + " a queue.");
+
+  public static final Setting<Integer> AUTH_WEBHOOK_MAX_QUEUED =
+      of(
+          "auth.webhook.maxQueued",
+          integer(0, 1_000_000),
+          "1000",
+          "Most end notifications waiting to be sent; when the queue is full further"
+              + " notifications are dropped and logged.");
+
+
+  private static final List<Setting<?>> SETTINGS = List.copyOf(DECLARED);
+
+  /**
+   * A check that involves two settings, applied once both are valid on their own. The message reads
+   * "{@code setting} (value) {@code relation} {@code other} (value)".
+   */
+  record Constraint<A, B>(
+      Setting<A> setting, String relation, Setting<B> other, BiPredicate<A, B> rule) {
+
+    /** Whether the rule holds for {@code values}, keyed by path. */
+    boolean holds(Map<String, Object> values) {
+      return rule.test(
+          setting.cast(values.get(setting.path())), other.cast(values.get(other.path())));
+    }
+  }
+
+  private static final List<Constraint<?, ?>> CONSTRAINTS =
       List.of(
-          new Constraint(
-              "rtmp.writeBufferHighWaterMark",
+          new Constraint<>(
+              RTMP_WRITE_BUFFER_HIGH_WATER_MARK,
               "must be greater than",
-              "rtmp.writeBufferLowWaterMark",
-              (high, low) -> (Long) high > (Long) low),
-          new Constraint(
-              "rtmp.maxPendingBytes",
+              RTMP_WRITE_BUFFER_LOW_WATER_MARK,
+              (high, low) -> high > low),
+          new Constraint<>(
+              RTMP_MAX_PENDING_BYTES,
               "must be at least",
-              "rtmp.maxMessageSize",
-              (pending, message) -> (Long) pending >= (Long) message),
-          new Constraint(
-              "live.subscriber.maxBehindDuration",
+              RTMP_MAX_MESSAGE_SIZE,
+              (pending, message) -> pending >= message),
+          new Constraint<>(
+              LIVE_SUBSCRIBER_MAX_BEHIND_DURATION,
               "must be at least",
-              "live.subscriber.maxQueueDuration",
-              (behind, queue) -> ((Duration) behind).compareTo((Duration) queue) >= 0),
-          new Constraint(
-              "cluster.kubernetes.serviceDns",
+              LIVE_SUBSCRIBER_MAX_QUEUE_DURATION,
+              (behind, queue) -> behind.compareTo(queue) >= 0),
+          new Constraint<>(
+              CLUSTER_KUBERNETES_SERVICE_DNS,
               "must be set for",
-              "cluster.discovery",
-              (dns, discovery) ->
-                  discovery != ClusterDiscovery.KUBERNETES || !((String) dns).isEmpty()),
-          new Constraint(
-              "cluster.memberTimeout",
+              CLUSTER_DISCOVERY,
+              (dns, discovery) -> discovery != ClusterDiscovery.KUBERNETES || !dns.isEmpty()),
+          new Constraint<>(
+              CLUSTER_MEMBER_TIMEOUT,
               "must be at least twice",
-              "cluster.heartbeatInterval",
-              (timeout, heartbeat) ->
-                  ((Duration) timeout).compareTo(((Duration) heartbeat).multipliedBy(2)) >= 0),
-          new Constraint(
-              "rtmps.certFile",
+              CLUSTER_HEARTBEAT_INTERVAL,
+              (timeout, heartbeat) -> timeout.compareTo(heartbeat.multipliedBy(2)) >= 0),
+          new Constraint<>(
+              RTMPS_CERT_FILE,
               "must be set for",
-              "rtmps.enabled",
-              (file, enabled) -> !((Boolean) enabled) || !((String) file).isEmpty()),
-          new Constraint(
-              "rtmps.keyFile",
+              RTMPS_ENABLED,
+              (file, enabled) -> !enabled || !file.isEmpty()),
+          new Constraint<>(
+              RTMPS_KEY_FILE,
               "must be set for",
-              "rtmps.enabled",
-              (file, enabled) -> !((Boolean) enabled) || !((String) file).isEmpty()),
-          new Constraint(
-              "edge.upstreamBackoffMax",
+              RTMPS_ENABLED,
+              (file, enabled) -> !enabled || !file.isEmpty()),
+          new Constraint<>(
+              EDGE_UPSTREAM_BACKOFF_MAX,
               "must be at least",
-              "edge.upstreamBackoffMin",
-              (max, min) -> ((Duration) max).compareTo((Duration) min) >= 0));
+              EDGE_UPSTREAM_BACKOFF_MIN,
+              (max, min) -> max.compareTo(min) >= 0));
 
-  private static final Map<String, Setting> BY_PATH = index(false);
-  private static final Map<String, Setting> BY_ENV_NAME = index(true);
+  private static final Map<String, Setting<?>> BY_PATH = index(false);
+  private static final Map<String, Setting<?>> BY_ENV_NAME = index(true);
   private static final Set<String> SECTIONS = sections();
 
   private ConfigSchema() {}
 
   /** All settings in docs order. */
-  public static List<Setting> settings() {
+  public static List<Setting<?>> settings() {
     return SETTINGS;
   }
 
-  public static Optional<Setting> byPath(String path) {
+  public static Optional<Setting<?>> byPath(String path) {
     return Optional.ofNullable(BY_PATH.get(path));
   }
 
-  public static Optional<Setting> byEnvName(String name) {
+  public static Optional<Setting<?>> byEnvName(String name) {
     return Optional.ofNullable(BY_ENV_NAME.get(name));
   }
 
@@ -482,7 +659,7 @@ public final class ConfigSchema {
     return SECTIONS.contains(path);
   }
 
-  static List<Constraint> constraints() {
+  static List<Constraint<?, ?>> constraints() {
     return CONSTRAINTS;
   }
 
@@ -491,13 +668,13 @@ public final class ConfigSchema {
     StringBuilder table =
         new StringBuilder("| Key | Environment variable | Type | Default | Description |\n")
             .append("|---|---|---|---|---|\n");
-    for (Setting s : SETTINGS) {
+    for (Setting<?> s : SETTINGS) {
       table.append(markdownRow(s)).append('\n');
     }
     return table.toString();
   }
 
-  static String markdownRow(Setting s) {
+  static String markdownRow(Setting<?> s) {
     return String.join(
         " | ",
         "| `" + s.path() + "`",
@@ -508,11 +685,11 @@ public final class ConfigSchema {
   }
 
   /** Paths and env names must be unique: two paths such as a.bC and a.b.c share one env name. */
-  private static Map<String, Setting> index(boolean byEnvName) {
-    Map<String, Setting> index = new LinkedHashMap<>();
-    for (Setting s : SETTINGS) {
+  private static Map<String, Setting<?>> index(boolean byEnvName) {
+    Map<String, Setting<?>> index = new LinkedHashMap<>();
+    for (Setting<?> s : SETTINGS) {
       String key = byEnvName ? s.envName() : s.path();
-      Setting clash = index.put(key, s);
+      Setting<?> clash = index.put(key, s);
       if (clash != null) {
         throw new IllegalStateException(clash + " and " + s + " both map to " + key);
       }
@@ -522,7 +699,7 @@ public final class ConfigSchema {
 
   private static Set<String> sections() {
     Set<String> sections = new HashSet<>();
-    for (Setting s : SETTINGS) {
+    for (Setting<?> s : SETTINGS) {
       for (int dot = s.path().indexOf('.'); dot > 0; dot = s.path().indexOf('.', dot + 1)) {
         sections.add(s.path().substring(0, dot));
       }
@@ -530,61 +707,76 @@ public final class ConfigSchema {
     return sections;
   }
 
-  /**
-   * The admission rules of one action (publish or play), combinable: every rule that is set must
-   * pass, address lists first, then the signed key, then the webhook.
-   */
-  private static List<Setting> authSettings(String action, String plural) {
+  private static AuthRules authRules(String action, String plural, String endAction) {
     String p = "auth." + action + ".";
-    return List.of(
-        Setting.of(
+    return new AuthRules(
+        action,
+        of(
             p + "apps",
-            new ListType("app", ConfigSchema::appItem),
+            new ListType<>("app", ConfigSchema::appItem),
             "",
             "Apps whose " + plural + " the auth." + action + " rules apply to; none means every app."),
-        Setting.of(
+        of(
             p + "allow",
-            new ListType("CIDR", Cidr::parse),
+            new ListType<>("CIDR", Cidr::parse),
             "",
             "Client networks (e.g. 10.0.0.0/8, 2001:db8::/32, or single addresses) allowed to "
                 + action + "; none means any address not denied."),
-        Setting.of(
+        of(
             p + "deny",
-            new ListType("CIDR", Cidr::parse),
+            new ListType<>("CIDR", Cidr::parse),
             "",
             "Client networks refused for " + plural + ", even when auth." + action
                 + ".allow lists them."),
-        Setting.secret(
+        secret(
             p + "secrets",
-            new ListType("secret", ConfigSchema::secretItem),
+            new ListType<>("secret", ConfigSchema::secretItem),
             "Secrets that sign stream keys: when any is set, " + plural + " must carry"
                 + " ?exp=<unix seconds>&sig=<hex HMAC-SHA256(secret, \"app/stream:exp\")>."
                 + " Comma-separated during rotation (any verifies). Never logged."),
-        Setting.secret(
+        secret(
             p + "webhook.url",
             optionalString(),
             "HTTP(S) URL that is POSTed {action, app, stream, params, clientIp, node} as JSON"
                 + " before each " + action + ": a 2xx answer allows it, anything else refuses it."
-                + (action.equals("publish") ? " It is also told of each unpublish" : " It is also told of each stop")
-                + " (action " + (action.equals("publish") ? "unpublish" : "stop") + ", answer ignored)."
+                + " It is also told of each " + endAction
+                + " (action " + endAction + ", answer ignored)."
                 + " Never logged, as it may carry a token."),
-        Setting.of(
+        of(
             p + "webhook.timeout",
             duration("100ms", "1m"),
             "3s",
             "How long a " + action + " waits for the webhook's answer."),
-        Setting.of(
+        of(
             p + "webhook.failOpen",
-            new ValueType.BooleanType(),
+            bool(),
             "false",
             "Whether a " + action + " is allowed when the webhook cannot be reached, times out or"
                 + " answers 5xx; by default it is refused (fail closed). Any other answer that is"
                 + " not 2xx always refuses."));
   }
 
-  @SafeVarargs
-  private static List<Setting> concat(List<Setting>... parts) {
-    return java.util.Arrays.stream(parts).flatMap(List::stream).toList();
+  private static <T> Setting<T> of(
+      String path, ValueType<T> type, String defaultText, String description) {
+    return declare(Setting.of(path, type, defaultText, description));
+  }
+
+  private static <T> Setting<T> secret(String path, ValueType<T> type, String description) {
+    return declare(Setting.secret(path, type, description));
+  }
+
+  private static <T> Setting<T> computed(
+      String path,
+      ValueType<T> type,
+      Supplier<T> defaultValue,
+      String defaultDoc,
+      String description) {
+    return declare(Setting.computed(path, type, defaultValue, defaultDoc, description));
+  }
+
+  private static <T> Setting<T> declare(Setting<T> setting) {
+    DECLARED.add(setting);
+    return setting;
   }
 
   private static String appItem(String item) {
@@ -592,6 +784,10 @@ public final class ConfigSchema {
       throw new IllegalArgumentException("'" + item + "' is not an app name");
     }
     return item;
+  }
+
+  private static BooleanType bool() {
+    return new BooleanType();
   }
 
   private static StringType string() {
@@ -628,19 +824,19 @@ public final class ConfigSchema {
   private static DurationType duration(String min, String max) {
     DurationType unbounded = new DurationType(Duration.ZERO, Duration.ofDays(365));
     return new DurationType(
-        (Duration) unbounded.parseText(min), (Duration) unbounded.parseText(max));
+        unbounded.parseText(min), unbounded.parseText(max));
   }
 
   private static SizeType size(String min, String max) {
     SizeType unbounded = new SizeType(0, Long.MAX_VALUE);
-    return new SizeType((Long) unbounded.parseText(min), (Long) unbounded.parseText(max));
+    return new SizeType(unbounded.parseText(min), unbounded.parseText(max));
   }
 
   /**
    * The pod name in Kubernetes ($HOSTNAME, which needs no name lookup), else the host name, else a
    * random id so that two nodes never share one by accident.
    */
-  private static Object hostnameOrRandom() {
+  private static String hostnameOrRandom() {
     String fromEnv = System.getenv("HOSTNAME");
     if (fromEnv != null && !fromEnv.isBlank()) {
       return fromEnv.trim();

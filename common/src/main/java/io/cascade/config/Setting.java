@@ -4,14 +4,17 @@ import java.util.function.Supplier;
 
 /**
  * One row of the configuration schema: a dotted path, its type with bounds, its default and what it
- * does. The environment variable name, the docs row and the checks all derive from it.
+ * does. The environment variable name, the docs row and the checks all derive from it; code reads
+ * the value with {@link CascadeConfig#get(Setting)} as a {@code T}.
+ *
+ * @param <T> the Java type of the value
  */
-public final class Setting {
+public final class Setting<T> {
   static final String ENV_PREFIX = "CASCADE_";
 
   private final String path;
-  private final ValueType type;
-  private final Supplier<Object> defaultValue;
+  private final ValueType<T> type;
+  private final Supplier<T> defaultValue;
   private final String defaultDoc;
   private final String description;
   private final String envName;
@@ -19,8 +22,8 @@ public final class Setting {
 
   private Setting(
       String path,
-      ValueType type,
-      Supplier<Object> defaultValue,
+      ValueType<T> type,
+      Supplier<T> defaultValue,
       String defaultDoc,
       String description,
       boolean secret) {
@@ -37,29 +40,29 @@ public final class Setting {
    * A setting whose default is written as text, so the default passes through the same parser and
    * bounds as user input and a bad default fails when the schema class loads.
    */
-  static Setting of(String path, ValueType type, String defaultText, String description) {
-    Object value = type.parse(defaultText);
+  static <T> Setting<T> of(String path, ValueType<T> type, String defaultText, String description) {
+    T value = type.parse(defaultText);
     String doc = defaultText.isEmpty() ? "none" : "`" + type.format(value) + "`";
-    return new Setting(path, type, () -> value, doc, description, false);
+    return new Setting<>(path, type, () -> value, doc, description, false);
   }
 
   /**
    * A setting with no default whose value must never appear in messages or logs: the loader shows
    * {@code <redacted>} wherever it would quote it.
    */
-  static Setting secret(String path, ValueType type, String description) {
-    Object value = type.parse("");
-    return new Setting(path, type, () -> value, "none", description, true);
+  static <T> Setting<T> secret(String path, ValueType<T> type, String description) {
+    T value = type.parse("");
+    return new Setting<>(path, type, () -> value, "none", description, true);
   }
 
   /** A setting whose default depends on where the process runs, described in prose for the docs. */
-  static Setting computed(
+  static <T> Setting<T> computed(
       String path,
-      ValueType type,
-      Supplier<Object> defaultValue,
+      ValueType<T> type,
+      Supplier<T> defaultValue,
       String defaultDoc,
       String description) {
-    return new Setting(path, type, defaultValue, defaultDoc, description, false);
+    return new Setting<>(path, type, defaultValue, defaultDoc, description, false);
   }
 
   /** Dotted path, e.g. {@code rtmp.chunkSize}. */
@@ -72,13 +75,27 @@ public final class Setting {
     return envName;
   }
 
-  public ValueType type() {
+  public ValueType<T> type() {
     return type;
   }
 
   /** The default value, computed on each call for settings such as {@code node.id}. */
-  public Object defaultValue() {
+  public T defaultValue() {
     return defaultValue.get();
+  }
+
+  /**
+   * A value this setting's type parsed, as a {@code T}: the loader keeps values of all settings in
+   * one map, and each came from {@link #type()}.
+   */
+  @SuppressWarnings("unchecked")
+  T cast(Object value) {
+    return (T) value;
+  }
+
+  /** {@link ValueType#format} of a value that came from this setting's type. */
+  String format(Object value) {
+    return type.format(cast(value));
   }
 
   /** The default as shown in the docs (Markdown). */

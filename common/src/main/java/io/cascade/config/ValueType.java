@@ -19,28 +19,28 @@ import java.util.stream.Collectors;
  * same rules. Parse failures are {@link IllegalArgumentException}s whose message says what is wrong
  * without the key; the loader adds the key and where the value came from.
  */
-public sealed interface ValueType {
+public sealed interface ValueType<T> {
 
   /** Parses {@code raw}, a {@code String} or a {@code List<String>}. */
-  default Object parse(Object raw) {
+  default T parse(Object raw) {
     if (raw instanceof List) {
       throw new IllegalArgumentException("expected a single value, got a list");
     }
     return parseText(((String) raw).trim());
   }
 
-  Object parseText(String text);
+  T parseText(String text);
 
   /** Writes a value so that {@link #parse} reads it back. */
-  String format(Object value);
+  String format(T value);
 
   /** The type as shown in the docs, with its bounds. */
   String describe();
 
   /** A 32-bit integer within {@code min..max}. */
-  record IntType(int min, int max) implements ValueType {
+  record IntType(int min, int max) implements ValueType<Integer> {
     @Override
-    public Object parseText(String text) {
+    public Integer parseText(String text) {
       long value = parseInteger(text);
       if (value < min || value > max) {
         throw outOfRange(text, min + ".." + max);
@@ -49,7 +49,7 @@ public sealed interface ValueType {
     }
 
     @Override
-    public String format(Object value) {
+    public String format(Integer value) {
       return value.toString();
     }
 
@@ -60,9 +60,9 @@ public sealed interface ValueType {
   }
 
   /** A 64-bit integer within {@code min..max}, for quantities such as unsigned 32-bit fields. */
-  record LongType(long min, long max) implements ValueType {
+  record LongType(long min, long max) implements ValueType<Long> {
     @Override
-    public Object parseText(String text) {
+    public Long parseText(String text) {
       long value = parseInteger(text);
       if (value < min || value > max) {
         throw outOfRange(text, min + ".." + max);
@@ -71,7 +71,7 @@ public sealed interface ValueType {
     }
 
     @Override
-    public String format(Object value) {
+    public String format(Long value) {
       return value.toString();
     }
 
@@ -82,9 +82,9 @@ public sealed interface ValueType {
   }
 
   /** {@code true} or {@code false}, in any case; YAML's yes/no/on/off are not accepted. */
-  record BooleanType() implements ValueType {
+  record BooleanType() implements ValueType<Boolean> {
     @Override
-    public Object parseText(String text) {
+    public Boolean parseText(String text) {
       if (text.equalsIgnoreCase("true")) {
         return Boolean.TRUE;
       }
@@ -95,7 +95,7 @@ public sealed interface ValueType {
     }
 
     @Override
-    public String format(Object value) {
+    public String format(Boolean value) {
       return value.toString();
     }
 
@@ -109,13 +109,13 @@ public sealed interface ValueType {
    * A string, trimmed; empty only where {@code allowEmpty} says so, for settings whose absence
    * means "work it out" (such as an advertised address).
    */
-  record StringType(boolean allowEmpty) implements ValueType {
+  record StringType(boolean allowEmpty) implements ValueType<String> {
     public StringType() {
       this(false);
     }
 
     @Override
-    public Object parseText(String text) {
+    public String parseText(String text) {
       if (text.isEmpty() && !allowEmpty) {
         throw new IllegalArgumentException("must not be empty");
       }
@@ -123,7 +123,7 @@ public sealed interface ValueType {
     }
 
     @Override
-    public String format(Object value) {
+    public String format(String value) {
       return value.toString();
     }
 
@@ -134,10 +134,10 @@ public sealed interface ValueType {
   }
 
   /** One of the constants of a Java enum, written in lower case and read in any case. */
-  record EnumType(Class<? extends Enum<?>> enumClass) implements ValueType {
+  record EnumType<E extends Enum<E>>(Class<E> enumClass) implements ValueType<E> {
     @Override
-    public Object parseText(String text) {
-      for (Enum<?> constant : enumClass.getEnumConstants()) {
+    public E parseText(String text) {
+      for (E constant : enumClass.getEnumConstants()) {
         if (constant.name().equalsIgnoreCase(text)) {
           return constant;
         }
@@ -146,8 +146,8 @@ public sealed interface ValueType {
     }
 
     @Override
-    public String format(Object value) {
-      return ((Enum<?>) value).name().toLowerCase(Locale.ROOT);
+    public String format(E value) {
+      return value.name().toLowerCase(Locale.ROOT);
     }
 
     @Override
@@ -166,11 +166,11 @@ public sealed interface ValueType {
    * A duration such as {@code 250ms}, {@code 10s}, {@code 2m} or {@code 1h}; a plain number is
    * milliseconds, the unit most timeouts in other servers use.
    */
-  record DurationType(Duration min, Duration max) implements ValueType {
+  record DurationType(Duration min, Duration max) implements ValueType<Duration> {
     private static final Pattern SYNTAX = Pattern.compile("(\\d{1,15})\\s*(ms|s|m|h)?");
 
     @Override
-    public Object parseText(String text) {
+    public Duration parseText(String text) {
       Matcher m = SYNTAX.matcher(text);
       if (!m.matches()) {
         throw new IllegalArgumentException(
@@ -192,8 +192,8 @@ public sealed interface ValueType {
     }
 
     @Override
-    public String format(Object value) {
-      long millis = ((Duration) value).toMillis();
+    public String format(Duration value) {
+      long millis = value.toMillis();
       if (millis == 0) {
         return "0";
       }
@@ -219,7 +219,7 @@ public sealed interface ValueType {
    * A byte count such as {@code 512KiB}, {@code 16MiB} or {@code 1GiB}; a plain number is bytes.
    * KB/MB/GB are refused rather than guessed: half of the world means 1000 by them and half 1024.
    */
-  record SizeType(long min, long max) implements ValueType {
+  record SizeType(long min, long max) implements ValueType<Long> {
     private static final Pattern SYNTAX =
         Pattern.compile("(\\d{1,15})\\s*(B|KiB|MiB|GiB)?", Pattern.CASE_INSENSITIVE);
     private static final Pattern AMBIGUOUS =
@@ -227,7 +227,7 @@ public sealed interface ValueType {
     private static final String[] UNITS = {"B", "KiB", "MiB", "GiB"};
 
     @Override
-    public Object parseText(String text) {
+    public Long parseText(String text) {
       Matcher m = SYNTAX.matcher(text);
       if (!m.matches()) {
         Matcher ambiguous = AMBIGUOUS.matcher(text);
@@ -260,8 +260,8 @@ public sealed interface ValueType {
     }
 
     @Override
-    public String format(Object value) {
-      long bytes = (Long) value;
+    public String format(Long value) {
+      long bytes = value;
       int power = 0;
       while (power < UNITS.length - 1 && bytes != 0 && bytes % 1024 == 0) {
         bytes /= 1024;
@@ -280,14 +280,14 @@ public sealed interface ValueType {
    * A list: a YAML sequence, or one text with items separated by commas (the environment's form).
    * An empty text is an empty list.
    */
-  record ListType(String itemName, Function<String, ?> itemParser) implements ValueType {
+  record ListType<E>(String itemName, Function<String, E> itemParser) implements ValueType<List<E>> {
     @Override
-    public Object parse(Object raw) {
+    public List<E> parse(Object raw) {
       List<String> items =
           raw instanceof List<?> list
               ? list.stream().map(item -> ((String) item).trim()).toList()
               : splitCommas((String) raw);
-      List<Object> values = new ArrayList<>(items.size());
+      List<E> values = new ArrayList<>(items.size());
       for (String item : items) {
         if (item.isEmpty()) {
           throw new IllegalArgumentException("list has an empty item");
@@ -304,13 +304,13 @@ public sealed interface ValueType {
     }
 
     @Override
-    public Object parseText(String text) {
+    public List<E> parseText(String text) {
       return parse(text);
     }
 
     @Override
-    public String format(Object value) {
-      return ((List<?>) value).stream().map(Object::toString).collect(Collectors.joining(","));
+    public String format(List<E> value) {
+      return value.stream().map(Object::toString).collect(Collectors.joining(","));
     }
 
     @Override

@@ -1,10 +1,25 @@
 package io.cascade.live;
 
+import static io.cascade.config.ConfigSchema.LIVE_GOP_CACHE_MAX_BYTES;
+import static io.cascade.config.ConfigSchema.LIVE_GOP_CACHE_MAX_DURATION;
+import static io.cascade.config.ConfigSchema.LIVE_MAX_PLAYERS_PER_STREAM;
+import static io.cascade.config.ConfigSchema.LIVE_MAX_STREAMS;
+import static io.cascade.config.ConfigSchema.LIVE_MAX_WAITING_PLAYERS;
+import static io.cascade.config.ConfigSchema.LIVE_PLAYER_WAIT_TIMEOUT;
+import static io.cascade.config.ConfigSchema.LIVE_REPUBLISH_WAIT_TIMEOUT;
+import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_FLUSH_BYTES;
+import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_FLUSH_INTERVAL;
+import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_MAX_BEHIND_DURATION;
+import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_MAX_QUEUE_BYTES;
+import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_MAX_QUEUE_DURATION;
+import static io.cascade.config.ConfigSchema.RTMP_CHUNK_SIZE;
+
 import io.cascade.config.CascadeConfig;
 import java.time.Duration;
 
 /**
- * Limits of the live layer, taken from configuration.
+ * Limits of the live layer, built from the {@code live.*} settings by {@link #from}; their bounds and
+ * defaults are the schema's.
  *
  * @param chunkSize outbound chunk size every connection of this node uses (frames are encoded once at it)
  * @param gopCacheMaxBytes payload bytes the GOP cache may hold; past it the cache empties until the next keyframe
@@ -35,13 +50,12 @@ public record LiveSettings(
     int maxWaitingPlayers,
     int flushBytes) {
 
-  public static final int DEFAULT_MAX_WAITING_PLAYERS = 5000;
-  public static final int DEFAULT_FLUSH_BYTES = 0;
-
-  public static final LiveSettings DEFAULTS = new LiveSettings(4096, 16L << 20, Duration.ofSeconds(10),
-      4L << 20, Duration.ofSeconds(3), Duration.ofSeconds(15), Duration.ofMillis(10), Duration.ofSeconds(30),
-      Duration.ofSeconds(30),
-      1000, 10_000);
+  /** The schema's defaults; tests that change a few build from {@code CascadeConfig.with(...)}. */
+  public static final LiveSettings DEFAULTS = defaults();
+  /** The schema's {@code live.maxWaitingPlayers} default, for the shorter constructor. */
+  public static final int DEFAULT_MAX_WAITING_PLAYERS = DEFAULTS.maxWaitingPlayers();
+  /** The schema's {@code live.subscriber.flushBytes} default, for the shorter constructor. */
+  public static final int DEFAULT_FLUSH_BYTES = DEFAULTS.flushBytes();
 
   /** Settings with the default bound on waiting players and the default flush size. */
   public LiveSettings(int chunkSize, long gopCacheMaxBytes, Duration gopCacheMaxDuration, long queueMaxBytes,
@@ -52,28 +66,18 @@ public record LiveSettings(
         DEFAULT_FLUSH_BYTES);
   }
 
+  /** The {@code live.*} settings and the node's chunk size ({@code rtmp.chunkSize}); the schema checked them. */
   public static LiveSettings from(CascadeConfig config) {
-    CascadeConfig.Live live = config.live();
-    return new LiveSettings(config.rtmp().chunkSize(), live.gopCache().maxBytes(), live.gopCache().maxDuration(),
-        live.subscriber().maxQueueBytes(), live.subscriber().maxQueueDuration(), live.subscriber().maxBehindDuration(),
-        live.subscriber().flushInterval(),
-        live.playerWaitTimeout(), live.republishWaitTimeout(), live.maxStreams(), live.maxPlayersPerStream(),
-        live.maxWaitingPlayers(), (int) live.subscriber().flushBytes());
+    return new LiveSettings(config.get(RTMP_CHUNK_SIZE), config.get(LIVE_GOP_CACHE_MAX_BYTES),
+        config.get(LIVE_GOP_CACHE_MAX_DURATION), config.get(LIVE_SUBSCRIBER_MAX_QUEUE_BYTES),
+        config.get(LIVE_SUBSCRIBER_MAX_QUEUE_DURATION), config.get(LIVE_SUBSCRIBER_MAX_BEHIND_DURATION),
+        config.get(LIVE_SUBSCRIBER_FLUSH_INTERVAL), config.get(LIVE_PLAYER_WAIT_TIMEOUT),
+        config.get(LIVE_REPUBLISH_WAIT_TIMEOUT), config.get(LIVE_MAX_STREAMS), config.get(LIVE_MAX_PLAYERS_PER_STREAM),
+        config.get(LIVE_MAX_WAITING_PLAYERS), Math.toIntExact(config.get(LIVE_SUBSCRIBER_FLUSH_BYTES)));
   }
 
-  public LiveSettings {
-    if (chunkSize < 128 || chunkSize > 65536) {
-      throw new IllegalArgumentException("chunkSize must be in 128..65536: " + chunkSize);
-    }
-    if (gopCacheMaxBytes < 0 || queueMaxBytes <= 0 || maxStreams <= 0 || maxPlayersPerStream <= 0
-        || maxWaitingPlayers <= 0) {
-      throw new IllegalArgumentException("live limits must be positive");
-    }
-    if (flushBytes < 0) {
-      throw new IllegalArgumentException("flushBytes must not be negative: " + flushBytes);
-    }
-    if (flushInterval.isNegative()) {
-      throw new IllegalArgumentException("flushInterval must not be negative: " + flushInterval);
-    }
+  /** Every value at the schema's default. */
+  public static LiveSettings defaults() {
+    return from(CascadeConfig.defaults());
   }
 }

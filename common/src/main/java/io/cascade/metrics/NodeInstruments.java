@@ -1,5 +1,7 @@
 package io.cascade.metrics;
 
+import static io.cascade.config.ConfigSchema.NODE_EVENT_LOOP_STALL_TIMEOUT;
+
 import io.cascade.config.CascadeConfig;
 import io.cascade.live.StreamManager;
 import io.vertx.core.Vertx;
@@ -21,7 +23,7 @@ public final class NodeInstruments {
     this.rtmp = new RtmpMetrics(metrics);
     this.live = new LiveMetrics(metrics, streams).start(vertx);
     rtmp.attach(live);
-    this.heartbeat = new LoopHeartbeat(vertx, config.node().eventLoopStallTimeout());
+    this.heartbeat = new LoopHeartbeat(vertx, config.get(NODE_EVENT_LOOP_STALL_TIMEOUT));
     metrics.gauge(CascadeMeter.NODE_READY, ready, r -> r.getAsBoolean() ? 1 : 0);
     metrics.gauge(CascadeMeter.NODE_DRAINING, draining, d -> d.getAsBoolean() ? 1 : 0);
     metrics.gauge(CascadeMeter.EVENT_LOOP_DELAY, heartbeat, h -> h.worstDelay().toNanos() / 1e9);

@@ -1,6 +1,5 @@
 package io.cascade.metrics;
 
-import io.cascade.config.CascadeConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -36,13 +35,13 @@ public final class NodeMetrics implements AutoCloseable {
   public static final String OTHER_APP = "_other";
 
   private final PrometheusMeterRegistry registry;
-  private final CascadeConfig.Metrics settings;
+  private final MetricsSettings settings;
   private final String role;
   private final Set<String> apps = ConcurrentHashMap.newKeySet();
   private final JvmGcMetrics gc = new JvmGcMetrics();
   private final JvmHeapPressureMetrics heapPressure = new JvmHeapPressureMetrics();
 
-  public NodeMetrics(String role, String nodeId, CascadeConfig.Metrics settings) {
+  public NodeMetrics(String role, String nodeId, MetricsSettings settings) {
     this.role = role;
     this.settings = settings;
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -60,14 +59,14 @@ public final class NodeMetrics implements AutoCloseable {
 
   /** A node with the default metrics settings, for nodes started without a config (tests). */
   public static NodeMetrics defaults(String role, String nodeId) {
-    return new NodeMetrics(role, nodeId, CascadeConfig.Metrics.defaults());
+    return new NodeMetrics(role, nodeId, MetricsSettings.defaults());
   }
 
   public MeterRegistry registry() {
     return registry;
   }
 
-  public CascadeConfig.Metrics settings() {
+  public MetricsSettings settings() {
     return settings;
   }
 

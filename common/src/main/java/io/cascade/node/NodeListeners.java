@@ -1,6 +1,11 @@
 package io.cascade.node;
 
+import static io.cascade.config.ConfigSchema.HTTP_HOST;
+import static io.cascade.config.ConfigSchema.HTTP_PORT;
+import static io.cascade.config.ConfigSchema.NODE_ID;
+
 import io.cascade.auth.AuthPolicy;
+import io.cascade.auth.AuthSettings;
 import io.cascade.config.CascadeConfig;
 import io.cascade.http.HttpApi;
 import io.cascade.http.StreamsView;
@@ -42,18 +47,18 @@ public final class NodeListeners {
     this.config = config;
     this.metrics = metrics;
     this.streams = streams;
-    this.http = new HttpApi(streams, config.node().id(), role, this::isReady, view);
+    this.http = new HttpApi(streams, config.get(NODE_ID), role, this::isReady, view);
   }
 
   /** Starts RTMP (admission: the node's auth, then {@code policy}) and HTTP; ready once both listen. */
   public Future<Void> start(Vertx vertx, SessionPolicy policy) {
     instruments = new NodeInstruments(vertx, metrics, streams, config, this::isReady, () -> draining);
     http.metrics(metrics).liveness(instruments.heartbeat());
-    SessionPolicy admission = AuthPolicy.wrap(vertx, config.auth(), config.node().id(), policy);
+    SessionPolicy admission = AuthPolicy.wrap(vertx, AuthSettings.from(config), config.get(NODE_ID), policy);
     return RtmpServer.start(vertx, RtmpServerSettings.from(config), streams, admission, instruments.rtmp())
         .compose(server -> {
           rtmp = server;
-          return http.start(vertx, config.http().host(), config.http().port());
+          return http.start(vertx, config.get(HTTP_HOST), config.get(HTTP_PORT));
         })
         .map(h -> {
           ready = true;
@@ -85,7 +90,7 @@ public final class NodeListeners {
    */
   public Future<Void> drain(Duration grace, Supplier<Future<?>> release) {
     draining = true;
-    String id = config.node().id();
+    String id = config.get(NODE_ID);
     LOG.info("event=drain.not_ready role={} node={} connections={}", role, id, rtmp.connections());
     long start = System.nanoTime();
     return rtmp.drain(grace)

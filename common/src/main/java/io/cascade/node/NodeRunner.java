@@ -1,11 +1,19 @@
 package io.cascade.node;
 
+import static io.cascade.config.ConfigSchema.HTTP_HOST;
+import static io.cascade.config.ConfigSchema.LOG_FORMAT;
+import static io.cascade.config.ConfigSchema.NODE_DRAIN_GRACE;
+import static io.cascade.config.ConfigSchema.NODE_ID;
+import static io.cascade.config.ConfigSchema.RTMP_EVENT_LOOPS;
+import static io.cascade.config.ConfigSchema.RTMP_HOST;
+
 import io.cascade.cluster.ClusterNode;
 import io.cascade.config.CascadeConfig;
 import io.cascade.config.ConfigException;
 import io.cascade.config.ConfigLoader;
 import io.cascade.config.LoadedConfig;
 import io.cascade.logging.LogSetup;
+import io.cascade.metrics.MetricsSettings;
 import io.cascade.metrics.NodeMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VertxOptions;
@@ -48,7 +56,7 @@ public final class NodeRunner {
   private NodeRunner(Logger log, String role, CascadeConfig config) {
     this.log = log;
     this.role = role;
-    this.nodeId = config.node().id();
+    this.nodeId = config.get(NODE_ID);
     this.config = config;
   }
 
@@ -62,7 +70,7 @@ public final class NodeRunner {
       System.exit(2);
       return;
     }
-    LogSetup.apply(loaded.config().log().format());
+    LogSetup.apply(loaded.config().get(LOG_FORMAT));
     String role = clusterRole.name().toLowerCase(Locale.ROOT);
     Logger log = LoggerFactory.getLogger("cascade." + role);
     loaded.warnings().forEach(w -> log.warn("event=config_warning detail=\"{}\"", w));
@@ -70,10 +78,10 @@ public final class NodeRunner {
   }
 
   private void start(ClusterNode.Role clusterRole, Starter starter) {
-    NodeMetrics metrics = new NodeMetrics(role, nodeId, config.metrics());
+    NodeMetrics metrics = new NodeMetrics(role, nodeId, MetricsSettings.from(config));
     VertxOptions options = new VertxOptions();
-    if (config.rtmp().eventLoops() > 0) {
-      options.setEventLoopPoolSize(config.rtmp().eventLoops());
+    if (config.get(RTMP_EVENT_LOOPS) > 0) {
+      options.setEventLoopPoolSize(config.get(RTMP_EVENT_LOOPS));
     }
     // The main thread waits for the start: until the cluster is joined (an edge waits for its
     // first origin) no non-daemon thread would keep the process alive.
@@ -94,9 +102,9 @@ public final class NodeRunner {
       return;
     }
     log.info("event=started role={} node={} member={} rtmp={}:{} rtmps={} http={}:{} cluster_port={} drain_grace_ms={}",
-        role, nodeId, cluster.memberId(), config.rtmp().host(), node.rtmpPort(),
-        node.rtmpsPort() < 0 ? "off" : config.rtmp().host() + ":" + node.rtmpsPort(), config.http().host(),
-        node.httpPort(), cluster.port(), config.node().drainGrace().toMillis());
+        role, nodeId, cluster.memberId(), config.get(RTMP_HOST), node.rtmpPort(),
+        node.rtmpsPort() < 0 ? "off" : config.get(RTMP_HOST) + ":" + node.rtmpsPort(), config.get(HTTP_HOST),
+        node.httpPort(), cluster.port(), config.get(NODE_DRAIN_GRACE).toMillis());
     Signal.handle(new Signal("TERM"), this::onSignal);
     Signal.handle(new Signal("INT"), this::onSignal);
     Runtime.getRuntime().addShutdownHook(new Thread(this::stopNow, "cascade-shutdown"));
@@ -121,7 +129,7 @@ public final class NodeRunner {
   }
 
   private void drainAndExit(String signal) {
-    Duration grace = config.node().drainGrace();
+    Duration grace = config.get(NODE_DRAIN_GRACE);
     long start = System.nanoTime();
     log.info("event=drain.start role={} node={} signal=SIG{} grace_ms={}", role, nodeId, signal, grace.toMillis());
     try {

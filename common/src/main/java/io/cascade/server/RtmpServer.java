@@ -170,7 +170,7 @@ public final class RtmpServer {
     if (ch instanceof NioSocketChannel && p.get(SslHandler.class) == null) {
       // Players' live frames go out as batches of shared buffers; see FrameWriter.
       ch.config().setMessageSizeEstimator(FrameBatch.SIZE_ESTIMATOR);
-      writer = new FrameWriter(settings.writeBufferLowWaterMark());
+      writer = new FrameWriter(settings.batchMaxBytes());
       p.addBefore("handshake", FrameWriter.NAME, writer);
     }
     p.addBefore("handler", "chunkDecoder", decoder);

@@ -1,5 +1,25 @@
 package io.cascade.server;
 
+import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_BATCH_MAX_BYTES;
+import static io.cascade.config.ConfigSchema.RTMPS_CERT_FILE;
+import static io.cascade.config.ConfigSchema.RTMPS_ENABLED;
+import static io.cascade.config.ConfigSchema.RTMPS_KEY_FILE;
+import static io.cascade.config.ConfigSchema.RTMPS_PORT;
+import static io.cascade.config.ConfigSchema.RTMPS_RELOAD_INTERVAL;
+import static io.cascade.config.ConfigSchema.RTMP_EVENT_LOOPS;
+import static io.cascade.config.ConfigSchema.RTMP_HANDSHAKE_TIMEOUT;
+import static io.cascade.config.ConfigSchema.RTMP_HOST;
+import static io.cascade.config.ConfigSchema.RTMP_IDLE_TIMEOUT;
+import static io.cascade.config.ConfigSchema.RTMP_MAX_CONNECTIONS;
+import static io.cascade.config.ConfigSchema.RTMP_MAX_CONNECTIONS_PER_IP;
+import static io.cascade.config.ConfigSchema.RTMP_PEER_BANDWIDTH;
+import static io.cascade.config.ConfigSchema.RTMP_PORT;
+import static io.cascade.config.ConfigSchema.RTMP_PUBLISHER_NO_DATA_TIMEOUT;
+import static io.cascade.config.ConfigSchema.RTMP_SEND_BUFFER_SIZE;
+import static io.cascade.config.ConfigSchema.RTMP_WINDOW_ACK_SIZE;
+import static io.cascade.config.ConfigSchema.RTMP_WRITE_BUFFER_HIGH_WATER_MARK;
+import static io.cascade.config.ConfigSchema.RTMP_WRITE_BUFFER_LOW_WATER_MARK;
+
 import io.cascade.config.CascadeConfig;
 import io.cascade.rtmp.amf.AmfLimits;
 import io.cascade.rtmp.chunk.ChunkDecoderLimits;
@@ -7,7 +27,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * Connection-level settings of the RTMP listener, taken from configuration.
+ * Connection-level settings of the RTMP listener, built from the schema's settings by {@link #from}.
  *
  * @param host address to bind
  * @param port port to bind; 0 picks a free one
@@ -25,6 +45,8 @@ import java.time.Duration;
  * @param maxConnections connections open at once on this node (RTMP and RTMPS together)
  * @param maxConnectionsPerIp connections open at once from one client address; 0 means no limit
  * @param tls the RTMPS listener, or null for none
+ * @param batchMaxBytes a player's frames collected between flushes are handed to the socket once
+ *     they reach this many bytes ({@code FrameWriter})
  */
 public record RtmpServerSettings(
     String host,
@@ -42,7 +64,8 @@ public record RtmpServerSettings(
     AmfLimits amfLimits,
     int maxConnections,
     int maxConnectionsPerIp,
-    TlsSettings tls) {
+    TlsSettings tls,
+    int batchMaxBytes) {
 
   /**
    * The RTMPS listener.
@@ -57,20 +80,26 @@ public record RtmpServerSettings(
   /** Most createStream calls a connection may make; players and encoders use one or two. */
   public static final int MAX_STREAMS_PER_CONNECTION = 8;
 
+  /** The {@code rtmp.*} and {@code rtmps.*} settings; the schema checked them. */
   public static RtmpServerSettings from(CascadeConfig config) {
-    CascadeConfig.Rtmp r = config.rtmp();
-    return new RtmpServerSettings(r.host(), r.port(), r.eventLoops(), r.handshakeTimeout(), r.idleTimeout(),
-        r.publisherNoDataTimeout(), r.windowAckSize(), r.peerBandwidth(), r.writeBufferLowWaterMark(),
-        r.writeBufferHighWaterMark(), r.sendBufferSize(),
-        new ChunkDecoderLimits(r.maxChunkSize(), r.maxMessageSize(), r.maxChunkStreams(), r.maxPendingBytes()),
-        new AmfLimits(r.amf().maxDepth(), r.amf().maxStringLength(), r.amf().maxElements()),
-        r.maxConnections(), r.maxConnectionsPerIp(), tls(config.rtmps()));
+    return new RtmpServerSettings(config.get(RTMP_HOST), config.get(RTMP_PORT), config.get(RTMP_EVENT_LOOPS),
+        config.get(RTMP_HANDSHAKE_TIMEOUT), config.get(RTMP_IDLE_TIMEOUT), config.get(RTMP_PUBLISHER_NO_DATA_TIMEOUT),
+        config.get(RTMP_WINDOW_ACK_SIZE), config.get(RTMP_PEER_BANDWIDTH),
+        Math.toIntExact(config.get(RTMP_WRITE_BUFFER_LOW_WATER_MARK)),
+        Math.toIntExact(config.get(RTMP_WRITE_BUFFER_HIGH_WATER_MARK)), Math.toIntExact(config.get(RTMP_SEND_BUFFER_SIZE)),
+        ChunkDecoderLimits.from(config), AmfLimits.from(config), config.get(RTMP_MAX_CONNECTIONS),
+        config.get(RTMP_MAX_CONNECTIONS_PER_IP), tls(config), Math.toIntExact(config.get(LIVE_SUBSCRIBER_BATCH_MAX_BYTES)));
   }
 
-  private static TlsSettings tls(CascadeConfig.Rtmps s) {
-    return s.enabled()
-        ? new TlsSettings(s.port(), Path.of(s.certFile()), Path.of(s.keyFile()),
-            s.reloadInterval())
+  /** Every value at the schema's default. */
+  public static RtmpServerSettings defaults() {
+    return from(CascadeConfig.defaults());
+  }
+
+  private static TlsSettings tls(CascadeConfig config) {
+    return config.get(RTMPS_ENABLED)
+        ? new TlsSettings(config.get(RTMPS_PORT), Path.of(config.get(RTMPS_CERT_FILE)),
+            Path.of(config.get(RTMPS_KEY_FILE)), config.get(RTMPS_RELOAD_INTERVAL))
         : null;
   }
 

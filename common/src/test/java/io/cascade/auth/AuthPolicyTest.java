@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cascade.config.CascadeConfig;
-import io.cascade.config.ConfigLoader;
 import io.cascade.rtmp.message.NetStatus;
 import io.cascade.server.SessionPolicy;
 import io.cascade.server.SessionPolicy.Refused;
@@ -13,7 +12,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -275,8 +273,8 @@ class AuthPolicyTest {
     return "http://127.0.0.1:" + port + path;
   }
 
-  private static CascadeConfig.Auth auth(Map<String, Object> settings) {
-    return ConfigLoader.load((Path) null, Map.of(), settings).config().auth();
+  private static AuthSettings auth(Map<String, Object> settings) {
+    return AuthSettings.from(CascadeConfig.with(settings));
   }
 
   private static SessionPolicy policy(Map<String, Object> settings) {

@@ -107,12 +107,12 @@ class ClusterNodeTest {
   @Test
   void advertisedHostIsConfiguredElseTheBoundAddressElseASiteLocalAddress() {
     assertThat(ClusterAddresses.advertisedHost(
-        config(NAME, "n", List.of(), Map.of("cluster.advertisedHost", "origin-1.example")).cluster()))
+        ClusterSettings.from(config(NAME, "n", List.of(), Map.of("cluster.advertisedHost", "origin-1.example")))))
         .isEqualTo("origin-1.example");
-    assertThat(ClusterAddresses.advertisedHost(config(NAME, "n", List.of(), Map.of()).cluster()))
+    assertThat(ClusterAddresses.advertisedHost(ClusterSettings.from(config(NAME, "n", List.of(), Map.of()))))
         .isEqualTo("127.0.0.1");
     String auto = ClusterAddresses.advertisedHost(
-        config(NAME, "n", List.of(), Map.of("cluster.host", "0.0.0.0")).cluster());
+        ClusterSettings.from(config(NAME, "n", List.of(), Map.of("cluster.host", "0.0.0.0"))));
     assertThat(auto).isEqualTo(ClusterAddresses.firstSiteLocalIpv4().orElse("127.0.0.1"));
     assertThat(ClusterAddresses.hostPort("fd00::1", 5701)).isEqualTo("[fd00::1]:5701");
   }

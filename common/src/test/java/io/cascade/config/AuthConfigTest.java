@@ -1,9 +1,14 @@
 package io.cascade.config;
 
+import static io.cascade.config.ConfigSchema.AUTH_PLAY;
+import static io.cascade.config.ConfigSchema.AUTH_PUBLISH;
+import static io.cascade.config.ConfigSchema.RTMPS_CERT_FILE;
+import static io.cascade.config.ConfigSchema.RTMPS_ENABLED;
+import static io.cascade.config.ConfigSchema.RTMPS_KEY_FILE;
+import static io.cascade.config.ConfigSchema.RTMPS_PORT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.cascade.auth.Cidr;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -21,15 +26,13 @@ class AuthConfigTest {
         "CASCADE_AUTH_PLAY_DENY", "2001:db8::/32",
         "CASCADE_AUTH_PLAY_WEBHOOK_URL", "https://hooks.example/on_play?token=abc",
         "CASCADE_AUTH_PLAY_WEBHOOK_FAIL_OPEN", "true"));
-    assertThat(c.auth().publish().secrets()).containsExactly("new-one", "old-one");
-    assertThat(c.auth().publish().apps()).containsExactly("live", "studio");
-    assertThat(c.auth().publish().allow()).containsExactly(Cidr.parse("10.0.0.0/8"), Cidr.parse("192.0.2.7/32"));
-    assertThat(c.auth().publish().active()).isTrue();
-    assertThat(c.auth().play().deny()).containsExactly(Cidr.parse("2001:db8::/32"));
-    assertThat(c.auth().play().webhook().failOpen()).isTrue();
-    assertThat(c.auth().play().webhook().timeout()).hasSeconds(3);
-    assertThat(load(Map.of()).auth().publish().active()).isFalse();
-    assertThat(load(Map.of()).auth().play().active()).isFalse();
+    assertThat(c.get(AUTH_PUBLISH.secrets())).containsExactly("new-one", "old-one");
+    assertThat(c.get(AUTH_PUBLISH.apps())).containsExactly("live", "studio");
+    assertThat(c.get(AUTH_PUBLISH.allow())).containsExactly(Cidr.parse("10.0.0.0/8"), Cidr.parse("192.0.2.7/32"));
+    assertThat(c.get(AUTH_PLAY.deny())).containsExactly(Cidr.parse("2001:db8::/32"));
+    assertThat(c.get(AUTH_PLAY.webhookFailOpen())).isTrue();
+    assertThat(c.get(AUTH_PLAY.webhookTimeout())).hasSeconds(3);
+    assertThat(load(Map.of()).get(AUTH_PUBLISH.secrets())).isEmpty();
   }
 
   @Test
@@ -63,9 +66,9 @@ class AuthConfigTest {
         .hasMessageContaining("rtmps.certFile");
     CascadeConfig c = load(Map.of("CASCADE_RTMPS_ENABLED", "true", "CASCADE_RTMPS_CERT_FILE", "/tls/tls.crt",
         "CASCADE_RTMPS_KEY_FILE", "/tls/tls.key"));
-    assertThat(c.rtmps().port()).isEqualTo(1936);
-    assertThat(List.of(c.rtmps().certFile(), c.rtmps().keyFile())).containsExactly("/tls/tls.crt", "/tls/tls.key");
-    assertThat(load(Map.of()).rtmps().enabled()).isFalse();
+    assertThat(c.get(RTMPS_PORT)).isEqualTo(1936);
+    assertThat(List.of(c.get(RTMPS_CERT_FILE), c.get(RTMPS_KEY_FILE))).containsExactly("/tls/tls.crt", "/tls/tls.key");
+    assertThat(load(Map.of()).get(RTMPS_ENABLED)).isFalse();
   }
 
   private static CascadeConfig load(Map<String, String> env) {

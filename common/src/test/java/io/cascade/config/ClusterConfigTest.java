@@ -1,5 +1,22 @@
 package io.cascade.config;
 
+import static io.cascade.config.ConfigSchema.CLUSTER_ADVERTISED_HOST;
+import static io.cascade.config.ConfigSchema.CLUSTER_BACKUP_COUNT;
+import static io.cascade.config.ConfigSchema.CLUSTER_CLAIM_CHECK_INTERVAL;
+import static io.cascade.config.ConfigSchema.CLUSTER_DISCOVERY;
+import static io.cascade.config.ConfigSchema.CLUSTER_HEARTBEAT_INTERVAL;
+import static io.cascade.config.ConfigSchema.CLUSTER_HOST;
+import static io.cascade.config.ConfigSchema.CLUSTER_KUBERNETES_SERVICE_DNS;
+import static io.cascade.config.ConfigSchema.CLUSTER_MEMBERS;
+import static io.cascade.config.ConfigSchema.CLUSTER_MEMBER_TIMEOUT;
+import static io.cascade.config.ConfigSchema.CLUSTER_NAME;
+import static io.cascade.config.ConfigSchema.CLUSTER_PORT;
+import static io.cascade.config.ConfigSchema.CLUSTER_SECRET;
+import static io.cascade.config.ConfigSchema.EDGE_RELAY_TOKEN_TTL;
+import static io.cascade.config.ConfigSchema.EDGE_UPSTREAM_BACKOFF_MAX;
+import static io.cascade.config.ConfigSchema.EDGE_UPSTREAM_BACKOFF_MIN;
+import static io.cascade.config.ConfigSchema.EDGE_UPSTREAM_CONNECT_TIMEOUT;
+import static io.cascade.config.ConfigSchema.EDGE_UPSTREAM_IDLE_GRACE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -32,26 +49,24 @@ class ClusterConfigTest {
   @Test
   void defaults() {
     CascadeConfig c = load(Map.of());
-    CascadeConfig.Cluster cluster = c.cluster();
-    assertThat(cluster.name()).isEqualTo("cascade");
-    assertThat(cluster.host()).isEqualTo("0.0.0.0");
-    assertThat(cluster.port()).isEqualTo(5701);
-    assertThat(cluster.advertisedHost()).isEmpty();
-    assertThat(cluster.members()).isEmpty();
-    assertThat(cluster.discovery()).isEqualTo(ClusterDiscovery.TCP);
-    assertThat(cluster.kubernetes().serviceDns()).isEmpty();
-    assertThat(cluster.secret()).isEmpty();
-    assertThat(cluster.backupCount()).isEqualTo(1);
-    assertThat(cluster.heartbeatInterval()).isEqualTo(Duration.ofSeconds(1));
-    assertThat(cluster.memberTimeout()).isEqualTo(Duration.ofSeconds(8));
-    assertThat(cluster.claimCheckInterval()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(c.get(CLUSTER_NAME)).isEqualTo("cascade");
+    assertThat(c.get(CLUSTER_HOST)).isEqualTo("0.0.0.0");
+    assertThat(c.get(CLUSTER_PORT)).isEqualTo(5701);
+    assertThat(c.get(CLUSTER_ADVERTISED_HOST)).isEmpty();
+    assertThat(c.get(CLUSTER_MEMBERS)).isEmpty();
+    assertThat(c.get(CLUSTER_DISCOVERY)).isEqualTo(ClusterDiscovery.TCP);
+    assertThat(c.get(CLUSTER_KUBERNETES_SERVICE_DNS)).isEmpty();
+    assertThat(c.get(CLUSTER_SECRET)).isEmpty();
+    assertThat(c.get(CLUSTER_BACKUP_COUNT)).isEqualTo(1);
+    assertThat(c.get(CLUSTER_HEARTBEAT_INTERVAL)).isEqualTo(Duration.ofSeconds(1));
+    assertThat(c.get(CLUSTER_MEMBER_TIMEOUT)).isEqualTo(Duration.ofSeconds(8));
+    assertThat(c.get(CLUSTER_CLAIM_CHECK_INTERVAL)).isEqualTo(Duration.ofSeconds(2));
 
-    CascadeConfig.Edge edge = c.edge();
-    assertThat(edge.upstreamIdleGrace()).isEqualTo(Duration.ofSeconds(10));
-    assertThat(edge.upstreamBackoffMin()).isEqualTo(Duration.ofMillis(250));
-    assertThat(edge.upstreamBackoffMax()).isEqualTo(Duration.ofSeconds(5));
-    assertThat(edge.upstreamConnectTimeout()).isEqualTo(Duration.ofSeconds(5));
-    assertThat(edge.relayTokenTtl()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(c.get(EDGE_UPSTREAM_IDLE_GRACE)).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.get(EDGE_UPSTREAM_BACKOFF_MIN)).isEqualTo(Duration.ofMillis(250));
+    assertThat(c.get(EDGE_UPSTREAM_BACKOFF_MAX)).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.get(EDGE_UPSTREAM_CONNECT_TIMEOUT)).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.get(EDGE_RELAY_TOKEN_TTL)).isEqualTo(Duration.ofSeconds(60));
   }
 
   @Test
@@ -73,20 +88,21 @@ class ClusterConfigTest {
         Map.entry("CASCADE_EDGE_UPSTREAM_CONNECT_TIMEOUT", "3s"),
         Map.entry("CASCADE_EDGE_RELAY_TOKEN_TTL", "30s")));
 
-    assertThat(c.cluster().name()).isEqualTo("live-eu");
-    assertThat(c.cluster().host()).isEqualTo("10.0.0.5");
-    assertThat(c.cluster().port()).isEqualTo(5801);
-    assertThat(c.cluster().advertisedHost()).isEqualTo("203.0.113.5");
-    assertThat(c.cluster().members())
+    assertThat(c.get(CLUSTER_NAME)).isEqualTo("live-eu");
+    assertThat(c.get(CLUSTER_HOST)).isEqualTo("10.0.0.5");
+    assertThat(c.get(CLUSTER_PORT)).isEqualTo(5801);
+    assertThat(c.get(CLUSTER_ADVERTISED_HOST)).isEqualTo("203.0.113.5");
+    assertThat(c.get(CLUSTER_MEMBERS))
         .containsExactly(new HostPort("10.0.0.5", 5801), new HostPort("10.0.0.6", 5801));
-    assertThat(c.cluster().secret()).containsExactly("new-secret-0123456789", "old-secret-0123456789");
-    assertThat(c.cluster().backupCount()).isEqualTo(2);
-    assertThat(c.cluster().heartbeatInterval()).isEqualTo(Duration.ofSeconds(2));
-    assertThat(c.cluster().memberTimeout()).isEqualTo(Duration.ofSeconds(10));
-    assertThat(c.cluster().claimCheckInterval()).isEqualTo(Duration.ofMillis(500));
-    assertThat(c.edge())
-        .isEqualTo(new CascadeConfig.Edge(Duration.ZERO, Duration.ofMillis(100), Duration.ofSeconds(2),
-            Duration.ofSeconds(3), Duration.ofSeconds(30)));
+    assertThat(c.get(CLUSTER_SECRET)).containsExactly("new-secret-0123456789", "old-secret-0123456789");
+    assertThat(c.get(CLUSTER_BACKUP_COUNT)).isEqualTo(2);
+    assertThat(c.get(CLUSTER_HEARTBEAT_INTERVAL)).isEqualTo(Duration.ofSeconds(2));
+    assertThat(c.get(CLUSTER_MEMBER_TIMEOUT)).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.get(CLUSTER_CLAIM_CHECK_INTERVAL)).isEqualTo(Duration.ofMillis(500));
+    assertThat(List.of(c.get(EDGE_UPSTREAM_IDLE_GRACE), c.get(EDGE_UPSTREAM_BACKOFF_MIN),
+            c.get(EDGE_UPSTREAM_BACKOFF_MAX), c.get(EDGE_UPSTREAM_CONNECT_TIMEOUT), c.get(EDGE_RELAY_TOKEN_TTL)))
+        .containsExactly(Duration.ZERO, Duration.ofMillis(100), Duration.ofSeconds(2),
+            Duration.ofSeconds(3), Duration.ofSeconds(30));
   }
 
   @Test
@@ -101,9 +117,9 @@ class ClusterConfigTest {
             - s3cret-one
         """);
     CascadeConfig c = ConfigLoader.load(file, Map.of(), Map.of()).config();
-    assertThat(c.cluster().discovery()).isEqualTo(ClusterDiscovery.KUBERNETES);
-    assertThat(c.cluster().kubernetes().serviceDns()).isEqualTo("cascade-cluster.live.svc.cluster.local");
-    assertThat(c.cluster().secret()).containsExactly("s3cret-one");
+    assertThat(c.get(CLUSTER_DISCOVERY)).isEqualTo(ClusterDiscovery.KUBERNETES);
+    assertThat(c.get(CLUSTER_KUBERNETES_SERVICE_DNS)).isEqualTo("cascade-cluster.live.svc.cluster.local");
+    assertThat(c.get(CLUSTER_SECRET)).containsExactly("s3cret-one");
   }
 
   @Test
@@ -138,7 +154,7 @@ class ClusterConfigTest {
 
   @Test
   void emptyStringMeansUnsetOnlyWhereAllowed() {
-    assertThat(load(Map.of("CASCADE_CLUSTER_ADVERTISED_HOST", "")).cluster().advertisedHost()).isEmpty();
+    assertThat(load(Map.of("CASCADE_CLUSTER_ADVERTISED_HOST", "")).get(CLUSTER_ADVERTISED_HOST)).isEmpty();
     assertThat(failure(null, Map.of("CASCADE_CLUSTER_NAME", "")))
         .contains("cluster.name: must not be empty");
   }
@@ -159,15 +175,14 @@ class ClusterConfigTest {
 
     CascadeConfig c = load(Map.of("CASCADE_CLUSTER_SECRET", "topsecret-value"));
     assertThat(c.toString()).doesNotContain("topsecret-value").contains("<redacted>");
-    assertThat(c.cluster().toString()).doesNotContain("topsecret-value");
   }
 
   @Test
   void secretListIsImmutable() {
     CascadeConfig c = load(Map.of("CASCADE_CLUSTER_SECRET", "a-secret"));
-    assertThatThrownBy(() -> c.cluster().secret().add("x")).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> c.get(CLUSTER_SECRET).add("x")).isInstanceOf(UnsupportedOperationException.class);
     assertThat(ConfigSchema.byPath("cluster.secret").orElseThrow().secret()).isTrue();
     assertThat(ConfigSchema.byPath("cluster.name").orElseThrow().secret()).isFalse();
-    assertThat(List.of(c.cluster().secret())).hasSize(1);
+    assertThat(List.of(c.get(CLUSTER_SECRET))).hasSize(1);
   }
 }

@@ -1,5 +1,36 @@
 package io.cascade.config;
 
+import static io.cascade.config.ConfigSchema.CLUSTER_MEMBERS;
+import static io.cascade.config.ConfigSchema.HTTP_PORT;
+import static io.cascade.config.ConfigSchema.LIVE_GOP_CACHE_MAX_BYTES;
+import static io.cascade.config.ConfigSchema.LIVE_GOP_CACHE_MAX_DURATION;
+import static io.cascade.config.ConfigSchema.LIVE_MAX_PLAYERS_PER_STREAM;
+import static io.cascade.config.ConfigSchema.LIVE_MAX_STREAMS;
+import static io.cascade.config.ConfigSchema.LIVE_PLAYER_WAIT_TIMEOUT;
+import static io.cascade.config.ConfigSchema.LIVE_REPUBLISH_WAIT_TIMEOUT;
+import static io.cascade.config.ConfigSchema.LOG_FORMAT;
+import static io.cascade.config.ConfigSchema.NODE_ID;
+import static io.cascade.config.ConfigSchema.RTMP_AMF_MAX_DEPTH;
+import static io.cascade.config.ConfigSchema.HTTP_PORT;
+import static io.cascade.config.ConfigSchema.LIVE_GOP_CACHE_MAX_BYTES;
+import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_FLUSH_INTERVAL;
+import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_BATCH_MAX_BYTES;
+import static io.cascade.config.ConfigSchema.RTMP_AMF_MAX_DEPTH;
+import static io.cascade.config.ConfigSchema.RTMP_CHUNK_SIZE;
+import static io.cascade.config.ConfigSchema.RTMP_EVENT_LOOPS;
+import static io.cascade.config.ConfigSchema.RTMP_HANDSHAKE_TIMEOUT;
+import static io.cascade.config.ConfigSchema.RTMP_HOST;
+import static io.cascade.config.ConfigSchema.RTMP_IDLE_TIMEOUT;
+import static io.cascade.config.ConfigSchema.RTMP_MAX_CHUNK_SIZE;
+import static io.cascade.config.ConfigSchema.RTMP_MAX_CHUNK_STREAMS;
+import static io.cascade.config.ConfigSchema.RTMP_MAX_MESSAGE_SIZE;
+import static io.cascade.config.ConfigSchema.RTMP_MAX_PENDING_BYTES;
+import static io.cascade.config.ConfigSchema.RTMP_PEER_BANDWIDTH;
+import static io.cascade.config.ConfigSchema.RTMP_PORT;
+import static io.cascade.config.ConfigSchema.RTMP_PUBLISHER_NO_DATA_TIMEOUT;
+import static io.cascade.config.ConfigSchema.RTMP_WINDOW_ACK_SIZE;
+import static io.cascade.config.ConfigSchema.RTMP_WRITE_BUFFER_HIGH_WATER_MARK;
+import static io.cascade.config.ConfigSchema.RTMP_WRITE_BUFFER_LOW_WATER_MARK;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -40,36 +71,33 @@ class ConfigLoaderTest {
     CascadeConfig c = loaded.config();
 
     assertThat(loaded.warnings()).isEmpty();
-    assertThat(c.node().id()).isNotBlank();
-    assertThat(c.rtmp().host()).isEqualTo("0.0.0.0");
-    assertThat(c.rtmp().port()).isEqualTo(1935);
-    assertThat(c.rtmp().chunkSize()).isEqualTo(4096);
-    assertThat(c.rtmp().handshakeTimeout()).isEqualTo(Duration.ofSeconds(10));
-    assertThat(c.rtmp().maxChunkSize()).isEqualTo(1 << 20);
-    assertThat(c.rtmp().maxMessageSize()).isEqualTo(8 << 20);
-    assertThat(c.rtmp().maxChunkStreams()).isEqualTo(64);
-    assertThat(c.rtmp().maxPendingBytes()).isEqualTo(16 << 20);
-    assertThat(c.rtmp().windowAckSize()).isEqualTo(2_500_000L);
-    assertThat(c.rtmp().peerBandwidth()).isEqualTo(2_500_000L);
-    assertThat(c.rtmp().amf()).isEqualTo(new CascadeConfig.Rtmp.Amf(32, 1 << 20, 65536));
-    assertThat(c.rtmp().eventLoops()).isZero();
-    assertThat(c.rtmp().writeBufferLowWaterMark()).isEqualTo(128 * 1024);
-    assertThat(c.rtmp().writeBufferHighWaterMark()).isEqualTo(256 * 1024);
-    assertThat(c.rtmp().idleTimeout()).isEqualTo(Duration.ofSeconds(30));
-    assertThat(c.rtmp().publisherNoDataTimeout()).isEqualTo(Duration.ofSeconds(10));
-    assertThat(c.http()).isEqualTo(new CascadeConfig.Http("0.0.0.0", 8080));
-    assertThat(c.live().gopCache())
-        .isEqualTo(new CascadeConfig.Live.GopCache(16L << 20, Duration.ofSeconds(10)));
-    assertThat(c.live().playerWaitTimeout()).isEqualTo(Duration.ofSeconds(30));
-    assertThat(c.live().republishWaitTimeout()).isEqualTo(Duration.ofSeconds(30));
-    assertThat(c.live().subscriber())
-        .isEqualTo(
-            new CascadeConfig.Live.Subscriber(
-                4L << 20, Duration.ofSeconds(3), Duration.ofSeconds(15), Duration.ofMillis(10), 0));
-    assertThat(c.live().maxStreams()).isEqualTo(1000);
-    assertThat(c.live().maxPlayersPerStream()).isEqualTo(10000);
-    assertThat(c.log().format()).isEqualTo(LogFormat.TEXT);
-    assertThat(c.cluster().members()).isEmpty();
+    assertThat(c.get(NODE_ID)).isNotBlank();
+    assertThat(c.get(RTMP_HOST)).isEqualTo("0.0.0.0");
+    assertThat(c.get(RTMP_PORT)).isEqualTo(1935);
+    assertThat(c.get(RTMP_CHUNK_SIZE)).isEqualTo(4096);
+    assertThat(c.get(RTMP_HANDSHAKE_TIMEOUT)).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.get(RTMP_MAX_CHUNK_SIZE)).isEqualTo(1L << 20);
+    assertThat(c.get(RTMP_MAX_MESSAGE_SIZE)).isEqualTo(8L << 20);
+    assertThat(c.get(RTMP_MAX_CHUNK_STREAMS)).isEqualTo(64);
+    assertThat(c.get(RTMP_MAX_PENDING_BYTES)).isEqualTo(16L << 20);
+    assertThat(c.get(RTMP_WINDOW_ACK_SIZE)).isEqualTo(2_500_000L);
+    assertThat(c.get(RTMP_PEER_BANDWIDTH)).isEqualTo(2_500_000L);
+    assertThat(c.get(RTMP_AMF_MAX_DEPTH)).isEqualTo(32);
+    assertThat(c.get(RTMP_EVENT_LOOPS)).isZero();
+    assertThat(c.get(RTMP_WRITE_BUFFER_LOW_WATER_MARK)).isEqualTo(128 * 1024L);
+    assertThat(c.get(RTMP_WRITE_BUFFER_HIGH_WATER_MARK)).isEqualTo(256 * 1024L);
+    assertThat(c.get(RTMP_IDLE_TIMEOUT)).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.get(RTMP_PUBLISHER_NO_DATA_TIMEOUT)).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.get(HTTP_PORT)).isEqualTo(8080);
+    assertThat(c.get(LIVE_GOP_CACHE_MAX_BYTES)).isEqualTo(16L << 20);
+    assertThat(c.get(LIVE_PLAYER_WAIT_TIMEOUT)).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.get(LIVE_REPUBLISH_WAIT_TIMEOUT)).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.get(LIVE_SUBSCRIBER_FLUSH_INTERVAL)).isEqualTo(Duration.ofMillis(10));
+    assertThat(c.get(LIVE_SUBSCRIBER_BATCH_MAX_BYTES)).isEqualTo(128 * 1024L);
+    assertThat(c.get(LIVE_MAX_STREAMS)).isEqualTo(1000);
+    assertThat(c.get(LIVE_MAX_PLAYERS_PER_STREAM)).isEqualTo(10000);
+    assertThat(c.get(LOG_FORMAT)).isEqualTo(LogFormat.TEXT);
+    assertThat(c.get(CLUSTER_MEMBERS)).isEmpty();
   }
 
   @Test
@@ -99,17 +127,17 @@ class ConfigLoaderTest {
 
     CascadeConfig c = load(file, Map.of());
 
-    assertThat(c.node().id()).isEqualTo("origin-1");
-    assertThat(c.rtmp().port()).isEqualTo(1936);
-    assertThat(c.rtmp().chunkSize()).isEqualTo(8192);
-    assertThat(c.rtmp().handshakeTimeout()).isEqualTo(Duration.ofMillis(2500));
-    assertThat(c.rtmp().amf().maxDepth()).isEqualTo(8);
-    assertThat(c.live().gopCache().maxBytes()).isEqualTo(8L << 20);
-    assertThat(c.live().gopCache().maxDuration()).isEqualTo(Duration.ofMinutes(2));
-    assertThat(c.log().format()).isEqualTo(LogFormat.JSON);
-    assertThat(c.cluster().members())
+    assertThat(c.get(NODE_ID)).isEqualTo("origin-1");
+    assertThat(c.get(RTMP_PORT)).isEqualTo(1936);
+    assertThat(c.get(RTMP_CHUNK_SIZE)).isEqualTo(8192);
+    assertThat(c.get(RTMP_HANDSHAKE_TIMEOUT)).isEqualTo(Duration.ofMillis(2500));
+    assertThat(c.get(RTMP_AMF_MAX_DEPTH)).isEqualTo(8);
+    assertThat(c.get(LIVE_GOP_CACHE_MAX_BYTES)).isEqualTo(8L << 20);
+    assertThat(c.get(LIVE_GOP_CACHE_MAX_DURATION)).isEqualTo(Duration.ofMinutes(2));
+    assertThat(c.get(LOG_FORMAT)).isEqualTo(LogFormat.JSON);
+    assertThat(c.get(CLUSTER_MEMBERS))
         .containsExactly(new HostPort("10.0.0.1", 5701), new HostPort("fd00::2", 5702));
-    assertThat(c.rtmp().maxChunkStreams()).as("not in the file: default").isEqualTo(64);
+    assertThat(c.get(RTMP_MAX_CHUNK_STREAMS)).as("not in the file: default").isEqualTo(64);
   }
 
   @Test
@@ -117,7 +145,7 @@ class ConfigLoaderTest {
     // YAML 1.1 would make 010 the number 8; a node id is text.
     Path file = yaml("node:\n  id: 010\n");
 
-    assertThat(load(file, Map.of()).node().id()).isEqualTo("010");
+    assertThat(load(file, Map.of()).get(NODE_ID)).isEqualTo("010");
   }
 
   @Test
@@ -126,14 +154,14 @@ class ConfigLoaderTest {
 
     CascadeConfig c = load(file, Map.of());
 
-    assertThat(c.rtmp().port()).isEqualTo(1937);
-    assertThat(c.rtmp().amf().maxDepth()).isEqualTo(4);
-    assertThat(c.log().format()).isEqualTo(LogFormat.TEXT);
+    assertThat(c.get(RTMP_PORT)).isEqualTo(1937);
+    assertThat(c.get(RTMP_AMF_MAX_DEPTH)).isEqualTo(4);
+    assertThat(c.get(LOG_FORMAT)).isEqualTo(LogFormat.TEXT);
   }
 
   @Test
   void emptyFileMeansDefaults() throws IOException {
-    assertThat(load(yaml(""), Map.of()).rtmp().port()).isEqualTo(1935);
+    assertThat(load(yaml(""), Map.of()).get(RTMP_PORT)).isEqualTo(1935);
   }
 
   @Test
@@ -149,12 +177,12 @@ class ConfigLoaderTest {
                 "CASCADE_LOG_FORMAT", "JSON",
                 "CASCADE_CLUSTER_MEMBERS", "10.0.0.1:5701, origin-2.cascade:5702"));
 
-    assertThat(c.rtmp().port()).isEqualTo(1940);
-    assertThat(c.rtmp().chunkSize()).isEqualTo(60000);
-    assertThat(c.live().gopCache().maxBytes()).isEqualTo(32L << 20);
-    assertThat(c.rtmp().amf().maxDepth()).isEqualTo(5);
-    assertThat(c.log().format()).isEqualTo(LogFormat.JSON);
-    assertThat(c.cluster().members())
+    assertThat(c.get(RTMP_PORT)).isEqualTo(1940);
+    assertThat(c.get(RTMP_CHUNK_SIZE)).isEqualTo(60000);
+    assertThat(c.get(LIVE_GOP_CACHE_MAX_BYTES)).isEqualTo(32L << 20);
+    assertThat(c.get(RTMP_AMF_MAX_DEPTH)).isEqualTo(5);
+    assertThat(c.get(LOG_FORMAT)).isEqualTo(LogFormat.JSON);
+    assertThat(c.get(CLUSTER_MEMBERS))
         .containsExactly(new HostPort("10.0.0.1", 5701), new HostPort("origin-2.cascade", 5702));
   }
 
@@ -166,15 +194,15 @@ class ConfigLoaderTest {
         Map.of("CASCADE_RTMP_PORT", "3000", "CASCADE_LIVE_GOP_CACHE_MAX_BYTES", "16MiB");
 
     CascadeConfig fromEnv = load(file, env);
-    assertThat(fromEnv.rtmp().port()).isEqualTo(3000);
-    assertThat(fromEnv.live().gopCache().maxBytes()).isEqualTo(16L << 20);
-    assertThat(fromEnv.rtmp().chunkSize()).as("file beats default").isEqualTo(8192);
-    assertThat(fromEnv.http().port()).as("default").isEqualTo(8080);
+    assertThat(fromEnv.get(RTMP_PORT)).isEqualTo(3000);
+    assertThat(fromEnv.get(LIVE_GOP_CACHE_MAX_BYTES)).isEqualTo(16L << 20);
+    assertThat(fromEnv.get(RTMP_CHUNK_SIZE)).as("file beats default").isEqualTo(8192);
+    assertThat(fromEnv.get(HTTP_PORT)).as("default").isEqualTo(8080);
 
     CascadeConfig overridden =
         ConfigLoader.load(file, env, Map.of("rtmp.port", 0, "http.port", 0)).config();
-    assertThat(overridden.rtmp().port()).isZero();
-    assertThat(overridden.http().port()).isZero();
+    assertThat(overridden.get(RTMP_PORT)).isZero();
+    assertThat(overridden.get(HTTP_PORT)).isZero();
   }
 
   @Test
@@ -190,10 +218,10 @@ class ConfigLoaderTest {
                     "live.gopCache.maxBytes", "1MiB"))
             .config();
 
-    assertThat(c.live().playerWaitTimeout()).isEqualTo(Duration.ofSeconds(2));
-    assertThat(c.log().format()).isEqualTo(LogFormat.JSON);
-    assertThat(c.cluster().members()).containsExactly(new HostPort("127.0.0.1", 5701));
-    assertThat(c.live().gopCache().maxBytes()).isEqualTo(1L << 20);
+    assertThat(c.get(LIVE_PLAYER_WAIT_TIMEOUT)).isEqualTo(Duration.ofSeconds(2));
+    assertThat(c.get(LOG_FORMAT)).isEqualTo(LogFormat.JSON);
+    assertThat(c.get(CLUSTER_MEMBERS)).containsExactly(new HostPort("127.0.0.1", 5701));
+    assertThat(c.get(LIVE_GOP_CACHE_MAX_BYTES)).isEqualTo(1L << 20);
   }
 
   @Test
@@ -208,12 +236,12 @@ class ConfigLoaderTest {
     Path file = yaml("rtmp:\n  port: 1999\n");
 
     assertThat(ConfigLoader.load(new String[] {"--config", file.toString()}, Map.of()).config())
-        .extracting(c -> c.rtmp().port())
+        .extracting(c -> c.get(RTMP_PORT))
         .isEqualTo(1999);
     assertThat(ConfigLoader.load(new String[] {"--config=" + file}, Map.of()).config())
-        .extracting(c -> c.rtmp().port())
+        .extracting(c -> c.get(RTMP_PORT))
         .isEqualTo(1999);
-    assertThat(ConfigLoader.load(new String[0], Map.of()).config().rtmp().port()).isEqualTo(1935);
+    assertThat(ConfigLoader.load(new String[0], Map.of()).config().get(RTMP_PORT)).isEqualTo(1935);
   }
 
   @Test
@@ -373,7 +401,7 @@ class ConfigLoaderTest {
                 "HOME", "/root"),
             Map.of());
 
-    assertThat(loaded.config().rtmp().port()).isEqualTo(1935);
+    assertThat(loaded.config().get(RTMP_PORT)).isEqualTo(1935);
     assertThat(loaded.warnings())
         .containsExactly(
             "CASCADE_RTMP_PROT is not a Cascade setting and is ignored; did you mean"
@@ -423,7 +451,7 @@ class ConfigLoaderTest {
     CascadeConfig c =
         load(null, Map.of("CASCADE_CLUSTER_MEMBERS", "10.0.0.1:5701,10.0.0.2:5701"));
 
-    assertThatThrownBy(() -> c.cluster().members().add(new HostPort("x", 1)))
+    assertThatThrownBy(() -> c.get(CLUSTER_MEMBERS).add(new HostPort("x", 1)))
         .isInstanceOf(UnsupportedOperationException.class);
   }
 }

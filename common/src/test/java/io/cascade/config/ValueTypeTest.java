@@ -34,7 +34,7 @@ class ValueTypeTest {
     "0, 0, 0"
   })
   void parsesAndFormatsDurations(String text, long millis, String formatted) {
-    Object value = DURATION.parse(text);
+    Duration value = DURATION.parse(text);
 
     assertThat(value).isEqualTo(Duration.ofMillis(millis));
     assertThat(DURATION.format(value)).isEqualTo(formatted);
@@ -69,7 +69,7 @@ class ValueTypeTest {
     "7B, 7, 7"
   })
   void parsesAndFormatsSizes(String text, long bytes, String formatted) {
-    Object value = SIZE.parse(text);
+    long value = SIZE.parse(text);
 
     assertThat(value).isEqualTo(bytes);
     assertThat(SIZE.format(value)).isEqualTo(formatted);
@@ -141,7 +141,7 @@ class ValueTypeTest {
 
   @Test
   void listsComeAsYamlListsOrCommaSeparatedText() {
-    ListType members = new ListType("host:port", HostPort::parse);
+    ListType<HostPort> members = new ListType<>("host:port", HostPort::parse);
 
     assertThat(members.parse("a:1, b:2"))
         .isEqualTo(List.of(new HostPort("a", 1), new HostPort("b", 2)));

@@ -3,7 +3,6 @@ package io.cascade.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.cascade.config.CascadeConfig;
 import io.cascade.live.LiveSettings;
 import io.cascade.live.StreamManager;
 import io.micrometer.core.instrument.Meter;
@@ -41,7 +40,7 @@ class MetricsCatalogTest {
 
   @Test
   void everyRegisteredCascadeMeterIsInTheCatalogWithItsType() {
-    CascadeConfig.Metrics settings = new CascadeConfig.Metrics(true, true, 10, 20, Duration.ofMillis(250));
+    MetricsSettings settings = new MetricsSettings(true, true, 10, 20, Duration.ofMillis(250));
     try (NodeMetrics node = new NodeMetrics("origin", "n1", settings)) {
       StreamManager streams = new StreamManager(LiveSettings.DEFAULTS, PooledByteBufAllocator.DEFAULT);
       RtmpMetrics rtmp = new RtmpMetrics(node);
@@ -77,7 +76,7 @@ class MetricsCatalogTest {
 
   @Test
   void appTagIsBoundedAndTagsMustMatchTheCatalog() {
-    CascadeConfig.Metrics settings = new CascadeConfig.Metrics(true, false, 10, 2, Duration.ofMillis(250));
+    MetricsSettings settings = new MetricsSettings(true, false, 10, 2, Duration.ofMillis(250));
     try (NodeMetrics node = new NodeMetrics("edge", "n1", settings)) {
       assertThat(node.app("a")).isEqualTo("a");
       assertThat(node.app("b")).isEqualTo("b");

@@ -7,12 +7,11 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.cascade.config.CascadeConfig;
 import io.cascade.live.LiveSettings;
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.RtmpMetrics;
-import io.cascade.rtmp.amf.AmfLimits;
 import io.cascade.rtmp.chunk.ChunkDecoder;
-import io.cascade.rtmp.chunk.ChunkDecoderLimits;
 import io.cascade.rtmp.chunk.ChunkEncoder;
 import io.cascade.rtmp.handshake.ServerHandshakeHandler;
 import io.cascade.rtmp.session.ProtocolControlHandler;
@@ -20,8 +19,8 @@ import io.cascade.testing.FuzzInput;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.ReferenceCountUtil;
-import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,9 +40,10 @@ import org.slf4j.LoggerFactory;
  */
 class RtmpConnectionFuzzTest {
   private static final int C1_SIZE = 1536;
-  static final RtmpServerSettings SETTINGS = new RtmpServerSettings("127.0.0.1", 0, 1,
-      Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(10), 2_500_000, 2_500_000,
-      128 * 1024, 256 * 1024, 0, ChunkDecoderLimits.DEFAULTS, new AmfLimits(8, 1024, 1024), 20_000, 0, null);
+  /** Small AMF limits, so that fuzzed commands reach them; the rest at the schema's defaults. */
+  static final RtmpServerSettings SETTINGS = RtmpServerSettings.from(CascadeConfig.with(Map.of(
+      "rtmp.host", "127.0.0.1", "rtmp.port", 0, "rtmp.eventLoops", 1, "rtmp.amf.maxDepth", 8,
+      "rtmp.amf.maxStringLength", 1024, "rtmp.amf.maxElements", 1024)));
   private static final Logger RTMP_LOG = (Logger) LoggerFactory.getLogger("cascade.rtmp");
   private static final ListAppender<ILoggingEvent> WARNINGS = new ListAppender<>();
   private static Level savedLevel;

@@ -1,5 +1,7 @@
 package io.cascade.edge;
 
+import static io.cascade.config.ConfigSchema.NODE_ID;
+
 import io.cascade.cluster.ClusterNode;
 import io.cascade.cluster.HazelcastViewerDirectory;
 import io.cascade.cluster.StreamRegistry;
@@ -10,6 +12,7 @@ import io.cascade.http.StreamsView;
 import io.cascade.live.LiveSettings;
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.ClusterMetrics;
+import io.cascade.metrics.MetricsSettings;
 import io.cascade.metrics.NodeMetrics;
 import io.cascade.metrics.TimedStreamRegistry;
 import io.cascade.node.CascadeNode;
@@ -50,7 +53,7 @@ public final class EdgeNode implements CascadeNode {
 
   /** An edge in the cluster {@code cluster} has joined: registry, viewer reports and the cluster-wide API. */
   public static Future<EdgeNode> start(ClusterNode cluster, CascadeConfig config) {
-    return start(cluster, config, new NodeMetrics("edge", config.node().id(), config.metrics()));
+    return start(cluster, config, new NodeMetrics("edge", config.get(NODE_ID), MetricsSettings.from(config)));
   }
 
   /** As {@link #start(ClusterNode, CascadeConfig)}, measured into {@code metrics}. */
@@ -69,13 +72,13 @@ public final class EdgeNode implements CascadeNode {
   /** An edge on {@code registry} without viewer reports; its API lists only its own streams. */
   public static Future<EdgeNode> start(Vertx vertx, StreamRegistry registry, CascadeConfig config,
       EdgeSettings settings) {
-    return start(vertx, registry, null, config, settings, new NodeMetrics("edge", config.node().id(), config.metrics()));
+    return start(vertx, registry, null, config, settings, new NodeMetrics("edge", config.get(NODE_ID), MetricsSettings.from(config)));
   }
 
   private static Future<EdgeNode> start(Vertx vertx, StreamRegistry registry, ViewerDirectory viewers,
       CascadeConfig config, EdgeSettings settings, NodeMetrics metrics) {
     EdgeNode node = new EdgeNode(vertx, registry, config, settings, metrics);
-    String nodeId = config.node().id();
+    String nodeId = config.get(NODE_ID);
     node.listeners = new NodeListeners("edge", config, metrics, node.streams(),
         viewers == null ? null : new StreamsView(registry, viewers));
     if (viewers != null) {

@@ -1,12 +1,21 @@
 package io.cascade.edge;
 
+import static io.cascade.config.ConfigSchema.CLUSTER_SECRET;
+import static io.cascade.config.ConfigSchema.EDGE_RELAY_TOKEN_TTL;
+import static io.cascade.config.ConfigSchema.EDGE_UPSTREAM_BACKOFF_MAX;
+import static io.cascade.config.ConfigSchema.EDGE_UPSTREAM_BACKOFF_MIN;
+import static io.cascade.config.ConfigSchema.EDGE_UPSTREAM_CONNECT_TIMEOUT;
+import static io.cascade.config.ConfigSchema.EDGE_UPSTREAM_IDLE_GRACE;
+import static io.cascade.config.ConfigSchema.LIVE_REPUBLISH_WAIT_TIMEOUT;
+import static io.cascade.config.ConfigSchema.RTMP_PUBLISHER_NO_DATA_TIMEOUT;
+
 import io.cascade.config.CascadeConfig;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 
 /**
- * How an edge pulls its streams from the origins, taken from configuration.
+ * How an edge pulls its streams from the origins, built from the settings by {@link #from}; the
+ * schema checked them.
  *
  * @param upstreamIdleGrace an upstream whose last player left is closed after this long (0: at once)
  * @param upstreamBackoffMin first delay after a failed upstream connect
@@ -28,32 +37,22 @@ public record EdgeSettings(
     Duration relayTokenTtl,
     String relaySecret) {
 
-  public EdgeSettings {
-    notNegative(upstreamIdleGrace, "upstreamIdleGrace");
-    positive(upstreamBackoffMin, "upstreamBackoffMin");
-    positive(upstreamBackoffMax, "upstreamBackoffMax");
-    positive(upstreamConnectTimeout, "upstreamConnectTimeout");
-    positive(upstreamNoDataTimeout, "upstreamNoDataTimeout");
-    positive(relayTokenTtl, "relayTokenTtl");
-    notNegative(republishWaitTimeout, "republishWaitTimeout");
-    Objects.requireNonNull(relaySecret, "relaySecret");
-    if (upstreamBackoffMax.compareTo(upstreamBackoffMin) < 0) {
-      throw new IllegalArgumentException("upstreamBackoffMax (" + upstreamBackoffMax
-          + ") must be at least upstreamBackoffMin (" + upstreamBackoffMin + ")");
-    }
-  }
-
   /**
    * The {@code edge.*} settings; a silent upstream is judged like a silent publisher
    * ({@code rtmp.publisherNoDataTimeout}), players wait through an outage as long as for a
    * republish ({@code live.republishWaitTimeout}), and the first {@code cluster.secret} signs.
    */
   public static EdgeSettings from(CascadeConfig config) {
-    CascadeConfig.Edge edge = config.edge();
-    List<String> secrets = config.cluster().secret();
-    return new EdgeSettings(edge.upstreamIdleGrace(), edge.upstreamBackoffMin(), edge.upstreamBackoffMax(),
-        edge.upstreamConnectTimeout(), config.rtmp().publisherNoDataTimeout(), config.live().republishWaitTimeout(),
-        edge.relayTokenTtl(), secrets.isEmpty() ? "" : secrets.get(0));
+    List<String> secrets = config.get(CLUSTER_SECRET);
+    return new EdgeSettings(config.get(EDGE_UPSTREAM_IDLE_GRACE), config.get(EDGE_UPSTREAM_BACKOFF_MIN),
+        config.get(EDGE_UPSTREAM_BACKOFF_MAX), config.get(EDGE_UPSTREAM_CONNECT_TIMEOUT),
+        config.get(RTMP_PUBLISHER_NO_DATA_TIMEOUT), config.get(LIVE_REPUBLISH_WAIT_TIMEOUT),
+        config.get(EDGE_RELAY_TOKEN_TTL), secrets.isEmpty() ? "" : secrets.get(0));
+  }
+
+  /** Every value at the schema's default. */
+  public static EdgeSettings defaults() {
+    return from(CascadeConfig.defaults());
   }
 
   /** Keeps the secret out of logs and exception messages. */
@@ -63,19 +62,5 @@ public record EdgeSettings(
         + ", upstreamBackoffMax=" + upstreamBackoffMax + ", upstreamConnectTimeout=" + upstreamConnectTimeout
         + ", upstreamNoDataTimeout=" + upstreamNoDataTimeout + ", republishWaitTimeout=" + republishWaitTimeout
         + ", relayTokenTtl=" + relayTokenTtl + ", relaySecret=" + (relaySecret.isEmpty() ? "none" : "***") + "]";
-  }
-
-  private static void notNegative(Duration d, String name) {
-    Objects.requireNonNull(d, name);
-    if (d.isNegative()) {
-      throw new IllegalArgumentException(name + " must not be negative: " + d);
-    }
-  }
-
-  private static void positive(Duration d, String name) {
-    Objects.requireNonNull(d, name);
-    if (d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(name + " must be positive: " + d);
-    }
   }
 }

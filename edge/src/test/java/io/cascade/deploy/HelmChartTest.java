@@ -1,5 +1,11 @@
 package io.cascade.deploy;
 
+import static io.cascade.config.ConfigSchema.CLUSTER_ADVERTISED_HOST;
+import static io.cascade.config.ConfigSchema.CLUSTER_DISCOVERY;
+import static io.cascade.config.ConfigSchema.CLUSTER_KUBERNETES_SERVICE_DNS;
+import static io.cascade.config.ConfigSchema.CLUSTER_PORT;
+import static io.cascade.config.ConfigSchema.HTTP_PORT;
+import static io.cascade.config.ConfigSchema.RTMP_PORT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -245,13 +251,13 @@ class HelmChartTest {
       assertThat(loaded.warnings()).as("%s config warnings (every variable the chart sets is a setting)", role).isEmpty();
       CascadeConfig config = loaded.config();
       Service headless = headless(objects);
-      assertThat(config.cluster().discovery()).isEqualTo(ClusterDiscovery.KUBERNETES);
-      assertThat(config.cluster().kubernetes().serviceDns()).as("%s discovery DNS name", role)
+      assertThat(config.get(CLUSTER_DISCOVERY)).isEqualTo(ClusterDiscovery.KUBERNETES);
+      assertThat(config.get(CLUSTER_KUBERNETES_SERVICE_DNS)).as("%s discovery DNS name", role)
           .isEqualTo(headless.getMetadata().getName() + "." + ChartRenderer.NAMESPACE + ".svc.cluster.local");
-      assertThat(config.cluster().advertisedHost()).isEqualTo("10.20.30.40");
-      assertThat(config.rtmp().port()).isEqualTo(containerPort(c, "rtmp"));
-      assertThat(config.http().port()).isEqualTo(containerPort(c, "http"));
-      assertThat(config.cluster().port()).isEqualTo(containerPort(c, "hazelcast"));
+      assertThat(config.get(CLUSTER_ADVERTISED_HOST)).isEqualTo("10.20.30.40");
+      assertThat(config.get(RTMP_PORT)).isEqualTo(containerPort(c, "rtmp"));
+      assertThat(config.get(HTTP_PORT)).isEqualTo(containerPort(c, "http"));
+      assertThat(config.get(CLUSTER_PORT)).isEqualTo(containerPort(c, "hazelcast"));
       assertThat(headless.getSpec().getPorts()).singleElement()
           .satisfies(p -> assertThat(p.getTargetPort().getStrVal()).isEqualTo("hazelcast"));
     } finally {

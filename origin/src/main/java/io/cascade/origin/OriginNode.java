@@ -1,5 +1,10 @@
 package io.cascade.origin;
 
+import static io.cascade.config.ConfigSchema.CLUSTER_CLAIM_CHECK_INTERVAL;
+import static io.cascade.config.ConfigSchema.CLUSTER_SECRET;
+import static io.cascade.config.ConfigSchema.NODE_ID;
+import static io.cascade.config.ConfigSchema.ORIGIN_LOCAL_PLAYBACK;
+
 import io.cascade.cluster.ClusterNode;
 import io.cascade.cluster.HazelcastViewerDirectory;
 import io.cascade.cluster.StreamRegistry;
@@ -9,6 +14,7 @@ import io.cascade.http.StreamsView;
 import io.cascade.live.LiveSettings;
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.ClusterMetrics;
+import io.cascade.metrics.MetricsSettings;
 import io.cascade.metrics.NodeMetrics;
 import io.cascade.metrics.TimedStreamRegistry;
 import io.cascade.node.CascadeNode;
@@ -48,32 +54,32 @@ public final class OriginNode implements CascadeNode {
 
   /** A standalone origin without a registry (publish admission is local only). */
   public static Future<OriginNode> start(Vertx vertx, CascadeConfig config) {
-    OriginNode node = new OriginNode(config, new NodeMetrics("origin", config.node().id(), config.metrics()));
+    OriginNode node = new OriginNode(config, new NodeMetrics("origin", config.get(NODE_ID), MetricsSettings.from(config)));
     node.listeners = new NodeListeners("origin", config, node.metrics, node.streams, null);
     return node.listeners.start(vertx, SessionPolicy.ALLOW_ALL).map(v -> node);
   }
 
   /** An origin that is a data member of {@code cluster}. */
   public static Future<OriginNode> start(ClusterNode cluster, CascadeConfig config) {
-    return start(cluster, config, new NodeMetrics("origin", config.node().id(), config.metrics()));
+    return start(cluster, config, new NodeMetrics("origin", config.get(NODE_ID), MetricsSettings.from(config)));
   }
 
   /** An origin that is a data member of {@code cluster}, measured into {@code metrics}. */
   public static Future<OriginNode> start(ClusterNode cluster, CascadeConfig config, NodeMetrics metrics) {
     OriginNode node = new OriginNode(config, metrics);
     Vertx vertx = cluster.vertx();
-    String nodeId = config.node().id();
+    String nodeId = config.get(NODE_ID);
     StreamRegistry registry = new TimedStreamRegistry(cluster.registry(), metrics);
     node.policy = new ClusteredOriginPolicy(vertx, registry, node.streams, nodeId, cluster.advertisedHost(),
-        () -> node.listeners.rtmpPort(), config.cluster().secret(),
-        config.origin().localPlayback());
+        () -> node.listeners.rtmpPort(), config.get(CLUSTER_SECRET),
+        config.get(ORIGIN_LOCAL_PLAYBACK));
     HazelcastViewerDirectory directory = new HazelcastViewerDirectory(vertx,
         cluster.hazelcast().getMap(HazelcastViewerDirectory.MAP_NAME), VIEWER_REPORT_INTERVAL);
     node.listeners = new NodeListeners("origin", config, metrics, node.streams, new StreamsView(registry, directory));
     node.reporter = new ViewerReporter(vertx, directory, node.streams, nodeId, "origin", true);
     node.clusterMetrics = new ClusterMetrics(metrics, cluster).start();
     return node.listeners.start(vertx, node.policy).map(v -> {
-      node.policy.start(config.cluster().claimCheckInterval());
+      node.policy.start(config.get(CLUSTER_CLAIM_CHECK_INTERVAL));
       node.reporter.start(VIEWER_REPORT_INTERVAL);
       return node;
     });
@@ -111,7 +117,7 @@ public final class OriginNode implements CascadeNode {
   public Future<Void> drain(Duration grace) {
     return listeners.drain(grace, () -> (policy == null ? Future.succeededFuture(0) : policy.releaseAll())
         .onSuccess(released -> LOG.info("event=drain.claims_released role=origin node={} released={}",
-            config.node().id(), released)));
+            config.get(NODE_ID), released)));
   }
 
   @Override

@@ -11,6 +11,7 @@ import io.cascade.client.RtmpClientOptions;
 import io.cascade.client.RtmpStatusException;
 import io.cascade.client.RtmpUrl;
 import io.cascade.config.ConfigLoader;
+import io.cascade.config.ConfigSchema;
 import io.cascade.rtmp.message.NetStatus;
 import io.cascade.testing.Ffmpeg;
 import io.cascade.testing.PlayReport;
@@ -165,7 +166,7 @@ class AuthIT {
     assertThat(play.getString("app")).isEqualTo("live");
     assertThat(play.getJsonObject("params").getString("viewer")).isEqualTo("v1");
     assertThat(play.getString("clientIp")).isEqualTo("127.0.0.1");
-    assertThat(play.getString("node")).isEqualTo(origin.config().node().id());
+    assertThat(play.getString("node")).isEqualTo(origin.config().get(ConfigSchema.NODE_ID));
     awaitHookEvent(name, "stop");
   }
 

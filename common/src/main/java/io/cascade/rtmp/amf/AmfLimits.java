@@ -1,9 +1,16 @@
 package io.cascade.rtmp.amf;
 
+import static io.cascade.config.ConfigSchema.RTMP_AMF_MAX_DEPTH;
+import static io.cascade.config.ConfigSchema.RTMP_AMF_MAX_ELEMENTS;
+import static io.cascade.config.ConfigSchema.RTMP_AMF_MAX_STRING_LENGTH;
+
+import io.cascade.config.CascadeConfig;
+
 /**
  * Bounds on what one decode call builds from peer-supplied bytes. Every claimed length or count is
  * checked against these limits and against the bytes actually present before anything is
- * allocated for it.
+ * allocated for it. The checks below are the codec's own invariants, for every caller; the
+ * settings' narrower bounds are the schema's.
  *
  * @param maxDepth deepest nesting of objects, arrays and maps, counting a referenced value as if it
  *     were written out where it is referenced
@@ -19,8 +26,14 @@ public record AmfLimits(int maxDepth, int maxStringLength, int maxElements) {
    */
   public static final int MAX_DEPTH = 1024;
 
-  /** 64 levels, 1 MiB strings, 65,536 values: generous for RTMP commands and metadata. */
-  public static final AmfLimits DEFAULTS = new AmfLimits(64, 1 << 20, 65_536);
+  /** The {@code rtmp.amf.*} defaults of the schema. */
+  public static final AmfLimits DEFAULTS = from(CascadeConfig.defaults());
+
+  /** The {@code rtmp.amf.*} settings. */
+  public static AmfLimits from(CascadeConfig config) {
+    return new AmfLimits(config.get(RTMP_AMF_MAX_DEPTH), Math.toIntExact(config.get(RTMP_AMF_MAX_STRING_LENGTH)),
+        config.get(RTMP_AMF_MAX_ELEMENTS));
+  }
 
   public AmfLimits {
     if (maxDepth < 1 || maxDepth > MAX_DEPTH) {

@@ -1,5 +1,12 @@
 package io.cascade.rtmp.chunk;
 
+import static io.cascade.config.ConfigSchema.RTMP_MAX_CHUNK_SIZE;
+import static io.cascade.config.ConfigSchema.RTMP_MAX_CHUNK_STREAMS;
+import static io.cascade.config.ConfigSchema.RTMP_MAX_MESSAGE_SIZE;
+import static io.cascade.config.ConfigSchema.RTMP_MAX_PENDING_BYTES;
+
+import io.cascade.config.CascadeConfig;
+
 /**
  * What a peer may make the {@link ChunkDecoder} hold: the largest chunk size it may announce, the
  * largest message it may declare, how many chunk streams it may open and how many payload bytes
@@ -16,15 +23,17 @@ public record ChunkDecoderLimits(int maxChunkSize, int maxMessageSize, int maxCh
   /** Chunk stream ids 2..65599 (RTMP 1.0 section 5.3.1.1). */
   public static final int MAX_ENCODABLE_CHUNK_STREAMS = 65598;
 
-  public static final int DEFAULT_MAX_CHUNK_SIZE = 1 << 20;
-  public static final int DEFAULT_MAX_MESSAGE_SIZE = 8 << 20;
-  public static final int DEFAULT_MAX_CHUNK_STREAMS = 64;
-  /** Room for a largest-size video frame plus the audio interleaved with it. */
-  public static final int DEFAULT_MAX_PENDING_BYTES = 16 << 20;
+  /** The schema's defaults of the {@code rtmp.max*} settings. */
+  public static final ChunkDecoderLimits DEFAULTS = from(CascadeConfig.defaults());
 
-  public static final ChunkDecoderLimits DEFAULTS = new ChunkDecoderLimits(DEFAULT_MAX_CHUNK_SIZE,
-      DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_CHUNK_STREAMS, DEFAULT_MAX_PENDING_BYTES);
+  /** {@code rtmp.maxChunkSize}, {@code rtmp.maxMessageSize}, {@code rtmp.maxChunkStreams}, {@code rtmp.maxPendingBytes}. */
+  public static ChunkDecoderLimits from(CascadeConfig config) {
+    return new ChunkDecoderLimits(Math.toIntExact(config.get(RTMP_MAX_CHUNK_SIZE)),
+        Math.toIntExact(config.get(RTMP_MAX_MESSAGE_SIZE)), config.get(RTMP_MAX_CHUNK_STREAMS),
+        Math.toIntExact(config.get(RTMP_MAX_PENDING_BYTES)));
+  }
 
+  /** The decoder's own invariants, for every caller; the settings' bounds are the schema's and lie within them. */
   public ChunkDecoderLimits {
     // Every connection starts at 128 (section 5.4.1), so a smaller limit could not be honoured.
     if (maxChunkSize < ChunkDecoder.DEFAULT_CHUNK_SIZE) {

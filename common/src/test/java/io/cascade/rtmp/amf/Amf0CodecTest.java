@@ -78,7 +78,7 @@ class Amf0CodecTest {
     ByteBuf buffer = PooledByteBufAllocator.DEFAULT.directBuffer();
     try {
       Amf0Encoder.encode(buffer, value);
-      assertThat(Amf0Decoder.decode(buffer, AmfLimits.DEFAULTS)).isEqualTo(value);
+      assertThat(Amf0Decoder.decode(buffer, AmfBytes.LIMITS)).isEqualTo(value);
       assertThat(buffer.isReadable()).isFalse();
     } finally {
       buffer.release();
@@ -239,7 +239,7 @@ class Amf0CodecTest {
   void decodeLeavesFollowingBytesUnread() {
     ByteBuf in = Unpooled.wrappedBuffer(bytes().amf0Number(1).amf0String("next").toArray());
     try {
-      assertThat(Amf0Decoder.decode(in, AmfLimits.DEFAULTS)).isEqualTo(1.0);
+      assertThat(Amf0Decoder.decode(in, AmfBytes.LIMITS)).isEqualTo(1.0);
       assertThat(in.readerIndex()).isEqualTo(9);
     } finally {
       in.release();

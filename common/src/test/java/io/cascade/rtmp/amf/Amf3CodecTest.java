@@ -275,7 +275,7 @@ class Amf3CodecTest {
     byte[] twoStrings = bytes().hex("06 03 61 06 03 61").toArray();
     ByteBuf in = Unpooled.wrappedBuffer(twoStrings);
     try {
-      assertThat(Amf3Decoder.decodeAll(in, AmfLimits.DEFAULTS)).containsExactly("a", "a");
+      assertThat(Amf3Decoder.decodeAll(in, AmfBytes.LIMITS)).containsExactly("a", "a");
     } finally {
       in.release();
     }

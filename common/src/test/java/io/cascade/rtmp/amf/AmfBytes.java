@@ -14,6 +14,12 @@ import java.util.function.Function;
 
 /** Hand-written AMF bytes, and codec calls on byte arrays that release every buffer they use. */
 final class AmfBytes {
+  /**
+   * The limits the codec tests decode with: 64 levels, 1 MiB strings, 65,536 values, pinned here so
+   * that the tests of nesting and budgets do not follow the configured defaults.
+   */
+  static final AmfLimits LIMITS = new AmfLimits(64, 1 << 20, 65_536);
+
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
   static AmfBytes bytes() {
@@ -103,7 +109,7 @@ final class AmfBytes {
   }
 
   static Object decode0(byte[] bytes) {
-    return decodeFully(bytes, in -> Amf0Decoder.decode(in, AmfLimits.DEFAULTS));
+    return decodeFully(bytes, in -> Amf0Decoder.decode(in, LIMITS));
   }
 
   static Object decode0(byte[] bytes, AmfLimits limits) {
@@ -111,11 +117,11 @@ final class AmfBytes {
   }
 
   static List<Object> decodeAll0(byte[] bytes) {
-    return decodeFully(bytes, in -> Amf0Decoder.decodeAll(in, AmfLimits.DEFAULTS));
+    return decodeFully(bytes, in -> Amf0Decoder.decodeAll(in, LIMITS));
   }
 
   static Object decode3(byte[] bytes) {
-    return decodeFully(bytes, in -> Amf3Decoder.decode(in, AmfLimits.DEFAULTS));
+    return decodeFully(bytes, in -> Amf3Decoder.decode(in, LIMITS));
   }
 
   static Object decode3(byte[] bytes, AmfLimits limits) {

@@ -7,14 +7,17 @@ import static io.cascade.rtmp.amf.AmfBytes.encode3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cascade.config.ConfigSchema;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class AmfLimitsTest {
 
   @Test
-  void defaults() {
-    assertThat(AmfLimits.DEFAULTS).isEqualTo(new AmfLimits(64, 1024 * 1024, 65_536));
+  void defaultsAreTheSchemasRtmpAmfSettings() {
+    assertThat(AmfLimits.DEFAULTS).isEqualTo(new AmfLimits(ConfigSchema.RTMP_AMF_MAX_DEPTH.defaultValue(),
+        Math.toIntExact(ConfigSchema.RTMP_AMF_MAX_STRING_LENGTH.defaultValue()),
+        ConfigSchema.RTMP_AMF_MAX_ELEMENTS.defaultValue()));
   }
 
   @Test

@@ -27,9 +27,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Hostile input: deep nesting, huge claims, truncation, reference bombs and random bytes. */
 class AmfRobustnessTest {
   private static final Function<ByteBuf, Object> AMF0 =
-      in -> Amf0Decoder.decode(in, AmfLimits.DEFAULTS);
+      in -> Amf0Decoder.decode(in, AmfBytes.LIMITS);
   private static final Function<ByteBuf, Object> AMF3 =
-      in -> Amf3Decoder.decode(in, AmfLimits.DEFAULTS);
+      in -> Amf3Decoder.decode(in, AmfBytes.LIMITS);
 
   static Stream<Arguments> deeplyNested() {
     return Stream.of(

@@ -20,10 +20,12 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ChunkDecoderTest {
@@ -340,8 +342,12 @@ class ChunkDecoderTest {
     assertThat(decoder.chunkSize()).isEqualTo(1);
   }
 
+  static LongStream invalidChunkSizes() {
+    return LongStream.of(0, 0x80000000L, 0xFFFFFFFFL, ChunkDecoderLimits.DEFAULTS.maxChunkSize() + 1L);
+  }
+
   @ParameterizedTest
-  @ValueSource(longs = {0, 0x80000000L, 0xFFFFFFFFL, ChunkDecoderLimits.DEFAULT_MAX_CHUNK_SIZE + 1})
+  @MethodSource("invalidChunkSizes")
   void invalidChunkSizeIsRejected(long size) {
     byte[] wire = new Wire().fmt0(2, 0, 4, MessageType.SET_CHUNK_SIZE, 0).u32(size).bytes();
 
@@ -404,7 +410,7 @@ class ChunkDecoderTest {
 
     RtmpProtocolException e = assertRejected(wire, "message_too_large");
 
-    assertThat(e.getMessage()).contains("16777215", String.valueOf(ChunkDecoderLimits.DEFAULT_MAX_MESSAGE_SIZE));
+    assertThat(e.getMessage()).contains("16777215", String.valueOf(ChunkDecoderLimits.DEFAULTS.maxMessageSize()));
     assertThat(tracking.largestInitialCapacity).isLessThan(1024);
   }
 
@@ -416,8 +422,8 @@ class ChunkDecoderTest {
   @ValueSource(ints = {1, 128})
   void declaredLengthsAloneAllocateNothing(int chunkSize) {
     TrackingAllocator tracking = track();
-    int streams = ChunkDecoderLimits.DEFAULT_MAX_CHUNK_STREAMS;
-    int declared = ChunkDecoderLimits.DEFAULT_MAX_MESSAGE_SIZE;
+    int streams = ChunkDecoderLimits.DEFAULTS.maxChunkStreams();
+    int declared = ChunkDecoderLimits.DEFAULTS.maxMessageSize();
     Wire wire = new Wire().fmt0(2, 0, 4, MessageType.SET_CHUNK_SIZE, 0).u32(chunkSize);
     for (int csid = 2; csid < 2 + streams; csid++) {
       wire.fmt0(csid, 0, declared, MessageType.VIDEO, 1).data(pattern(chunkSize, csid));

@@ -1,4 +1,4 @@
-package io.cascade.auth;
+package io.cascade.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.cascade.auth;
+package io.cascade.config;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
