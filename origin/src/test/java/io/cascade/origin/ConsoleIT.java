@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The web console in a real browser (headless Debian chromium): ffmpeg publishes to an in-process
- * origin and the console served at {@code /} lists the stream. Screenshots go to
- * target/console-it/.
+ * origin, the console served at {@code /} lists the stream, and choosing it plays it in the page
+ * over HTTP-FLV (mpegts.js): the video element's decoded frames and time advance. Screenshots go
+ * to target/console-it/.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -41,6 +42,8 @@ class ConsoleIT {
   private static final Duration PUBLISH_START_LIMIT = Duration.ofSeconds(20);
   /** The console refreshes every 3 s; a stream shows up by the second refresh at the latest. */
   private static final Duration LISTED_WITHIN = Duration.ofSeconds(15);
+  /** mpegts.js plays within a second here; the rest is slack for a loaded machine. */
+  private static final Duration PLAYING_WITHIN = Duration.ofSeconds(15);
   private static final Duration POLL = Duration.ofMillis(200);
   private static final Path ARTIFACTS = Path.of("target", "console-it");
 
@@ -91,6 +94,58 @@ class ConsoleIT {
       browser.screenshot(ARTIFACTS.resolve("console-list.png"));
       assertNoBrowserErrors();
     }
+  }
+
+  @Test
+  void choosingAStreamPlaysItOverHttpFlv() throws IOException {
+    String url = InProcessOrigin.uniqueStreamUrl(origin, "console-play");
+    String key = streamKey(url);
+    try (Publisher publisher = ffmpeg.publish(PublishProfile.H264_AAC, url, PUBLISH)) {
+      publisher.awaitFramesSent(PublishProfile.FPS, PUBLISH_START_LIMIT);
+      browser.open(consoleUrl());
+      awaitStatus("stream " + key + " listed", LISTED_WITHIN, s -> ((List<?>) s.get("streams")).contains(key));
+      browser.driver().findElement(By.cssSelector("button[aria-label='Play " + key + "']")).click();
+
+      Map<String, Object> started = player(awaitStatus("playback of " + key, PLAYING_WITHIN,
+          s -> playing(s) && number(player(s), "totalVideoFrames") >= PublishProfile.FPS));
+      // Still decoding a second later: one more second of frames (a few may be dropped) and of media time.
+      Map<String, Object> later = player(awaitStatus("playback advancing", PLAYING_WITHIN, s -> {
+        Map<String, Object> p = player(s);
+        return playing(s) && number(p, "totalVideoFrames") >= number(started, "totalVideoFrames") + PublishProfile.FPS * 0.9
+            && number(p, "currentTime") >= number(started, "currentTime") + 1.0;
+      }));
+      log.info("console playback started={} later={}", started, later);
+      assertThat(later.get("error")).as("player error").isNull();
+      assertThat(later.get("state")).isEqualTo("playing");
+      assertThat(later.get("key")).isEqualTo(key);
+      assertThat(number(later, "width")).isEqualTo(PublishProfile.WIDTH);
+      assertThat(number(later, "height")).isEqualTo(PublishProfile.HEIGHT);
+
+      // The API counts the page as a viewer on this node, and the list shows it.
+      WebElement row = browser.driver().findElement(By.cssSelector("tr[data-key='" + key + "']"));
+      awaitStatus("one viewer listed", LISTED_WITHIN, s -> cell(row, "viewers").startsWith("1"));
+      assertThat(row.getAttribute("aria-current")).isEqualTo("true");
+      browser.screenshot(ARTIFACTS.resolve("console-playing.png"));
+      assertNoBrowserErrors();
+    }
+  }
+
+  /** Whether the player is playing; a player error fails the test at once instead of at the deadline. */
+  private static boolean playing(Map<String, Object> status) {
+    Map<String, Object> player = player(status);
+    if ("error".equals(player.get("state"))) {
+      throw new AssertionError("console player failed: " + player.get("error") + "; status " + status);
+    }
+    return "playing".equals(player.get("state"));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> player(Map<String, Object> status) {
+    return (Map<String, Object>) status.get("player");
+  }
+
+  private static double number(Map<String, Object> values, String name) {
+    return ((Number) values.get(name)).doubleValue();
   }
 
   private static Map<String, Object> awaitStatus(String what, Duration limit, Predicate<Map<String, Object>> done) {
