@@ -255,6 +255,14 @@ public final class ConfigSchema {
   public static final Setting<Integer> HTTP_PORT =
       of("http.port", port(), "8080", "HTTP listen port; 0 picks a free port.");
 
+  public static final Setting<Integer> HTTP_FLV_MAX_CONNECTIONS =
+      of(
+          "http.flv.maxConnections",
+          integer(0, 1_000_000),
+          "10000",
+          "Most HTTP-FLV and WebSocket-FLV players (and requests waiting for admission) on this"
+              + " node at once; a further one gets 503 max_connections. 0 turns HTTP-FLV off.");
+
   public static final Setting<Long> LIVE_GOP_CACHE_MAX_BYTES =
       of(
           "live.gopCache.maxBytes",

@@ -1,5 +1,6 @@
 package io.cascade.http;
 
+import io.cascade.http.flv.HttpFlvRoute;
 import io.cascade.live.StreamInfo;
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.LoopHeartbeat;
@@ -27,6 +28,7 @@ public final class HttpApi {
   private NodeMetrics metrics;
   private LoopHeartbeat heartbeat;
   private HttpServer server;
+  private HttpFlvRoute flv;
 
   /** {@code cluster} may be null: then the stream list is this node's own. */
   public HttpApi(StreamManager streams, String nodeId, String role, BooleanSupplier ready, StreamsView cluster) {
@@ -46,6 +48,12 @@ public final class HttpApi {
   /** {@code /health/live} fails while {@code loops} reports a stalled event loop. */
   public HttpApi liveness(LoopHeartbeat loops) {
     this.heartbeat = loops;
+    return this;
+  }
+
+  /** Serves {@code /{app}/{stream}.flv} (HTTP-FLV and WebSocket-FLV) through {@code route}. */
+  public HttpApi flv(HttpFlvRoute route) {
+    this.flv = route;
     return this;
   }
 
@@ -108,7 +116,9 @@ public final class HttpApi {
         }
       }
       default -> {
-        if (path.startsWith(STREAM_PREFIX) && cluster != null) {
+        if (flv != null && HttpFlvRoute.matches(path)) {
+          flv.handle(req);
+        } else if (path.startsWith(STREAM_PREFIX) && cluster != null) {
           one(req, path.substring(STREAM_PREFIX.length()));
         } else if (ConsoleFiles.owns(path)) {
           console.serve(req);

@@ -5,6 +5,8 @@ import java.util.Arrays;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Subscribers that share one event loop: one task per frame delivers to all of them. The member
@@ -12,6 +14,8 @@ import java.util.function.Consumer;
  * loop.
  */
 final class LoopGroup {
+  private static final Logger LOG = LoggerFactory.getLogger("cascade.live");
+
   final EventLoop loop;
   private final long flushIntervalNanos;
   private final int flushBytes;
@@ -53,13 +57,25 @@ final class LoopGroup {
     try {
       loop.execute(() -> {
         for (Subscriber s : snapshot) {
-          s.onFrame(frame);
+          deliverTo(s, frame);
         }
         flush(snapshot, flushBytes > 0 && frame.size() >= flushBytes);
       });
     } catch (RejectedExecutionException e) {
       // The loop is shutting down with the node; its subscribers are gone with it.
       frame.release(snapshot.length);
+    }
+  }
+
+  /**
+   * One subscriber's failure stays its own: the others on this loop still get the frame. The
+   * failed one owned its reference; whether it released it is its business, so none is released here.
+   */
+  private static void deliverTo(Subscriber s, MediaFrame frame) {
+    try {
+      s.onFrame(frame);
+    } catch (RuntimeException e) {
+      LOG.warn("event=subscriber.error subscriber={} reason=\"{}\"", s, e.toString());
     }
   }
 

@@ -14,10 +14,11 @@ import java.util.Locale;
  * capped by {@code metrics.perStreamMax}.
  */
 public enum CascadeMeter {
-  FANOUT_LAG("cascade.edge.fanout.lag", Type.HISTOGRAM, "seconds", List.of("app"),
+  FANOUT_LAG("cascade.edge.fanout.lag", Type.HISTOGRAM, "seconds", List.of("app", "protocol"),
       "Per player, one live media message in 8: from the message's arrival on this node (from the"
           + " encoder on an origin, from the upstream origin on an edge) to the completed write of it"
-          + " to that player's socket. Frames a joining player gets from the GOP cache are not counted."),
+          + " to that player's socket. Frames a joining player gets from the GOP cache are not counted."
+          + " protocol: rtmp, or http-flv (HTTP-FLV and WebSocket-FLV players)."),
   INGEST_LAG("cascade.stream.ingest.lag", Type.HISTOGRAM, "seconds", List.of("app"),
       "Per player, one live media message in 8: from the origin receiving it from the encoder to"
           + " the completed write to the player's socket. On an edge the origin's receive time comes"
@@ -33,6 +34,10 @@ public enum CascadeMeter {
   HANDSHAKE_FAILURES("cascade.handshake.failures", Type.COUNTER, "", List.of("reason"),
       "Connections that failed the RTMP handshake, by reason (handshake_version, handshake_timeout,"
           + " peer_closed)."),
+  HTTP_FLV_REFUSED("cascade.httpflv.refused", Type.COUNTER, "", List.of("reason"),
+      "HTTP-FLV and WebSocket-FLV plays refused or cut, by reason (bad_name, method_not_allowed,"
+          + " stream_not_found, max_players_per_stream, max_waiting_players, max_streams, slow_consumer,"
+          + " an auth refusal reason, ...)."),
   AUTH_FAILURES("cascade.auth.failures", Type.COUNTER, "", List.of("action", "reason"),
       "Publishes and plays refused by the node's policy, by action (publish, play) and reason."),
   LIMITS_HIT("cascade.limits.hit", Type.COUNTER, "", List.of("limit"),

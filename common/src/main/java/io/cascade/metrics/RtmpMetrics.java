@@ -33,6 +33,8 @@ public final class RtmpMetrics {
    * does not depend on the lag) and still gives thousands of samples a second per busy node.
    */
   public static final int LAG_SAMPLE_EVERY = 8;
+  /** The {@code protocol} tag of fan-out lag for RTMP players; HTTP-FLV players use {@code http-flv}. */
+  public static final String PROTOCOL_RTMP = "rtmp";
 
   /** Close reasons registered up front so dashboards and alerts see zeros, not missing series. */
   private static final String[] KNOWN_CLOSE_REASONS = {
@@ -197,17 +199,21 @@ public final class RtmpMetrics {
     private final Counter playsEnded;
     private final Counter relaysStarted;
     private final Counter relaysEnded;
+    private final String app;
     private final Timer fanoutLag;
+    /** Fan-out lag of the other output protocols, by protocol (a fixed set in the code), made on first use. */
+    private final Map<String, Timer> fanoutLagByProtocol = new ConcurrentHashMap<>();
     private final Timer ingestLag;
 
     private AppMeters(String app) {
+      this.app = app;
       publishesStarted = node.counter(CascadeMeter.PUBLISHES_STARTED, "app", app);
       publishesEnded = node.counter(CascadeMeter.PUBLISHES_ENDED, "app", app);
       playsStarted = node.counter(CascadeMeter.PLAYS_STARTED, "app", app, "kind", "player");
       playsEnded = node.counter(CascadeMeter.PLAYS_ENDED, "app", app, "kind", "player");
       relaysStarted = node.counter(CascadeMeter.PLAYS_STARTED, "app", app, "kind", "relay");
       relaysEnded = node.counter(CascadeMeter.PLAYS_ENDED, "app", app, "kind", "relay");
-      fanoutLag = node.timer(CascadeMeter.FANOUT_LAG, "app", app);
+      fanoutLag = node.timer(CascadeMeter.FANOUT_LAG, "app", app, "protocol", PROTOCOL_RTMP);
       ingestLag = node.timer(CascadeMeter.INGEST_LAG, "app", app);
     }
 
@@ -229,9 +235,20 @@ public final class RtmpMetrics {
       (relay ? relays : players).decrementAndGet();
     }
 
-    /** One media message written to a player: arrival on this node and at the origin. */
+    /** One media message written to an RTMP player: arrival on this node and at the origin. */
     public void delivered(long lagNanos, long ingestLagMillis) {
-      fanoutLag.record(Math.max(0, lagNanos), TimeUnit.NANOSECONDS);
+      delivered(fanoutLag, lagNanos, ingestLagMillis);
+    }
+
+    /** As {@link #delivered(long, long)} for a player of another output protocol, e.g. {@code http-flv}. */
+    public void delivered(String protocol, long lagNanos, long ingestLagMillis) {
+      Timer lag = PROTOCOL_RTMP.equals(protocol) ? fanoutLag : fanoutLagByProtocol.computeIfAbsent(protocol,
+          p -> node.timer(CascadeMeter.FANOUT_LAG, "app", app, "protocol", p));
+      delivered(lag, lagNanos, ingestLagMillis);
+    }
+
+    private void delivered(Timer fanout, long lagNanos, long ingestLagMillis) {
+      fanout.record(Math.max(0, lagNanos), TimeUnit.NANOSECONDS);
       if (ingestLagMillis >= 0) {
         ingestLag.record(ingestLagMillis, TimeUnit.MILLISECONDS);
       }

@@ -1,5 +1,6 @@
 package io.cascade.node;
 
+import static io.cascade.config.ConfigSchema.HTTP_FLV_MAX_CONNECTIONS;
 import static io.cascade.config.ConfigSchema.HTTP_HOST;
 import static io.cascade.config.ConfigSchema.HTTP_PORT;
 import static io.cascade.config.ConfigSchema.NODE_ID;
@@ -9,6 +10,7 @@ import io.cascade.auth.AuthSettings;
 import io.cascade.config.CascadeConfig;
 import io.cascade.http.HttpApi;
 import io.cascade.http.StreamsView;
+import io.cascade.http.flv.HttpFlvRoute;
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.NodeInstruments;
 import io.cascade.metrics.NodeMetrics;
@@ -24,7 +26,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What every node runs whatever its role: the RTMP listeners (behind the node's auth), the HTTP
- * API, the node's instruments, readiness, and the drain sequence. An origin and an edge each own
+ * API and HTTP-FLV (behind the same auth), the node's instruments, readiness, and the drain sequence. An origin and an edge each own
  * one and add their role's parts around it.
  */
 public final class NodeListeners {
@@ -55,6 +57,7 @@ public final class NodeListeners {
     instruments = new NodeInstruments(vertx, metrics, streams, config, this::isReady, () -> draining);
     http.metrics(metrics).liveness(instruments.heartbeat());
     SessionPolicy admission = AuthPolicy.wrap(vertx, AuthSettings.from(config), config.get(NODE_ID), policy);
+    http.flv(new HttpFlvRoute(streams, admission, instruments.rtmp(), config.get(HTTP_FLV_MAX_CONNECTIONS)));
     return RtmpServer.start(vertx, RtmpServerSettings.from(config), streams, admission, instruments.rtmp())
         .compose(server -> {
           rtmp = server;

@@ -49,6 +49,7 @@ class MetricsCatalogTest {
       Object publisher = new Object();
       streams.publish("live/a", publisher);
       rtmp.app("live").delivered(1_000_000, 2);
+      rtmp.app("live").delivered("http-flv", 1_000_000, 2);
       rtmp.authFailure("publish", "bad_signature");
       assertThat(rtmp.streamLag("live/a")).isNotNull();
       live.sample();
