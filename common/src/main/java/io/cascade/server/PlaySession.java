@@ -4,6 +4,7 @@ import io.cascade.live.DeliveryQueue;
 import io.cascade.live.LiveStream;
 import io.cascade.live.MediaFrame;
 import io.cascade.live.Packager;
+import io.cascade.live.PublisherWait;
 import io.cascade.live.StreamManager;
 import io.cascade.live.Subscriber;
 import io.cascade.metrics.RtmpMetrics;
@@ -12,9 +13,7 @@ import io.cascade.rtmp.message.NetStatus;
 import io.cascade.rtmp.message.UserControl;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A play on one message stream of a connection: subscribes to the live stream, keeps the player
@@ -37,14 +36,13 @@ final class PlaySession implements Subscriber {
   private boolean counted;
   private LiveStream stream;
   private boolean live;
-  /** Counted in the node's waiting players until the stream goes live. */
-  private boolean waiting;
+  /** Counted in the node's waiting players until the stream goes live; the bounded waits. */
+  private final PublisherWait wait;
   private boolean sawPublish;
   private boolean paused;
   private boolean audio = true;
   private boolean video = true;
   private boolean stopped;
-  private ScheduledFuture<?> waitTimer;
 
   PlaySession(RtmpConnection connection, int streamId, SessionPolicy.Request request, boolean relay) {
     this.connection = connection;
@@ -59,6 +57,7 @@ final class PlaySession implements Subscriber {
         ? new RtmpChunkPackager(chunkSize) : null;
     this.output = new RtmpPlayOutput(connection, packager, streamId, key, relay, System::nanoTime);
     this.queue = new DeliveryQueue(output, connection.streams().settings(), connection.streams().stats(), System::nanoTime);
+    this.wait = new PublisherWait(connection.streams(), ctx.channel().eventLoop());
   }
 
   String key() {
@@ -90,29 +89,20 @@ final class PlaySession implements Subscriber {
       return joined.refusal() == StreamManager.JoinRefusal.TOO_MANY_STREAMS ? "max_streams" : "max_players_per_stream";
     }
     stream = joined.stream();
-    if (!stream.isLive()) {
-      if (!streams.startWaiting()) {
-        streams.unsubscribe(stream, this);
-        stream = null;
-        return "max_waiting_players";
-      }
-      waiting = true;
+    boolean streamLive = stream.isLive();
+    if (!streamLive && !wait.startCounting()) {
+      streams.unsubscribe(stream, this);
+      stream = null;
+      return "max_waiting_players";
     }
     counted = true;
     meters.playStarted(relay);
     output.streamLag(connection.metrics().streamLag(key));
-    if (waiting) {
+    if (!streamLive) {
       armWait(connection.streams().settings().playerWaitTimeout(), "stream_not_found",
           NetStatus.PLAY_STREAM_NOT_FOUND, "no publisher for " + key);
     }
     return null;
-  }
-
-  private void endWaiting() {
-    if (waiting) {
-      waiting = false;
-      connection.streams().stopWaiting();
-    }
   }
 
   void stop() {
@@ -120,12 +110,11 @@ final class PlaySession implements Subscriber {
       return;
     }
     stopped = true;
-    endWaiting();
+    wait.end();
     if (counted) {
       counted = false;
       meters.playEnded(relay);
     }
-    cancelWait();
     if (stream != null) {
       connection.streams().unsubscribe(stream, this);
     }
@@ -197,9 +186,8 @@ final class PlaySession implements Subscriber {
     if (stopped) {
       return;
     }
-    boolean notify = sawPublish || waitTimer != null;
-    cancelWait();
-    endWaiting();
+    boolean notify = sawPublish || wait.isArmed();
+    wait.end();
     if (!live && notify) {
       ctx.write(UserControl.streamBegin(ctx.alloc(), streamId));
       connection.sendStatus(streamId, NetStatus.status(NetStatus.PLAY_PUBLISH_NOTIFY, key + " is now published"));
@@ -221,22 +209,14 @@ final class PlaySession implements Subscriber {
   }
 
   private void armWait(Duration timeout, String reason, String code, String description) {
-    cancelWait();
-    waitTimer = ctx.executor().schedule(() -> {
+    wait.arm(timeout, () -> {
       if (stopped || live) {
         return;
       }
       ctx.write(UserControl.streamEof(ctx.alloc(), streamId));
       connection.sendStatus(streamId, NetStatus.error(code, description));
       connection.endPlay(this, reason, "waited " + timeout.toMillis() + " ms");
-    }, timeout.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  private void cancelWait() {
-    if (waitTimer != null) {
-      waitTimer.cancel(false);
-      waitTimer = null;
-    }
+    });
   }
 
   @Override

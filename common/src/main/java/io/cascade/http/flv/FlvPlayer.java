@@ -7,6 +7,7 @@ import io.cascade.live.LiveStream;
 import io.cascade.live.MediaFrame;
 import io.cascade.live.MediaOutput;
 import io.cascade.live.Packager;
+import io.cascade.live.PublisherWait;
 import io.cascade.live.StreamManager;
 import io.cascade.live.Subscriber;
 import io.cascade.metrics.RtmpMetrics;
@@ -14,9 +15,7 @@ import io.cascade.server.SessionPolicy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,14 +45,14 @@ final class FlvPlayer implements Subscriber, MediaOutput {
   private final ByteBufAllocator alloc;
   /** Gives back this player's place in the node's HTTP-FLV connection count; run once, on stop. */
   private final Runnable released;
+  /** Counted in the node's waiting players until the stream goes live; the bounded waits. */
+  private final PublisherWait wait;
   private LiveStream stream;
-  private boolean waiting;
   private boolean begun;
   private boolean live;
   private boolean stopped;
   private int lagStride;
   private long startedNanos;
-  private ScheduledFuture<?> waitTimer;
 
   FlvPlayer(FlvTransport transport, EventLoop loop, StreamManager streams, SessionPolicy policy,
       SessionPolicy.Request request, FlvMeters flvMeters, String protocol, ByteBufAllocator alloc,
@@ -70,6 +69,7 @@ final class FlvPlayer implements Subscriber, MediaOutput {
     this.protocol = protocol;
     this.alloc = alloc;
     this.queue = new DeliveryQueue(this, streams.settings(), streams.stats(), System::nanoTime);
+    this.wait = new PublisherWait(streams, loop);
   }
 
   /** Subscribes (the first viewer of an edge's stream starts its pull); refuses with 503 at a limit. */
@@ -85,11 +85,10 @@ final class FlvPlayer implements Subscriber, MediaOutput {
     stream = joined.stream();
     meters.playStarted(false);
     if (!stream.isLive()) {
-      if (!streams.startWaiting()) {
+      if (!wait.startCounting()) {
         refuse(503, "max_waiting_players");
         return;
       }
-      waiting = true;
       armWait(streams.settings().playerWaitTimeout(), "stream_not_found");
     }
     LOG.info("event=play.start peer={} protocol={} stream={} live={}", request.peer(), protocol, request.key(),
@@ -109,8 +108,7 @@ final class FlvPlayer implements Subscriber, MediaOutput {
       return;
     }
     stopped = true;
-    cancelWait();
-    endWaiting();
+    wait.end();
     if (stream != null) {
       streams.unsubscribe(stream, this);
       meters.playEnded(false);
@@ -122,16 +120,9 @@ final class FlvPlayer implements Subscriber, MediaOutput {
     released.run();
   }
 
-  private void endWaiting() {
-    if (waiting) {
-      waiting = false;
-      streams.stopWaiting();
-    }
-  }
 
   private void armWait(Duration timeout, String reason) {
-    cancelWait();
-    waitTimer = loop.schedule(() -> {
+    wait.arm(timeout, () -> {
       if (stopped || live) {
         return;
       }
@@ -141,14 +132,7 @@ final class FlvPlayer implements Subscriber, MediaOutput {
       } else {
         refuse(404, reason);
       }
-    }, timeout.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  private void cancelWait() {
-    if (waitTimer != null) {
-      waitTimer.cancel(false);
-      waitTimer = null;
-    }
+    });
   }
 
   @Override
@@ -181,8 +165,7 @@ final class FlvPlayer implements Subscriber, MediaOutput {
     if (stopped) {
       return;
     }
-    cancelWait();
-    endWaiting();
+    wait.end();
     if (!begun) {
       begun = true;
       transport.begin(FlvHeader.encode(alloc, true, true));
