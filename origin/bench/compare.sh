@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Side by side: the same FanoutBench load against nginx-rtmp (Debian nginx + libnginx-mod-rtmp,
 # 1 worker), a lone Cascade origin, and a 1-origin + 1-edge Cascade cluster measured at the edge.
+# origin-flv and edge-flv are the same Cascade setups played by HTTP-FLV players (GET
+# /live/bench.flv on the node's HTTP port; the publisher still uses RTMP); they are compared with
+# nginx-rtmp and with their RTMP twin (origin, edge) of the same round. nginx-rtmp has no HTTP-FLV.
 # Loopback only; every server is started fresh for each run and stopped after it. See
 # docs/BENCHMARKS.md ("Side by side with nginx-rtmp").
 #
 #   origin/bench/compare.sh [--players 1000] [--bitrate-kbps 4000] [--duration 30] [--ramp 200]
 #                           [--rounds 2] [--servers nginx,origin,edge] [--no-build]
 #   origin/bench/compare.sh --steps 1000,2000,3000 --bitrate-kbps 1000 --duration 15
+#   origin/bench/compare.sh --servers nginx,origin,origin-flv   # HTTP-FLV against RTMP
 #
 # Prints one table (and writes every run's JSON under origin/target/compare/<time>/).
 set -euo pipefail
@@ -40,6 +44,13 @@ while [ $# -gt 0 ]; do
 done
 [ "$rounds" -ge 1 ] && [ "$rounds" -le 5 ] || { echo "--rounds must be 1..5" >&2; exit 2; }
 [ "$duration" -ge 5 ] && [ "$duration" -le 300 ] || { echo "--duration must be 5..300" >&2; exit 2; }
+IFS=, read -r -a server_list <<<"$servers"
+for s in "${server_list[@]}"; do
+  case "$s" in
+    nginx | origin | edge | origin-flv | edge-flv) ;;
+    *) echo "unknown server $s (nginx, origin, edge, origin-flv, edge-flv)" >&2; exit 2 ;;
+  esac
+done
 
 out=$root/origin/target/compare/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
@@ -58,7 +69,7 @@ trap cleanup EXIT
 
 # --- what we need ---------------------------------------------------------------------------
 rtmp_module=/usr/lib/nginx/modules/ngx_rtmp_module.so
-if [[ $servers == *nginx* ]] && { ! command -v nginx >/dev/null || [ ! -f $rtmp_module ]; }; then
+if [[ ,$servers, == *,nginx,* ]] && { ! command -v nginx >/dev/null || [ ! -f $rtmp_module ]; }; then
   echo "installing nginx + libnginx-mod-rtmp (Debian)" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx libnginx-mod-rtmp >/dev/null
 fi
@@ -83,7 +94,7 @@ port_free() {
   ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# --- servers: each function starts one, sets url/publish_url/watch ----------------------------
+# --- servers: each function starts one, sets url/publish_url/http_port/watch -------------------
 start_nginx() {
   local dir=$out/nginx-$1 port=$port_base
   port_free $port || { echo "port $port is taken" >&2; return 1; }
@@ -118,6 +129,7 @@ EOF
   worker=$(pgrep -P "$master" | head -1)
   url=rtmp://127.0.0.1:$port/live/bench
   publish_url=
+  http_port=
   watch=(--watch "nginx=$master+$worker")
 }
 
@@ -139,6 +151,7 @@ start_origin() {
   cascade_node origin origin-a $((port_base + 10)) $((port_base + 11)) $((port_base + 20)) "$out/origin-$1.log"
   url=rtmp://127.0.0.1:$((port_base + 10))/live/bench
   publish_url=
+  http_port=$((port_base + 11))
   watch=(--watch "origin=$node_pid")
 }
 
@@ -148,15 +161,19 @@ start_edge() {
   cascade_node edge edge-1 $((port_base + 30)) $((port_base + 31)) $((port_base + 32)) "$out/edge-$1.log"
   url=rtmp://127.0.0.1:$((port_base + 30))/live/bench
   publish_url=rtmp://127.0.0.1:$((port_base + 10))/live/bench
+  http_port=$((port_base + 31))
   watch=(--watch "edge=$node_pid" --watch "origin=$origin_pid")
   sleep 3 # the edge joins the cluster before the first player asks for the stream
 }
 
 run_one() { # server round
   local server=$1 round=$2 json=$out/$1-$2.json
-  "start_$server" "$round"
+  # origin-flv / edge-flv: the same server as origin / edge, played over HTTP-FLV.
+  local base=${server%-flv} players_speak=()
+  "start_$base" "$round"
+  [ "$base" != "$server" ] && players_speak=(--protocol http-flv --http-port "$http_port")
   local args=(--url "$url" --bitrate-kbps "$bitrate" --fps 30 --gop-seconds 2 --duration-seconds "$duration"
-    --ramp "$ramp" --prime on --json "$json" "${watch[@]}" --watch bench=self)
+    --ramp "$ramp" --prime on --json "$json" "${watch[@]}" --watch bench=self "${players_speak[@]}")
   [ -n "$publish_url" ] && args+=(--publish-url "$publish_url")
   if [ -n "$steps" ]; then args+=(--steps "$steps"); else args+=(--players "$players" --probe-players 50); fi
   local n_steps limit
@@ -165,7 +182,8 @@ run_one() { # server round
   limit=$((n_steps * (duration + 45) + ${last:-$players} / (ramp > 0 ? ramp : 1000) + 90))
   echo "== $server round $round ($(uptime | sed 's/.*load average/load average/'))" >&2
   # Warm-up on another stream: the JVM's JIT (and nginx's caches) see the code paths first.
-  local warm=(--url "${url%/*}/warm" --players 100 --bitrate-kbps "$bitrate" --duration-seconds 5 --ramp 200)
+  local warm=(--url "${url%/*}/warm" --players 100 --bitrate-kbps "$bitrate" --duration-seconds 5 --ramp 200
+    "${players_speak[@]}")
   [ -n "$publish_url" ] && warm+=(--publish-url "${publish_url%/*}/warm")
   timeout 90 java -Dio.netty.leakDetectionLevel=disabled -cp "$bench_cp" io.cascade.bench.FanoutBench "${warm[@]}" \
     >"$out/$server-$round-warmup.txt" 2>&1 || echo "warm-up failed, see $out/$server-$round-warmup.txt" >&2
@@ -175,7 +193,6 @@ run_one() { # server round
   sleep 2
 }
 
-IFS=, read -r -a server_list <<<"$servers"
 for ((r = 1; r <= rounds; r++)); do
   for s in "${server_list[@]}"; do
     run_one "$s" "$r"
@@ -186,10 +203,10 @@ done
 echo
 echo "machine: $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1); stream ${bitrate} kbit/s video + 128 kbit/s audio, 30 fps, 2 s GOP; window ${duration} s"
 if [ -z "$steps" ]; then
-  printf '%-6s %-3s %5s %7s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %6s %5s\n' server run load Gbit/s "mach/G" "proc/G" "sut/G" \
+  printf '%-10s %-3s %5s %7s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %6s %5s\n' server run load Gbit/s "mach/G" "proc/G" "sut/G" \
     "lag50" "lag99" "ttff50" "ttff99" "wttff50" "wttff99" "KiB/pl" "orig/G" gaps fail
 else
-  printf '%-6s %-3s %5s %8s %s\n' server run load largest steps
+  printf '%-10s %-3s %5s %8s %s\n' server run load largest steps
 fi
 for ((r = 1; r <= rounds; r++)); do
   for s in "${server_list[@]}"; do
@@ -198,38 +215,68 @@ for ((r = 1; r <= rounds; r++)); do
     if [ -n "$steps" ]; then
       jq -r --arg s "$s" --arg r "$r" '[$s, $r, (.cpu.loadAverage|.*10|round/10), .largestPassing,
         ([.steps[] | "\(.players):\(.verdict)"] | join("; "))] | @tsv' "$f" |
-        awk -F'\t' '{printf "%-6s %-3s %5s %8s %s\n", $1, $2, $3, $4, $5}'
+        awk -F'\t' '{printf "%-10s %-3s %5s %8s %s\n", $1, $2, $3, $4, $5}'
     else
-      jq -r --arg s "$s" --arg r "$r" '
-        .cpu.processes[$s] as $srv
+      # The watched server process is named after the base server (origin-flv watches "origin").
+      jq -r --arg s "$s" --arg p "${s%-flv}" --arg r "$r" '
+        .cpu.processes[$p] as $srv
         | [$s, $r, (.cpu.loadAverage*10|round/10), (.deliveredMbps/1000),
            .cpu.machineCpuSecondsPerGbit, $srv.cpuSecondsPerGbit, ([.cpu.processes[].cpuSecondsPerGbit]|add),
            .lagMs.p50, .lagMs.p99, .ttffMs.p50, .ttffMs.p99, (.probeTtffMs.p50 // -1), (.probeTtffMs.p99 // -1),
            $srv.rssPerPlayerKib,
-           (if $s == "edge" then .cpu.processes.origin.cpuSecondsPerGbit else null end),
+           (if $p == "edge" then .cpu.processes.origin.cpuSecondsPerGbit else null end),
            .playersWithGaps, (.failedConnects + .closedDuringRun)] | @tsv' "$f" |
-        awk -F'\t' '{printf "%-6s %-3s %5.1f %7.2f %8.3f %8.3f %8.3f %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f %8s %6s %5s\n",
+        awk -F'\t' '{printf "%-10s %-3s %5.1f %7.2f %8.3f %8.3f %8.3f %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f %8s %6s %5s\n",
           $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,($15==""?"-":sprintf("%.3f",$15)),$16,$17}'
     fi
   done
 done | tee "$out/table.txt"
 
-if [ -z "$steps" ] && [[ $servers == *nginx* ]]; then
+if [ -z "$steps" ] && [[ ,$servers, == *,nginx,* ]]; then
   echo
   echo "ratios to nginx-rtmp of the same round (mach/G, proc/G, sut/G: CPU-s per delivered Gbit; lag99, ttff: ms)"
   awk '$1 == "nginx" { n[$2] = $0 } $1 != "nginx" { c[NR] = $0 }
     END {
       for (i in c) {
         split(c[i], a, " "); if (!(a[2] in n)) continue; split(n[a[2]], b, " ")
-        printf "%-6s %-3s mach/G %.2fx  proc/G %.2fx  sut/G %.2fx  lag50 %.2fx  lag99 %.2fx  KiB/pl %.2fx\n",
+        printf "%-10s %-3s mach/G %.2fx  proc/G %.2fx  sut/G %.2fx  lag50 %.2fx  lag99 %.2fx  KiB/pl %.2fx\n",
           a[1], a[2], a[5] / b[5], a[6] / b[6], a[7] / b[7], a[8] / b[8], a[9] / b[9], (b[14] > 0 ? a[14] / b[14] : 0)
       }
     }' "$out/table.txt" | sort -k2,2 -k1,1
-elif [ -n "$steps" ] && [[ $servers == *nginx* ]]; then
+elif [ -n "$steps" ] && [[ ,$servers, == *,nginx,* ]]; then
   echo
   awk '$1 == "nginx" { n[$2] = $4 } $1 != "nginx" { c[NR] = $1 " " $2 " " $4 }
-    END { for (i in c) { split(c[i], a, " "); if (n[a[2]] > 0) printf "%-6s %-3s largest passing %.2fx nginx-rtmp\n", a[1], a[2], a[3] / n[a[2]] } }' \
+    END { for (i in c) { split(c[i], a, " "); if (n[a[2]] > 0) printf "%-10s %-3s largest passing %.2fx nginx-rtmp\n", a[1], a[2], a[3] / n[a[2]] } }' \
     "$out/table.txt" | sort -k2,2
+fi
+# HTTP-FLV rows against their RTMP twin of the same round (origin-flv / origin, edge-flv / edge).
+if [[ $servers == *-flv* ]]; then
+  echo
+  if [ -z "$steps" ]; then
+    echo "HTTP-FLV players against RTMP players on the same server, same round (ratios FLV / RTMP; bench/G: the"
+    echo "load generator's own CPU-s per Gbit, sut/G - proc/G - orig/G; gaps and fail: FLV row / RTMP row)"
+    awk 'NF >= 17 { row[$1 " " $2] = $0 }
+      END {
+        for (k in row) {
+          split(k, key, " "); if (key[1] !~ /-flv$/) continue
+          twin = substr(key[1], 1, length(key[1]) - 4) " " key[2]; if (!(twin in row)) continue
+          split(row[k], a, " "); split(row[twin], b, " ")
+          fb = a[7] - a[6] - (a[15] == "-" ? 0 : a[15]); rb = b[7] - b[6] - (b[15] == "-" ? 0 : b[15])
+          printf "%-10s %-3s vs %-6s mach/G %.2fx  proc/G %.2fx  sut/G %.2fx  bench/G %.2fx  lag50 %.2fx  lag99 %.2fx  gaps %d/%d  fail %d/%d\n",
+            key[1], key[2], b[1], a[5] / b[5], a[6] / b[6], a[7] / b[7], (rb > 0 ? fb / rb : 0), a[8] / b[8], a[9] / b[9],
+            a[16], b[16], a[17], b[17]
+        }
+      }' "$out/table.txt" | sort -k2,2 -k1,1
+  else
+    awk 'NF >= 4 { n[$1 " " $2] = $4 }
+      END {
+        for (k in n) {
+          split(k, key, " "); if (key[1] !~ /-flv$/) continue
+          twin = substr(key[1], 1, length(key[1]) - 4) " " key[2]
+          if (n[twin] > 0) printf "%-10s %-3s largest passing %.2fx %s (RTMP players)\n", key[1], key[2], n[k] / n[twin], substr(twin, 1, index(twin, " ") - 1)
+        }
+      }' "$out/table.txt" | sort -k2,2
+  fi
 fi
 echo
 echo "columns: mach/G whole-machine busy CPU-s per delivered Gbit (/proc/stat; includes the load generator and"
@@ -237,4 +284,5 @@ echo "anything else running); proc/G the server's own (nginx master+worker, the 
 echo "processes + load generator; ttff: play() to first frame while the players arrive at --ramp per second;"
 echo "wttff: 50 more players joining one by one at 10/s after the window (warm server, under load);"
 echo "KiB/pl server RSS growth per player from before the first player to the end;"
-echo "orig/G the origin's CPU-s per Gbit delivered at the edge. Results: $out"
+echo "orig/G the origin's CPU-s per Gbit delivered at the edge; *-flv rows: the same server played over HTTP-FLV."
+echo "Results: $out"

@@ -33,11 +33,34 @@ import java.util.function.IntPredicate;
  *     warm server (an edge already pulling the stream)
  * @param probePlayers players that join one by one after the last window, while the others keep
  *     playing: time to first frame on a warm, loaded server, apart from the arrival burst
+ * @param protocol what the players speak; the publisher always uses RTMP
+ * @param httpPort the HTTP port of the server under {@code url}, for HTTP-FLV players; 0 when
+ *     unknown (an in-process origin tells its own)
  */
 record BenchOptions(RtmpUrl url, RtmpUrl publishUrl, int players, int bitrateKbps, int fps, double gopSeconds, boolean audio,
     int durationSeconds, double ramp, int slowPlayers, int slowReadPercent, int eventLoops, Path json, boolean verbose,
     List<Integer> steps, double maxLagMs, Map<String, List<Long>> watch, int slowReceiveBuffer, boolean prime,
-    int probePlayers) {
+    int probePlayers, Protocol protocol, int httpPort) {
+
+  /** The players' protocol. */
+  enum Protocol {
+    RTMP("rtmp"), HTTP_FLV("http-flv");
+
+    final String option;
+
+    Protocol(String option) {
+      this.option = option;
+    }
+
+    static Protocol of(String value) {
+      for (Protocol p : values()) {
+        if (p.option.equals(value)) {
+          return p;
+        }
+      }
+      throw new IllegalArgumentException("--protocol needs rtmp or http-flv: " + value);
+    }
+  }
 
   /** Probe players join at this rate. */
   static final double PROBE_RATE = 10;
@@ -72,6 +95,9 @@ record BenchOptions(RtmpUrl url, RtmpUrl publishUrl, int players, int bitrateKbp
         --prime on|off         one unmeasured player joins during the warm-up (default off)
         --probe-players N      after the last window N more players join at 10/s while the others
                                keep playing; their TTFF is reported apart (default 0, max 1000)
+        --protocol rtmp|http-flv  what the players speak (default rtmp): HTTP-FLV players GET
+                               http://HOST:HTTP_PORT/APP/STREAM.flv of --url; publishing stays RTMP
+        --http-port P          HTTP port of the --url server (needed with --url and http-flv)
       """;
 
   static BenchOptions parse(String[] args) {
@@ -95,6 +121,8 @@ record BenchOptions(RtmpUrl url, RtmpUrl publishUrl, int players, int bitrateKbp
     int slowRcvbuf = 0;
     boolean prime = false;
     int probes = 0;
+    Protocol protocol = Protocol.RTMP;
+    int httpPort = 0;
     for (int i = 0; i < args.length; i++) {
       String name = args[i];
       if (name.equals("--verbose")) {
@@ -125,6 +153,8 @@ record BenchOptions(RtmpUrl url, RtmpUrl publishUrl, int players, int bitrateKbp
         case "--slow-read-percent" -> slowPercent = intIn(name, value, n -> n >= 1 && n <= 1000);
         case "--event-loops" -> loops = intIn(name, value, n -> n >= 1 && n <= 256);
         case "--json" -> json = Path.of(value);
+        case "--protocol" -> protocol = Protocol.of(value);
+        case "--http-port" -> httpPort = intIn(name, value, n -> n >= 1 && n <= 65535);
         default -> throw new IllegalArgumentException("unknown option " + name);
       }
     }
@@ -142,8 +172,11 @@ record BenchOptions(RtmpUrl url, RtmpUrl publishUrl, int players, int bitrateKbp
     if (publishUrl != null && url == null) {
       throw new IllegalArgumentException("--publish-url needs --url for the players");
     }
+    if (protocol == Protocol.HTTP_FLV && url != null && httpPort == 0) {
+      throw new IllegalArgumentException("--protocol http-flv with --url needs --http-port");
+    }
     return new BenchOptions(url, publishUrl, players, bitrate, fps, gop, audio, duration, ramp, slow, slowPercent, loops, json,
-        verbose, steps, maxLag, ProcSampler.parseWatch(watch), slowRcvbuf, prime, probes);
+        verbose, steps, maxLag, ProcSampler.parseWatch(watch), slowRcvbuf, prime, probes, protocol, httpPort);
   }
 
   boolean stepping() {

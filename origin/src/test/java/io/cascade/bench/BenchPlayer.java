@@ -1,29 +1,33 @@
 package io.cascade.bench;
 
-import io.cascade.client.RtmpClient;
-import io.cascade.client.RtmpClientListener;
 import io.cascade.client.SyntheticMedia;
 import io.cascade.media.MediaTags;
-import io.cascade.rtmp.chunk.RtmpMessage;
 import io.cascade.rtmp.message.MessageType;
-import java.util.Map;
+import io.netty.buffer.ByteBuf;
 
 /**
- * One bench player: measures what its client receives. Callbacks run on the client's event loop,
- * so plain fields suffice for what only that loop writes; the few read mid-run are volatile. Lag
- * goes into the histogram of the recording thread, shared by the players on that loop: frames sent
- * before this player called play came from the server's GOP cache (the join burst) and are kept
- * apart from live frames, whose lag is the delivery delay proper.
+ * One bench player's accounting, whatever protocol its {@link PlayerLink} speaks: every FLV tag or
+ * RTMP message the link receives comes through {@link #onTag}. Callbacks run on the link's event
+ * loop, so plain fields suffice for what only that loop writes; the few read mid-run are volatile.
+ * Lag goes into the histogram of the recording thread, shared by the players on that loop: frames
+ * sent before this player called play came from the server's GOP cache (the join burst) and are
+ * kept apart from live frames, whose lag is the delivery delay proper.
  */
-final class BenchPlayer implements RtmpClientListener {
+final class BenchPlayer {
   private static final int VIDEO = 0;
   private static final int AUDIO = 1;
+  /**
+   * The prefix of a tag body {@link #onTag} needs: the synthetic stamp (the largest, a video
+   * frame's, ends {@link SyntheticMedia#minVideoFrameSize()} bytes in) and the routing header
+   * {@link MediaTags} reads. A link that does not keep whole bodies keeps this much.
+   */
+  static final int HEAD_BYTES = 64;
 
   final int index;
   final boolean slow;
   private final LagBook liveLag;
   private final LagBook joinLag;
-  RtmpClient client;
+  PlayerLink link;
 
   volatile long connectStartNanos;
   volatile long connectedNanos;
@@ -60,7 +64,7 @@ final class BenchPlayer implements RtmpClientListener {
 
   /**
    * Makes this a slow reader of {@code bytesPerTick}: a token bucket refilled by {@link #refill()}
-   * that stops socket reads when empty. Call on the client's event loop.
+   * that stops socket reads when empty. Call on the link's event loop.
    */
   void limitReads(long bytesPerTick) {
     readQuota = bytesPerTick;
@@ -71,24 +75,27 @@ final class BenchPlayer implements RtmpClientListener {
   void refill() {
     readBudget = Math.min(readBudget + readQuota, readQuota);
     if (readBudget > 0) {
-      client.autoRead(true);
+      link.autoRead(true);
     }
   }
 
-  @Override
-  public void onMessage(RtmpMessage m) {
-    payloadBytes += m.length();
+  /**
+   * One audio, video or data message (an FLV tag body; RTMP and FLV share the type ids and the
+   * millisecond timestamp). {@code head} holds at least the first {@link #HEAD_BYTES} bytes of the
+   * body (all of it when shorter) and is only read, never kept; {@code size} is the whole body's.
+   */
+  void onTag(int type, long timestamp, ByteBuf head, int size) {
+    payloadBytes += size;
     if (readQuota > 0) {
-      readBudget -= m.length();
+      readBudget -= size;
       if (readBudget <= 0) {
-        client.autoRead(false);
+        link.autoRead(false);
       }
     }
-    int type = m.typeId();
     if (!MessageType.isMedia(type)) {
       return;
     }
-    SyntheticMedia.Stamp stamp = SyntheticMedia.parse(type, m.payload());
+    SyntheticMedia.Stamp stamp = SyntheticMedia.parse(type, head);
     if (stamp == null) {
       // Sequence headers: configuration, not frames.
       return;
@@ -100,10 +107,10 @@ final class BenchPlayer implements RtmpClientListener {
     if (fromCache) {
       joinFrames++;
     }
-    if (m.timestamp() < lastTimestamp) {
+    if (timestamp < lastTimestamp) {
       timestampRegressions++;
     }
-    lastTimestamp = m.timestamp();
+    lastTimestamp = timestamp;
     if (!started) {
       if (type != MessageType.VIDEO) {
         // Servers start a player at a video keyframe; audio before it is not part of the check.
@@ -111,7 +118,7 @@ final class BenchPlayer implements RtmpClientListener {
       }
       started = true;
       firstFrameNanos = System.nanoTime();
-      firstFrameNotKeyframe = !MediaTags.has(MediaTags.classify(type, m.payload()), MediaTags.KEYFRAME);
+      firstFrameNotKeyframe = !MediaTags.has(MediaTags.classify(type, head), MediaTags.KEYFRAME);
     }
     int track = type == MessageType.VIDEO ? VIDEO : AUDIO;
     long last = lastSeq[track];
@@ -127,15 +134,13 @@ final class BenchPlayer implements RtmpClientListener {
     lastSeq[track] = Math.max(last, seq);
   }
 
-  @Override
-  public void onStatus(Map<String, Object> info) {
-    if ("NetStream.Play.UnpublishNotify".equals(info.get("code"))) {
-      unpublishNotifies++;
-    }
+  /** The server said the publisher went away (RTMP's NetStream.Play.UnpublishNotify). */
+  void onUnpublish() {
+    unpublishNotifies++;
   }
 
-  @Override
-  public void onClose(Throwable cause) {
+  /** The link closed; {@code cause} is null when the bench closed it. */
+  void onClose(Throwable cause) {
     if (!closing && cause != null) {
       unexpectedClose = cause;
     }

@@ -20,6 +20,7 @@ record BenchResult(
     BenchOptions options,
     SyntheticMedia.Profile profile,
     RtmpUrl url,
+    String playTarget,
     List<BenchPlayer> players,
     LatencyHistogram lag,
     LatencyHistogram slowLag,
@@ -89,6 +90,9 @@ record BenchResult(
     StringBuilder s = new StringBuilder();
     s.append("\n=== Cascade fan-out bench ===\n");
     s.append(String.format("target      %s%s%n", url, options.url() == null ? "  (in-process origin)" : ""));
+    if (options.protocol() != BenchOptions.Protocol.RTMP) {
+      s.append(String.format("players     %s over %s (the publisher uses RTMP)%n", playTarget, options.protocol().option));
+    }
     s.append(String.format("stream      %d kbit/s video%s, %d fps, GOP %d frames; %.3f Mbit/s payload%n",
         profile.videoKbps(), profile.audio() ? " + " + profile.audioKbps() + " kbit/s AAC" : "", profile.fps(),
         profile.gopFrames(), streamMbps));
@@ -232,6 +236,8 @@ record BenchResult(
     double[] connect = millis(BenchPlayer::connectNanos);
     JsonObject o = new JsonObject()
         .put("target", url.toString())
+        .put("protocol", options.protocol().option)
+        .put("playTarget", playTarget)
         .put("inProcessOrigin", options.url() == null)
         .put("players", players.size())
         .put("slowPlayers", options.slowPlayers())

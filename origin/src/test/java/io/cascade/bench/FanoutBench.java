@@ -35,8 +35,10 @@ import java.util.concurrent.TimeoutException;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fan-out benchmark: one {@link SyntheticPublisher} and N {@link RtmpClient} players on one
- * stream, on loopback, against an in-process origin or any RTMP server given by {@code --url}.
+ * Fan-out benchmark: one {@link SyntheticPublisher} and N players on one stream, on loopback,
+ * against an in-process origin or any RTMP server given by {@code --url}. Players speak RTMP
+ * ({@link RtmpPlayerLink}) or, with {@code --protocol http-flv}, HTTP-FLV ({@link FlvPlayerLink});
+ * both feed the same {@link BenchPlayer} accounting.
  * Measures time to first frame, lag (receive wall time minus the send time stamped in each frame),
  * per-track sequence gaps, delivered throughput and failed connects; prints one screen and
  * optionally writes JSON. See {@code docs/BENCHMARKS.md} and {@link BenchOptions#USAGE}.
@@ -63,6 +65,8 @@ public final class FanoutBench {
   private final List<BenchPlayer> players = new ArrayList<>();
   private final List<ScheduledFuture<?>> throttles = new ArrayList<>();
   private final List<CompletableFuture<Void>> plays = new ArrayList<>();
+  /** The server's HTTP port for HTTP-FLV players; 0 for RTMP players. */
+  private int httpPort;
 
   private FanoutBench(BenchOptions options) {
     this.options = options;
@@ -96,6 +100,9 @@ public final class FanoutBench {
       vertx = Vertx.vertx();
       origin = startOrigin(vertx);
       url = new RtmpUrl("127.0.0.1", origin.rtmpPort(), "live", "bench-" + UUID.randomUUID().toString().substring(0, 8));
+    }
+    if (options.protocol() == BenchOptions.Protocol.HTTP_FLV) {
+      httpPort = origin != null ? origin.httpPort() : options.httpPort();
     }
     RtmpUrl publishUrl = options.publishUrl() != null ? options.publishUrl() : url;
     for (RtmpUrl u : new RtmpUrl[] {url, publishUrl}) {
@@ -146,11 +153,11 @@ public final class FanoutBench {
     Duration publishFor = WARMUP.plusMillis((long) (options.rampSeconds() * 1000))
         .plus(perStep.multipliedBy(options.steps().size())).plus(probing).plus(TAIL);
     SyntheticPublisher publisher = SyntheticPublisher.start(publisherClient, profile, publishFor);
-    RtmpClient primer = null;
+    PlayerLink primer = null;
     if (options.prime()) {
-      primer = RtmpClient.create(group, clientOptions, new RtmpClientListener() { });
-      RtmpClient p = primer;
-      primer.connect(url).thenCompose(info -> p.play(url.stream())).get(SETUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      LagBook ignored = new LagBook();
+      primer = link(group, clientOptions, url, new BenchPlayer(-1, false, ignored, ignored));
+      primer.play().get(SETUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     }
     Thread.sleep(WARMUP.toMillis());
     ProcSampler.Sample baseline = procs.sample();
@@ -207,11 +214,11 @@ public final class FanoutBench {
     List<CompletableFuture<Void>> closing = new ArrayList<>();
     for (BenchPlayer p : players) {
       p.closing = true;
-      closing.add(p.client.close());
+      closing.add(p.link.close());
     }
     for (BenchPlayer p : probes) {
       p.closing = true;
-      closing.add(p.client.close());
+      closing.add(p.link.close());
     }
     closing.add(publisherClient.close());
     if (primer != null) {
@@ -219,7 +226,7 @@ public final class FanoutBench {
     }
     CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(CLOSE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 
-    return new BenchResult(options, profile, url, players, last.lag, last.slowLag, joinLag.snapshot(), published,
+    return new BenchResult(options, profile, url, playTarget(url), players, last.lag, last.slowLag, joinLag.snapshot(), published,
         publisherFailure, rampSeconds, last.seconds, last.playingAtStart, last.bytes[0], last.bytes[1], last.cpuSeconds,
         serverStats, Runtime.getRuntime().availableProcessors(), baseline, last.procStart, last.procEnd, loadAverage, steps,
         probes);
@@ -236,15 +243,9 @@ public final class FanoutBench {
     for (int i = 0; i < options.probePlayers(); i++) {
       Thread.sleep((long) (1000 / BenchOptions.PROBE_RATE));
       BenchPlayer p = new BenchPlayer(-1 - i, false, ignored, ignored);
-      p.client = RtmpClient.create(group, clientOptions, p);
+      link(group, clientOptions, url, p);
       probes.add(p);
-      p.connectStartNanos = System.nanoTime();
-      p.client.connect(url).thenCompose(info -> {
-        p.connectedNanos = System.nanoTime();
-        p.playCalledNanos = System.nanoTime();
-        p.playCalledMicros = SyntheticMedia.epochMicros();
-        return p.client.play(url.stream());
-      }).whenComplete((v, e) -> {
+      p.link.play().whenComplete((v, e) -> {
         if (e != null) {
           p.failure = describe(e);
         }
@@ -299,18 +300,9 @@ public final class FanoutBench {
   private void startPlayer(EventLoopGroup group, RtmpClientOptions clientOptions, RtmpUrl url, int i) {
     boolean slow = options.isSlow(i);
     BenchPlayer p = new BenchPlayer(i, slow, slow ? slowLag : lag, slow ? slowLag : joinLag);
-    RtmpClient client = RtmpClient.create(group, clientOptions, p);
-    p.client = client;
+    link(group, clientOptions, url, p);
     players.add(p);
-    p.connectStartNanos = System.nanoTime();
-    CompletableFuture<Void> play = client.connect(url)
-        .thenCompose(info -> {
-          long now = System.nanoTime();
-          p.connectedNanos = now;
-          p.playCalledNanos = now;
-          p.playCalledMicros = SyntheticMedia.epochMicros();
-          return client.play(url.stream());
-        })
+    CompletableFuture<Void> play = p.link.play()
         .whenComplete((v, e) -> {
           if (e != null) {
             p.failure = describe(e);
@@ -321,10 +313,27 @@ public final class FanoutBench {
     plays.add(play);
   }
 
+  /** Gives {@code p} its link, in the protocol of {@code --protocol}; slow players get the slow receive buffer. */
+  private PlayerLink link(EventLoopGroup group, RtmpClientOptions clientOptions, RtmpUrl url, BenchPlayer p) {
+    int receiveBuffer = clientOptions.receiveBufferSize();
+    p.link = switch (options.protocol()) {
+      case RTMP -> new RtmpPlayerLink(group, clientOptions, url, p);
+      case HTTP_FLV -> new FlvPlayerLink(group, url.host(), httpPort, FlvPlayerLink.path(url.app(), url.stream()),
+          receiveBuffer, p);
+    };
+    return p.link;
+  }
+
+  /** Where the players play: the RTMP URL, or the HTTP-FLV one beside it. */
+  private String playTarget(RtmpUrl url) {
+    return options.protocol() == BenchOptions.Protocol.RTMP ? url.toString()
+        : "http://" + url.host() + ":" + httpPort + FlvPlayerLink.path(url.app(), url.stream());
+  }
+
   /** Limits a slow player's reads to its share of the stream bitrate, ticking on the client's loop. */
   private void throttle(BenchPlayer p) {
     long bytesPerTick = profile.bitsPerSecond() / 8 * options.slowReadPercent() / 100 * SLOW_TICK_MS / 1000;
-    EventLoop loop = p.client.eventLoop();
+    EventLoop loop = p.link.eventLoop();
     loop.execute(() -> p.limitReads(bytesPerTick));
     ScheduledFuture<?> task = loop.scheduleAtFixedRate(p::refill, SLOW_TICK_MS, SLOW_TICK_MS, TimeUnit.MILLISECONDS);
     synchronized (throttles) {
