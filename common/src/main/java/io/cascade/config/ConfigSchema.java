@@ -321,10 +321,30 @@ public final class ConfigSchema {
           "live.subscriber.flushInterval",
           duration("0", "200ms"),
           "10ms",
-          "Media for a player is written to its socket at most this often, in one write of"
-              + " everything that arrived meanwhile (fewer, larger writes cost less CPU per"
-              + " byte); adds up to this much lag. 0 writes every message at once. Relays to"
-              + " edges are always written at once.");
+          "The longest a player's media may be held back to be written together with later"
+              + " messages (fewer, larger writes cost less CPU per byte). In adaptive mode only a"
+              + " loaded event loop holds writes back; in interval mode every write waits for it."
+              + " 0 writes every message at once. Relays to edges are always written at once.");
+
+  public static final Setting<FlushMode> LIVE_SUBSCRIBER_FLUSH_MODE =
+      of(
+          "live.subscriber.flushMode",
+          new EnumType<>(FlushMode.class),
+          "adaptive",
+          "adaptive: write media to players at once while their event loop keeps up, and hold"
+              + " writes back for up to live.subscriber.flushInterval only when another frame is"
+              + " already queued or the loop is loaded (live.subscriber.flushBusyDelay): low lag"
+              + " when there is CPU to spare, fewer writes when there is not. interval: always"
+              + " hold writes for live.subscriber.flushInterval.");
+
+  public static final Setting<Duration> LIVE_SUBSCRIBER_FLUSH_BUSY_DELAY =
+      of(
+          "live.subscriber.flushBusyDelay",
+          duration("0", "1s"),
+          "2ms",
+          "In adaptive flush mode an event loop counts as loaded when frames wait in its task"
+              + " queue longer than this on average (over about eight frames); a loaded loop"
+              + " holds player writes for live.subscriber.flushInterval.");
 
   public static final Setting<Long> LIVE_SUBSCRIBER_FLUSH_BYTES =
       of(

@@ -7,14 +7,17 @@ import static io.cascade.config.ConfigSchema.LIVE_MAX_STREAMS;
 import static io.cascade.config.ConfigSchema.LIVE_MAX_WAITING_PLAYERS;
 import static io.cascade.config.ConfigSchema.LIVE_PLAYER_WAIT_TIMEOUT;
 import static io.cascade.config.ConfigSchema.LIVE_REPUBLISH_WAIT_TIMEOUT;
+import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_FLUSH_BUSY_DELAY;
 import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_FLUSH_BYTES;
 import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_FLUSH_INTERVAL;
+import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_FLUSH_MODE;
 import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_MAX_BEHIND_DURATION;
 import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_MAX_QUEUE_BYTES;
 import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_MAX_QUEUE_DURATION;
 import static io.cascade.config.ConfigSchema.RTMP_CHUNK_SIZE;
 
 import io.cascade.config.CascadeConfig;
+import io.cascade.config.FlushMode;
 import java.time.Duration;
 
 /**
@@ -27,13 +30,15 @@ import java.time.Duration;
  * @param queueMaxBytes bytes a subscriber may have queued before it drops to the next keyframe
  * @param queueMaxDuration media duration a subscriber may have queued before it drops to the next keyframe
  * @param maxBehind how long a subscriber may stay behind (queue never drained) before it is disconnected
- * @param flushInterval how long writes to a player may wait to be flushed together; 0 flushes after every message
+ * @param flushInterval the longest writes to a player may wait to be flushed together; 0 flushes after every message
  * @param playerWaitTimeout how long a player waits for a stream that is not live yet
  * @param republishWaitTimeout how long players wait for a publisher to come back
  * @param maxStreams live streams this node holds at once
  * @param maxPlayersPerStream subscribers of one stream
  * @param maxWaitingPlayers players of this node waiting for a stream that was not live when they joined
  * @param flushBytes a message at least this large is flushed at once instead of waiting for the flush interval; 0 never
+ * @param flushMode adaptive (hold writes only under load) or interval (always hold), see {@link FlushPolicy}
+ * @param flushBusyDelay in adaptive mode, the average task queue wait above which a loop counts as loaded
  */
 public record LiveSettings(
     int chunkSize,
@@ -48,7 +53,9 @@ public record LiveSettings(
     int maxStreams,
     int maxPlayersPerStream,
     int maxWaitingPlayers,
-    int flushBytes) {
+    int flushBytes,
+    FlushMode flushMode,
+    Duration flushBusyDelay) {
 
   /** The schema's defaults; tests that change a few build from {@code CascadeConfig.with(...)}. */
   public static final LiveSettings DEFAULTS = defaults();
@@ -66,6 +73,22 @@ public record LiveSettings(
         DEFAULT_FLUSH_BYTES);
   }
 
+  /** Settings with the default flush mode and busy delay. */
+  public LiveSettings(int chunkSize, long gopCacheMaxBytes, Duration gopCacheMaxDuration, long queueMaxBytes,
+      Duration queueMaxDuration, Duration maxBehind, Duration flushInterval, Duration playerWaitTimeout,
+      Duration republishWaitTimeout, int maxStreams, int maxPlayersPerStream, int maxWaitingPlayers, int flushBytes) {
+    this(chunkSize, gopCacheMaxBytes, gopCacheMaxDuration, queueMaxBytes, queueMaxDuration, maxBehind, flushInterval,
+        playerWaitTimeout, republishWaitTimeout, maxStreams, maxPlayersPerStream, maxWaitingPlayers, flushBytes,
+        DEFAULTS.flushMode(), DEFAULTS.flushBusyDelay());
+  }
+
+  /** These settings with another flush mode. */
+  public LiveSettings withFlushMode(FlushMode mode) {
+    return new LiveSettings(chunkSize, gopCacheMaxBytes, gopCacheMaxDuration, queueMaxBytes, queueMaxDuration, maxBehind,
+        flushInterval, playerWaitTimeout, republishWaitTimeout, maxStreams, maxPlayersPerStream, maxWaitingPlayers,
+        flushBytes, mode, flushBusyDelay);
+  }
+
   /** The {@code live.*} settings and the node's chunk size ({@code rtmp.chunkSize}); the schema checked them. */
   public static LiveSettings from(CascadeConfig config) {
     return new LiveSettings(config.get(RTMP_CHUNK_SIZE), config.get(LIVE_GOP_CACHE_MAX_BYTES),
@@ -73,7 +96,8 @@ public record LiveSettings(
         config.get(LIVE_SUBSCRIBER_MAX_QUEUE_DURATION), config.get(LIVE_SUBSCRIBER_MAX_BEHIND_DURATION),
         config.get(LIVE_SUBSCRIBER_FLUSH_INTERVAL), config.get(LIVE_PLAYER_WAIT_TIMEOUT),
         config.get(LIVE_REPUBLISH_WAIT_TIMEOUT), config.get(LIVE_MAX_STREAMS), config.get(LIVE_MAX_PLAYERS_PER_STREAM),
-        config.get(LIVE_MAX_WAITING_PLAYERS), Math.toIntExact(config.get(LIVE_SUBSCRIBER_FLUSH_BYTES)));
+        config.get(LIVE_MAX_WAITING_PLAYERS), Math.toIntExact(config.get(LIVE_SUBSCRIBER_FLUSH_BYTES)),
+        config.get(LIVE_SUBSCRIBER_FLUSH_MODE), config.get(LIVE_SUBSCRIBER_FLUSH_BUSY_DELAY));
   }
 
   /** Every value at the schema's default. */

@@ -15,10 +15,10 @@ import java.util.concurrent.RejectedExecutionException;
  * per output format that has subscribers ({@link Packager}, counted on join and leave; the cached
  * frames are packaged when a format's first subscriber joins), and are handed to subscribers
  * grouped by event loop: one task per loop per frame, in which each subscriber on that loop gets
- * its own reference. Subscribers that {@linkplain Subscriber#coalesceFlushes() coalesce} are
- * flushed at most every {@link LiveSettings#flushInterval()}, by one timer per loop and stream, so
- * a player's socket gets one larger write per interval instead of one per message; a frame of at
- * least {@link LiveSettings#flushBytes()} is flushed at once, with whatever was held before it.
+ * its own reference. When subscribers that {@linkplain Subscriber#coalesceFlushes() coalesce}
+ * are flushed is each loop group's {@link FlushPolicy}: at once while the loop keeps up, held for
+ * up to {@link LiveSettings#flushInterval()} (one timer per loop and stream) when it is loaded or
+ * in interval mode, so a loaded player's socket gets one larger write instead of one per message.
  *
  * <p>State is guarded by this object's lock. Delivery order per subscriber is the order of
  * submissions to its loop, and all submissions happen under the lock, so a joining subscriber
@@ -142,7 +142,7 @@ public final class LiveStream {
       }
     }
     if (group == null) {
-      group = new LoopGroup(loop, settings.flushInterval().toNanos(), settings.flushBytes());
+      group = new LoopGroup(loop, settings);
       groups = Arrays.copyOf(groups, groups.length + 1);
       groups[groups.length - 1] = group;
     }

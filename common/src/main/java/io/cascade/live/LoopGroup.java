@@ -4,29 +4,31 @@ import io.netty.channel.EventLoop;
 import java.util.Arrays;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Subscribers that share one event loop: one task per frame delivers to all of them. The member
- * array is replaced, never changed, under the stream's lock; the flush state is confined to the
- * loop.
+ * Subscribers that share one event loop: one task per frame delivers to all of them, and the
+ * group's {@link FlushPolicy} decides when their writes are flushed. The member array is replaced,
+ * never changed, under the stream's lock; the flush state is confined to the loop.
  */
 final class LoopGroup {
   private static final Logger LOG = LoggerFactory.getLogger("cascade.live");
 
   final EventLoop loop;
-  private final long flushIntervalNanos;
-  private final int flushBytes;
+  private final FlushPolicy policy;
   Subscriber[] members = new Subscriber[0];
-  /** The latest snapshot written to since the last timed flush, or null when none is due. */
+  /** Delivery tasks submitted to the loop and not started yet (written by the publisher, read on the loop). */
+  private final AtomicInteger queued = new AtomicInteger();
+  /** The latest snapshot written to and not flushed yet, or null when none is due. */
   private Subscriber[] flushDue;
+  private boolean timerArmed;
 
-  LoopGroup(EventLoop loop, long flushIntervalNanos, int flushBytes) {
+  LoopGroup(EventLoop loop, LiveSettings settings) {
     this.loop = loop;
-    this.flushIntervalNanos = flushIntervalNanos;
-    this.flushBytes = flushBytes;
+    this.policy = new FlushPolicy(settings);
   }
 
   void add(Subscriber s) {
@@ -54,15 +56,20 @@ final class LoopGroup {
   void deliver(MediaFrame frame) {
     Subscriber[] snapshot = members;
     frame.retain(snapshot.length);
+    long submitted = loop.ticker().nanoTime();
+    queued.incrementAndGet();
     try {
       loop.execute(() -> {
+        int behind = queued.decrementAndGet();
+        long started = loop.ticker().nanoTime();
         for (Subscriber s : snapshot) {
           deliverTo(s, frame);
         }
-        flush(snapshot, flushBytes > 0 && frame.size() >= flushBytes);
+        flush(snapshot, started, started - submitted, behind, frame.size());
       });
     } catch (RejectedExecutionException e) {
       // The loop is shutting down with the node; its subscribers are gone with it.
+      queued.decrementAndGet();
       frame.release(snapshot.length);
     }
   }
@@ -80,35 +87,40 @@ final class LoopGroup {
   }
 
   /**
-   * On the loop: flushes now (no interval, or a frame large enough to go out on its own), or arms
-   * the group's flush timer for coalescing subscribers. A timer already armed stays; when it fires
-   * it finds nothing to write for those flushed meanwhile.
+   * On the loop, after a delivery: subscribers that do not coalesce (relays) are flushed at once;
+   * the others when the policy says — now, with the group's next delivery, or by the group's timer.
+   * A timer already armed stays; when it fires it finds nothing to write for those flushed meanwhile.
    */
-  private void flush(Subscriber[] snapshot, boolean now) {
-    if (flushIntervalNanos == 0 || now) {
-      for (Subscriber s : snapshot) {
-        s.onFlush();
-      }
-      return;
-    }
+  private void flush(Subscriber[] snapshot, long now, long waited, int behind, int frameSize) {
     for (Subscriber s : snapshot) {
       if (!s.coalesceFlushes()) {
         s.onFlush();
       }
     }
-    if (flushDue == null) {
-      try {
-        loop.schedule(this::timedFlush, flushIntervalNanos, TimeUnit.NANOSECONDS);
-      } catch (RejectedExecutionException e) {
-        return;
-      }
-    }
     // Membership only changes by whole snapshots, so the newest one covers everyone still here;
     // a subscriber that left meanwhile is flushed by its own close.
     flushDue = snapshot;
+    long decision = policy.afterDelivery(now, waited, behind, frameSize);
+    if (decision == FlushPolicy.NOW) {
+      flushCoalescing();
+    } else if (decision > 0 && !timerArmed) {
+      try {
+        loop.schedule(this::timedFlush, decision, TimeUnit.NANOSECONDS);
+        timerArmed = true;
+      } catch (RejectedExecutionException e) {
+        // Node shutting down.
+      }
+    }
   }
 
   private void timedFlush() {
+    timerArmed = false;
+    if (policy.timerFired()) {
+      flushCoalescing();
+    }
+  }
+
+  private void flushCoalescing() {
     Subscriber[] due = flushDue;
     flushDue = null;
     if (due != null) {

@@ -2,6 +2,7 @@ package io.cascade.live;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cascade.config.FlushMode;
 import io.cascade.rtmp.media.RtmpMediaFrames;
 import io.cascade.testing.Await;
 import io.cascade.rtmp.media.RtmpChunkPackager;
@@ -28,11 +29,14 @@ import org.junit.jupiter.api.Test;
 class LiveStreamTest {
   private static final LiveSettings SETTINGS = flushing(Duration.ZERO, 0);
 
-  /** Small limits (128-byte chunks, 2 streams, 3 players) with the given flush interval and flush size. */
+  /**
+   * Small limits (128-byte chunks, 2 streams, 3 players) with the given flush interval and flush size,
+   * in interval flush mode (the adaptive mode is FlushPolicyTest's and LoopGroupFlushTest's).
+   */
   private static LiveSettings flushing(Duration interval, int flushBytes) {
     return new LiveSettings(128, 1 << 20, Duration.ofSeconds(10), 1 << 20, Duration.ofSeconds(3),
         Duration.ofSeconds(15), interval, Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 3,
-        LiveSettings.DEFAULT_MAX_WAITING_PLAYERS, flushBytes);
+        LiveSettings.DEFAULT_MAX_WAITING_PLAYERS, flushBytes).withFlushMode(FlushMode.INTERVAL);
   }
 
   private static EventLoopGroup loops;

@@ -1,0 +1,104 @@
+package io.cascade.live;
+
+import io.cascade.config.FlushMode;
+
+/**
+ * When the players of one {@link LoopGroup} have their writes flushed to their sockets
+ * ({@code live.subscriber.flushMode}). Each flush costs every player one write system call, so
+ * holding writes back to flush several frames at once saves CPU, and adds the time held to every
+ * held frame's lag. Confined to the group's loop; times are the loop's clock.
+ *
+ * <p>{@link FlushMode#INTERVAL}: a write is held until {@code flushInterval} after the
+ * first write since the last flush — fewest writes, and nearly the whole interval added to the lag
+ * of a stream whose frames are sparser than the interval (30 fps video + AAC audio arrive about
+ * every 13 ms).
+ *
+ * <p>{@link FlushMode#ADAPTIVE}: write at once while the loop keeps up, coalesce only
+ * under load, and never hold longer than {@code flushInterval} either way:
+ * <ul>
+ *   <li>another frame for this group is already queued on the loop: hold; the delivery of that
+ *       frame, a moment later, decides again (the frames go out together at no cost in lag beyond
+ *       the wait they had anyway);
+ *   <li>the loop is loaded — delivery tasks have been waiting in its queue longer than
+ *       {@code flushBusyDelay} on average (an exponential moving average over about eight tasks) —
+ *       hold as in interval mode, which frees loop time when it is short;
+ *   <li>otherwise flush now.
+ * </ul>
+ * A frame of at least {@code flushBytes} (when set) is flushed at once in both modes.
+ */
+final class FlushPolicy {
+  /** Flush now. */
+  static final long NOW = 0;
+  /** Hold: the next queued delivery task for the group decides. */
+  static final long NEXT_TASK = -1;
+
+  private final boolean adaptive;
+  private final long intervalNanos;
+  private final long busyNanos;
+  private final int flushBytes;
+  /** Loop time of the first write not flushed yet; meaningful only while {@link #holding}. */
+  private long heldSince;
+  private boolean holding;
+  /** Moving average of the time delivery tasks waited in the loop's queue, nanoseconds. */
+  private long averageWait;
+
+  FlushPolicy(LiveSettings settings) {
+    this.adaptive = settings.flushMode() == FlushMode.ADAPTIVE;
+    this.intervalNanos = settings.flushInterval().toNanos();
+    this.busyNanos = settings.flushBusyDelay().toNanos();
+    this.flushBytes = settings.flushBytes();
+  }
+
+  /**
+   * Called after a delivery task wrote one frame to the group's players.
+   *
+   * @param now the loop's clock
+   * @param waited how long this task waited in the loop's queue
+   * @param queuedBehind delivery tasks of this group still queued on the loop after this one
+   * @param frameSize the frame's size in bytes
+   * @return {@link #NOW}, {@link #NEXT_TASK}, or a positive delay after which a timer must flush
+   */
+  long afterDelivery(long now, long waited, int queuedBehind, int frameSize) {
+    averageWait += (waited - averageWait) >> 3;
+    if (!holding) {
+      holding = true;
+      heldSince = now;
+    }
+    if (intervalNanos == 0 || (flushBytes > 0 && frameSize >= flushBytes)) {
+      return flushed();
+    }
+    long remaining = heldSince + intervalNanos - now;
+    if (remaining <= 0) {
+      return flushed();
+    }
+    if (!adaptive) {
+      return remaining;
+    }
+    if (queuedBehind > 0) {
+      return NEXT_TASK;
+    }
+    if (averageWait > busyNanos) {
+      return remaining;
+    }
+    return flushed();
+  }
+
+  /** A timer armed by {@link #afterDelivery} fired: whether anything is held to flush. */
+  boolean timerFired() {
+    if (!holding) {
+      return false;
+    }
+    flushed();
+    return true;
+  }
+
+  /** Whether the loop counts as loaded (adaptive mode), for tests and diagnostics. */
+  boolean loaded() {
+    return averageWait > busyNanos;
+  }
+
+  private long flushed() {
+    holding = false;
+    return NOW;
+  }
+}

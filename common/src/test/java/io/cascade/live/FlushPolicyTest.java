@@ -1,0 +1,111 @@
+package io.cascade.live;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cascade.config.FlushMode;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** The flush decisions, on a clock the test moves (nanoseconds). */
+class FlushPolicyTest {
+  private static final long MS = 1_000_000;
+  private static final int SMALL = 400;
+
+  private static FlushPolicy policy(FlushMode mode, int flushBytes) {
+    LiveSettings base = new LiveSettings(128, 1 << 20, Duration.ofSeconds(10), 1 << 20, Duration.ofSeconds(3),
+        Duration.ofSeconds(15), Duration.ofMillis(10), Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 3,
+        LiveSettings.DEFAULT_MAX_WAITING_PLAYERS, flushBytes);
+    assertThat(base.flushBusyDelay()).isEqualTo(Duration.ofMillis(2));
+    return new FlushPolicy(base.withFlushMode(mode));
+  }
+
+  @Test
+  void aLoopThatKeepsUpFlushesEveryFrameAtOnce() {
+    FlushPolicy p = policy(FlushMode.ADAPTIVE, 0);
+    for (long t = 0; t < 200 * MS; t += 13 * MS) {
+      assertThat(p.afterDelivery(t, 100_000, 0, SMALL)).isEqualTo(FlushPolicy.NOW);
+    }
+    assertThat(p.loaded()).isFalse();
+  }
+
+  @Test
+  void aFrameAlreadyQueuedBehindHoldsTheFlushForItsDelivery() {
+    FlushPolicy p = policy(FlushMode.ADAPTIVE, 0);
+    assertThat(p.afterDelivery(0, 0, 1, SMALL)).isEqualTo(FlushPolicy.NEXT_TASK);
+    assertThat(p.afterDelivery(MS / 2, 0, 0, SMALL)).isEqualTo(FlushPolicy.NOW);
+    assertThat(p.timerFired()).as("nothing left held").isFalse();
+  }
+
+  @Test
+  void aStandingBacklogStillFlushesWithinTheInterval() {
+    FlushPolicy p = policy(FlushMode.ADAPTIVE, 0);
+    long t = 0;
+    assertThat(p.afterDelivery(t, 0, 5, SMALL)).isEqualTo(FlushPolicy.NEXT_TASK);
+    for (t = MS; t < 10 * MS; t += MS) {
+      assertThat(p.afterDelivery(t, 0, 5, SMALL)).as("held at %d ms", t / MS).isEqualTo(FlushPolicy.NEXT_TASK);
+    }
+    assertThat(p.afterDelivery(10 * MS, 0, 5, SMALL)).as("the first held write is an interval old").isEqualTo(FlushPolicy.NOW);
+    assertThat(p.afterDelivery(11 * MS, 0, 5, SMALL)).as("a new hold starts").isEqualTo(FlushPolicy.NEXT_TASK);
+  }
+
+  @Test
+  void aLoadedLoopCoalescesByTimerAndStopsWhenTheLoadGoes() {
+    FlushPolicy p = policy(FlushMode.ADAPTIVE, 0);
+    long t = 0;
+    long decision = FlushPolicy.NOW;
+    // Frames that waited 6 ms in the loop's queue: the average passes 2 ms after a few of them.
+    int flushedAtOnce = 0;
+    for (int i = 0; i < 8; i++, t += 13 * MS) {
+      decision = p.afterDelivery(t, 6 * MS, 0, SMALL);
+      if (decision == FlushPolicy.NOW) {
+        flushedAtOnce++;
+      } else {
+        assertThat(p.timerFired()).isTrue();
+      }
+    }
+    assertThat(p.loaded()).isTrue();
+    assertThat(flushedAtOnce).as("at once only until the average passed the busy delay").isBetween(1, 4);
+    assertThat(p.afterDelivery(t, 6 * MS, 0, SMALL)).as("a full interval").isEqualTo(10 * MS);
+    assertThat(p.afterDelivery(t + 4 * MS, 6 * MS, 0, SMALL)).as("counted from the first held write").isEqualTo(6 * MS);
+    assertThat(p.timerFired()).isTrue();
+    assertThat(p.timerFired()).as("one flush per hold").isFalse();
+    // The load goes: tasks run as soon as they are queued.
+    t += 20 * MS;
+    for (int i = 0; i < 30 && p.loaded(); i++, t += 13 * MS) {
+      p.afterDelivery(t, 0, 0, SMALL);
+      p.timerFired();
+    }
+    assertThat(p.loaded()).isFalse();
+    assertThat(p.afterDelivery(t, 0, 0, SMALL)).isEqualTo(FlushPolicy.NOW);
+  }
+
+  @Test
+  void intervalModeAlwaysHoldsForTheIntervalFromTheFirstHeldWrite() {
+    FlushPolicy p = policy(FlushMode.INTERVAL, 0);
+    assertThat(p.afterDelivery(0, 0, 0, SMALL)).isEqualTo(10 * MS);
+    assertThat(p.afterDelivery(3 * MS, 0, 0, SMALL)).isEqualTo(7 * MS);
+    assertThat(p.afterDelivery(4 * MS, 0, 3, SMALL)).as("a backlog changes nothing").isEqualTo(6 * MS);
+    assertThat(p.timerFired()).isTrue();
+    assertThat(p.afterDelivery(12 * MS, 0, 0, SMALL)).isEqualTo(10 * MS);
+  }
+
+  @Test
+  void aLargeFrameGoesAtOnceInEitherMode() {
+    for (FlushMode mode : FlushMode.values()) {
+      FlushPolicy p = policy(mode, 8192);
+      assertThat(p.afterDelivery(0, 6 * MS, 2, SMALL)).as(mode.name()).isNotEqualTo(FlushPolicy.NOW);
+      assertThat(p.afterDelivery(MS, 6 * MS, 2, 9000)).as(mode.name()).isEqualTo(FlushPolicy.NOW);
+    }
+  }
+
+  @Test
+  void aZeroIntervalFlushesEveryFrame() {
+    LiveSettings zero = new LiveSettings(128, 1 << 20, Duration.ofSeconds(10), 1 << 20, Duration.ofSeconds(3),
+        Duration.ofSeconds(15), Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 3,
+        LiveSettings.DEFAULT_MAX_WAITING_PLAYERS, 0);
+    for (FlushMode mode : FlushMode.values()) {
+      FlushPolicy p = new FlushPolicy(zero.withFlushMode(mode));
+      assertThat(p.afterDelivery(0, 6 * MS, 3, SMALL)).isEqualTo(FlushPolicy.NOW);
+    }
+  }
+}
