@@ -57,10 +57,14 @@ class HttpFlvFailoverIT {
         long republishMicros = SyntheticMedia.epochMicros();
         long republishNanos = System.nanoTime();
         viewer.tally().mark(republishMicros);
+        long videoBefore = viewer.videoTags();
+        long audioBefore = viewer.audioTags();
         publishers.add(StampedPublisher.start(nodes.loops(), originB.rtmpUrl(Streams.APP, stream), PROFILE,
             Duration.ofSeconds(60), "publisher-on-b"));
-        Await.until(Duration.ofSeconds(15), "the viewer receiving frames of the new publish",
-            () -> viewer.tally().framesAfterMark() >= 30, viewer::toString);
+        // Video and audio each flow again: a second of video, as much audio, stamped by the new publisher.
+        Await.until(Duration.ofSeconds(15), "the viewer receiving video and audio of the new publish",
+            () -> viewer.videoTags() - videoBefore >= PROFILE.fps() && viewer.audioTags() - audioBefore >= PROFILE.fps()
+                && viewer.tally().framesAfterMark() >= 2L * PROFILE.fps(), viewer::toString);
         assertThat(Api.stream(edge, key).ownerNode()).as("owner of %s seen from the edge", key)
             .isEqualTo(originB.node());
 

@@ -31,6 +31,7 @@ final class HttpFlvViewer implements AutoCloseable {
   private final CompletableFuture<Integer> status = new CompletableFuture<>();
   private final long[] lastTimestamp = {-1, -1};
   private final long[] regressions = new long[TRACKS];
+  private final long[] mediaTags = new long[TRACKS];
   private String firstRegression;
   private long lastMediaArrivalNanos;
   private long longestGapNanos;
@@ -99,6 +100,7 @@ final class HttpFlvViewer implements AutoCloseable {
       }
     }
     lastTimestamp[track] = tag.timestamp();
+    mediaTags[track]++;
     RtmpMessage message = new RtmpMessage(0, tag.type(), tag.timestamp(), 1, Unpooled.wrappedBuffer(tag.body()));
     try {
       tally.onMessage(message);
@@ -124,6 +126,14 @@ final class HttpFlvViewer implements AutoCloseable {
   /** The reader's complaint about the byte stream, null while it is well formed. */
   synchronized String streamProblem() {
     return reader.problem();
+  }
+
+  synchronized long videoTags() {
+    return mediaTags[0];
+  }
+
+  synchronized long audioTags() {
+    return mediaTags[1];
   }
 
   /** Timestamps lower than the one before on the same track, video and audio together. */
@@ -171,7 +181,8 @@ final class HttpFlvViewer implements AutoCloseable {
 
   @Override
   public synchronized String toString() {
-    return name + "{headers=" + reader.headers() + " tags=" + reader.tags() + " bytes=" + reader.bytes()
+    return name + "{headers=" + reader.headers() + " tags=" + reader.tags() + " video=" + mediaTags[0] + " audio="
+        + mediaTags[1] + " bytes=" + reader.bytes()
         + " tsRegressions=" + (regressions[0] + regressions[1])
         + (firstRegression == null ? "" : " (" + firstRegression + ")") + " longestGapMs=" + longestGapNanos / 1_000_000
         + (reader.problem() == null ? "" : " problem=" + reader.problem())
