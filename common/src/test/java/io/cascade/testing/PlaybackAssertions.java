@@ -17,6 +17,28 @@ public final class PlaybackAssertions {
   }
 
   /**
+   * Asserts that a player told to read {@code played} of stream time decoded at least
+   * {@value #MIN_VIDEO_FRAME_SHARE} of the video frames and, separately, of the audio frames the
+   * broadcaster sent over that interval. The counts sent come from the broadcaster's fixed rates
+   * ({@link PublishProfile#videoFramesIn}, {@link PublishProfile#audioFramesIn}), not from the
+   * timestamps the player saw, so frames lost at either end of the interval count as lost.
+   */
+  public static void assertPublishedShare(PlayReport report, PublishProfile profile, Duration played) {
+    long videoSent = PublishProfile.videoFramesIn(played);
+    long audioSent = profile.audioFramesIn(played);
+    SoftAssertions softly = new SoftAssertions();
+    softly.assertThat(report.videoFrames()).as("video frames decoded of %d sent in %d ms", videoSent, played.toMillis())
+        .isGreaterThanOrEqualTo((int) Math.ceil(MIN_VIDEO_FRAME_SHARE * videoSent));
+    softly.assertThat(report.audioFrames()).as("audio frames decoded of %d sent in %d ms", audioSent, played.toMillis())
+        .isGreaterThanOrEqualTo((int) Math.ceil(MIN_AUDIO_SHARE * audioSent));
+    if (!softly.errorsCollected().isEmpty()) {
+      throw new AssertionError("playback of " + report.source() + " lost frames:\n"
+          + softly.errorsCollected().stream().map(Throwable::getMessage).reduce((a, b) -> a + "\n" + b).orElse("")
+          + "\n" + report.summary());
+    }
+  }
+
+  /**
    * Asserts that a player decoded {@code profile}'s stream cleanly: exit code 0, no error lines,
    * codecs and picture size as published, a keyframe first, at least {@code minSpan} of video with
    * at least {@value #MIN_VIDEO_FRAME_SHARE} of the frames sent in that span, strictly increasing

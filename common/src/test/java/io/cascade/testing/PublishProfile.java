@@ -1,5 +1,6 @@
 package io.cascade.testing;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -9,15 +10,15 @@ import java.util.List;
  * time on a 2-core machine with room to spare (SVT-AV1's rtc mode encodes about 7x real time).
  */
 public enum PublishProfile {
-  H264_AAC("h264", "aac", List.of(
+  H264_AAC("h264", "aac", 1024, List.of(
       "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
       "-g", "60", "-keyint_min", "60", "-sc_threshold", "0",
       "-c:a", "aac", "-b:a", "96k")),
-  HEVC_OPUS("hevc", "opus", List.of(
+  HEVC_OPUS("hevc", "opus", 960, List.of(
       "-c:v", "libx265", "-preset", "ultrafast",
       "-x265-params", "keyint=60:min-keyint=60:scenecut=0:log-level=error",
       "-c:a", "libopus", "-b:a", "64k")),
-  AV1_AAC("av1", "aac", List.of(
+  AV1_AAC("av1", "aac", 1024, List.of(
       "-c:v", "libsvtav1", "-preset", "12", "-g", "60", "-svtav1-params", "rtc=1",
       "-c:a", "aac", "-b:a", "96k"));
 
@@ -30,12 +31,29 @@ public enum PublishProfile {
 
   private final String videoCodec;
   private final String audioCodec;
+  private final int audioFrameSamples;
   private final List<String> encoderArgs;
 
-  PublishProfile(String videoCodec, String audioCodec, List<String> encoderArgs) {
+  PublishProfile(String videoCodec, String audioCodec, int audioFrameSamples, List<String> encoderArgs) {
     this.videoCodec = videoCodec;
     this.audioCodec = audioCodec;
+    this.audioFrameSamples = audioFrameSamples;
     this.encoderArgs = encoderArgs;
+  }
+
+  /** Samples per audio frame: AAC-LC codes 1024, libopus 20 ms (960 at 48 kHz) unless told otherwise. */
+  public int audioFrameSamples() {
+    return audioFrameSamples;
+  }
+
+  /** Video frames the broadcaster sends over {@code span} of stream time (an exact {@value #FPS} fps grid). */
+  public static long videoFramesIn(Duration span) {
+    return span.toMillis() * FPS / 1000;
+  }
+
+  /** Audio frames the broadcaster sends over {@code span} of stream time. */
+  public long audioFramesIn(Duration span) {
+    return span.toMillis() * SAMPLE_RATE / 1000 / audioFrameSamples;
   }
 
   /** Codec name as ffprobe reports it for the video stream. */

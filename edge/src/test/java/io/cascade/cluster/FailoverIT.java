@@ -27,8 +27,9 @@ class FailoverIT {
   private static final int PLAYERS = 20;
   private static final SyntheticMedia.Profile PROFILE = SyntheticMedia.Profile.of(500, 30, 1, true);
   /** The bound for a killed origin's streams to be released. */
-  private static final Duration RELEASE_BOUND = Duration.ofSeconds(5);
-  private static final Duration FAILOVER_BOUND = Duration.ofSeconds(3);
+  static final Duration RELEASE_BOUND = Duration.ofSeconds(5);
+  /** From a republish starting to a player getting its frames; HttpFlvFailoverIT holds HTTP-FLV to it too. */
+  static final Duration FAILOVER_BOUND = Duration.ofSeconds(3);
 
   @RegisterExtension
   static final ClusterExtension nodes = new ClusterExtension(Cluster.builder("failover").origins(2).edges(2));

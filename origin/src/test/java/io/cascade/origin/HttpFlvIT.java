@@ -1,10 +1,13 @@
 package io.cascade.origin;
 
 import static io.cascade.testing.PlaybackAssertions.assertCleanPlayback;
+import static io.cascade.testing.PlaybackAssertions.assertPublishedShare;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cascade.auth.SignedKey;
 import io.cascade.config.ConfigLoader;
+import io.cascade.live.LiveStream;
+import io.cascade.testing.Await;
 import io.cascade.testing.Ffmpeg;
 import io.cascade.testing.PlayReport;
 import io.cascade.testing.Playback;
@@ -119,6 +122,7 @@ class HttpFlvIT {
       }
       log.info("played over http-flv profile={} {}", profile, report.summary());
       assertCleanPlayback(report, profile, MIN_SPAN);
+      assertPublishedShare(report, profile, PLAY);
       var lag = origin.metrics().registry().find("cascade.edge.fanout.lag").tag("protocol", "http-flv").timer();
       assertThat(lag).as("fan-out lag of http-flv players").isNotNull();
       assertThat(lag.count()).as("http-flv fan-out lag samples").isPositive();
@@ -140,10 +144,8 @@ class HttpFlvIT {
             }
           })
           .await(10, TimeUnit.SECONDS);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (countVideoTags(messages) < 45 && System.nanoTime() < deadline) {
-        Thread.sleep(50);
-      }
+      Await.until(Duration.ofSeconds(10), "45 video tags over the WebSocket", () -> countVideoTags(messages) >= 45,
+          () -> messages.size() + " messages");
       ws.close().await(5, TimeUnit.SECONDS);
       publisher.awaitExit();
 
@@ -209,13 +211,20 @@ class HttpFlvIT {
       waiting.add(http.request(HttpMethod.GET, origin.httpPort(), "127.0.0.1", path)
           .compose(req -> req.send().compose(resp -> resp.body().map(b -> resp))));
     }
-    // Well inside the 2 s the waiting ones are held (live.playerWaitTimeout).
-    Thread.sleep(500);
+    // Once all are held waiting (for live.playerWaitTimeout, 2 s) the next one is over the limit.
+    String key = path.substring(1, path.length() - ".flv".length());
+    Await.until(Duration.ofSeconds(2), "the origin holds " + MAX_CONNECTIONS + " players waiting for " + key,
+        () -> subscribers(key) == MAX_CONNECTIONS, () -> "subscribers " + subscribers(key));
     HttpClientResponse over = status(HttpMethod.GET, path);
     assertThat(over.statusCode()).as("one more than http.flv.maxConnections").isEqualTo(503);
     for (var w : waiting) {
       assertThat(w.await(15, TimeUnit.SECONDS).statusCode()).as("the waiting ones, not live in time").isEqualTo(404);
     }
+  }
+
+  private static int subscribers(String key) {
+    LiveStream stream = origin.streams().get(key);
+    return stream == null ? 0 : stream.info().subscribers();
   }
 
   @Test
@@ -258,21 +267,12 @@ class HttpFlvIT {
         slow.connect(new InetSocketAddress("127.0.0.1", origin.httpPort()));
         slow.getOutputStream().write(("GET /live/" + name + ".flv HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII));
-        long start = System.nanoTime();
-        long deadline = start + SLOW_CUT_LIMIT.toNanos();
-        while (slowCuts() <= cutsBefore && System.nanoTime() < deadline) {
-          Thread.sleep(100);
-        }
-        log.info("slow reader cut after {} ms; the good reader got {} bytes meanwhile",
-            (System.nanoTime() - start) / 1_000_000, goodBytes.get());
-        assertThat(slowCuts()).as("slow_consumer cuts").isGreaterThan(cutsBefore);
+        long cutMillis = Await.until(SLOW_CUT_LIMIT, "a slow_consumer cut", () -> slowCuts() > cutsBefore);
+        log.info("slow reader cut after {} ms; the good reader got {} bytes meanwhile", cutMillis, goodBytes.get());
       }
       long afterCut = goodBytes.get();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (goodBytes.get() < afterCut + 20_000 && System.nanoTime() < deadline) {
-        Thread.sleep(100);
-      }
-      assertThat(goodBytes.get()).as("bytes the good reader got after the cut").isGreaterThanOrEqualTo(afterCut + 20_000);
+      Await.until(Duration.ofSeconds(5), "20000 more bytes to the good reader after the cut",
+          () -> goodBytes.get() >= afterCut + 20_000, () -> "got " + (goodBytes.get() - afterCut));
     }
   }
 
