@@ -35,7 +35,8 @@ import java.util.List;
  * Audio durations come from the codec, so audio samples are complete on arrival. A video sample is
  * held back until the next video frame gives its duration. Cuts happen when a frame of the lead track
  * (video, or audio for audio-only streams) arrives: a segment (and a part) starts at a video keyframe
- * at least {@link CmafSettings#segmentTarget()} after the segment began; a part ends at the frame
+ * whose presentation time is at least {@link CmafSettings#segmentTarget()} (less half a frame) after
+ * that of the keyframe that began the segment; a part ends at the frame
  * boundary beyond which another frame of the last frame's duration would pass the part target. A
  * part that reaches {@link CmafSettings#maxPartBytes()} is closed at the next frame of any track.
  * Each track's samples in a part are those that arrived while it was open; each traf carries its own
@@ -67,7 +68,8 @@ public final class Fragmenter {
   private int sequenceNumber;
   private Long timeOffsetMillis;
   private long partStartMillis;
-  private long segmentStartMillis;
+  /** Presentation time of the keyframe that began the segment: segment lengths are what a player sees. */
+  private long segmentStartPts;
   private boolean partIndependent;
   private boolean partStartsSegment;
   private long partBytes;
@@ -253,7 +255,7 @@ public final class Fragmenter {
     }
     started = true;
     partStartMillis = frame.dts();
-    segmentStartMillis = frame.dts();
+    segmentStartPts = frame.dts() + frame.compositionOffset();
     partIndependent = true;
     partStartsSegment = true;
     return true;
@@ -274,7 +276,9 @@ public final class Fragmenter {
     track.lastDuration = duration;
     track.samples.add(previous);
     partBytes += previous.size();
-    return leads(track) ? maybeCut(frame.dts(), frame.isKeyframe(), ticksToMillis(track, duration)) : null;
+    return leads(track)
+        ? maybeCut(frame.dts(), frame.dts() + frame.compositionOffset(), frame.isKeyframe(), ticksToMillis(track, duration))
+        : null;
   }
 
   private CmafPart audioSample(Track track, long millis, ByteBuf data) {
@@ -294,7 +298,7 @@ public final class Fragmenter {
       duration = track.lastDuration > 0 ? track.lastDuration : millisToTicks(track, FALLBACK_AUDIO_MILLIS);
     }
     long streamMillis = millis - timeOffsetMillis;
-    CmafPart closed = leads(track) ? maybeCut(streamMillis, true, ticksToMillis(track, duration)) : null;
+    CmafPart closed = leads(track) ? maybeCut(streamMillis, streamMillis, true, ticksToMillis(track, duration)) : null;
     Sample sample = new Sample(data, time, 0, true);
     sample.duration = duration;
     track.lastDuration = duration;
@@ -309,12 +313,19 @@ public final class Fragmenter {
     return track.video || !inInit.contains(video);
   }
 
-  /** At a lead-track frame boundary {@code millis} (stream timeline). */
-  private CmafPart maybeCut(long millis, boolean keyframe, long lastDurationMillis) {
-    boolean segment = keyframe && millis - segmentStartMillis >= settings.segmentTarget().toMillis();
+  /**
+   * At a lead-track frame boundary: decode time {@code millis}, presentation time {@code pts} (stream
+   * timeline). A segment is measured between keyframes' presentation times (with B-frames a keyframe's
+   * decode time comes early) and may fall half a frame short, for frame times rounded to milliseconds.
+   */
+  private CmafPart maybeCut(long millis, long pts, boolean keyframe, long lastDurationMillis) {
+    boolean segment = keyframe && pts - segmentStartPts + lastDurationMillis / 2 >= settings.segmentTarget().toMillis();
     boolean part = millis - partStartMillis + lastDurationMillis > settings.partTarget().toMillis();
     if (!segment && !part) {
       return null;
+    }
+    if (segment) {
+      segmentStartPts = pts;
     }
     return cut(millis, nextIndependent(), segment);
   }
@@ -352,9 +363,6 @@ public final class Fragmenter {
     partStartMillis = millis;
     partIndependent = nextIndependent;
     partStartsSegment = nextStartsSegment;
-    if (nextStartsSegment) {
-      segmentStartMillis = millis;
-    }
     return part;
   }
 

@@ -231,6 +231,22 @@ class FragmenterTest {
   }
 
   @Test
+  void segmentsAreMeasuredBetweenKeyframePresentationTimes() {
+    Fragmenter f = new Fragmenter(SETTINGS, ByteBufAllocator.DEFAULT);
+    feed(f, VIDEO, 0, avcConfigBody());
+    // with B-frames the second keyframe is decoded 80 ms before it is shown, 2 s after the first
+    feed(f, VIDEO, 0, avcBody(true, 40, nextSample(10)));
+    for (int v = 1; v <= 60; v++) {
+      feed(f, VIDEO, v * 40L, avcBody(v == 48, v == 48 ? 120 : 40, nextSample(10)));
+    }
+    f.close();
+    List<CmafPart> segments = parts.stream().filter(CmafPart::startsSegment).toList();
+    // decode times are only 1920 ms apart, less than the 2 s target; presentation times are 2 s apart
+    assertThat(segments).extracting(CmafPart::startMillis).containsExactly(0L, 1_920L);
+    assertThat(f.droppedFrames()).isZero();
+  }
+
+  @Test
   void decodeTimesPast2To32MillisecondsNeedTheWholeSixtyFourBits() {
     Fragmenter f = new Fragmenter(SETTINGS, ByteBufAllocator.DEFAULT);
     long start = (1L << 32) + 5_000;
