@@ -59,10 +59,10 @@ public final class Fragmenter {
 
   private final CmafSettings settings;
   private final ByteBufAllocator alloc;
-  private final Track video = new Track(true);
-  private final Track audio = new Track(false);
+  private final TrackBuffer video = new TrackBuffer(true);
+  private final TrackBuffer audio = new TrackBuffer(false);
   /** Tracks of the init segment in force, in track id order; empty until the first start. */
-  private final List<Track> inInit = new ArrayList<>(2);
+  private final List<TrackBuffer> inInit = new ArrayList<>(2);
   private int initVersion;
   private boolean started;
   private int sequenceNumber;
@@ -92,7 +92,7 @@ public final class Fragmenter {
       return null; // Enhanced-RTMP multitrack: only the default track is packaged
     }
     FlvPayload payload = FlvPayload.locate(frame);
-    Track track = frame.isVideo() ? video : audio;
+    TrackBuffer track = frame.isVideo() ? video : audio;
     switch (payload.kind()) {
       case CONFIG:
         return configure(track, frame, payload.offset());
@@ -119,7 +119,7 @@ public final class Fragmenter {
       video.samples.add(last);
     }
     long endMillis = partStartMillis;
-    for (Track t : inInit) {
+    for (TrackBuffer t : inInit) {
       if (!t.samples.isEmpty()) {
         Sample last = t.samples.get(t.samples.size() - 1);
         endMillis = Math.max(endMillis, ticksToMillis(t, last.decodeTime + last.duration) - timeOffsetMillis);
@@ -149,7 +149,7 @@ public final class Fragmenter {
   /** The tracks of the init segment in force, in track id order; empty before the first start. */
   public List<TrackFormat> formats() {
     List<TrackFormat> formats = new ArrayList<>(inInit.size());
-    for (Track t : inInit) {
+    for (TrackBuffer t : inInit) {
       formats.add(t.format);
     }
     return formats;
@@ -168,7 +168,7 @@ public final class Fragmenter {
     return droppedFrames;
   }
 
-  private CmafPart configure(Track track, MediaFrame frame, int offset) {
+  private CmafPart configure(TrackBuffer track, MediaFrame frame, int offset) {
     ByteBuf body = frame.body();
     byte[] config = new byte[body.readableBytes() - offset];
     body.getBytes(body.readerIndex() + offset, config);
@@ -190,7 +190,7 @@ public final class Fragmenter {
     return closed;
   }
 
-  private CmafPart sample(Track track, MediaFrame frame, int offset) {
+  private CmafPart sample(TrackBuffer track, MediaFrame frame, int offset) {
     if (track.format == null) {
       droppedFrames++;
       return null;
@@ -230,13 +230,13 @@ public final class Fragmenter {
   }
 
   /** Starts a segment if {@code frame} can open one; fixes the track set of the init segment. */
-  private boolean start(Track track, MediaFrame frame) {
+  private boolean start(TrackBuffer track, MediaFrame frame) {
     boolean videoLed = video.format != null;
     if (videoLed ? !(track.video && frame.isKeyframe()) : track.video) {
       return false;
     }
-    List<Track> tracks = new ArrayList<>(2);
-    for (Track t : List.of(video, audio)) {
+    List<TrackBuffer> tracks = new ArrayList<>(2);
+    for (TrackBuffer t : List.of(video, audio)) {
       if (t.format != null) {
         tracks.add(t);
       }
@@ -246,7 +246,7 @@ public final class Fragmenter {
     }
     inInit.clear();
     inInit.addAll(tracks);
-    for (Track t : tracks) {
+    for (TrackBuffer t : tracks) {
       t.formatChanged = false;
       t.nextTime = Long.MIN_VALUE;
     }
@@ -261,7 +261,7 @@ public final class Fragmenter {
     return true;
   }
 
-  private CmafPart videoSample(Track track, MediaFrame frame, long millis, ByteBuf data) {
+  private CmafPart videoSample(TrackBuffer track, MediaFrame frame, long millis, ByteBuf data) {
     long time = millisToTicks(track, millis);
     Sample previous = track.pending;
     track.pending = new Sample(data, time, (int) millisToTicks(track, frame.compositionOffset()), frame.isKeyframe());
@@ -281,7 +281,7 @@ public final class Fragmenter {
         : null;
   }
 
-  private CmafPart audioSample(Track track, long millis, ByteBuf data) {
+  private CmafPart audioSample(TrackBuffer track, long millis, ByteBuf data) {
     int rate = track.format.timescale();
     long candidate = Math.floorDiv(millis * rate + 500, 1000);
     boolean continuous = track.nextTime != Long.MIN_VALUE
@@ -309,7 +309,7 @@ public final class Fragmenter {
   }
 
   /** The lead track decides cuts: video when the init has it, else audio. */
-  private boolean leads(Track track) {
+  private boolean leads(TrackBuffer track) {
     return track.video || !inInit.contains(video);
   }
 
@@ -340,7 +340,7 @@ public final class Fragmenter {
     List<List<Sample>> samples = new ArrayList<>(inInit.size());
     List<TrackFormat> formats = new ArrayList<>(inInit.size());
     boolean any = false;
-    for (Track t : inInit) {
+    for (TrackBuffer t : inInit) {
       samples.add(t.samples);
       formats.add(t.format);
       any |= !t.samples.isEmpty();
@@ -351,7 +351,7 @@ public final class Fragmenter {
       try {
         content = FragmentWriter.write(sequenceNumber + 1, samples, formats, alloc);
       } finally {
-        for (Track t : inInit) {
+        for (TrackBuffer t : inInit) {
           t.releaseSamples();
         }
         partBytes = 0;
@@ -366,47 +366,11 @@ public final class Fragmenter {
     return part;
   }
 
-  private static long millisToTicks(Track track, long millis) {
+  private static long millisToTicks(TrackBuffer track, long millis) {
     return track.video ? millis * (TrackFormat.VIDEO_TIMESCALE / 1000) : millis * track.format.timescale() / 1000;
   }
 
-  private static long ticksToMillis(Track track, long ticks) {
+  private static long ticksToMillis(TrackBuffer track, long ticks) {
     return ticks * 1000 / track.format.timescale();
-  }
-
-  /** One track's configuration and the samples it holds for the open part. */
-  private static final class Track {
-    final boolean video;
-    final List<Sample> samples = new ArrayList<>();
-    TrackFormat format;
-    byte[] config;
-    /** The configuration differs from the one in the init segment in force. */
-    boolean formatChanged;
-    /** Video: the last sample, waiting for the next frame to know its duration. */
-    Sample pending;
-    long lastDuration;
-    /** Audio: where the next sample starts if it follows on without a gap. */
-    long nextTime = Long.MIN_VALUE;
-
-    Track(boolean video) {
-      this.video = video;
-    }
-
-    void releaseSamples() {
-      for (Sample s : samples) {
-        s.data.release();
-      }
-      samples.clear();
-    }
-
-    void clear() {
-      releaseSamples();
-      if (pending != null) {
-        pending.data.release();
-        pending = null;
-      }
-      lastDuration = 0;
-      nextTime = Long.MIN_VALUE;
-    }
   }
 }
