@@ -23,7 +23,6 @@ public final class CmafSegmenter implements Subscriber {
   private final Fragmenter fragmenter;
   private final CmafSink sink;
   private int announcedInit;
-  private long rejectedHeaders;
 
   public CmafSegmenter(String streamKey, EventLoop eventLoop, CmafSettings settings, ByteBufAllocator alloc,
       CmafSink sink) {
@@ -40,14 +39,14 @@ public final class CmafSegmenter implements Subscriber {
 
   @Override
   public void onFrame(MediaFrame frame) {
+    long rejected = fragmenter.rejectedHeaders();
     try {
       deliver(fragmenter.add(frame));
-    } catch (IllegalArgumentException e) {
-      rejectedHeaders++;
-      LOG.warn("event=cmaf.header.rejected stream={} codec={} reason=\"{}\"", streamKey, frame.codec(),
-          e.getMessage());
     } finally {
       frame.release();
+    }
+    if (fragmenter.rejectedHeaders() != rejected) {
+      LOG.warn("event=cmaf.header.rejected stream={} reason=\"{}\"", streamKey, fragmenter.lastRejection());
     }
     if (fragmenter.started() && fragmenter.initVersion() != announcedInit) {
       announceInit();
@@ -97,7 +96,7 @@ public final class CmafSegmenter implements Subscriber {
 
   /** Sequence headers that could not be read since the start. */
   public long rejectedHeaders() {
-    return rejectedHeaders;
+    return fragmenter.rejectedHeaders();
   }
 
   /** Media frames left out (before a keyframe, or of a track without configuration). */

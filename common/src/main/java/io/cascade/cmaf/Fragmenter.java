@@ -74,6 +74,8 @@ public final class Fragmenter {
   private boolean partStartsSegment;
   private long partBytes;
   private long droppedFrames;
+  private long rejectedHeaders;
+  private String lastRejection = "";
 
   public Fragmenter(CmafSettings settings, ByteBufAllocator alloc) {
     this.settings = settings;
@@ -82,10 +84,8 @@ public final class Fragmenter {
 
   /**
    * Takes one frame in decode order per track; the caller keeps its reference. Returns the part this
-   * frame closed, which the caller then owns, or null.
-   *
-   * @throws IllegalArgumentException for a malformed sequence header; that track is then left out
-   *     until a good one arrives, and the rest of the stream goes on
+   * frame closed, which the caller then owns, or null. A malformed sequence header is counted
+   * ({@link #rejectedHeaders()}); its track is left out until a good one arrives, the rest goes on.
    */
   public CmafPart add(MediaFrame frame) {
     if (frame.isData() || frame.trackId() != 0) {
@@ -168,6 +168,16 @@ public final class Fragmenter {
     return droppedFrames;
   }
 
+  /** Sequence headers that could not be read. */
+  public long rejectedHeaders() {
+    return rejectedHeaders;
+  }
+
+  /** Why the last of them was refused; "" if none was. */
+  public String lastRejection() {
+    return lastRejection;
+  }
+
   private CmafPart configure(TrackBuffer track, MediaFrame frame, int offset) {
     ByteBuf body = frame.body();
     byte[] config = new byte[body.readableBytes() - offset];
@@ -182,10 +192,8 @@ public final class Fragmenter {
     try {
       track.format = TrackFormat.fromConfig(frame.codec(), config);
     } catch (IllegalArgumentException e) {
-      if (closed != null) {
-        closed.release();
-      }
-      throw new IllegalArgumentException(frame.codec() + " sequence header: " + e.getMessage(), e);
+      rejectedHeaders++;
+      lastRejection = frame.codec() + " sequence header: " + e.getMessage();
     }
     return closed;
   }

@@ -2,7 +2,6 @@ package io.cascade.cmaf;
 
 import static io.cascade.cmaf.Boxes.hex;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cascade.live.MediaFrame;
 import io.cascade.testing.FlvFile;
@@ -382,6 +381,19 @@ class FragmenterTest {
   }
 
   @Test
+  void thePartOpenWhenABadHeaderArrivesIsStillDelivered() {
+    Fragmenter f = new Fragmenter(SETTINGS, ByteBufAllocator.DEFAULT);
+    feedAv(f, 0, 5, 50);
+    CmafPart closed = feed(f, AUDIO, 200, hex("af00 11"));
+    assertThat(closed).isNotNull();
+    assertThat(f.rejectedHeaders()).isEqualTo(1);
+    feed(f, VIDEO, 200, avcBody(true, 0, nextSample(10)));
+    assertThat(f.formats()).extracting(TrackFormat::codecString).containsExactly("avc1.64001f");
+    assertThat(f.initVersion()).isEqualTo(2);
+    f.close();
+  }
+
+  @Test
   void aPartThatReachesTheByteBoundIsClosedAtTheNextFrame() {
     Fragmenter f = new Fragmenter(new CmafSettings(Duration.ofSeconds(5), Duration.ofSeconds(10), 1_000),
         ByteBufAllocator.DEFAULT);
@@ -399,12 +411,11 @@ class FragmenterTest {
   @Test
   void aMalformedSequenceHeaderIsRefusedAndItsTrackLeftOut() {
     Fragmenter f = new Fragmenter(SETTINGS, ByteBufAllocator.DEFAULT);
-    MediaFrame bad = FlvFile.frame(VIDEO, 0, hex("1700000000 0164001fffe1"));
-    try {
-      assertThatThrownBy(() -> f.add(bad)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("avc1");
-    } finally {
-      bad.release();
-    }
+    feed(f, VIDEO, 0, hex("1700000000 0164001fffe1"));
+    assertThat(f.rejectedHeaders()).isEqualTo(1);
+    assertThat(f.lastRejection()).startsWith("avc1 sequence header: ");
+    feed(f, VIDEO, 0, hex("1700000000 0164001fffe1"));
+    assertThat(f.rejectedHeaders()).as("a repeated header is not read again").isEqualTo(1);
     feed(f, AUDIO, 0, aacConfigBody());
     feed(f, VIDEO, 0, avcBody(true, 0, nextSample(10)));
     feed(f, AUDIO, 0, aacBody(nextSample(8)));
