@@ -368,31 +368,6 @@ public final class ConfigSchema {
           "Most players on this node waiting for a stream that was not live when they asked"
               + " for it (see live.playerWaitTimeout); more are refused.");
 
-  public static final Setting<Duration> CMAF_PART_TARGET =
-      of(
-          "cmaf.partTarget",
-          duration("100ms", "5s"),
-          "1s",
-          "Fragmented MP4 packaging (LL-HLS): a part is closed at the last frame boundary that"
-              + " keeps it within this duration, at the stream's frame rate.");
-
-  public static final Setting<Duration> CMAF_SEGMENT_TARGET =
-      of(
-          "cmaf.segmentTarget",
-          duration("1s", "60s"),
-          "4s",
-          "Fragmented MP4 packaging: a segment ends at the first video keyframe at least this"
-              + " long after it began (any audio frame for audio-only streams).");
-
-  public static final Setting<Long> CMAF_MAX_PART_BYTES =
-      of(
-          "cmaf.maxPartBytes",
-          size("64KiB", "64MiB"),
-          "8MiB",
-          "Most media bytes a fragmented MP4 part may hold; a part reaching it is closed at the"
-              + " next frame whatever its duration, so a stalled track cannot grow one without"
-              + " bound.");
-
   public static final Setting<Boolean> METRICS_ENABLED =
       of(
           "metrics.enabled",
