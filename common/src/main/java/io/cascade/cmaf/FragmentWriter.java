@@ -1,0 +1,101 @@
+package io.cascade.cmaf;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.util.List;
+
+/**
+ * Writes one movie fragment (ISO/IEC 14496-12 §8.8.4): a {@code moof} with an {@code mfhd} and a
+ * {@code traf} per track that has samples, then one {@code mdat} with those samples, track after
+ * track. Each traf has a {@code tfhd} with default-base-is-moof, a version 1 {@code tfdt} (64-bit
+ * decode time) and a version 1 {@code trun} (signed composition offsets) whose data offset points
+ * at the track's first byte in the mdat, counted from the start of the moof.
+ */
+final class FragmentWriter {
+  private static final int TFHD_DEFAULT_BASE_IS_MOOF = 0x020000;
+  private static final int TRUN_DATA_OFFSET = 0x000001;
+  private static final int TRUN_DURATION = 0x000100;
+  private static final int TRUN_SIZE = 0x000200;
+  private static final int TRUN_FLAGS = 0x000400;
+  private static final int TRUN_COMPOSITION_OFFSET = 0x000800;
+  /** sample_depends_on = 2: an I picture or audio, decodable alone. */
+  static final int FLAGS_SYNC = 0x02000000;
+  /** sample_depends_on = 1 and sample_is_non_sync_sample. */
+  static final int FLAGS_NON_SYNC = 0x01010000;
+  private static final int MDAT_HEADER = 8;
+  private static final int MOOF_ESTIMATE = 128;
+  private static final int BYTES_PER_SAMPLE_ENTRY = 16;
+
+  private FragmentWriter() {
+  }
+
+  /**
+   * A new buffer, owned by the caller, with the fragment of {@code tracks} (index i is track id
+   * i + 1; empty lists are left out). Does not release the samples.
+   */
+  static ByteBuf write(int sequenceNumber, List<List<Sample>> tracks, List<TrackFormat> formats,
+      ByteBufAllocator alloc) {
+    int samples = 0;
+    long media = 0;
+    for (List<Sample> track : tracks) {
+      samples += track.size();
+      for (Sample s : track) {
+        media += s.size();
+      }
+    }
+    ByteBuf out = alloc.buffer(Math.toIntExact(MOOF_ESTIMATE + (long) samples * BYTES_PER_SAMPLE_ENTRY + media));
+    try {
+      BoxWriter w = new BoxWriter(out);
+      int moofStart = out.writerIndex();
+      int[] dataOffsetAt = new int[tracks.size()];
+      w.start("moof");
+      w.startFull("mfhd", 0, 0).u32(sequenceNumber).end();
+      for (int t = 0; t < tracks.size(); t++) {
+        List<Sample> track = tracks.get(t);
+        if (!track.isEmpty()) {
+          dataOffsetAt[t] = traf(w, t + 1, track, formats.get(t).isVideo());
+        }
+      }
+      w.end();
+      int moofSize = out.writerIndex() - moofStart;
+      w.start("mdat");
+      long offset = moofSize + MDAT_HEADER;
+      for (int t = 0; t < tracks.size(); t++) {
+        List<Sample> track = tracks.get(t);
+        if (track.isEmpty()) {
+          continue;
+        }
+        out.setInt(dataOffsetAt[t], Math.toIntExact(offset));
+        for (Sample s : track) {
+          w.bytes(s.data);
+          offset += s.size();
+        }
+      }
+      w.end();
+      return out;
+    } catch (RuntimeException e) {
+      out.release();
+      throw e;
+    }
+  }
+
+  /** Writes a traf and returns where its trun's data offset goes. */
+  private static int traf(BoxWriter w, int trackId, List<Sample> samples, boolean video) {
+    w.start("traf");
+    w.startFull("tfhd", 0, TFHD_DEFAULT_BASE_IS_MOOF).u32(trackId).end();
+    w.startFull("tfdt", 1, 0).u64(samples.get(0).decodeTime).end();
+    int flags = TRUN_DATA_OFFSET | TRUN_DURATION | TRUN_SIZE | TRUN_FLAGS | (video ? TRUN_COMPOSITION_OFFSET : 0);
+    w.startFull("trun", 1, flags).u32(samples.size());
+    int dataOffsetAt = w.position();
+    w.u32(0);
+    for (Sample s : samples) {
+      w.u32(s.duration).u32(s.size()).u32(s.sync ? FLAGS_SYNC : FLAGS_NON_SYNC);
+      if (video) {
+        w.u32(s.compositionOffset);
+      }
+    }
+    w.end();
+    w.end();
+    return dataOffsetAt;
+  }
+}
