@@ -358,6 +358,34 @@ public final class MediaTags {
   }
 
   /**
+   * Presentation minus decode time (signed 24 bits, ms) of a video tag's coded frames: classic
+   * H.264 / HEVC, or Enhanced-RTMP CodedFrames of avc1 / hvc1 / vvc1 after any ModEx prefixes; 0 for
+   * every other tag, including CodedFramesX (which means 0) and multitrack tags (whose times are
+   * per track).
+   */
+  public static int compositionTime(ByteBuf payload) {
+    int base = payload.readerIndex();
+    int len = payload.readableBytes();
+    if (len < 5) {
+      return 0;
+    }
+    int b0 = payload.getUnsignedByte(base);
+    if ((b0 & 0x80) == 0) {
+      int codec = b0 & 0x0F;
+      boolean coded = (codec == VIDEO_CODEC_AVC || codec == VIDEO_CODEC_HEVC_LEGACY)
+          && payload.getUnsignedByte(base + 1) == VIDEO_CODED_FRAMES;
+      return coded ? payload.getMedium(base + 2) : 0;
+    }
+    int at = packetTypeAt(payload, base, len);
+    if (at < 0 || (payload.getUnsignedByte(base + at) & 0x0F) != VIDEO_CODED_FRAMES || len - at < 8) {
+      return 0;
+    }
+    int fourCc = payload.getInt(base + at + 1);
+    boolean timed = fourCc == CodecNames.AVC1 || fourCc == CodecNames.HVC1 || fourCc == CodecNames.VVC1;
+    return timed ? payload.getMedium(base + at + 5) : 0;
+  }
+
+  /**
    * Follows ModEx prefixes (shared by audio and video) and returns the offset of the byte whose
    * low nibble is the packet type in force, or -1 when the payload ends first.
    */

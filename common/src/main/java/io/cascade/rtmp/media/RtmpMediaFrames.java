@@ -13,11 +13,6 @@ import io.netty.buffer.ByteBuf;
  * so the live core never sees a message type id.
  */
 public final class RtmpMediaFrames {
-  private static final int LEGACY_AVC = 7;
-  private static final int LEGACY_HEVC = 12;
-  private static final int CODED_FRAMES = 1;
-  private static final int FOURCC_AVC1 = 0x61766331;
-  private static final int FOURCC_HVC1 = 0x68766331;
 
   private RtmpMediaFrames() {
   }
@@ -70,26 +65,8 @@ public final class RtmpMediaFrames {
         receivedNanos, originMillis, body);
   }
 
-  /**
-   * Presentation minus decode time of an H.264 / HEVC coded-frames tag (signed 24 bits, ms); 0 for
-   * every other tag, including Enhanced-RTMP CodedFramesX (which means 0).
-   */
+  /** See {@link MediaTags#compositionTime}. */
   static int compositionOffset(ByteBuf body) {
-    int base = body.readerIndex();
-    int len = body.readableBytes();
-    if (len < 5) {
-      return 0;
-    }
-    int b0 = body.getUnsignedByte(base);
-    if ((b0 & 0x80) == 0) {
-      int codec = b0 & 0x0F;
-      boolean coded = (codec == LEGACY_AVC || codec == LEGACY_HEVC) && body.getUnsignedByte(base + 1) == CODED_FRAMES;
-      return coded ? body.getMedium(base + 2) : 0;
-    }
-    if ((b0 & 0x0F) != CODED_FRAMES || len < 8) {
-      return 0;
-    }
-    int fourCc = body.getInt(base + 1);
-    return fourCc == FOURCC_AVC1 || fourCc == FOURCC_HVC1 ? body.getMedium(base + 5) : 0;
+    return MediaTags.compositionTime(body);
   }
 }

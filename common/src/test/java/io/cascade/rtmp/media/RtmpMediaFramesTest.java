@@ -39,6 +39,19 @@ class RtmpMediaFramesTest {
   }
 
   @Test
+  void aModExPrefixBeforeThePacketTypeDoesNotHideTheOffset() {
+    // PacketType ModEx (7), one byte of modifier data, then the real packet type CodedFrames (1) in
+    // the low nibble of the byte that follows it, then FourCC "avc1" and the 24-bit composition time.
+    MediaFrame coded = frame(MessageType.VIDEO, 0, 0x80 | 0x10 | 7, 0, 0x55, 0x01, 'a', 'v', 'c', '1', 0, 0, 40, 0, 0,
+        0, 1);
+    try {
+      assertThat(coded.compositionOffset()).isEqualTo(40);
+    } finally {
+      coded.release();
+    }
+  }
+
+  @Test
   void enhancedHevcCodedFramesCarryTheirOffsetAndCodedFramesXDoNot() {
     // Enhanced: IsExHeader | keyframe << 4 | PacketType, then FourCC "hvc1".
     MediaFrame coded = frame(MessageType.VIDEO, 0, 0x80 | 0x10 | 1, 'h', 'v', 'c', '1', 0, 0, 66, 0, 0, 0, 1);
