@@ -10,11 +10,9 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
-import io.netty.channel.embedded.EmbeddedChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -304,144 +302,5 @@ class LiveStreamTest {
     b.writeByte(key ? 0x17 : 0x27).writeByte(1).writeMedium(0);
     b.writeZero(size - 5);
     return b;
-  }
-
-  /**
-   * Event loops in virtual time, one embedded channel each, and the subscribers on them. A
-   * subscriber called while no loop is running was called from the wrong thread in production.
-   */
-  static final class VirtualLoops {
-    private final List<EmbeddedChannel> channels = new ArrayList<>();
-    private final List<RecordingSubscriber> subscribers = new ArrayList<>();
-    private boolean running;
-
-    /** A new loop with frozen time. */
-    EventLoop next() {
-      EmbeddedChannel channel = new EmbeddedChannel();
-      channel.freezeTime();
-      channels.add(channel);
-      return channel.eventLoop();
-    }
-
-    RecordingSubscriber subscriber(EventLoop loop) {
-      return subscriber(loop, true);
-    }
-
-    RecordingSubscriber subscriber(EventLoop loop, boolean coalesce) {
-      RecordingSubscriber s = new RecordingSubscriber(this, loop, coalesce);
-      subscribers.add(s);
-      return s;
-    }
-
-    /** Runs every task submitted to the loops and every timer that is due. */
-    void run() {
-      running = true;
-      try {
-        channels.forEach(EmbeddedChannel::runPendingTasks);
-      } finally {
-        running = false;
-      }
-    }
-
-    /** Moves every loop's clock on by {@code d}, then runs what is due. */
-    void advance(Duration d) {
-      channels.forEach(c -> c.advanceTimeBy(d.toNanos(), TimeUnit.NANOSECONDS));
-      run();
-    }
-
-    boolean running() {
-      return running;
-    }
-
-    /** Runs what is left, releases what the subscribers still hold, closes the loops. */
-    void close() {
-      run();
-      for (RecordingSubscriber s : subscribers) {
-        s.releaseAll();
-        assertThat(s.offLoop).as("callbacks outside the subscriber's loop").isZero();
-      }
-      channels.forEach(EmbeddedChannel::finishAndReleaseAll);
-    }
-  }
-
-  static final class RecordingSubscriber implements Subscriber {
-    final VirtualLoops loops;
-    final EventLoop loop;
-    final boolean coalesce;
-    final List<MediaFrame> frames = new ArrayList<>();
-    final List<String> events = new ArrayList<>();
-    int flushes;
-    int offLoop;
-    Packager packager;
-
-    RecordingSubscriber(VirtualLoops loops, EventLoop loop, boolean coalesce) {
-      this.loops = loops;
-      this.loop = loop;
-      this.coalesce = coalesce;
-    }
-
-    @Override
-    public boolean coalesceFlushes() {
-      return coalesce;
-    }
-
-    @Override
-    public EventLoop eventLoop() {
-      return loop;
-    }
-
-    @Override
-    public Packager packager() {
-      return packager;
-    }
-
-    @Override
-    public void onFrame(MediaFrame frame) {
-      onLoop();
-      frames.add(frame);
-    }
-
-    @Override
-    public void onFlush() {
-      onLoop();
-      flushes++;
-    }
-
-    @Override
-    public void onPublish() {
-      onLoop();
-      events.add("publish");
-    }
-
-    @Override
-    public void onUnpublish() {
-      onLoop();
-      events.add("unpublish");
-    }
-
-    private void onLoop() {
-      if (!loops.running()) {
-        offLoop++;
-      }
-    }
-
-    List<String> describe() {
-      List<String> out = new ArrayList<>();
-      for (MediaFrame f : frames) {
-        String kind = f.isData() ? "data" : f.isVideo() ? "video" : "audio";
-        if (f.isConfig() && !f.isData()) {
-          kind += "-config";
-        } else if (f.isKeyframe()) {
-          kind += "-key";
-        }
-        out.add(kind + "@" + f.dts());
-      }
-      return out;
-    }
-
-    void releaseAll() {
-      frames.forEach(MediaFrame::release);
-      frames.clear();
-    }
   }
 }
