@@ -11,6 +11,7 @@ import io.cascade.server.SessionPolicy.Request;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.HashMap;
@@ -40,6 +41,10 @@ class AuthPolicyTest {
   private static final BlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();
   /** What the hook answers: a status, or 0 to never answer. */
   private static final AtomicInteger answer = new AtomicInteger(200);
+  /** Responses held back (answer 0), oldest first, for a test to end when it chooses. */
+  private static final BlockingQueue<HttpServerResponse> unanswered = new LinkedBlockingQueue<>();
+  /** Requests that arrived while an earlier one was still held back. */
+  private static final AtomicInteger overlapping = new AtomicInteger();
   private static int port;
 
   @BeforeAll
@@ -53,6 +58,11 @@ class AuthPolicyTest {
       int status = answer.get();
       if (status != 0) {
         req.response().setStatusCode(status).end();
+      } else {
+        if (!unanswered.isEmpty()) {
+          overlapping.incrementAndGet();
+        }
+        unanswered.add(req.response());
       }
     })).listen(0, "127.0.0.1").await(WAIT, TimeUnit.SECONDS);
     port = server.actualPort();
@@ -67,6 +77,8 @@ class AuthPolicyTest {
   void reset() {
     received.clear();
     answer.set(200);
+    unanswered.clear();
+    overlapping.set(0);
   }
 
   @Test
@@ -171,13 +183,27 @@ class AuthPolicyTest {
     answer.set(0);
     Webhook webhook = new Webhook(vertx, 1, 2);
     for (int i = 0; i < 10; i++) {
-      webhook.tell(hook("/stall"), new JsonObject().put("action", "stop").put("app", "live").put("stream", "s" + i),
-          Duration.ofSeconds(30));
+      webhook.tell(hook("/stall"), notification("s" + i), Duration.ofSeconds(30));
     }
-    assertThat(received.poll(WAIT, TimeUnit.SECONDS)).isNotNull();
+    assertThat(received.poll(WAIT, TimeUnit.SECONDS).getString("stream")).isEqualTo("s0");
     assertThat(webhook.pending()).as("one in flight, two queued, seven dropped").isEqualTo(3);
-    assertThat(received.poll(300, TimeUnit.MILLISECONDS)).as("nothing beyond maxConcurrent is sent").isNull();
+    // Each answer lets the next queued notification go, and only then.
+    for (String next : List.of("s1", "s2")) {
+      unanswered.poll(WAIT, TimeUnit.SECONDS).setStatusCode(200).end();
+      assertThat(received.poll(WAIT, TimeUnit.SECONDS).getString("stream")).isEqualTo(next);
+    }
+    HttpServerResponse last = unanswered.poll(WAIT, TimeUnit.SECONDS);
+    answer.set(200);
+    last.setStatusCode(200).end();
+    // A later notification is the next to arrive: the dropped ones were never sent.
+    webhook.tell(hook("/after"), notification("after"), Duration.ofSeconds(30));
+    assertThat(received.poll(WAIT, TimeUnit.SECONDS).getString("stream")).isEqualTo("after");
+    assertThat(overlapping).as("requests that arrived while one was unanswered (maxConcurrent 1)").hasValue(0);
     webhook.close().await(WAIT, TimeUnit.SECONDS);
+  }
+
+  private static JsonObject notification(String stream) {
+    return new JsonObject().put("action", "stop").put("app", "live").put("stream", stream);
   }
 
   @Test
@@ -209,7 +235,11 @@ class AuthPolicyTest {
         NetStatus.PUBLISH_BAD_NAME, "signature_invalid", "does not match");
     assertRefused(admitPublish(policy, request("live", "cam1", Map.of(), "127.0.0.1:1")),
         NetStatus.PUBLISH_BAD_NAME, "signature_missing", "required");
-    assertThat(received.poll(300, TimeUnit.MILLISECONDS)).as("the webhook is not asked after a bad signature").isNull();
+    // The next request the hook sees is a later good publish: none was sent for the bad signatures.
+    admitPublish(policy, request("live", "cam2", signed("new", "live/cam2", NOW + 60), "127.0.0.1:1"))
+        .await(WAIT, TimeUnit.SECONDS);
+    assertThat(received.poll(WAIT, TimeUnit.SECONDS).getString("stream"))
+        .as("the webhook is not asked after a bad signature").isEqualTo("cam2");
   }
 
   @Test

@@ -53,6 +53,8 @@ class RtmpClientTest {
   private Channel server;
   private RtmpClient client;
   private final Events events = new Events();
+  /** Completed when the scripted server's side of a connection closes, after its last read. */
+  private final CompletableFuture<Void> serverSawClose = new CompletableFuture<>();
 
   @BeforeAll
   static void startGroup() {
@@ -206,8 +208,10 @@ class RtmpClientTest {
 
     client.close().get(5, TimeUnit.SECONDS);
     assertThat(events.closed.get(5, TimeUnit.SECONDS)).isNull();
+    // The server has read everything the client sent once it sees the connection close.
+    serverSawClose.get(5, TimeUnit.SECONDS);
     String last = null;
-    for (RtmpMessage m; (m = seen.poll(2, TimeUnit.SECONDS)) != null; ) {
+    for (RtmpMessage m; (m = seen.poll()) != null; ) {
       try {
         if (m.typeId() == MessageType.COMMAND_AMF0) {
           last = Commands.decodeCommand(m, AmfLimits.DEFAULTS).name();
@@ -266,7 +270,7 @@ class RtmpClientTest {
   }
 
   /** A server on loopback; {@code rtmp} false leaves out the handshake and chunk layer, so it never answers. */
-  private static Channel startServer(boolean rtmp, BiConsumer<ChannelHandlerContext, RtmpMessage> onMessage) {
+  private Channel startServer(boolean rtmp, BiConsumer<ChannelHandlerContext, RtmpMessage> onMessage) {
     return new ServerBootstrap()
         .group(group)
         .channel(NioServerSocketChannel.class)
@@ -286,6 +290,11 @@ class RtmpClientTest {
                 } finally {
                   ReferenceCountUtil.release(msg);
                 }
+              }
+
+              @Override
+              public void channelInactive(ChannelHandlerContext ctx) {
+                serverSawClose.complete(null);
               }
             });
           }

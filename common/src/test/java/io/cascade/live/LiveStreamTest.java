@@ -3,31 +3,32 @@ package io.cascade.live;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cascade.config.FlushMode;
-import io.cascade.rtmp.media.RtmpMediaFrames;
-import io.cascade.testing.Await;
 import io.cascade.rtmp.media.RtmpChunkPackager;
-import io.netty.buffer.ByteBufAllocator;
+import io.cascade.rtmp.media.RtmpMediaFrames;
 import io.cascade.rtmp.message.MessageType;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.EventLoop;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The stream as a whole: joins, GOP cache, fan-out across event loops, republish, limits. */
+/**
+ * The stream as a whole: joins, GOP cache, fan-out across event loops, republish, limits.
+ *
+ * <p>In virtual time: each event loop is an embedded channel's loop with frozen time, whose tasks
+ * run when the test says ({@link VirtualLoops#run()}) and whose timers fire when the test moves
+ * the clock ({@link VirtualLoops#advance(Duration)}). What a subscriber has after a run is all it
+ * will get, so counts are asserted exactly, and "not yet" is asserted one tick before the deadline.
+ */
 class LiveStreamTest {
   private static final LiveSettings SETTINGS = flushing(Duration.ZERO, 0);
+  /** The flush interval of the coalescing tests. */
+  private static final Duration INTERVAL = Duration.ofMillis(40);
 
   /**
    * Small limits (128-byte chunks, 2 streams, 3 players) with the given flush interval and flush size,
@@ -39,23 +40,17 @@ class LiveStreamTest {
         LiveSettings.DEFAULT_MAX_WAITING_PLAYERS, flushBytes).withFlushMode(FlushMode.INTERVAL);
   }
 
-  private static EventLoopGroup loops;
-
-  @BeforeAll
-  static void startLoops() {
-    loops = new MultiThreadIoEventLoopGroup(3, NioIoHandler.newFactory());
-  }
-
-  @AfterAll
-  static void stopLoops() throws InterruptedException {
-    loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
-  }
-
+  private final VirtualLoops loops = new VirtualLoops();
   private final StreamManager manager = new StreamManager(SETTINGS, PooledByteBufAllocator.DEFAULT);
   private final Object publisher = new Object();
 
+  @AfterEach
+  void closeLoops() {
+    loops.close();
+  }
+
   @Test
-  void lateJoinerGetsMetadataSequenceHeadersThenGopFromKeyframe() throws Exception {
+  void lateJoinerGetsMetadataSequenceHeadersThenGopFromKeyframe() {
     LiveStream s = manager.publish("live/a", publisher).stream();
     RtmpMediaFrames.publish(s, publisher, MessageType.DATA_AMF0, 0, Unpooled.copiedBuffer(new byte[] {2, 0, 1, 'x'}), true);
     RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 0, avcSequenceHeader(), false);
@@ -66,11 +61,12 @@ class LiveStreamTest {
     RtmpMediaFrames.publish(s, publisher, MessageType.AUDIO, 70, aac(), false);
     RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 100, avc(false, 200), false);
 
-    RecordingSubscriber late = new RecordingSubscriber((EventLoop) loops.next());
+    RecordingSubscriber late = loops.subscriber(loops.next());
     late.packager = new RtmpChunkPackager(128);
     assertThat(manager.subscribe("live/a", late)).isSameAs(s);
-    late.awaitFrames(6);
-    assertThat(late.events).startsWith("publish");
+    assertThat(late.frames).as("delivered on the subscriber's loop, not in subscribe").isEmpty();
+    loops.run();
+    assertThat(late.events).containsExactly("publish");
     assertThat(late.describe()).containsExactly("data@0", "video-config@0", "audio-config@0", "video-key@66", "audio@70", "video@100");
     // The shared encoding carries a 12-byte type-0 header plus a type-3 header per extra 128-byte chunk.
     MediaFrame key = late.frames.get(3);
@@ -82,26 +78,41 @@ class LiveStreamTest {
   }
 
   @Test
-  void coalescingSubscribersAreFlushedByTheTimerOthersAfterEveryFrame() throws Exception {
-    // An hour-long interval: within the test the timer never fires, so the counts are exact.
-    LiveSettings hourly = flushing(Duration.ofHours(1), 0);
-    StreamManager m = new StreamManager(hourly, PooledByteBufAllocator.DEFAULT);
+  void coalescingSubscribersAreFlushedByTheTimerOthersAfterEveryFrame() {
+    StreamManager m = new StreamManager(flushing(INTERVAL, 0), PooledByteBufAllocator.DEFAULT);
     LiveStream s = m.publish("live/c", publisher).stream();
-    EventLoop loop = (EventLoop) loops.next();
-    RecordingSubscriber player = new RecordingSubscriber(loop);
-    RecordingSubscriber relay = new RecordingSubscriber(loop, false);
+    EventLoop loop = loops.next();
+    RecordingSubscriber player = loops.subscriber(loop);
+    RecordingSubscriber relay = loops.subscriber(loop, false);
     m.subscribe("live/c", player);
     m.subscribe("live/c", relay);
-    player.awaitFrames(0);
+    loops.run();
     int playerJoinFlushes = player.flushes;
     int relayJoinFlushes = relay.flushes;
     for (int i = 0; i < 5; i++) {
       RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, i * 33L, avc(i == 0, 100), false);
     }
-    player.awaitFrames(5);
-    relay.awaitFrames(5);
+    loops.run();
+    assertThat(player.frames).hasSize(5);
+    assertThat(relay.frames).hasSize(5);
     assertThat(player.flushes - playerJoinFlushes).as("held for the timer").isZero();
     assertThat(relay.flushes - relayJoinFlushes).as("one flush per delivery").isEqualTo(5);
+
+    loops.advance(INTERVAL.minusMillis(1));
+    assertThat(player.flushes - playerJoinFlushes).as("not before the interval has passed").isZero();
+    loops.advance(Duration.ofMillis(1));
+    assertThat(player.flushes - playerJoinFlushes).as("one flush for the five frames").isEqualTo(1);
+
+    // The timer is armed again by the next frame, not before.
+    loops.advance(INTERVAL.multipliedBy(3));
+    assertThat(player.flushes - playerJoinFlushes).as("nothing written, nothing flushed").isEqualTo(1);
+    RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 165, avc(false, 100), false);
+    loops.run();
+    loops.advance(INTERVAL.minusMillis(1));
+    assertThat(player.flushes - playerJoinFlushes).isEqualTo(1);
+    loops.advance(Duration.ofMillis(1));
+    assertThat(player.flushes - playerJoinFlushes).isEqualTo(2);
+    assertThat(relay.flushes - relayJoinFlushes).isEqualTo(6);
     player.releaseAll();
     relay.releaseAll();
     m.unsubscribe(s, player);
@@ -110,24 +121,25 @@ class LiveStreamTest {
   }
 
   @Test
-  void aLargeFrameIsFlushedAtOnceWithWhatWasHeldBeforeIt() throws Exception {
-    // An hour-long interval, so only the size rule can flush; 300-byte payloads reach 256 bytes of chunks.
-    LiveSettings hourly = flushing(Duration.ofHours(1), 256);
-    StreamManager m = new StreamManager(hourly, PooledByteBufAllocator.DEFAULT);
+  void aLargeFrameIsFlushedAtOnceWithWhatWasHeldBeforeIt() {
+    // The timer is never moved on, so only the size rule can flush; 300-byte payloads reach 256 bytes of chunks.
+    StreamManager m = new StreamManager(flushing(INTERVAL, 256), PooledByteBufAllocator.DEFAULT);
     LiveStream s = m.publish("live/e", publisher).stream();
-    RecordingSubscriber player = new RecordingSubscriber((EventLoop) loops.next());
+    RecordingSubscriber player = loops.subscriber(loops.next());
     m.subscribe("live/e", player);
-    player.awaitFrames(0);
+    loops.run();
     int before = player.flushes;
     RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 0, avc(true, 300), false);
-    player.awaitFrames(1);
+    loops.run();
+    assertThat(player.flushes - before).as("the large keyframe flushed at once").isEqualTo(1);
     RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 33, avc(false, 50), false);
     RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 66, avc(false, 50), false);
-    player.awaitFrames(3);
-    assertThat(player.flushes - before).as("the large keyframe flushed, the small frames held").isEqualTo(1);
+    loops.run();
+    assertThat(player.frames).hasSize(3);
+    assertThat(player.flushes - before).as("the small frames held").isEqualTo(1);
     RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 99, avc(false, 300), false);
-    player.awaitFrames(4);
-    player.awaitFlushes(before + 2);
+    loops.run();
+    assertThat(player.frames).hasSize(4);
     assertThat(player.flushes - before).as("the next large frame flushed the held ones with it").isEqualTo(2);
     player.releaseAll();
     m.unsubscribe(s, player);
@@ -135,29 +147,11 @@ class LiveStreamTest {
   }
 
   @Test
-  void aShortFlushIntervalFlushesCoalescingSubscribers() throws Exception {
-    LiveSettings quick = flushing(Duration.ofMillis(1), 0);
-    StreamManager m = new StreamManager(quick, PooledByteBufAllocator.DEFAULT);
-    LiveStream s = m.publish("live/d", publisher).stream();
-    RecordingSubscriber player = new RecordingSubscriber((EventLoop) loops.next());
-    m.subscribe("live/d", player);
-    player.awaitFrames(0);
-    int before = player.flushes;
-    RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 0, avc(true, 100), false);
-    player.awaitFrames(1);
-    player.awaitFlushes(before + 1);
-    assertThat(player.flushes).as("the timer flushed the written frame").isGreaterThan(before);
-    player.releaseAll();
-    m.unsubscribe(s, player);
-    m.unpublish(s, publisher);
-  }
-
-  @Test
-  void fansOutToSubscribersOnSeveralLoopsInOrder() throws Exception {
+  void fansOutToSubscribersOnSeveralLoopsInOrder() {
     LiveStream s = manager.publish("live/b", publisher).stream();
     List<RecordingSubscriber> subs = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      RecordingSubscriber r = new RecordingSubscriber((EventLoop) loops.next());
+      RecordingSubscriber r = loops.subscriber(loops.next());
       manager.subscribe("live/b", r);
       subs.add(r);
     }
@@ -165,13 +159,13 @@ class LiveStreamTest {
     for (int i = 1; i < 50; i++) {
       RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, i * 33L, avc(false, 100), false);
     }
+    loops.run();
     for (RecordingSubscriber r : subs) {
-      r.awaitFrames(50);
       List<Long> ts = r.frames.stream().map(MediaFrame::dts).toList();
       assertThat(ts).isSorted().hasSize(50);
       // Every subscriber shares the same frame objects: decoded once.
       assertThat(r.frames.get(10)).isSameAs(subs.get(0).frames.get(10));
-      assertThat(r.flushes).isPositive();
+      assertThat(r.flushes).as("the join's, then one per frame").isEqualTo(1 + 50);
     }
     subs.forEach(RecordingSubscriber::releaseAll);
     subs.forEach(r -> manager.unsubscribe(s, r));
@@ -179,35 +173,38 @@ class LiveStreamTest {
   }
 
   @Test
-  void secondPublisherIsRefusedAndFirstContinues() throws Exception {
+  void secondPublisherIsRefusedAndFirstContinues() {
     LiveStream s = manager.publish("live/c", publisher).stream();
     StreamManager.PublishResult second = manager.publish("live/c", new Object());
     assertThat(second.accepted()).isFalse();
     assertThat(second.refusal()).isEqualTo(StreamManager.PublishRefusal.ALREADY_PUBLISHING);
     assertThat(s.isPublishedBy(publisher)).isTrue();
-    RecordingSubscriber r = new RecordingSubscriber((EventLoop) loops.next());
+    RecordingSubscriber r = loops.subscriber(loops.next());
     manager.subscribe("live/c", r);
     RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 0, avc(true, 100), false);
-    r.awaitFrames(1);
+    loops.run();
+    assertThat(r.frames).hasSize(1);
     r.releaseAll();
     manager.unsubscribe(s, r);
     manager.unpublish(s, publisher);
   }
 
   @Test
-  void waitingSubscriberStartsWhenPublishedAndSurvivesRepublishWithMonotonicTime() throws Exception {
-    RecordingSubscriber r = new RecordingSubscriber((EventLoop) loops.next());
+  void waitingSubscriberStartsWhenPublishedAndSurvivesRepublishWithMonotonicTime() {
+    RecordingSubscriber r = loops.subscriber(loops.next());
     LiveStream s = manager.subscribe("live/d", r);
     assertThat(s.isLive()).isFalse();
     assertThat(manager.publish("live/d", publisher).stream()).isSameAs(s);
     RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 5000, avc(true, 100), false);
     RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 5033, avc(false, 100), false);
-    r.awaitFrames(2);
+    loops.run();
+    assertThat(r.frames).hasSize(2);
     manager.unpublish(s, publisher);
     Object again = new Object();
     assertThat(manager.publish("live/d", again).stream()).isSameAs(s);
     RtmpMediaFrames.publish(s, again, MessageType.VIDEO, 0, avc(true, 100), false);
-    r.awaitFrames(3);
+    loops.run();
+    assertThat(r.frames).hasSize(3);
     assertThat(r.events).containsExactly("publish", "unpublish", "publish");
     assertThat(r.frames.get(2).dts()).isGreaterThan(r.frames.get(1).dts());
     r.releaseAll();
@@ -224,11 +221,11 @@ class LiveStreamTest {
     assertThat(manager.publish("live/e3", new Object()).refusal()).isEqualTo(StreamManager.PublishRefusal.TOO_MANY_STREAMS);
     List<RecordingSubscriber> subs = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      RecordingSubscriber r = new RecordingSubscriber((EventLoop) loops.next());
+      RecordingSubscriber r = loops.subscriber(loops.next());
       assertThat(manager.subscribe("live/e1", r)).isNotNull();
       subs.add(r);
     }
-    assertThat(manager.subscribe("live/e1", new RecordingSubscriber((EventLoop) loops.next()))).isNull();
+    assertThat(manager.subscribe("live/e1", loops.subscriber(loops.next()))).isNull();
     subs.forEach(r -> manager.unsubscribe(a, r));
     manager.unpublish(a, publisher);
     manager.unpublish(b, p2);
@@ -248,7 +245,7 @@ class LiveStreamTest {
   }
 
   @Test
-  void framesArePackagedOncePerFormatAndOnlyWhileTheFormatHasSubscribers() throws Exception {
+  void framesArePackagedOncePerFormatAndOnlyWhileTheFormatHasSubscribers() {
     CountingPackager format = new CountingPackager();
     LiveStream s = manager.publish("live/p", publisher).stream();
     RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 0, avcSequenceHeader(), false);
@@ -256,8 +253,8 @@ class LiveStreamTest {
     RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 33, avc(false, 100), false);
     assertThat(format.encoded).as("no subscriber of the format: nothing packaged").isZero();
 
-    RecordingSubscriber a = new RecordingSubscriber((EventLoop) loops.next());
-    RecordingSubscriber b = new RecordingSubscriber((EventLoop) loops.next());
+    RecordingSubscriber a = loops.subscriber(loops.next());
+    RecordingSubscriber b = loops.subscriber(loops.next());
     a.packager = format;
     b.packager = new CountingPackager(); // equal to the first: the same format
     manager.subscribe("live/p", a);
@@ -266,8 +263,9 @@ class LiveStreamTest {
     assertThat(format.encoded).as("second subscriber of the format: nothing new").isEqualTo(3);
     RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 66, avc(false, 100), false);
     assertThat(format.encoded).as("a live frame: once, not once per subscriber").isEqualTo(4);
-    a.awaitFrames(4);
-    b.awaitFrames(4);
+    loops.run();
+    assertThat(a.frames).hasSize(4);
+    assertThat(b.frames).hasSize(4);
     MediaFrame live = a.frames.get(3);
     assertThat(live.wire(format)).isSameAs(b.frames.get(3).wire(format));
     assertThat(live.wire(format).readableBytes()).isEqualTo(live.size() + 1);
@@ -308,92 +306,5 @@ class LiveStreamTest {
     b.writeByte(key ? 0x17 : 0x27).writeByte(1).writeMedium(0);
     b.writeZero(size - 5);
     return b;
-  }
-
-  static final class RecordingSubscriber implements Subscriber {
-    final EventLoop loop;
-    final boolean coalesce;
-    final List<MediaFrame> frames = Collections.synchronizedList(new ArrayList<>());
-    final List<String> events = Collections.synchronizedList(new ArrayList<>());
-    volatile int flushes;
-    Packager packager;
-
-    RecordingSubscriber(EventLoop loop) {
-      this(loop, true);
-    }
-
-    RecordingSubscriber(EventLoop loop, boolean coalesce) {
-      this.loop = loop;
-      this.coalesce = coalesce;
-    }
-
-    @Override
-    public boolean coalesceFlushes() {
-      return coalesce;
-    }
-
-    @Override
-    public EventLoop eventLoop() {
-      return loop;
-    }
-
-    @Override
-    public Packager packager() {
-      return packager;
-    }
-
-    @Override
-    public void onFrame(MediaFrame frame) {
-      assertThat(loop.inEventLoop()).isTrue();
-      frames.add(frame);
-    }
-
-    @Override
-    public void onFlush() {
-      flushes++;
-    }
-
-    @Override
-    public void onPublish() {
-      events.add("publish");
-    }
-
-    @Override
-    public void onUnpublish() {
-      events.add("unpublish");
-    }
-
-    /** Waits, bounded, until at least {@code n} flushes happened (the caller asserts the count). */
-    void awaitFlushes(int n) {
-      Await.until(Duration.ofSeconds(10), n + " flushes", () -> flushes >= n, () -> flushes + " flushes");
-    }
-
-    void awaitFrames(int n) throws InterruptedException {
-      Await.until(Duration.ofSeconds(5), n + " frames", () -> frames.size() >= n, () -> frames.size() + " frames");
-      // Let the loop finish the task it is in before we look.
-      CountDownLatch idle = new CountDownLatch(1);
-      loop.execute(idle::countDown);
-      idle.await(5, TimeUnit.SECONDS);
-      assertThat(frames).hasSizeGreaterThanOrEqualTo(n);
-    }
-
-    List<String> describe() {
-      List<String> out = new ArrayList<>();
-      for (MediaFrame f : frames) {
-        String kind = f.isData() ? "data" : f.isVideo() ? "video" : "audio";
-        if (f.isConfig() && !f.isData()) {
-          kind += "-config";
-        } else if (f.isKeyframe()) {
-          kind += "-key";
-        }
-        out.add(kind + "@" + f.dts());
-      }
-      return out;
-    }
-
-    void releaseAll() {
-      frames.forEach(MediaFrame::release);
-      frames.clear();
-    }
   }
 }

@@ -29,6 +29,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,6 +47,9 @@ class FrameWriterTest {
   private Channel server;
   private Channel client;
   private final ByteArrayOutputStream received = new ByteArrayOutputStream();
+  /** Completed by the client's read that brings {@link #received} to {@code wanted} bytes; guarded by received. */
+  private CompletableFuture<Void> arrived;
+  private int wanted;
   private final List<Boolean> writabilityChanges = new CopyOnWriteArrayList<>();
 
   @BeforeEach
@@ -85,6 +89,9 @@ class FrameWriterTest {
             try {
               synchronized (received) {
                 b.readBytes(received, b.readableBytes());
+                if (arrived != null && received.size() >= wanted) {
+                  arrived.complete(null);
+                }
               }
             } catch (java.io.IOException e) {
               throw new IllegalStateException(e);
@@ -129,18 +136,26 @@ class FrameWriterTest {
     return b;
   }
 
-  private byte[] awaitReceived(int length) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (System.nanoTime() < deadline) {
-      synchronized (received) {
-        if (received.size() >= length) {
-          return received.toByteArray();
-        }
+  /** Waits, bounded, for the client's read that brings the received bytes to {@code length}. */
+  private byte[] awaitReceived(int length) throws Exception {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    synchronized (received) {
+      wanted = length;
+      arrived = done;
+      if (received.size() >= length) {
+        done.complete(null);
       }
-      Thread.sleep(5);
+    }
+    try {
+      done.get(10, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      synchronized (received) {
+        throw new AssertionError("received " + received.size() + " of " + length + " bytes");
+      }
     }
     synchronized (received) {
-      throw new AssertionError("received " + received.size() + " of " + length + " bytes");
+      arrived = null;
+      return received.toByteArray();
     }
   }
 

@@ -9,6 +9,7 @@ import io.cascade.config.CascadeConfig;
 import io.cascade.config.ConfigLoader;
 import io.cascade.config.HostPort;
 import io.cascade.rtmp.message.NetStatus;
+import io.cascade.testing.Await;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -23,7 +24,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -82,7 +82,7 @@ class EdgeOnHazelcastTest {
       registry.release(record).await(10, TimeUnit.SECONDS);
       EdgeNode e = edge;
       // WAITING has no timer: only a registry event moves it on, so no reconnect can follow.
-      until(Duration.ofSeconds(10), "the edge waits for a new owner",
+      Await.until(Duration.ofSeconds(10), "the edge waits for a new owner",
           () -> e.ingests().ingest("live/hz").state() == EdgeIngest.State.WAITING && e.stats().pullsActive() == 0);
       assertThat(edge.stats().upstreamsLost()).isEqualTo(1);
       assertThat(edge.stats().pullsStarted()).isEqualTo(1);
@@ -111,7 +111,7 @@ class EdgeOnHazelcastTest {
     HttpClient http = vertx.createHttpClient();
     try {
       JsonObject[] last = new JsonObject[1];
-      until(Duration.ofSeconds(15), "viewers of " + key + " on " + node + " in the API", () -> {
+      Await.until(Duration.ofSeconds(15), "viewers of " + key + " on " + node + " in the API", () -> {
         String body = http.request(HttpMethod.GET, edge.httpPort(), "127.0.0.1", "/api/v1/streams/" + key)
             .compose(req -> req.send().compose(resp -> resp.body()))
             .await(5, TimeUnit.SECONDS).toString();
@@ -125,17 +125,6 @@ class EdgeOnHazelcastTest {
       return last[0];
     } finally {
       http.close();
-    }
-  }
-
-  /** Bounded poll (io.cascade.testing.Await.until once that helper is shared). */
-  private static void until(Duration timeout, String what, Callable<Boolean> condition) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.call()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + timeout.toMillis() + " ms: " + what);
-      }
-      TimeUnit.MILLISECONDS.sleep(50);
     }
   }
 

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 
 /** An RTMP player of the edge that records what it receives: every frame, status and the close. */
@@ -29,7 +30,17 @@ final class TestPlayer implements RtmpClientListener {
   final List<Frame> frames = new CopyOnWriteArrayList<>();
   final List<String> statuses = new CopyOnWriteArrayList<>();
   final CompletableFuture<Throwable> closed = new CompletableFuture<>();
+  /** Waits in {@link #await}, checked by every received message. */
+  private final List<Waiter> waiters = new CopyOnWriteArrayList<>();
   private RtmpClient client;
+
+  private record Waiter(Predicate<Frame> which, int n, CompletableFuture<Void> done) {
+    void check(TestPlayer p) {
+      if (p.count(which) >= n) {
+        done.complete(null);
+      }
+    }
+  }
 
   static TestPlayer play(EventLoopGroup group, int port, String key) throws Exception {
     TestPlayer p = new TestPlayer();
@@ -51,6 +62,7 @@ final class TestPlayer implements RtmpClientListener {
     SyntheticMedia.Stamp stamp = SyntheticMedia.parse(m.typeId(), m.payload());
     frames.add(new Frame(m.typeId(), m.timestamp(), header, stamp == null ? -1 : stamp.sequence(),
         stamp == null ? -1 : stamp.sendMicros(), System.nanoTime()));
+    waiters.forEach(w -> w.check(this));
   }
 
   @Override
@@ -67,16 +79,20 @@ final class TestPlayer implements RtmpClientListener {
     return frames.stream().filter(which).count();
   }
 
-  /** Waits until {@code which} holds for {@code n} frames; false on timeout. */
-  boolean await(Predicate<Frame> which, int n, long timeoutMillis) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-    while (System.nanoTime() < deadline) {
-      if (count(which) >= n) {
-        return true;
-      }
-      Thread.sleep(5);
+  /** Waits until {@code which} holds for {@code n} frames (woken by each received message); false on timeout. */
+  boolean await(Predicate<Frame> which, int n, long timeoutMillis) throws Exception {
+    Waiter w = new Waiter(which, n, new CompletableFuture<>());
+    waiters.add(w);
+    try {
+      // Registered first, then checked: a frame that arrived meanwhile is not missed.
+      w.check(this);
+      w.done().get(timeoutMillis, TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } finally {
+      waiters.remove(w);
     }
-    return count(which) >= n;
   }
 
   /** Media timestamps that went backwards, as "prev->next" pairs (empty when monotonic). */

@@ -2,6 +2,7 @@ package io.cascade.origin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cascade.testing.Await;
 import io.cascade.testing.Ffmpeg;
 import io.cascade.testing.PublishProfile;
 import io.cascade.testing.Publisher;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.logging.Level;
 import org.junit.jupiter.api.AfterAll;
@@ -44,7 +46,6 @@ class ConsoleIT {
   private static final Duration LISTED_WITHIN = Duration.ofSeconds(15);
   /** mpegts.js plays within a second here; the rest is slack for a loaded machine. */
   private static final Duration PLAYING_WITHIN = Duration.ofSeconds(15);
-  private static final Duration POLL = Duration.ofMillis(200);
   private static final Path ARTIFACTS = Path.of("target", "console-it");
 
   private static Ffmpeg ffmpeg;
@@ -148,26 +149,15 @@ class ConsoleIT {
     return ((Number) values.get(name)).doubleValue();
   }
 
+  /** Polls the page's status (io.cascade.testing.Await) until {@code done} holds; returns that status. */
   private static Map<String, Object> awaitStatus(String what, Duration limit, Predicate<Map<String, Object>> done) {
-    long deadline = System.nanoTime() + limit.toNanos();
-    Map<String, Object> status = null;
-    while (System.nanoTime() < deadline) {
-      status = browser.consoleStatus();
-      if (status != null && done.test(status)) {
-        return status;
-      }
-      pause();
-    }
-    throw new AssertionError("console: " + what + " not within " + limit + "; last status " + status);
-  }
-
-  private static void pause() {
-    try {
-      Thread.sleep(POLL.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted", e);
-    }
+    AtomicReference<Map<String, Object>> last = new AtomicReference<>();
+    Await.until(limit, "console: " + what, () -> {
+      Map<String, Object> status = browser.consoleStatus();
+      last.set(status);
+      return status != null && done.test(status);
+    }, () -> "last status " + last.get());
+    return last.get();
   }
 
   private static void assertNoBrowserErrors() {
