@@ -58,7 +58,19 @@ public final class HttpApi {
   }
 
   public Future<HttpApi> start(Vertx vertx, String host, int port) {
-    server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port));
+    return start(vertx, host, port, 0);
+  }
+
+  /**
+   * @param sendBufferSize SO_SNDBUF of accepted connections ({@code http.sendBufferSize}); 0 leaves
+   *     it to the OS. HTTP/1.1 only: HTTP-FLV players write to their connection's socket directly.
+   */
+  public Future<HttpApi> start(Vertx vertx, String host, int port, int sendBufferSize) {
+    HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port).setHttp2ClearTextEnabled(false);
+    if (sendBufferSize > 0) {
+      options.setSendBufferSize(sendBufferSize);
+    }
+    server = vertx.createHttpServer(options);
     server.requestHandler(this::handle);
     return server.listen().map(s -> this);
   }

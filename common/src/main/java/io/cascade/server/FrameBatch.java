@@ -15,22 +15,25 @@ import java.util.Arrays;
 
 /**
  * Live frames for one player, written to its socket as one outbound message: the frames' shared
- * chunk buffers, by reference, in one gathering write ({@code writev}) per attempt.
+ * packaged buffers (RTMP chunks, FLV tags), by reference, in one gathering write ({@code writev})
+ * per attempt. A protocol that frames its payload (an HTTP chunk, a WebSocket message) puts its
+ * few framing bytes around the frames in the same write ({@link #frame}).
  *
  * <p>Netty's NIO transport hands a {@link FileRegion} the socket channel itself, so the batch
  * writes straight from the buffers every player shares: no duplicate buffer, outbound-buffer
  * entry or recycling per message and player, only one entry per batch. The batch owns one
  * reference to each frame and releases it once the frame's last byte is in the socket (or when the
- * batch is released unwritten, e.g. on close).
+ * batch is released unwritten, e.g. on close); buffers it was given without a frame (framing, a
+ * tag packaged for one player) it owns and releases the same way.
  *
  * <p>Confined to the channel's event loop. The frames' buffers are read with positional views
  * ({@link ByteBuf#nioBuffer(int, int)}), never by moving their indexes, so other players' loops
  * can read the same buffers at the same time.
  */
-final class FrameBatch extends AbstractReferenceCounted implements FileRegion {
+public final class FrameBatch extends AbstractReferenceCounted implements FileRegion {
 
   /** Counts a batch's bytes against the channel's write-buffer water marks, like a ByteBuf's. */
-  static final MessageSizeEstimator SIZE_ESTIMATOR = new MessageSizeEstimator() {
+  public static final MessageSizeEstimator SIZE_ESTIMATOR = new MessageSizeEstimator() {
     private final Handle handle = new Handle() {
       private final Handle fallback = DefaultMessageSizeEstimator.DEFAULT.newHandle();
 
@@ -57,12 +60,13 @@ final class FrameBatch extends AbstractReferenceCounted implements FileRegion {
   };
 
   /** Told when a frame it marked was completely written; see {@link #add}. */
-  interface Written {
+  public interface Written {
     void written(MediaFrame frame);
   }
 
+  /** Per entry, the frame whose bytes it writes; null for bytes the batch owns. */
   private MediaFrame[] frames;
-  /** Per frame, the shared wire bytes written for it (owned by the frame). */
+  /** Per entry, the bytes written: the frame's shared wire bytes (owned by the frame), or the batch's own. */
   private ByteBuf[] wires;
   /** Per frame, who to tell when it is written; allocated with the first marked frame. */
   private Written[] listeners;
@@ -80,17 +84,12 @@ final class FrameBatch extends AbstractReferenceCounted implements FileRegion {
 
   /**
    * Appends a frame's packaged bytes {@code wire} (owned by the frame), taking the frame's
-   * reference; {@code listener} (may be null) hears when it is written.
+   * reference; {@code listener} (may be null) hears when it is written. With a null frame the
+   * batch takes {@code wire} itself (and no listener).
    */
   void add(MediaFrame frame, ByteBuf wire, Written listener) {
-    if (size == frames.length) {
-      frames = Arrays.copyOf(frames, size * 2);
-      wires = Arrays.copyOf(wires, frames.length);
-      if (listeners != null) {
-        listeners = Arrays.copyOf(listeners, frames.length);
-      }
-    }
-    if (listener != null) {
+    grow();
+    if (listener != null && frame != null) {
       if (listeners == null) {
         listeners = new Written[frames.length];
       }
@@ -101,6 +100,42 @@ final class FrameBatch extends AbstractReferenceCounted implements FileRegion {
     bytes += wire.readableBytes();
   }
 
+  private void grow() {
+    if (size == frames.length) {
+      frames = Arrays.copyOf(frames, size * 2);
+      wires = Arrays.copyOf(wires, frames.length);
+      if (listeners != null) {
+        listeners = Arrays.copyOf(listeners, frames.length);
+      }
+    }
+  }
+
+  /**
+   * Puts {@code prefix} before everything added and {@code suffix} (may be null) after it, both
+   * taken by the batch: the framing of a protocol whose payload is the frames (an HTTP chunk's size
+   * line and CRLF, a WebSocket frame header). Only before the batch is written.
+   */
+  void frame(ByteBuf prefix, ByteBuf suffix) {
+    if (transferred != 0) {
+      throw new IllegalStateException("batch already partly written");
+    }
+    grow();
+    System.arraycopy(frames, 0, frames, 1, size);
+    System.arraycopy(wires, 0, wires, 1, size);
+    if (listeners != null) {
+      System.arraycopy(listeners, 0, listeners, 1, size);
+      listeners[0] = null;
+    }
+    frames[0] = null;
+    wires[0] = prefix;
+    size++;
+    bytes += prefix.readableBytes();
+    if (suffix != null) {
+      add(null, suffix, null);
+    }
+  }
+
+  /** Entries: frames plus buffers of the batch's own. */
   int frames() {
     return size;
   }
@@ -187,6 +222,7 @@ final class FrameBatch extends AbstractReferenceCounted implements FileRegion {
         return;
       }
       left -= remaining;
+      ByteBuf own = f == null ? wires[head] : null;
       frames[head] = null;
       wires[head] = null;
       Written listener = listeners == null ? null : listeners[head];
@@ -195,6 +231,10 @@ final class FrameBatch extends AbstractReferenceCounted implements FileRegion {
       }
       head++;
       headWritten = 0;
+      if (own != null) {
+        own.release();
+        continue;
+      }
       try {
         if (listener != null) {
           listener.written(f);
@@ -209,10 +249,13 @@ final class FrameBatch extends AbstractReferenceCounted implements FileRegion {
   protected void deallocate() {
     for (int i = head; i < size; i++) {
       MediaFrame f = frames[i];
+      ByteBuf own = f == null ? wires[i] : null;
+      frames[i] = null;
+      wires[i] = null;
       if (f != null) {
-        frames[i] = null;
-        wires[i] = null;
         f.release();
+      } else if (own != null) {
+        own.release();
       }
     }
     head = size;

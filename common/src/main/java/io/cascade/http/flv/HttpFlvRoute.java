@@ -32,14 +32,18 @@ public final class HttpFlvRoute {
   private final SessionPolicy policy;
   private final FlvMeters meters;
   private final int maxConnections;
+  private final int maxBatchBytes;
   /** Players and requests in admission; bounded by {@code http.flv.maxConnections}. */
   private final AtomicInteger open = new AtomicInteger();
 
-  public HttpFlvRoute(StreamManager streams, SessionPolicy policy, RtmpMetrics metrics, int maxConnections) {
+  /** @param maxBatchBytes a player's tags collected between flushes go to its socket at this many bytes */
+  public HttpFlvRoute(StreamManager streams, SessionPolicy policy, RtmpMetrics metrics, int maxConnections,
+      int maxBatchBytes) {
     this.streams = streams;
     this.policy = policy;
     this.meters = new FlvMeters(metrics);
     this.maxConnections = maxConnections;
+    this.maxBatchBytes = maxBatchBytes;
   }
 
   /** HTTP-FLV and WebSocket-FLV players (and requests in admission) open now. */
@@ -68,6 +72,11 @@ public final class HttpFlvRoute {
     FlvPath path = FlvPath.parse(req.path());
     if (path == null) {
       reject(req, peer, 400, "bad_name", req.path());
+      return;
+    }
+    if (!FlvTransport.batchable(FlvTransport.Http.channelContext(req))) {
+      // HTTP/2 (the server does not offer it) or TLS (the HTTP port has none): the output writes to a plain socket.
+      reject(req, peer, 505, "http_version", String.valueOf(req.version()));
       return;
     }
     if (!tryOpen()) {
@@ -105,15 +114,19 @@ public final class HttpFlvRoute {
             LOG.info("event=play.refused peer={} protocol={} reason=bad_upgrade detail=\"{}\"", peer, protocol, ws.cause());
             return;
           }
-          new FlvPlayer(new FlvTransport.WebSocket(ws.result()), context.nettyEventLoop(), streams, policy, request,
-              meters, protocol, ByteBufAllocator.DEFAULT, open::decrementAndGet).start();
+          session(new FlvTransport.WebSocket(ws.result()), context, request, protocol).start();
         });
       } else {
         req.resume();
-        new FlvPlayer(new FlvTransport.Http(resp), context.nettyEventLoop(), streams, policy, request, meters,
-            protocol, ByteBufAllocator.DEFAULT, open::decrementAndGet).start();
+        session(new FlvTransport.Http(req, FlvTransport.Http.channelContext(req)), context, request, protocol).start();
       }
     }));
+  }
+
+  private FlvPlaySession session(FlvTransport transport, ContextInternal context, SessionPolicy.Request request,
+      String protocol) {
+    return new FlvPlaySession(transport, context.nettyEventLoop(), streams, policy, request, meters, protocol,
+        maxBatchBytes, ByteBufAllocator.DEFAULT, open::decrementAndGet);
   }
 
   private boolean tryOpen() {
