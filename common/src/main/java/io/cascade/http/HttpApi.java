@@ -71,6 +71,7 @@ public final class HttpApi {
       options.setSendBufferSize(sendBufferSize);
     }
     server = vertx.createHttpServer(options);
+    server.connectionHandler(HttpFlvRoute::prepare);
     server.requestHandler(this::handle);
     return server.listen().map(s -> this);
   }

@@ -2,6 +2,7 @@ package io.cascade.server;
 
 import io.cascade.live.MediaFrame;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.DefaultMessageSizeEstimator;
 import io.netty.channel.FileRegion;
 import io.netty.channel.MessageSizeEstimator;
@@ -16,8 +17,8 @@ import java.util.Arrays;
 /**
  * Live frames for one player, written to its socket as one outbound message: the frames' shared
  * packaged buffers (RTMP chunks, FLV tags), by reference, in one gathering write ({@code writev})
- * per attempt. A protocol that frames its payload (an HTTP chunk, a WebSocket message) puts its
- * few framing bytes around the frames in the same write ({@link #frame}).
+ * per attempt. A protocol that frames its payload (HTTP chunks, WebSocket frames) puts its few
+ * framing bytes around the frames in the same write ({@link #frame}).
  *
  * <p>Netty's NIO transport hands a {@link FileRegion} the socket channel itself, so the batch
  * writes straight from the buffers every player shares: no duplicate buffer, outbound-buffer
@@ -111,27 +112,79 @@ public final class FrameBatch extends AbstractReferenceCounted implements FileRe
   }
 
   /**
-   * Puts {@code prefix} before everything added and {@code suffix} (may be null) after it, both
-   * taken by the batch: the framing of a protocol whose payload is the frames (an HTTP chunk's size
-   * line and CRLF, a WebSocket frame header). Only before the batch is written.
+   * How a protocol whose messages carry the frames frames them: an HTTP chunk's size line and CRLF,
+   * a WebSocket frame header. A batch becomes one framed piece, or several when it has more than
+   * {@link #maxPayload()} bytes.
    */
-  void frame(ByteBuf prefix, ByteBuf suffix) {
+  public interface Framing {
+    /** Most payload bytes in one piece. */
+    long maxPayload();
+
+    /**
+     * The bytes before a piece of {@code payload} bytes, the batch's {@code first} and/or
+     * {@code last}: a new buffer the batch takes.
+     */
+    ByteBuf header(ByteBufAllocator alloc, long payload, boolean first, boolean last);
+
+    /** The bytes after each piece: a buffer the batch takes, or null. */
+    ByteBuf trailer();
+  }
+
+  /**
+   * Frames what was added with {@code framing}: a header before each piece and a trailer after it.
+   * A frame's bytes split across two pieces are written as slices (the earlier parts retained
+   * slices the batch owns), so the frame's reference is still released once, after its last byte.
+   * Only before the batch is written.
+   */
+  void frame(Framing framing, ByteBufAllocator alloc) {
     if (transferred != 0) {
       throw new IllegalStateException("batch already partly written");
     }
-    grow();
-    System.arraycopy(frames, 0, frames, 1, size);
-    System.arraycopy(wires, 0, wires, 1, size);
-    if (listeners != null) {
-      System.arraycopy(listeners, 0, listeners, 1, size);
-      listeners[0] = null;
-    }
-    frames[0] = null;
-    wires[0] = prefix;
-    size++;
-    bytes += prefix.readableBytes();
-    if (suffix != null) {
-      add(null, suffix, null);
+    long total = bytes;
+    long max = framing.maxPayload();
+    MediaFrame[] oldFrames = frames;
+    ByteBuf[] oldWires = wires;
+    Written[] oldListeners = listeners;
+    int oldSize = size;
+    int pieces = (int) Math.min(Integer.MAX_VALUE / 4, Math.max(1, (total + max - 1) / max));
+    frames = new MediaFrame[oldSize + 3 * pieces];
+    wires = new ByteBuf[frames.length];
+    listeners = oldListeners == null ? null : new Written[frames.length];
+    size = 0;
+    bytes = 0;
+    long left = total;
+    long room = 0;
+    for (int i = 0; i < oldSize; i++) {
+      MediaFrame f = oldFrames[i];
+      ByteBuf w = oldWires[i];
+      Written listener = oldListeners == null ? null : oldListeners[i];
+      int len = w.readableBytes();
+      if (len == 0) {
+        add(f, w, listener);
+        continue;
+      }
+      for (int off = 0; off < len; ) {
+        if (room == 0) {
+          long piece = Math.min(max, left);
+          add(null, framing.header(alloc, piece, left == total, piece == left), null);
+          room = piece;
+        }
+        int take = (int) Math.min(room, len - off);
+        if (off + take == len) {
+          add(f, off == 0 ? w : w.slice(w.readerIndex() + off, take), listener);
+        } else {
+          add(null, w.retainedSlice(w.readerIndex() + off, take), null);
+        }
+        off += take;
+        room -= take;
+        left -= take;
+        if (room == 0) {
+          ByteBuf trailer = framing.trailer();
+          if (trailer != null) {
+            add(null, trailer, null);
+          }
+        }
+      }
     }
   }
 

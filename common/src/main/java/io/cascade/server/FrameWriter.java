@@ -2,7 +2,6 @@ package io.cascade.server;
 
 import io.cascade.live.MediaFrame;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -11,7 +10,7 @@ import io.netty.channel.ChannelPromise;
  * Collects a player connection's live frames between flushes into one {@link FrameBatch}, which
  * goes out as a single outbound message (one gathering write of the shared packaged buffers). RTMP
  * players write the batch as it is; HTTP-FLV wraps each batch in one HTTP chunk and WebSocket-FLV
- * in one binary message ({@link Framing}).
+ * in one binary message ({@link FrameBatch.Framing}).
  *
  * <p>Sits next to the transport, in front of every other protocol handler, so every other outbound
  * message passes it: a write or flush first puts the collected frames into the outbound buffer,
@@ -27,17 +26,8 @@ public final class FrameWriter extends ChannelDuplexHandler {
   public static final String NAME = "frameWriter";
   static final int MAX_BATCH_FRAMES = 256;
 
-  /** The bytes a protocol puts around each batch's payload, so that one batch is one of its messages. */
-  public interface Framing {
-    /** Before a batch of {@code payload} bytes: a new buffer the batch takes. */
-    ByteBuf prefix(ByteBufAllocator alloc, long payload);
-
-    /** After it: a buffer the batch takes, or null. */
-    ByteBuf suffix();
-  }
-
   private final int maxBatchBytes;
-  private final Framing framing;
+  private final FrameBatch.Framing framing;
   private final Runnable onWritable;
   private ChannelHandlerContext ctx;
   private FrameBatch batch;
@@ -52,7 +42,7 @@ public final class FrameWriter extends ChannelDuplexHandler {
    * @param onWritable run when the channel becomes writable again (null: nobody asks), for writers
    *     whose connection handler does not pass that on itself
    */
-  public FrameWriter(int maxBatchBytes, Framing framing, Runnable onWritable) {
+  public FrameWriter(int maxBatchBytes, FrameBatch.Framing framing, Runnable onWritable) {
     this.maxBatchBytes = maxBatchBytes;
     this.framing = framing;
     this.onWritable = onWritable;
@@ -106,7 +96,7 @@ public final class FrameWriter extends ChannelDuplexHandler {
     if (b != null) {
       batch = null;
       if (framing != null) {
-        b.frame(framing.prefix(ctx.alloc(), b.count()), framing.suffix());
+        b.frame(framing, ctx.alloc());
       }
       ctx.write(b, ctx.voidPromise());
     }

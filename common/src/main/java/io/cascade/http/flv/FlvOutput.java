@@ -22,8 +22,9 @@ import java.util.function.LongSupplier;
  * socket or the connection closes); each flush sends them as one HTTP chunk (or one WebSocket
  * binary message) in one gathering write. Vert.x's own later writes (the last chunk, a close
  * frame, a pong) pass the writer, which sends what it holds first, so the byte order is the order
- * of the calls. Backpressure is the channel's: not writable above its high water mark, and the
- * writer's {@code channelWritabilityChanged} drains the queue again.
+ * of the calls. Backpressure is the channel's: not writable above its high water mark (batches
+ * count by their size, {@link HttpFlvRoute#prepare}), and the writer's
+ * {@code channelWritabilityChanged} drains the queue again.
  *
  * <p>It also measures the sampled fan-out lag (protocol {@code http-flv} for both transports).
  * Confined to the connection's event loop; it ends the play only by closing its transport.
@@ -75,8 +76,6 @@ final class FlvOutput implements MediaOutput, FrameBatch.Written {
       return;
     }
     ChannelPipeline pipeline = ctx.pipeline();
-    // Batches count against the channel's water marks like buffers of their size.
-    ctx.channel().config().setMessageSizeEstimator(FrameBatch.SIZE_ESTIMATOR);
     writer = new FrameWriter(maxBatchBytes, transport.framing(), onWritable);
     pipeline.addFirst(FrameWriter.NAME, writer);
     onWritable.run();

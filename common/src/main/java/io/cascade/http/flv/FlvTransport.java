@@ -1,6 +1,6 @@
 package io.cascade.http.flv;
 
-import io.cascade.server.FrameWriter;
+import io.cascade.server.FrameBatch;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -35,7 +35,7 @@ interface FlvTransport {
   ChannelHandlerContext channelContext();
 
   /** How one batch of tags is framed as one message of this transport; null: no framing. */
-  FrameWriter.Framing framing();
+  FrameBatch.Framing framing();
 
   /** Refuses before {@link #begin}: an HTTP status with a reason text, a WebSocket close. */
   void refuse(int status, String reason);
@@ -59,14 +59,15 @@ interface FlvTransport {
 
   /**
    * Whether {@code channel} can take tags past Vert.x: plain NIO TCP, whose channel hands the
-   * gathering {@link io.cascade.server.FrameBatch} the socket itself (TLS would need buffers to
-   * encrypt; the HTTP port has none today).
+   * gathering {@link FrameBatch} the socket itself (TLS would need buffers to encrypt; the HTTP
+   * port has none today), and batches counted by size ({@link HttpFlvRoute#prepare}).
    */
   static boolean batchable(ChannelHandlerContext ctx) {
-    return ctx != null && ctx.channel() instanceof NioSocketChannel && ctx.pipeline().get(SslHandler.class) == null;
+    return ctx != null && ctx.channel() instanceof NioSocketChannel && ctx.pipeline().get(SslHandler.class) == null
+        && ctx.channel().config().getMessageSizeEstimator() == FrameBatch.SIZE_ESTIMATOR;
   }
 
-  /** Buffers whose release does nothing, for suffixes every batch shares. */
+  /** Buffers whose release does nothing, for trailers every batch shares. */
   private static ByteBuf constant(byte... bytes) {
     return Unpooled.unreleasableBuffer(Unpooled.directBuffer(bytes.length).writeBytes(bytes)).asReadOnly();
   }
@@ -76,9 +77,14 @@ interface FlvTransport {
     private static final ByteBuf CRLF = constant((byte) '\r', (byte) '\n');
 
     /** One batch is one chunk: its size in hex and CRLF, the tags, CRLF (RFC 9112, 7.1). */
-    static final FrameWriter.Framing CHUNKED = new FrameWriter.Framing() {
+    static final FrameBatch.Framing CHUNKED = new FrameBatch.Framing() {
       @Override
-      public ByteBuf prefix(ByteBufAllocator alloc, long payload) {
+      public long maxPayload() {
+        return Long.MAX_VALUE;
+      }
+
+      @Override
+      public ByteBuf header(ByteBufAllocator alloc, long payload, boolean first, boolean last) {
         ByteBuf line = alloc.directBuffer(18);
         int digits = Math.max(1, (67 - Long.numberOfLeadingZeros(payload)) / 4);
         for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) {
@@ -88,7 +94,7 @@ interface FlvTransport {
       }
 
       @Override
-      public ByteBuf suffix() {
+      public ByteBuf trailer() {
         return CRLF;
       }
     };
@@ -127,7 +133,7 @@ interface FlvTransport {
 
     /** HTTP/1.0 has no chunks: the body is the bytes until the connection closes. */
     @Override
-    public FrameWriter.Framing framing() {
+    public FrameBatch.Framing framing() {
       return chunked ? CHUNKED : null;
     }
 
@@ -173,17 +179,30 @@ interface FlvTransport {
     private static final short TRY_AGAIN_LATER = 1013;
 
     /**
-     * One batch is one unmasked binary frame with FIN set (RFC 6455, 5.2), sent as it is even when
+     * Most payload in one WebSocket frame: a larger batch is one message in several frames (a
+     * binary frame, then continuations), as Vert.x itself fragments (its and Netty's decoders
+     * refuse frames over 64 KiB by default).
+     */
+    static final int MAX_FRAME_PAYLOAD = 65536;
+
+    /**
+     * One batch is one binary message of unmasked frames (RFC 6455, 5.2), sent as they are even when
      * permessage-deflate was agreed: a message without RSV1 is uncompressed (RFC 7692, 6), and
      * deflating video costs much for nothing. mpegts.js reads the messages as one byte stream
      * (its WebSocket loader hands each on to a demuxer that keeps partial tags), so where a
      * message ends does not matter to it.
      */
-    static final FrameWriter.Framing BINARY = new FrameWriter.Framing() {
+    static final FrameBatch.Framing BINARY = new FrameBatch.Framing() {
       @Override
-      public ByteBuf prefix(ByteBufAllocator alloc, long payload) {
+      public long maxPayload() {
+        return MAX_FRAME_PAYLOAD;
+      }
+
+      @Override
+      public ByteBuf header(ByteBufAllocator alloc, long payload, boolean first, boolean last) {
         ByteBuf head = alloc.directBuffer(10);
-        head.writeByte(0x82);
+        // FIN on the last frame; opcode 2 (binary) on the first, 0 (continuation) after it.
+        head.writeByte((last ? 0x80 : 0) | (first ? 0x2 : 0x0));
         if (payload < 126) {
           head.writeByte((int) payload);
         } else if (payload <= 0xFFFF) {
@@ -195,7 +214,7 @@ interface FlvTransport {
       }
 
       @Override
-      public ByteBuf suffix() {
+      public ByteBuf trailer() {
         return null;
       }
     };
@@ -221,7 +240,7 @@ interface FlvTransport {
     }
 
     @Override
-    public FrameWriter.Framing framing() {
+    public FrameBatch.Framing framing() {
       return BINARY;
     }
 

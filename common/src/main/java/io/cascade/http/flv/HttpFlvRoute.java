@@ -2,14 +2,18 @@ package io.cascade.http.flv;
 
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.RtmpMetrics;
+import io.cascade.server.FrameBatch;
 import io.cascade.server.SessionPolicy;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelHandlerContext;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.net.impl.ConnectionBase;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -51,6 +55,17 @@ public final class HttpFlvRoute {
     return open.get();
   }
 
+  /**
+   * Readies a new HTTP connection of the server for FLV players, before anything is written on it:
+   * their tag batches must count against the channel's water marks like buffers of their size, and
+   * Netty fixes a channel's size estimator at its first write.
+   */
+  public static void prepare(HttpConnection connection) {
+    if (connection instanceof ConnectionBase c) {
+      c.channel().config().setMessageSizeEstimator(FrameBatch.SIZE_ESTIMATOR);
+    }
+  }
+
   /** Whether {@code path} is an FLV play path this route answers. */
   public static boolean matches(String path) {
     return FlvPath.matches(path);
@@ -74,9 +89,14 @@ public final class HttpFlvRoute {
       reject(req, peer, 400, "bad_name", req.path());
       return;
     }
-    if (!FlvTransport.batchable(FlvTransport.Http.channelContext(req))) {
-      // HTTP/2 (the server does not offer it) or TLS (the HTTP port has none): the output writes to a plain socket.
+    ChannelHandlerContext channel = FlvTransport.Http.channelContext(req);
+    if (channel == null) {
+      // HTTP/2 (the server does not offer it): the output writes to the connection's socket.
       reject(req, peer, 505, "http_version", String.valueOf(req.version()));
+      return;
+    }
+    if (!FlvTransport.batchable(channel)) {
+      reject(req, peer, 500, "unsupported_connection", "not plain TCP or not prepared");
       return;
     }
     if (!tryOpen()) {
@@ -118,7 +138,7 @@ public final class HttpFlvRoute {
         });
       } else {
         req.resume();
-        session(new FlvTransport.Http(req, FlvTransport.Http.channelContext(req)), context, request, protocol).start();
+        session(new FlvTransport.Http(req, channel), context, request, protocol).start();
       }
     }));
   }

@@ -6,7 +6,7 @@ import io.cascade.flv.FlvTagPackager;
 import io.cascade.live.MediaFrame;
 import io.cascade.live.TestFrames;
 import io.cascade.metrics.RtmpMetrics;
-import io.cascade.server.FrameWriter;
+import io.cascade.server.FrameBatch;
 import io.cascade.testing.Await;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
@@ -75,6 +75,8 @@ class FlvOutputTest {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            // As HttpFlvRoute.prepare does for every HTTP connection.
+            ch.config().setMessageSizeEstimator(FrameBatch.SIZE_ESTIMATOR);
             // Where Vert.x's connection handler sits: the last handler of the pipeline.
             ch.pipeline().addLast("app", new ChannelInboundHandlerAdapter() {
               @Override
@@ -124,10 +126,10 @@ class FlvOutputTest {
 
   /** Stands in for the HTTP response or WebSocket: the channel and framing; records an abort. */
   private final class TestTransport implements FlvTransport {
-    private final FrameWriter.Framing framing;
+    private final FrameBatch.Framing framing;
     String aborted;
 
-    TestTransport(FrameWriter.Framing framing) {
+    TestTransport(FrameBatch.Framing framing) {
       this.framing = framing;
     }
 
@@ -142,7 +144,7 @@ class FlvOutputTest {
     }
 
     @Override
-    public FrameWriter.Framing framing() {
+    public FrameBatch.Framing framing() {
       return framing;
     }
 
@@ -256,6 +258,9 @@ class FlvOutputTest {
     client.config().setAutoRead(false);
     FlvOutput output = started(new TestTransport(FlvTransport.WebSocket.BINARY));
     int written = onLoop(() -> {
+      // A tag larger than a WebSocket frame may be: one message of three frames.
+      output.write(frame(9999, 150_000, true).retain());
+      output.flush();
       int i = 0;
       // Bounded: 2000 tags of ~7 KB are far more than the socket buffers and water marks hold.
       while (output.isWritable() && i < 2000) {
@@ -270,14 +275,15 @@ class FlvOutputTest {
     });
     assertThat(written).as("tags written before the output turned unwritable").isLessThan(2000);
     assertThat(onLoop(output::isWritable)).isFalse();
-    assertThat(writableSignals).hasValue(1);
+    int signalsWhileStalled = writableSignals.get();
     client.config().setAutoRead(true);
     List<byte[]> messages = WebSocketFrames.parse(awaitReceivedMessagesBytes());
     ByteArrayOutputStream joined = new ByteArrayOutputStream();
     messages.forEach(joined::writeBytes);
     assertThat(joined.toByteArray()).as("every tag, in order").isEqualTo(expected.toByteArray());
-    assertThat(messages.size()).as("one message per flush").isEqualTo((written + 3) / 4);
-    Await.until(WAIT, "the writable signal after the drain", () -> writableSignals.get() >= 2);
+    assertThat(messages.size()).as("one message per flush").isEqualTo(1 + (written + 3) / 4);
+    assertThat(messages.get(0)).hasSize(150_000 + FlvTagPackager.TAG_HEADER_SIZE + FlvTagPackager.PREVIOUS_TAG_SIZE);
+    Await.until(WAIT, "the writable signal after the drain", () -> writableSignals.get() > signalsWhileStalled);
     assertThat(onLoop(output::isWritable)).isTrue();
   }
 
@@ -383,13 +389,20 @@ class FlvOutputTest {
     }
   }
 
-  /** Reads unmasked server-to-client WebSocket frames back (RFC 6455, 5.2): binary, FIN, no RSV bits. */
+  /**
+   * Reads unmasked server-to-client WebSocket frames back (RFC 6455, 5.2) into messages: a binary
+   * frame, then continuations until FIN; no RSV bits, at most 64 KiB of payload per frame.
+   */
   static final class WebSocketFrames {
     static List<byte[]> parse(byte[] bytes) {
       List<byte[]> messages = new ArrayList<>();
+      ByteArrayOutputStream message = null;
       int at = 0;
       while (at < bytes.length) {
-        assertThat(bytes[at] & 0xff).as("FIN, no RSV, binary").isEqualTo(0x82);
+        int first = bytes[at] & 0xff;
+        assertThat(first & 0x70).as("no RSV bits").isZero();
+        assertThat(first & 0x0f).as(message == null ? "a binary frame starts a message" : "a continuation frame")
+            .isEqualTo(message == null ? 2 : 0);
         int len = bytes[at + 1] & 0xff;
         assertThat(len & 0x80).as("server frames are not masked").isZero();
         int header = 2;
@@ -406,10 +419,19 @@ class FlvOutputTest {
           header = 10;
           assertThat(size).as("shortest length form").isGreaterThan(0xFFFF);
         }
-        messages.add(Arrays.copyOfRange(bytes, at + header, at + header + (int) size));
+        assertThat(size).as("frame payload").isPositive().isLessThanOrEqualTo(FlvTransport.WebSocket.MAX_FRAME_PAYLOAD);
+        if (message == null) {
+          message = new ByteArrayOutputStream();
+        }
+        message.write(bytes, at + header, (int) size);
         at += header + (int) size;
+        if ((first & 0x80) != 0) {
+          messages.add(message.toByteArray());
+          message = null;
+        }
       }
       assertThat(at).as("frames end with the bytes").isEqualTo(bytes.length);
+      assertThat(message).as("the last message is complete").isNull();
       return messages;
     }
 
