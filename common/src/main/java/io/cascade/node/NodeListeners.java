@@ -61,11 +61,12 @@ public final class NodeListeners {
     SessionPolicy admission = AuthPolicy.wrap(vertx, AuthSettings.from(config), config.get(NODE_ID), policy);
     http.flv(new HttpFlvRoute(streams, admission, instruments.rtmp(), config.get(HTTP_FLV_MAX_CONNECTIONS),
         Math.toIntExact(config.get(LIVE_SUBSCRIBER_BATCH_MAX_BYTES))));
-    return RtmpServer.start(vertx, RtmpServerSettings.from(config), streams, admission, instruments.rtmp())
+    RtmpServerSettings rtmpSettings = RtmpServerSettings.from(config);
+    return RtmpServer.start(vertx, rtmpSettings, streams, admission, instruments.rtmp())
         .compose(server -> {
           rtmp = server;
           return http.start(vertx, config.get(HTTP_HOST), config.get(HTTP_PORT),
-              Math.toIntExact(config.get(HTTP_SEND_BUFFER_SIZE)));
+              Math.toIntExact(config.get(HTTP_SEND_BUFFER_SIZE)), rtmpSettings.effectiveEventLoops());
         })
         .map(h -> {
           ready = true;
