@@ -255,6 +255,16 @@ public final class ConfigSchema {
   public static final Setting<Integer> HTTP_PORT =
       of("http.port", port(), "8080", "HTTP listen port; 0 picks a free port.");
 
+  public static final Setting<Long> HTTP_SEND_BUFFER_SIZE =
+      of(
+          "http.sendBufferSize",
+          size("0", "64MiB"),
+          "128KiB",
+          "Socket send buffer (SO_SNDBUF) of accepted HTTP connections. Bounds what the kernel"
+              + " holds for an HTTP-FLV or WebSocket-FLV player beyond Cascade's own queue, so a"
+              + " stalled player is detected and cut within seconds; 0 leaves it to the OS, whose"
+              + " auto-tuning may hold several MiB.");
+
   public static final Setting<Integer> HTTP_FLV_MAX_CONNECTIONS =
       of(
           "http.flv.maxConnections",
@@ -361,7 +371,7 @@ public final class ConfigSchema {
           "live.subscriber.batchMaxBytes",
           size("1KiB", "64MiB"),
           "128KiB",
-          "Media for a plain-RTMP player collected between flushes goes to its socket as one"
+          "Media for a plain-RTMP or HTTP-FLV player collected between flushes goes to its socket as one"
               + " write of shared buffers; a batch that reaches this many bytes is handed to the"
               + " socket at once, so what is held outside the write buffer water marks stays"
               + " bounded.");

@@ -5,7 +5,9 @@ import io.cascade.live.StreamInfo;
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.LoopHeartbeat;
 import io.cascade.metrics.NodeMetrics;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -27,7 +29,9 @@ public final class HttpApi {
   private final ConsoleFiles console = new ConsoleFiles();
   private NodeMetrics metrics;
   private LoopHeartbeat heartbeat;
-  private HttpServer server;
+  private Vertx owner;
+  private String deployment;
+  private volatile int port;
   private HttpFlvRoute flv;
 
   /** {@code cluster} may be null: then the stream list is this node's own. */
@@ -58,17 +62,59 @@ public final class HttpApi {
   }
 
   public Future<HttpApi> start(Vertx vertx, String host, int port) {
-    server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port));
-    server.requestHandler(this::handle);
-    return server.listen().map(s -> this);
+    return start(vertx, host, port, 0, 1);
+  }
+
+  /**
+   * Listens with one server instance per event loop, as the RTMP listeners do: Vert.x serves all of
+   * an instance's connections on its loop, so one instance would put every HTTP-FLV player of the
+   * node on one thread. Port 0 becomes a shared random port, the same for every instance. HTTP/1.1
+   * only: HTTP-FLV players write to their connection's socket directly.
+   *
+   * @param sendBufferSize SO_SNDBUF of accepted connections ({@code http.sendBufferSize}); 0 leaves
+   *     it to the OS
+   * @param instances server instances, each on its own event loop
+   */
+  public Future<HttpApi> start(Vertx vertx, String host, int port, int sendBufferSize, int instances) {
+    HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port == 0 && instances > 1
+        ? SHARED_RANDOM_PORT : port).setHttp2ClearTextEnabled(false);
+    if (sendBufferSize > 0) {
+      options.setSendBufferSize(sendBufferSize);
+    }
+    owner = vertx;
+    return vertx.deployVerticle(() -> new Listener(options), new DeploymentOptions().setInstances(instances))
+        .map(id -> {
+          deployment = id;
+          return this;
+        });
   }
 
   public int actualPort() {
-    return server.actualPort();
+    return port;
   }
 
   public Future<Void> stop() {
-    return server == null ? Future.succeededFuture() : server.close();
+    return deployment == null ? Future.succeededFuture() : owner.undeploy(deployment);
+  }
+
+  /** Vert.x's shared random ports are negative ids; the RTMP listeners use -1 and -2. */
+  private static final int SHARED_RANDOM_PORT = -3;
+
+  /** One server instance on the event loop it was deployed to. */
+  private final class Listener extends VerticleBase {
+    private final HttpServerOptions options;
+
+    Listener(HttpServerOptions options) {
+      this.options = options;
+    }
+
+    @Override
+    public Future<?> start() {
+      HttpServer server = vertx.createHttpServer(options);
+      server.connectionHandler(HttpFlvRoute::prepare);
+      server.requestHandler(HttpApi.this::handle);
+      return server.listen().onSuccess(s -> port = s.actualPort());
+    }
   }
 
   private void handle(HttpServerRequest req) {

@@ -3,6 +3,8 @@ package io.cascade.node;
 import static io.cascade.config.ConfigSchema.HTTP_FLV_MAX_CONNECTIONS;
 import static io.cascade.config.ConfigSchema.HTTP_HOST;
 import static io.cascade.config.ConfigSchema.HTTP_PORT;
+import static io.cascade.config.ConfigSchema.HTTP_SEND_BUFFER_SIZE;
+import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_BATCH_MAX_BYTES;
 import static io.cascade.config.ConfigSchema.NODE_ID;
 
 import io.cascade.auth.AuthPolicy;
@@ -57,11 +59,14 @@ public final class NodeListeners {
     instruments = new NodeInstruments(vertx, metrics, streams, config, this::isReady, () -> draining);
     http.metrics(metrics).liveness(instruments.heartbeat());
     SessionPolicy admission = AuthPolicy.wrap(vertx, AuthSettings.from(config), config.get(NODE_ID), policy);
-    http.flv(new HttpFlvRoute(streams, admission, instruments.rtmp(), config.get(HTTP_FLV_MAX_CONNECTIONS)));
-    return RtmpServer.start(vertx, RtmpServerSettings.from(config), streams, admission, instruments.rtmp())
+    http.flv(new HttpFlvRoute(streams, admission, instruments.rtmp(), config.get(HTTP_FLV_MAX_CONNECTIONS),
+        Math.toIntExact(config.get(LIVE_SUBSCRIBER_BATCH_MAX_BYTES))));
+    RtmpServerSettings rtmpSettings = RtmpServerSettings.from(config);
+    return RtmpServer.start(vertx, rtmpSettings, streams, admission, instruments.rtmp())
         .compose(server -> {
           rtmp = server;
-          return http.start(vertx, config.get(HTTP_HOST), config.get(HTTP_PORT));
+          return http.start(vertx, config.get(HTTP_HOST), config.get(HTTP_PORT),
+              Math.toIntExact(config.get(HTTP_SEND_BUFFER_SIZE)), rtmpSettings.effectiveEventLoops());
         })
         .map(h -> {
           ready = true;

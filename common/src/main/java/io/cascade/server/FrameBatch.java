@@ -2,6 +2,7 @@ package io.cascade.server;
 
 import io.cascade.live.MediaFrame;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.DefaultMessageSizeEstimator;
 import io.netty.channel.FileRegion;
 import io.netty.channel.MessageSizeEstimator;
@@ -15,22 +16,25 @@ import java.util.Arrays;
 
 /**
  * Live frames for one player, written to its socket as one outbound message: the frames' shared
- * chunk buffers, by reference, in one gathering write ({@code writev}) per attempt.
+ * packaged buffers (RTMP chunks, FLV tags), by reference, in one gathering write ({@code writev})
+ * per attempt. A protocol that frames its payload (HTTP chunks, WebSocket frames) puts its few
+ * framing bytes around the frames in the same write ({@link #frame}).
  *
  * <p>Netty's NIO transport hands a {@link FileRegion} the socket channel itself, so the batch
  * writes straight from the buffers every player shares: no duplicate buffer, outbound-buffer
  * entry or recycling per message and player, only one entry per batch. The batch owns one
  * reference to each frame and releases it once the frame's last byte is in the socket (or when the
- * batch is released unwritten, e.g. on close).
+ * batch is released unwritten, e.g. on close); buffers it was given without a frame (framing, a
+ * tag packaged for one player) it owns and releases the same way.
  *
  * <p>Confined to the channel's event loop. The frames' buffers are read with positional views
  * ({@link ByteBuf#nioBuffer(int, int)}), never by moving their indexes, so other players' loops
  * can read the same buffers at the same time.
  */
-final class FrameBatch extends AbstractReferenceCounted implements FileRegion {
+public final class FrameBatch extends AbstractReferenceCounted implements FileRegion {
 
   /** Counts a batch's bytes against the channel's write-buffer water marks, like a ByteBuf's. */
-  static final MessageSizeEstimator SIZE_ESTIMATOR = new MessageSizeEstimator() {
+  public static final MessageSizeEstimator SIZE_ESTIMATOR = new MessageSizeEstimator() {
     private final Handle handle = new Handle() {
       private final Handle fallback = DefaultMessageSizeEstimator.DEFAULT.newHandle();
 
@@ -57,12 +61,13 @@ final class FrameBatch extends AbstractReferenceCounted implements FileRegion {
   };
 
   /** Told when a frame it marked was completely written; see {@link #add}. */
-  interface Written {
+  public interface Written {
     void written(MediaFrame frame);
   }
 
+  /** Per entry, the frame whose bytes it writes; null for bytes the batch owns. */
   private MediaFrame[] frames;
-  /** Per frame, the shared wire bytes written for it (owned by the frame). */
+  /** Per entry, the bytes written: the frame's shared wire bytes (owned by the frame), or the batch's own. */
   private ByteBuf[] wires;
   /** Per frame, who to tell when it is written; allocated with the first marked frame. */
   private Written[] listeners;
@@ -80,17 +85,12 @@ final class FrameBatch extends AbstractReferenceCounted implements FileRegion {
 
   /**
    * Appends a frame's packaged bytes {@code wire} (owned by the frame), taking the frame's
-   * reference; {@code listener} (may be null) hears when it is written.
+   * reference; {@code listener} (may be null) hears when it is written. With a null frame the
+   * batch takes {@code wire} itself (and no listener).
    */
   void add(MediaFrame frame, ByteBuf wire, Written listener) {
-    if (size == frames.length) {
-      frames = Arrays.copyOf(frames, size * 2);
-      wires = Arrays.copyOf(wires, frames.length);
-      if (listeners != null) {
-        listeners = Arrays.copyOf(listeners, frames.length);
-      }
-    }
-    if (listener != null) {
+    grow();
+    if (listener != null && frame != null) {
       if (listeners == null) {
         listeners = new Written[frames.length];
       }
@@ -101,6 +101,94 @@ final class FrameBatch extends AbstractReferenceCounted implements FileRegion {
     bytes += wire.readableBytes();
   }
 
+  private void grow() {
+    if (size == frames.length) {
+      frames = Arrays.copyOf(frames, size * 2);
+      wires = Arrays.copyOf(wires, frames.length);
+      if (listeners != null) {
+        listeners = Arrays.copyOf(listeners, frames.length);
+      }
+    }
+  }
+
+  /**
+   * How a protocol whose messages carry the frames frames them: an HTTP chunk's size line and CRLF,
+   * a WebSocket frame header. A batch becomes one framed piece, or several when it has more than
+   * {@link #maxPayload()} bytes.
+   */
+  public interface Framing {
+    /** Most payload bytes in one piece. */
+    long maxPayload();
+
+    /**
+     * The bytes before a piece of {@code payload} bytes, the batch's {@code first} and/or
+     * {@code last}: a new buffer the batch takes.
+     */
+    ByteBuf header(ByteBufAllocator alloc, long payload, boolean first, boolean last);
+
+    /** The bytes after each piece: a buffer the batch takes, or null. */
+    ByteBuf trailer();
+  }
+
+  /**
+   * Frames what was added with {@code framing}: a header before each piece and a trailer after it.
+   * A frame's bytes split across two pieces are written as slices (the earlier parts retained
+   * slices the batch owns), so the frame's reference is still released once, after its last byte.
+   * Only before the batch is written.
+   */
+  void frame(Framing framing, ByteBufAllocator alloc) {
+    if (transferred != 0) {
+      throw new IllegalStateException("batch already partly written");
+    }
+    long total = bytes;
+    long max = framing.maxPayload();
+    MediaFrame[] oldFrames = frames;
+    ByteBuf[] oldWires = wires;
+    Written[] oldListeners = listeners;
+    int oldSize = size;
+    int pieces = (int) Math.min(Integer.MAX_VALUE / 4, Math.max(1, (total + max - 1) / max));
+    frames = new MediaFrame[oldSize + 3 * pieces];
+    wires = new ByteBuf[frames.length];
+    listeners = oldListeners == null ? null : new Written[frames.length];
+    size = 0;
+    bytes = 0;
+    long left = total;
+    long room = 0;
+    for (int i = 0; i < oldSize; i++) {
+      MediaFrame f = oldFrames[i];
+      ByteBuf w = oldWires[i];
+      Written listener = oldListeners == null ? null : oldListeners[i];
+      int len = w.readableBytes();
+      if (len == 0) {
+        add(f, w, listener);
+        continue;
+      }
+      for (int off = 0; off < len; ) {
+        if (room == 0) {
+          long piece = Math.min(max, left);
+          add(null, framing.header(alloc, piece, left == total, piece == left), null);
+          room = piece;
+        }
+        int take = (int) Math.min(room, len - off);
+        if (off + take == len) {
+          add(f, off == 0 ? w : w.slice(w.readerIndex() + off, take), listener);
+        } else {
+          add(null, w.retainedSlice(w.readerIndex() + off, take), null);
+        }
+        off += take;
+        room -= take;
+        left -= take;
+        if (room == 0) {
+          ByteBuf trailer = framing.trailer();
+          if (trailer != null) {
+            add(null, trailer, null);
+          }
+        }
+      }
+    }
+  }
+
+  /** Entries: frames plus buffers of the batch's own. */
   int frames() {
     return size;
   }
@@ -187,6 +275,7 @@ final class FrameBatch extends AbstractReferenceCounted implements FileRegion {
         return;
       }
       left -= remaining;
+      ByteBuf own = f == null ? wires[head] : null;
       frames[head] = null;
       wires[head] = null;
       Written listener = listeners == null ? null : listeners[head];
@@ -195,6 +284,10 @@ final class FrameBatch extends AbstractReferenceCounted implements FileRegion {
       }
       head++;
       headWritten = 0;
+      if (own != null) {
+        own.release();
+        continue;
+      }
       try {
         if (listener != null) {
           listener.written(f);
@@ -209,10 +302,13 @@ final class FrameBatch extends AbstractReferenceCounted implements FileRegion {
   protected void deallocate() {
     for (int i = head; i < size; i++) {
       MediaFrame f = frames[i];
+      ByteBuf own = f == null ? wires[i] : null;
+      frames[i] = null;
+      wires[i] = null;
       if (f != null) {
-        frames[i] = null;
-        wires[i] = null;
         f.release();
+      } else if (own != null) {
+        own.release();
       }
     }
     head = size;

@@ -2,14 +2,18 @@ package io.cascade.http.flv;
 
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.RtmpMetrics;
+import io.cascade.server.FrameBatch;
 import io.cascade.server.SessionPolicy;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelHandlerContext;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.net.impl.ConnectionBase;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,19 +36,34 @@ public final class HttpFlvRoute {
   private final SessionPolicy policy;
   private final FlvMeters meters;
   private final int maxConnections;
+  private final int maxBatchBytes;
   /** Players and requests in admission; bounded by {@code http.flv.maxConnections}. */
   private final AtomicInteger open = new AtomicInteger();
 
-  public HttpFlvRoute(StreamManager streams, SessionPolicy policy, RtmpMetrics metrics, int maxConnections) {
+  /** @param maxBatchBytes a player's tags collected between flushes go to its socket at this many bytes */
+  public HttpFlvRoute(StreamManager streams, SessionPolicy policy, RtmpMetrics metrics, int maxConnections,
+      int maxBatchBytes) {
     this.streams = streams;
     this.policy = policy;
     this.meters = new FlvMeters(metrics);
     this.maxConnections = maxConnections;
+    this.maxBatchBytes = maxBatchBytes;
   }
 
   /** HTTP-FLV and WebSocket-FLV players (and requests in admission) open now. */
   public int connections() {
     return open.get();
+  }
+
+  /**
+   * Readies a new HTTP connection of the server for FLV players, before anything is written on it:
+   * their tag batches must count against the channel's water marks like buffers of their size, and
+   * Netty fixes a channel's size estimator at its first write.
+   */
+  public static void prepare(HttpConnection connection) {
+    if (connection instanceof ConnectionBase c) {
+      c.channel().config().setMessageSizeEstimator(FrameBatch.SIZE_ESTIMATOR);
+    }
   }
 
   /** Whether {@code path} is an FLV play path this route answers. */
@@ -68,6 +87,16 @@ public final class HttpFlvRoute {
     FlvPath path = FlvPath.parse(req.path());
     if (path == null) {
       reject(req, peer, 400, "bad_name", req.path());
+      return;
+    }
+    ChannelHandlerContext channel = FlvTransport.Http.channelContext(req);
+    if (channel == null) {
+      // HTTP/2 (the server does not offer it): the output writes to the connection's socket.
+      reject(req, peer, 505, "http_version", String.valueOf(req.version()));
+      return;
+    }
+    if (!FlvTransport.batchable(channel)) {
+      reject(req, peer, 500, "unsupported_connection", "not plain TCP or not prepared");
       return;
     }
     if (!tryOpen()) {
@@ -105,15 +134,19 @@ public final class HttpFlvRoute {
             LOG.info("event=play.refused peer={} protocol={} reason=bad_upgrade detail=\"{}\"", peer, protocol, ws.cause());
             return;
           }
-          new FlvPlayer(new FlvTransport.WebSocket(ws.result()), context.nettyEventLoop(), streams, policy, request,
-              meters, protocol, ByteBufAllocator.DEFAULT, open::decrementAndGet).start();
+          session(new FlvTransport.WebSocket(ws.result()), context, request, protocol).start();
         });
       } else {
         req.resume();
-        new FlvPlayer(new FlvTransport.Http(resp), context.nettyEventLoop(), streams, policy, request, meters,
-            protocol, ByteBufAllocator.DEFAULT, open::decrementAndGet).start();
+        session(new FlvTransport.Http(req, channel), context, request, protocol).start();
       }
     }));
+  }
+
+  private FlvPlaySession session(FlvTransport transport, ContextInternal context, SessionPolicy.Request request,
+      String protocol) {
+    return new FlvPlaySession(transport, context.nettyEventLoop(), streams, policy, request, meters, protocol,
+        maxBatchBytes, ByteBufAllocator.DEFAULT, open::decrementAndGet);
   }
 
   private boolean tryOpen() {
