@@ -2,6 +2,7 @@ package io.cascade.live;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cascade.testing.FrameSubscriber;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -40,7 +41,7 @@ class PackagingTest {
   @Test
   void aPackagerWithoutSubscribersIsNeverCalled() {
     LiveStream s = manager.publish("live/p", publisher).stream();
-    Sub bodyOnly = new Sub(null);
+    FrameSubscriber bodyOnly = sub(null);
     manager.subscribe("live/p", bodyOnly);
     s.onFrame(publisher, video(0, true));
     s.onFrame(publisher, video(33, false));
@@ -52,13 +53,13 @@ class PackagingTest {
   @Test
   void oneCallPerFramePerPackagerWhateverTheSubscriberCount() {
     LiveStream s = manager.publish("live/p", publisher).stream();
-    List<Sub> subs = new ArrayList<>();
+    List<FrameSubscriber> subs = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      Sub sub = new Sub(i % 2 == 0 ? a : new CountingPackager("a"));
+      FrameSubscriber sub = sub(i % 2 == 0 ? a : new CountingPackager("a"));
       subs.add(sub);
       manager.subscribe("live/p", sub);
     }
-    Sub other = new Sub(b);
+    FrameSubscriber other = sub(b);
     manager.subscribe("live/p", other);
     s.onFrame(publisher, video(0, true));
     s.onFrame(publisher, video(33, false));
@@ -84,12 +85,12 @@ class PackagingTest {
       s.onFrame(publisher, f);
     }
     assertThat(a.calls).isZero();
-    Sub first = new Sub(a);
+    FrameSubscriber first = sub(a);
     manager.subscribe("live/p", first);
     assertThat(a.calls).as("sequence header, keyframe, next frame").isEqualTo(3);
     assertThat(key.wire(a)).isNotNull();
     assertThat(key.wire(b)).isNull();
-    Sub second = new Sub(a);
+    FrameSubscriber second = sub(a);
     manager.subscribe("live/p", second);
     assertThat(a.calls).as("already packaged").isEqualTo(3);
     for (MediaFrame f : List.of(config, key, next)) {
@@ -134,38 +135,7 @@ class PackagingTest {
     }
   }
 
-  private final class Sub implements Subscriber {
-    final Packager packager;
-
-    Sub(Packager packager) {
-      this.packager = packager;
-    }
-
-    @Override
-    public EventLoop eventLoop() {
-      return loop;
-    }
-
-    @Override
-    public Packager packager() {
-      return packager;
-    }
-
-    @Override
-    public void onFrame(MediaFrame frame) {
-      frame.release();
-    }
-
-    @Override
-    public void onFlush() {
-    }
-
-    @Override
-    public void onPublish() {
-    }
-
-    @Override
-    public void onUnpublish() {
-    }
+  private FrameSubscriber sub(Packager packager) {
+    return new FrameSubscriber(loop, packager, MediaFrame::release);
   }
 }

@@ -1,173 +1,241 @@
 package io.cascade.testing;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.function.Consumer;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.CorruptedFrameException;
 
 /**
- * Splits an FLV byte stream, fed in whatever pieces a socket delivers, into its header and tags
- * (FLV 10.1, E.2 and E.3), the way an HTTP-FLV player does. It checks every PreviousTagSize and
- * tag type, and counts FLV headers: a live stream has one, at the start, and a second one where a
- * tag should begin would be a server starting the stream over on the same response. The first
- * problem stops the reading; {@link #problem()} says what it was.
+ * Reads an FLV byte stream (FLV 10.1, E.2 to E.4: the file header, PreviousTagSize0, then tags,
+ * each followed by its PreviousTagSize) from pieces of any size, as the body of an HTTP-FLV
+ * response arrives: a header or tag may be split anywhere, across chunks and socket reads.
+ *
+ * <p>Nothing is assembled beyond what the caller asks to see: of each tag body the first
+ * {@code keep} bytes are copied into one buffer the reader reuses for every tag, and the rest is
+ * skipped. A bench player keeps only the head it parses, so reading costs the same whatever the
+ * frame size and allocates nothing per tag; a test that checks whole frames passes
+ * {@link #WHOLE_BODIES}.
+ *
+ * <p>Every tag is checked as it passes (reserved and filter bits 0, tag type 8, 9 or 18, stream
+ * id 0, PreviousTagSize equal to the tag's length), so a reader that lost its place fails at once
+ * instead of miscounting. FLV headers are counted: a live stream has one, at the start, and one
+ * where a tag should begin (its "F" is no valid tag's first byte) is a server starting the stream
+ * over on the same response. The first problem is a {@link CorruptedFrameException} naming the
+ * tag count and byte offset; {@link #problem()} keeps it and later reads throw it again.
+ *
+ * <p>Not thread-safe: one reader per connection, fed by one thread at a time.
  */
 public final class FlvTagReader {
-  /** One tag: its type (8 audio, 9 video, 18 script data), 32-bit timestamp in ms and body. */
-  public record Tag(int type, long timestamp, byte[] body) {
-    public boolean isMedia() {
-      return type == AUDIO || type == VIDEO;
-    }
+  /** Where each tag goes. */
+  @FunctionalInterface
+  public interface Sink {
+    /**
+     * One tag: its type ({@link #AUDIO}, {@link #VIDEO}, {@link #SCRIPT}), its 32-bit timestamp in
+     * milliseconds, the first bytes of its body (up to the reader's {@code keep}; all of them when
+     * the body is shorter) and the body's full size. {@code body} is the reader's own buffer: read
+     * it, do not keep or release it.
+     */
+    void onTag(int type, long timestamp, ByteBuf body, int size);
   }
 
   public static final int AUDIO = 8;
   public static final int VIDEO = 9;
   public static final int SCRIPT = 18;
+  /** The tag header's DataSize is 24 bits: a {@code keep} of this much keeps every body whole. */
+  public static final int WHOLE_BODIES = 0xFFFFFF;
 
-  private static final byte[] SIGNATURE = "FLV".getBytes(StandardCharsets.US_ASCII);
+  private static final int FILE_HEADER_SIZE = 9;
   private static final int TAG_HEADER_SIZE = 11;
   private static final int PREVIOUS_TAG_SIZE = 4;
-  /** The tag header's DataSize is 24 bits, so no tag is larger than this. */
-  private static final int MAX_TAG = TAG_HEADER_SIZE + 0xFFFFFF + PREVIOUS_TAG_SIZE;
+  /** The body buffer's first size when whole bodies are kept; it grows to the largest tag seen. */
+  private static final int INITIAL_BODY_CAPACITY = 64 * 1024;
 
-  private final Consumer<Tag> tags;
-  private byte[] buffer = new byte[64 * 1024];
-  private int start;
-  private int end;
+  private enum State { FILE_HEADER, SKIP_TO_DATA, PREVIOUS_TAG_SIZE, TAG_HEADER, TAG_BODY }
+
+  private final Sink sink;
+  private final int keep;
+  /** The fixed-size field being gathered: file header, tag header or PreviousTagSize. */
+  private final byte[] field = new byte[TAG_HEADER_SIZE];
+  /** A heap buffer owned by this reader (wrapped, nothing to release), replaced only to grow. */
+  private ByteBuf body;
+  private State state = State.FILE_HEADER;
+  private int gathered;
+  private long skip;
+  private long expectedPreviousTagSize;
+  private int tagType;
+  private long tagTimestamp;
+  private int tagSize;
+  private int bodyRead;
+  private long offset;
+  private long tags;
   private int headers;
-  private long tagCount;
-  private long bytes;
-  private String problem;
+  private CorruptedFrameException failure;
 
-  /** {@code tags} gets each complete tag, on the thread that feeds this reader. */
-  public FlvTagReader(Consumer<Tag> tags) {
-    this.tags = tags;
+  /**
+   * @param keep bytes of each tag body to hand to {@code sink}, at least 1; {@link #WHOLE_BODIES}
+   *     for all of them
+   */
+  public FlvTagReader(int keep, Sink sink) {
+    if (keep < 1 || keep > WHOLE_BODIES) {
+      throw new IllegalArgumentException("keep " + keep + " outside 1.." + WHOLE_BODIES);
+    }
+    this.keep = keep;
+    this.sink = sink;
+    this.body = Unpooled.wrappedBuffer(new byte[Math.min(keep, INITIAL_BODY_CAPACITY)]);
   }
 
-  /** Takes the next {@code length} bytes of the stream and hands on every tag they complete. */
-  public void feed(byte[] data, int offset, int length) {
-    if (problem != null) {
-      return;
+  /**
+   * Reads everything {@code in} holds (its reader index moves to the end); the caller keeps
+   * ownership. Throws on the first malformed byte, and again on every read after it.
+   */
+  public void read(ByteBuf in) {
+    if (failure != null) {
+      throw failure;
     }
-    bytes += length;
-    append(data, offset, length);
-    while (problem == null && next()) {
-      // each call consumes one header or tag
-    }
-    if (start == end) {
-      start = 0;
-      end = 0;
+    while (in.isReadable()) {
+      switch (state) {
+        case FILE_HEADER -> {
+          if (gather(in, FILE_HEADER_SIZE)) {
+            fileHeader();
+          }
+        }
+        case SKIP_TO_DATA -> {
+          int n = (int) Math.min(skip, in.readableBytes());
+          consume(in, n);
+          skip -= n;
+          if (skip == 0) {
+            state = State.PREVIOUS_TAG_SIZE;
+          }
+        }
+        case PREVIOUS_TAG_SIZE -> {
+          if (gather(in, PREVIOUS_TAG_SIZE)) {
+            long previous = uint(0, 4);
+            if (previous != expectedPreviousTagSize) {
+              throw bad("PreviousTagSize " + previous + " where " + expectedPreviousTagSize + " was due");
+            }
+            state = State.TAG_HEADER;
+          }
+        }
+        case TAG_HEADER -> {
+          if (gathered == 0 && in.getByte(in.readerIndex()) == 'F') {
+            // 0x46 has a reserved bit set, so no tag starts with it: an FLV header starts here.
+            state = State.FILE_HEADER;
+          } else if (gather(in, TAG_HEADER_SIZE)) {
+            tagHeader();
+          }
+        }
+        case TAG_BODY -> body(in);
+      }
     }
   }
 
-  /** FLV headers seen: one on a healthy stream. */
+  /** Tags read so far, of every type. */
+  public long tags() {
+    return tags;
+  }
+
+  /** FLV headers read so far: one on a healthy stream. */
   public int headers() {
     return headers;
   }
 
-  /** Tags read, of every type. */
-  public long tags() {
-    return tagCount;
-  }
-
-  /** Bytes fed so far. */
+  /** Bytes read so far. */
   public long bytes() {
-    return bytes;
+    return offset;
   }
 
-  /** What made the reading stop, or null while the stream is well formed. */
+  /** Why the reading stopped, or null while the stream is well formed. */
   public String problem() {
-    return problem;
+    return failure == null ? null : failure.getMessage();
   }
 
-  /** Consumes one FLV header or one tag when all of it is buffered; false when more bytes are needed. */
-  private boolean next() {
-    int available = end - start;
-    if (available < SIGNATURE.length) {
+  /** Copies bytes of a fixed-size field; true once all {@code size} are there. */
+  private boolean gather(ByteBuf in, int size) {
+    int n = Math.min(size - gathered, in.readableBytes());
+    in.readBytes(field, gathered, n);
+    offset += n;
+    gathered += n;
+    if (gathered < size) {
       return false;
     }
-    if (Arrays.equals(buffer, start, start + SIGNATURE.length, SIGNATURE, 0, SIGNATURE.length)) {
-      return header(available);
-    }
-    if (headers == 0) {
-      problem = "the stream does not start with an FLV header";
-      return false;
-    }
-    return tag(available);
+    gathered = 0;
+    return true;
   }
 
-  private boolean header(int available) {
-    if (available < 9) {
-      return false;
+  private void fileHeader() {
+    if (field[0] != 'F' || field[1] != 'L' || field[2] != 'V') {
+      throw bad(headers == 0 ? "the stream does not start with an FLV header (signature FLV)" : "no FLV signature");
     }
-    int dataOffset = readInt(start + 5);
-    if (dataOffset < 9 || dataOffset > 1024) {
-      problem = "FLV header " + (headers + 1) + " has DataOffset " + dataOffset;
-      return false;
-    }
-    if (available < dataOffset + PREVIOUS_TAG_SIZE) {
-      return false;
-    }
-    int previous = readInt(start + dataOffset);
-    if (previous != 0) {
-      problem = "PreviousTagSize0 after FLV header " + (headers + 1) + " is " + previous;
-      return false;
+    long dataOffset = uint(5, 4);
+    if (dataOffset < FILE_HEADER_SIZE) {
+      throw bad("FLV header " + (headers + 1) + " has DataOffset " + dataOffset + ", inside the header");
     }
     headers++;
-    start += dataOffset + PREVIOUS_TAG_SIZE;
-    return true;
+    skip = dataOffset - FILE_HEADER_SIZE;
+    expectedPreviousTagSize = 0;
+    state = skip > 0 ? State.SKIP_TO_DATA : State.PREVIOUS_TAG_SIZE;
   }
 
-  private boolean tag(int available) {
-    if (available < TAG_HEADER_SIZE) {
-      return false;
+  private void tagHeader() {
+    int first = field[0] & 0xFF;
+    // Reserved (2 bits, always 0) and Filter (1 bit, encryption, which no server of ours sends)
+    // above the 5-bit TagType.
+    tagType = first & 0x1F;
+    if ((first & 0xE0) != 0 || tagType != AUDIO && tagType != VIDEO && tagType != SCRIPT) {
+      throw bad(String.format("tag starts with byte 0x%02x: not an audio, video or script tag", first));
     }
-    int first = buffer[start] & 0xff;
-    int type = first & 0x1f;
-    if ((first & 0xe0) != 0 || (type != AUDIO && type != VIDEO && type != SCRIPT)) {
-      problem = String.format("tag %d starts with byte 0x%02x, not an audio, video or script tag", tagCount, first);
-      return false;
+    tagSize = (int) uint(1, 3);
+    tagTimestamp = uint(4, 3) | uint(7, 1) << 24;
+    if (uint(8, 3) != 0) {
+      throw bad("stream id " + uint(8, 3) + " (always 0)");
     }
-    int size = readMedium(start + 1);
-    int total = TAG_HEADER_SIZE + size + PREVIOUS_TAG_SIZE;
-    if (available < total) {
-      return false;
+    int kept = Math.min(tagSize, keep);
+    if (kept > body.capacity()) {
+      body = Unpooled.wrappedBuffer(new byte[Math.min(keep, Math.max(kept, 2 * body.capacity()))]);
     }
-    long timestamp = readMedium(start + 4) | ((long) (buffer[start + 7] & 0xff) << 24);
-    int previous = readInt(start + TAG_HEADER_SIZE + size);
-    if (previous != TAG_HEADER_SIZE + size) {
-      problem = "tag " + tagCount + " (type " + type + ", " + size + " bytes) is followed by PreviousTagSize " + previous;
-      return false;
+    body.clear();
+    bodyRead = 0;
+    state = State.TAG_BODY;
+    if (tagSize == 0) {
+      endTag();
     }
-    byte[] body = Arrays.copyOfRange(buffer, start + TAG_HEADER_SIZE, start + TAG_HEADER_SIZE + size);
-    start += total;
-    tagCount++;
-    tags.accept(new Tag(type, timestamp, body));
-    return true;
   }
 
-  private void append(byte[] data, int offset, int length) {
-    if (end + length > buffer.length) {
-      int kept = end - start;
-      int needed = kept + length;
-      if (needed > MAX_TAG + 1024) {
-        problem = "more than " + needed + " bytes buffered without a complete tag";
-        return;
-      }
-      byte[] target = needed > buffer.length ? new byte[Math.max(needed, buffer.length * 2)] : buffer;
-      System.arraycopy(buffer, start, target, 0, kept);
-      buffer = target;
-      start = 0;
-      end = kept;
+  private void body(ByteBuf in) {
+    int n = Math.min(tagSize - bodyRead, in.readableBytes());
+    int copied = Math.min(n, body.writableBytes());
+    body.writeBytes(in, copied);
+    offset += copied;
+    consume(in, n - copied);
+    bodyRead += n;
+    if (bodyRead == tagSize) {
+      endTag();
     }
-    System.arraycopy(data, offset, buffer, end, length);
-    end += length;
   }
 
-  private int readMedium(int at) {
-    return (buffer[at] & 0xff) << 16 | (buffer[at + 1] & 0xff) << 8 | (buffer[at + 2] & 0xff);
+  private void endTag() {
+    tags++;
+    expectedPreviousTagSize = TAG_HEADER_SIZE + tagSize;
+    state = State.PREVIOUS_TAG_SIZE;
+    sink.onTag(tagType, tagTimestamp, body, tagSize);
   }
 
-  private int readInt(int at) {
-    return (buffer[at] & 0xff) << 24 | readMedium(at + 1);
+  private void consume(ByteBuf in, int n) {
+    in.skipBytes(n);
+    offset += n;
+  }
+
+  /** Big-endian unsigned value of {@code length} bytes of the gathered field from {@code at}. */
+  private long uint(int at, int length) {
+    long v = 0;
+    for (int i = at; i < at + length; i++) {
+      v = v << 8 | field[i] & 0xFF;
+    }
+    return v;
+  }
+
+  private CorruptedFrameException bad(String what) {
+    failure = new CorruptedFrameException("bad FLV after " + headers + " headers and " + tags + " tags, at byte "
+        + offset + ": " + what);
+    return failure;
   }
 }

@@ -2,7 +2,9 @@ package io.cascade.cluster;
 
 import io.cascade.rtmp.chunk.RtmpMessage;
 import io.cascade.testing.FlvTagReader;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.CorruptedFrameException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -27,7 +29,7 @@ final class HttpFlvViewer implements AutoCloseable {
 
   private final String name;
   private final StampedPlayer tally;
-  private final FlvTagReader reader = new FlvTagReader(this::onTag);
+  private final FlvTagReader reader = new FlvTagReader(FlvTagReader.WHOLE_BODIES, this::onTag);
   private final CompletableFuture<Integer> status = new CompletableFuture<>();
   private final long[] lastTimestamp = {-1, -1};
   private final long[] regressions = new long[TRACKS];
@@ -66,10 +68,14 @@ final class HttpFlvViewer implements AutoCloseable {
       int n;
       while ((n = body.read(chunk)) >= 0) {
         synchronized (this) {
-          reader.feed(chunk, 0, n);
+          reader.read(Unpooled.wrappedBuffer(chunk, 0, n));
         }
       }
       ending = "end";
+    } catch (CorruptedFrameException e) {
+      // The reader keeps the reason (streamProblem); the rest of the body cannot be read as tags.
+      // The response stays open until the test closes this viewer.
+      ending = String.valueOf(e);
     } catch (IOException e) {
       ending = String.valueOf(e);
       status.completeExceptionally(e);
@@ -81,8 +87,8 @@ final class HttpFlvViewer implements AutoCloseable {
   }
 
   /** Runs on the reading thread, inside the feed's lock. */
-  private void onTag(FlvTagReader.Tag tag) {
-    if (!tag.isMedia()) {
+  private void onTag(int type, long timestamp, ByteBuf body, int size) {
+    if (type != FlvTagReader.AUDIO && type != FlvTagReader.VIDEO) {
       return;
     }
     long now = System.nanoTime();
@@ -91,17 +97,18 @@ final class HttpFlvViewer implements AutoCloseable {
       longestGapEndedNanos = now;
     }
     lastMediaArrivalNanos = now;
-    int track = tag.type() == FlvTagReader.VIDEO ? 0 : 1;
-    if (lastTimestamp[track] >= 0 && tag.timestamp() < lastTimestamp[track]) {
+    int track = type == FlvTagReader.VIDEO ? 0 : 1;
+    if (lastTimestamp[track] >= 0 && timestamp < lastTimestamp[track]) {
       regressions[track]++;
       if (firstRegression == null) {
-        firstRegression = (track == 0 ? "video" : "audio") + " at " + tag.timestamp() + " ms after "
+        firstRegression = (track == 0 ? "video" : "audio") + " at " + timestamp + " ms after "
             + lastTimestamp[track] + " ms";
       }
     }
-    lastTimestamp[track] = tag.timestamp();
+    lastTimestamp[track] = timestamp;
     mediaTags[track]++;
-    RtmpMessage message = new RtmpMessage(0, tag.type(), tag.timestamp(), 1, Unpooled.wrappedBuffer(tag.body()));
+    // The body is the reader's buffer: the message holds a reference of its own, given back below.
+    RtmpMessage message = new RtmpMessage(0, type, timestamp, 1, body.retainedDuplicate());
     try {
       tally.onMessage(message);
     } finally {

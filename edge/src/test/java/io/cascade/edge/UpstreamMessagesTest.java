@@ -3,7 +3,6 @@ package io.cascade.edge;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cascade.client.SyntheticMedia;
-import io.cascade.live.MediaFrame;
 import io.cascade.live.LiveSettings;
 import io.cascade.live.LiveStream;
 import io.cascade.live.StreamManager;
@@ -14,6 +13,7 @@ import io.cascade.rtmp.chunk.RtmpMessage;
 import io.cascade.rtmp.message.Commands;
 import io.cascade.rtmp.message.DataMessage;
 import io.cascade.rtmp.message.MessageType;
+import io.cascade.testing.FrameSubscriber;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -43,35 +43,15 @@ class UpstreamMessagesTest {
   @Test
   void mediaAndMetadataPassWhileTheOriginsPlayExtrasAreDropped() throws Exception {
     LiveStream stream = streams.publish("live/x", publisher).stream();
-    Subscriber recorder = new Subscriber() {
-      @Override
-      public EventLoop eventLoop() {
-        return loop;
-      }
-
-      @Override
-      public void onFrame(MediaFrame frame) {
-        String name = frame.isData()
-            ? String.valueOf(Commands.decodeData(new RtmpMessage(5, MessageType.DATA_AMF0, 0, 1, frame.body().duplicate()),
-                AmfLimits.DEFAULTS).name())
-            : frame.isVideo() ? "video" : "audio";
-        seen.add(name + (frame.isConfig() ? ":config" : "")
-            + (frame.isVideo() && !frame.isConfig() ? "@" + frame.originMillis() : ""));
-        frame.release();
-      }
-
-      @Override
-      public void onFlush() {
-      }
-
-      @Override
-      public void onPublish() {
-      }
-
-      @Override
-      public void onUnpublish() {
-      }
-    };
+    Subscriber recorder = new FrameSubscriber(loop, null, frame -> {
+      String name = frame.isData()
+          ? String.valueOf(Commands.decodeData(new RtmpMessage(5, MessageType.DATA_AMF0, 0, 1, frame.body().duplicate()),
+              AmfLimits.DEFAULTS).name())
+          : frame.isVideo() ? "video" : "audio";
+      seen.add(name + (frame.isConfig() ? ":config" : "")
+          + (frame.isVideo() && !frame.isConfig() ? "@" + frame.originMillis() : ""));
+      frame.release();
+    });
     streams.subscribe("live/x", recorder);
     try {
       feed(stream, new RtmpMessage(7, MessageType.VIDEO, 0, 1, SyntheticMedia.avcSequenceHeader(ALLOC)), true);

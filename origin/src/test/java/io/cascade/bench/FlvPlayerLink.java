@@ -1,7 +1,9 @@
 package io.cascade.bench;
 
 import io.cascade.client.SyntheticMedia;
+import io.cascade.testing.FlvTagReader;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -14,6 +16,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.DecoderResultProvider;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -37,10 +40,12 @@ import java.util.concurrent.TimeoutException;
 /**
  * A bench player over HTTP-FLV: one HTTP/1.1 GET of {@code /{app}/{stream}.flv} on raw Netty
  * ({@link HttpClientCodec} takes the chunked framing off; pieces are handed on as they arrive, not
- * aggregated) and a {@link FlvTagReader} that gives each tag to the player. The play is answered by
- * the response's status line: 200 starts the FLV body; any other status fails the play with the
- * status and the server's reason text. Once playing, the response ending, a malformed tag, or the
- * connection closing without the bench asking counts as a close by the server, with the reason.
+ * aggregated) and a {@link FlvTagReader} that gives each tag to the player, keeping only the first
+ * {@link BenchPlayer#HEAD_BYTES} of each body. The play is answered by the response's status line:
+ * 200 starts the FLV body; any other status fails the play with the status and the server's reason
+ * text. Once playing, the response ending, a malformed tag, a second FLV header (the server starting
+ * the stream over on the same response), or the connection closing without the bench asking counts
+ * as a close by the server, with the reason.
  *
  * <p>Slow players work as over RTMP: {@link #autoRead} turns the socket's reads off and on.
  */
@@ -77,7 +82,16 @@ final class FlvPlayerLink implements PlayerLink {
     this.path = path;
     this.receiveBuffer = receiveBuffer;
     this.player = player;
-    this.reader = new FlvTagReader(player::onTag);
+    this.reader = new FlvTagReader(BenchPlayer.HEAD_BYTES, this::onTag);
+  }
+
+  /** Each tag of the body goes to the player; none after a second FLV header: that is a failure. */
+  private void onTag(int type, long timestamp, ByteBuf head, int size) {
+    if (reader.headers() > 1) {
+      throw new CorruptedFrameException("the server started the stream over: FLV header " + reader.headers()
+          + " before tag " + reader.tags());
+    }
+    player.onTag(type, timestamp, head, size);
   }
 
   /** The HTTP-FLV path of an RTMP app and stream name; a query on the name stays a query. */
