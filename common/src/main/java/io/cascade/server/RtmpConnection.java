@@ -1,5 +1,6 @@
 package io.cascade.server;
 
+import io.cascade.transport.FrameWriter;
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.RtmpMetrics;
 import io.cascade.rtmp.RtmpProtocolException;

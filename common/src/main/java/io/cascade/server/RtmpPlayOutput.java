@@ -1,5 +1,7 @@
 package io.cascade.server;
 
+import io.cascade.transport.FrameBatch;
+import io.cascade.transport.FrameWriter;
 import io.cascade.cluster.RelayClock;
 import io.cascade.live.MediaFrame;
 import io.cascade.live.MediaOutput;

@@ -1,5 +1,7 @@
 package io.cascade.server;
 
+import io.cascade.transport.FrameBatch;
+import io.cascade.transport.FrameWriter;
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.RtmpMetrics;
 import io.cascade.rtmp.chunk.ChunkDecoder;
@@ -135,15 +137,21 @@ public final class RtmpServer {
   }
 
   private Future<Void> awaitConnections(int target, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
     io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
-    vertx.setPeriodic(1, 100, id -> {
-      if (connections.get() <= target || System.nanoTime() - deadline >= 0) {
-        vertx.cancelTimer(id);
-        done.tryComplete();
-      }
-    });
+    pollConnections(target, System.nanoTime() + timeout.toNanos(), done);
     return done.future();
+  }
+
+  /**
+   * One-shot timers, not a periodic one: a periodic timer that cancels itself on its first firing
+   * can race its own registration (seen as a NullPointerException in Vert.x's cancelTimer).
+   */
+  private void pollConnections(int target, long deadline, io.vertx.core.Promise<Void> done) {
+    if (connections.get() <= target || System.nanoTime() - deadline >= 0) {
+      done.tryComplete();
+      return;
+    }
+    vertx.setTimer(100, id -> pollConnections(target, deadline, done));
   }
 
   public Future<Void> stop() {

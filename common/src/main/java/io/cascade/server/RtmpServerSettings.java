@@ -1,5 +1,6 @@
 package io.cascade.server;
 
+import io.cascade.transport.FrameWriter;
 import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_BATCH_MAX_BYTES;
 import static io.cascade.config.ConfigSchema.RTMPS_CERT_FILE;
 import static io.cascade.config.ConfigSchema.RTMPS_ENABLED;

@@ -1,6 +1,6 @@
 package io.cascade.http.flv;
 
-import io.cascade.server.FrameBatch;
+import io.cascade.transport.FrameBatch;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;

@@ -2,7 +2,7 @@ package io.cascade.http.flv;
 
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.RtmpMetrics;
-import io.cascade.server.FrameBatch;
+import io.cascade.transport.FrameBatch;
 import io.cascade.server.SessionPolicy;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;

@@ -6,7 +6,7 @@ import io.cascade.flv.FlvTagPackager;
 import io.cascade.live.MediaFrame;
 import io.cascade.live.TestFrames;
 import io.cascade.metrics.RtmpMetrics;
-import io.cascade.server.FrameBatch;
+import io.cascade.transport.FrameBatch;
 import io.cascade.testing.Await;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;

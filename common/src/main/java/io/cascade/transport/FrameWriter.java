@@ -1,4 +1,4 @@
-package io.cascade.server;
+package io.cascade.transport;
 
 import io.cascade.live.MediaFrame;
 import io.netty.buffer.ByteBuf;
@@ -24,7 +24,7 @@ import io.netty.channel.ChannelPromise;
  */
 public final class FrameWriter extends ChannelDuplexHandler {
   public static final String NAME = "frameWriter";
-  static final int MAX_BATCH_FRAMES = 256;
+  public static final int MAX_BATCH_FRAMES = 256;
 
   private final int maxBatchBytes;
   private final FrameBatch.Framing framing;
@@ -33,7 +33,7 @@ public final class FrameWriter extends ChannelDuplexHandler {
   private FrameBatch batch;
   private boolean closed;
 
-  FrameWriter(int maxBatchBytes) {
+  public FrameWriter(int maxBatchBytes) {
     this(maxBatchBytes, null, null);
   }
 
@@ -87,7 +87,7 @@ public final class FrameWriter extends ChannelDuplexHandler {
   }
 
   /** Bytes collected and not yet handed to the outbound buffer. */
-  long pendingBytes() {
+  public long pendingBytes() {
     return batch == null ? 0 : batch.count();
   }
 

@@ -1,4 +1,4 @@
-package io.cascade.server;
+package io.cascade.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

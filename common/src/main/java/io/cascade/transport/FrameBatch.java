@@ -1,4 +1,4 @@
-package io.cascade.server;
+package io.cascade.transport;
 
 import io.cascade.live.MediaFrame;
 import io.netty.buffer.ByteBuf;
