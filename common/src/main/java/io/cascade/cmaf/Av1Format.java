@@ -9,18 +9,12 @@ import java.util.Locale;
  * {@code av01.P.LLT.DD} (AV1-ISOBMFF Annex A), picture size from the sequence header OBU among the
  * record's configOBUs (AV1 §5.5).
  */
-public final class Av1Format implements TrackFormat {
+public final class Av1Format extends VideoFormat {
   private static final int OBU_SEQUENCE_HEADER = 1;
   private static final int RECORD_HEADER = 4;
 
-  private final byte[] record;
-  private final int width;
-  private final int height;
-
   private Av1Format(byte[] record, int width, int height) {
-    this.record = record;
-    this.width = width;
-    this.height = height;
+    super(record, width, height, "av01", "av1C");
   }
 
   /** Parses an AV1CodecConfigurationRecord; {@link IllegalArgumentException} when malformed. */
@@ -100,11 +94,6 @@ public final class Av1Format implements TrackFormat {
   }
 
   @Override
-  public boolean isVideo() {
-    return true;
-  }
-
-  @Override
   public String codecString() {
     int b1 = record[1] & 0xFF;
     int b2 = record[2] & 0xFF;
@@ -112,27 +101,5 @@ public final class Av1Format implements TrackFormat {
     boolean twelveBit = (b2 & 0x20) != 0;
     int depth = highBitDepth ? (twelveBit ? 12 : 10) : 8;
     return String.format(Locale.ROOT, "av01.%d.%02d%c.%02d", b1 >> 5, b1 & 0x1F, (b2 & 0x80) != 0 ? 'H' : 'M', depth);
-  }
-
-  @Override
-  public int timescale() {
-    return VIDEO_TIMESCALE;
-  }
-
-  @Override
-  public int width() {
-    return width;
-  }
-
-  @Override
-  public int height() {
-    return height;
-  }
-
-  @Override
-  public void writeSampleEntry(BoxWriter w) {
-    SampleEntries.startVisual(w, "av01", width, height);
-    w.start("av1C").bytes(record).end();
-    w.end();
   }
 }

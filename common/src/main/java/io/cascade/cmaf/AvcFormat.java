@@ -9,19 +9,13 @@ import java.util.Set;
  * sequence header): sample entry {@code avc1} with the record as {@code avcC}, codec string
  * {@code avc1.PPCCLL} (RFC 6381 §3.3), picture size from the first SPS (H.264 §7.3.2.1.1).
  */
-public final class AvcFormat implements TrackFormat {
+public final class AvcFormat extends VideoFormat {
   /** profile_idc values whose SPS carries chroma format, bit depths and scaling matrices. */
   private static final Set<Integer> HIGH_PROFILES = Set.of(100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135);
   private static final int NAL_HEADER = 1;
 
-  private final byte[] record;
-  private final int width;
-  private final int height;
-
   private AvcFormat(byte[] record, int width, int height) {
-    this.record = record;
-    this.width = width;
-    this.height = height;
+    super(record, width, height, "avc1", "avcC");
   }
 
   /** Parses an AVCDecoderConfigurationRecord; {@link IllegalArgumentException} when malformed. */
@@ -121,34 +115,7 @@ public final class AvcFormat implements TrackFormat {
   }
 
   @Override
-  public boolean isVideo() {
-    return true;
-  }
-
-  @Override
   public String codecString() {
     return String.format(Locale.ROOT, "avc1.%02x%02x%02x", record[1] & 0xFF, record[2] & 0xFF, record[3] & 0xFF);
-  }
-
-  @Override
-  public int timescale() {
-    return VIDEO_TIMESCALE;
-  }
-
-  @Override
-  public int width() {
-    return width;
-  }
-
-  @Override
-  public int height() {
-    return height;
-  }
-
-  @Override
-  public void writeSampleEntry(BoxWriter w) {
-    SampleEntries.startVisual(w, "avc1", width, height);
-    w.start("avcC").bytes(record).end();
-    w.end();
   }
 }

@@ -7,19 +7,13 @@ import java.util.Arrays;
  * (parameter sets only in the record, as Enhanced RTMP sends them) with the record as {@code hvcC};
  * codec string per ISO/IEC 14496-15 Annex E; picture size from the SPS (H.265 §7.3.2.2).
  */
-public final class HevcFormat implements TrackFormat {
+public final class HevcFormat extends VideoFormat {
   private static final int NAL_SPS = 33;
   private static final int NAL_HEADER = 2;
   private static final int ARRAYS_AT = 22;
 
-  private final byte[] record;
-  private final int width;
-  private final int height;
-
   private HevcFormat(byte[] record, int width, int height) {
-    this.record = record;
-    this.width = width;
-    this.height = height;
+    super(record, width, height, "hvc1", "hvcC");
   }
 
   /** Parses an HEVCDecoderConfigurationRecord; {@link IllegalArgumentException} when malformed. */
@@ -110,11 +104,6 @@ public final class HevcFormat implements TrackFormat {
     }
   }
 
-  @Override
-  public boolean isVideo() {
-    return true;
-  }
-
   /**
    * {@code hvc1.<space><idc>.<compatibility flags, bit-reversed, hex>.<L|H><level>.<constraint bytes>}
    * with trailing zero constraint bytes left out, e.g. {@code hvc1.1.6.L93.B0} for Main at level 3.1.
@@ -139,27 +128,5 @@ public final class HevcFormat implements TrackFormat {
       s.append('.').append(String.format(java.util.Locale.ROOT, "%02X", record[i] & 0xFF));
     }
     return s.toString();
-  }
-
-  @Override
-  public int timescale() {
-    return VIDEO_TIMESCALE;
-  }
-
-  @Override
-  public int width() {
-    return width;
-  }
-
-  @Override
-  public int height() {
-    return height;
-  }
-
-  @Override
-  public void writeSampleEntry(BoxWriter w) {
-    SampleEntries.startVisual(w, "hvc1", width, height);
-    w.start("hvcC").bytes(record).end();
-    w.end();
   }
 }
