@@ -11,6 +11,8 @@ import io.cascade.config.CascadeConfig;
 import io.cascade.http.HttpApi;
 import io.cascade.http.StreamsView;
 import io.cascade.http.flv.HttpFlvRoute;
+import io.cascade.http.hls.HlsRoute;
+import io.cascade.http.hls.HlsSettings;
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.NodeInstruments;
 import io.cascade.metrics.NodeMetrics;
@@ -26,7 +28,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What every node runs whatever its role: the RTMP listeners (behind the node's auth), the HTTP
- * API and HTTP-FLV (behind the same auth), the node's instruments, readiness, and the drain sequence. An origin and an edge each own
+ * API, HTTP-FLV and LL-HLS (behind the same auth), the node's instruments, readiness, and the drain sequence. An origin and an edge each own
  * one and add their role's parts around it.
  */
 public final class NodeListeners {
@@ -39,6 +41,8 @@ public final class NodeListeners {
   private final HttpApi http;
   private NodeInstruments instruments;
   private RtmpServer rtmp;
+  private HlsRoute hls;
+  private Vertx vertx;
   private volatile boolean ready;
   private volatile boolean draining;
 
@@ -58,6 +62,12 @@ public final class NodeListeners {
     http.metrics(metrics).liveness(instruments.heartbeat());
     SessionPolicy admission = AuthPolicy.wrap(vertx, AuthSettings.from(config), config.get(NODE_ID), policy);
     http.flv(new HttpFlvRoute(streams, admission, instruments.rtmp(), config.get(HTTP_FLV_MAX_CONNECTIONS)));
+    HlsSettings hlsSettings = HlsSettings.from(config);
+    if (hlsSettings.enabled()) {
+      this.vertx = vertx;
+      hls = new HlsRoute(streams, admission, instruments.rtmp(), hlsSettings).start(vertx);
+      http.hls(hls);
+    }
     return RtmpServer.start(vertx, RtmpServerSettings.from(config), streams, admission, instruments.rtmp())
         .compose(server -> {
           rtmp = server;
@@ -110,6 +120,9 @@ public final class NodeListeners {
     ready = false;
     if (instruments != null) {
       instruments.stop();
+    }
+    if (hls != null) {
+      hls.stop(vertx);
     }
     return http.stop().compose(v -> rtmp == null ? Future.<Void>succeededFuture() : rtmp.stop());
   }
