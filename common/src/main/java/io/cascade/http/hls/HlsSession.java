@@ -68,6 +68,7 @@ final class HlsSession implements Subscriber, CmafSink {
   private long lastRequestNanos;
   private ScheduledFuture<?> idleTimer;
   private ScheduledFuture<?> republishTimer;
+  private long joinedNanos;
   private long partFirstFrameNanos;
   private long currentFrameNanos;
   private long reportedDropCount;
@@ -111,6 +112,7 @@ final class HlsSession implements Subscriber, CmafSink {
   String join() {
     joined = true;
     lastRequestNanos = node.nanoClock.getAsLong();
+    joinedNanos = node.nanoClock.getAsLong();
     StreamManager.JoinResult result = node.streams.join(key, this);
     if (result.stream() == null) {
       return result.refusal() == StreamManager.JoinRefusal.TOO_MANY_STREAMS ? "max_streams"
@@ -347,7 +349,8 @@ final class HlsSession implements Subscriber, CmafSink {
       return;
     }
     window.part(part);
-    if (partFirstFrameNanos != 0) {
+    // Parts of frames from the GOP cache are as old as the cache, not delayed by packaging: not measured.
+    if (partFirstFrameNanos != 0 && partFirstFrameNanos - joinedNanos >= 0) {
       node.meters.partLatency(node.nanoClock.getAsLong() - partFirstFrameNanos);
     }
     // The frame that cut this part is the first of the next one.
