@@ -122,7 +122,9 @@ class HlsIT {
       assertThat(first.statusCode()).isEqualTo(200);
       assertThat(first.getHeader("content-type")).isEqualTo("application/vnd.apple.mpegurl");
       assertThat(first.getHeader("cache-control")).isEqualTo("no-cache");
+      assertThat(first.getHeader("access-control-allow-origin")).isEqualTo("*");
       String playlist = first.text();
+      assertConformant(playlist);
       long sequence = number(playlist, "#EXT-X-MEDIA-SEQUENCE:(\\d+)");
       long complete = playlist.lines().filter(l -> l.startsWith("#EXTINF")).count();
       // The segment after the last complete one is in progress; ask for its next part by index.
@@ -135,6 +137,7 @@ class HlsIT {
       assertThat(blocked.statusCode()).isEqualTo(200);
       String next = blocked.text();
       assertThat(next).isNotEqualTo(playlist);
+      assertConformant(next);
       log.info("blocking reload answered after {} ms", waitedMs);
       assertThat(waitedMs).as("answered on the part's arrival, well before hls.blockTimeout").isLessThan(3_000);
       assertThat(get(path + "?_HLS_msn=" + (msn + 5)).statusCode()).as("too far ahead").isEqualTo(400);
@@ -183,6 +186,32 @@ class HlsIT {
       String bare = seg.group(1).substring(0, seg.group(1).indexOf('?'));
       assertThat(get("/secure/" + name + "/" + bare).statusCode()).as("a segment without the key").isEqualTo(403);
     }
+  }
+
+  /** Parts within PART-TARGET, segments within TARGETDURATION, each segment's first part independent. */
+  private static void assertConformant(String playlist) {
+    double partTarget = Double.parseDouble(group(playlist, "PART-TARGET=([0-9.]+)"));
+    long target = number(playlist, "#EXT-X-TARGETDURATION:(\\d+)");
+    assertThat(Double.parseDouble(group(playlist, "PART-HOLD-BACK=([0-9.]+)"))).isGreaterThanOrEqualTo(3 * partTarget);
+    boolean segmentStart = true;
+    for (String line : playlist.lines().toList()) {
+      if (line.startsWith("#EXT-X-PART:")) {
+        assertThat(Double.parseDouble(group(line, "DURATION=([0-9.]+)"))).as(line).isLessThanOrEqualTo(partTarget);
+        if (segmentStart) {
+          assertThat(line).as("a segment's first part").contains("INDEPENDENT=YES");
+        }
+        segmentStart = false;
+      } else if (line.startsWith("#EXTINF:")) {
+        assertThat(Double.parseDouble(group(line, "#EXTINF:([0-9.]+)"))).as(line).isLessThanOrEqualTo(target);
+        segmentStart = true;
+      }
+    }
+  }
+
+  private static String group(String text, String regex) {
+    Matcher m = Pattern.compile(regex).matcher(text);
+    assertThat(m.find()).as(regex).isTrue();
+    return m.group(1);
   }
 
   private static long number(String text, String regex) {

@@ -65,7 +65,11 @@ class HlsSessionTest {
   }
 
   private static HlsSettings settings(int windowSegments, long maxBytes, Duration viewerIdle) {
-    return new HlsSettings(true, Duration.ofMillis(250), Duration.ofSeconds(2), windowSegments, maxBytes, 100,
+    return settings(windowSegments, maxBytes, viewerIdle, 100);
+  }
+
+  private static HlsSettings settings(int windowSegments, long maxBytes, Duration viewerIdle, int maxBlocked) {
+    return new HlsSettings(true, Duration.ofMillis(250), Duration.ofSeconds(2), windowSegments, maxBytes, maxBlocked,
         Duration.ofSeconds(6), viewerIdle, 100);
   }
 
@@ -310,6 +314,25 @@ class HlsSessionTest {
     assertThat(answers).hasSize(2);
     assertThat(answers.get(1).status).isEqualTo(503);
     assertThat(answers.get(1).reason).isEqualTo("block_timeout");
+    assertThat(node.blocked()).isZero();
+  }
+
+  @Test
+  void waitingRequestsAreBoundedPerNode() {
+    settings = settings(6, 64L << 20, Duration.ofHours(1), 2);
+    start();
+    feed(4_100);
+    HlsWindow.Part last = session.window().lastPart();
+    String next = "media.m3u8?_HLS_msn=" + last.msn() + "&_HLS_part=" + (last.index() + 1);
+    request(next);
+    request("part-t1-" + session.window().nextPartNumber() + ".m4s");
+    assertThat(answers).isEmpty();
+    Answer over = get(next);
+    assertThat(over.status).isEqualTo(503);
+    assertThat(over.reason).isEqualTo("max_blocked_requests");
+    assertThat(node.meters.refusedCount("max_blocked_requests")).isEqualTo(1);
+    feed(240);
+    assertThat(answers).hasSize(3).extracting(Answer::status).containsExactly(503, 200, 200);
     assertThat(node.blocked()).isZero();
   }
 
