@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * LL-HLS through an edge: ffmpeg publishes H.264/AAC to the origin, ffprobe plays the edge's
  * {@code /{app}/{stream}/index.m3u8} with ffmpeg's HLS demuxer; the first HLS request makes the
- * edge pull the stream, once, however many playlist and part requests follow.
+ * edge pull the stream, once, however many playlist and part requests follow, and the packaging
+ * leaves the stream once no request came for {@code hls.viewerIdle}.
  */
 class EdgeHlsIT {
   private static final Logger log = LoggerFactory.getLogger(EdgeHlsIT.class);
@@ -59,6 +60,11 @@ class EdgeHlsIT {
       }
       assertThat(origin.logLines("event=play.start").stream().filter(l -> l.contains(" stream=" + key + " ")))
           .as("upstream pulls of %s on the origin", key).hasSize(1);
+      // Once no HLS request came for hls.viewerIdle (10 s) the packaging leaves the stream.
+      Await.until(Duration.ofSeconds(25), "the edge's HLS packaging of " + key + " ends when its viewer is gone",
+          () -> Api.localPlayers(edge, key) == 0, () -> edge.logTail(20));
+      assertThat(edge.logLines("event=hls.session.end").stream().filter(l -> l.contains("stream=" + key + " ")))
+          .as("ended idle").singleElement().asString().contains("reason=idle");
       assertThat(edge.logLines("event=hls.session.start").stream().filter(l -> l.contains("stream=" + key + " ")))
           .as("HLS packaging sessions of %s on the edge", key).hasSize(1);
     }
