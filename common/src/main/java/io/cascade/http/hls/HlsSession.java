@@ -30,6 +30,10 @@ import org.slf4j.LoggerFactory;
  * requests for one part get the same bytes (retained duplicates). Ends when no request came for
  * {@code hls.viewerIdle}, or when a publisher that left does not come back within
  * {@code live.republishWaitTimeout}. Confined to its event loop.
+ *
+ * <p>Just over 400 lines: the request side (serve, waits) and the stream side (subscriber and
+ * sink callbacks that wake the waits) share the window and the waiting list on one loop; split
+ * apart, each would call back into the other.
  */
 final class HlsSession implements Subscriber, CmafSink {
   private static final Logger LOG = LoggerFactory.getLogger("cascade.http.hls");

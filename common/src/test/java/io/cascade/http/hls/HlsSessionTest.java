@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Playlist conformance and the session's waits, in virtual time: an embedded event loop with
  * frozen time, a real stream fed with synthetic H.264 + AAC frames (25 fps, a keyframe every 2 s,
- * AAC at 48 kHz), and requests answered into a list.
+ * AAC at 48 kHz), and requests answered into a list. Over 400 lines: one fixture (feed, clock,
+ * requests) serves every playlist rule, and splitting it would copy the fixture.
  */
 class HlsSessionTest {
   /** x264 High 3.1 avcC, as in the cmaf tests. */
