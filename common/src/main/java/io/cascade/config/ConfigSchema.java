@@ -273,6 +273,80 @@ public final class ConfigSchema {
           "Most HTTP-FLV and WebSocket-FLV players (and requests waiting for admission) on this"
               + " node at once; a further one gets 503 max_connections. 0 turns HTTP-FLV off.");
 
+  public static final Setting<Boolean> HLS_ENABLED =
+      of(
+          "hls.enabled",
+          bool(),
+          "true",
+          "Serve LL-HLS and HLS (fMP4/CMAF) on the HTTP port at /{app}/{stream}/index.m3u8; each"
+              + " stream is packaged once per node, on the first request for it.");
+
+  public static final Setting<Duration> HLS_PART_TARGET =
+      of(
+          "hls.partTarget",
+          duration("100ms", "2s"),
+          "250ms",
+          "Longest LL-HLS part (EXT-X-PART-INF PART-TARGET); parts are cut at frame boundaries,"
+              + " so at 30 fps a part is 7 frames (233 ms). 250 ms keeps PART-HOLD-BACK (3x) at"
+              + " 750 ms, within a 1.5 s glass-to-glass budget, with 4 part requests a second per"
+              + " viewer instead of 5 at 200 ms.");
+
+  public static final Setting<Duration> HLS_SEGMENT_TARGET =
+      of(
+          "hls.segmentTarget",
+          duration("1s", "30s"),
+          "2s",
+          "Shortest HLS segment: one ends at the first video keyframe past this; EXT-X-TARGETDURATION"
+              + " is this, rounded up, or the longest segment seen when the GOP is longer.");
+
+  public static final Setting<Integer> HLS_WINDOW_SEGMENTS =
+      of(
+          "hls.windowSegments",
+          integer(3, 100),
+          "6",
+          "Complete segments kept in memory and listed per stream; the oldest is dropped first.");
+
+  public static final Setting<Long> HLS_MAX_WINDOW_BYTES =
+      of(
+          "hls.maxWindowBytes",
+          size("1MiB", "1GiB"),
+          "64MiB",
+          "Most bytes of init segments and parts kept per stream per node; past it the oldest"
+              + " segments are dropped (counted in cascade.hls.window.dropped).");
+
+  public static final Setting<Integer> HLS_MAX_BLOCKED_REQUESTS =
+      of(
+          "hls.maxBlockedRequests",
+          integer(0, 1_000_000),
+          "20000",
+          "Most HLS requests on this node waiting at once (blocking playlist reloads, preload-hinted"
+              + " parts, first requests for a stream that is not live yet); a further one gets 503"
+              + " max_blocked_requests.");
+
+  public static final Setting<Duration> HLS_BLOCK_TIMEOUT =
+      of(
+          "hls.blockTimeout",
+          duration("100ms", "1m"),
+          "6s",
+          "Longest wait of a blocking playlist reload (_HLS_msn) or of a preload-hinted part before"
+              + " 503; the HLS spec asks for at least 3x the target duration (2 s segments: 6 s).");
+
+  public static final Setting<Duration> HLS_VIEWER_IDLE =
+      of(
+          "hls.viewerIdle",
+          duration("1s", "10m"),
+          "10s",
+          "An HLS viewer counts as watching until this long after its last request; a stream's"
+              + " HLS packaging on a node stops once no viewer is left (on an edge, so does its pull).");
+
+  public static final Setting<Integer> HLS_MAX_VIEWERS =
+      of(
+          "hls.maxViewers",
+          integer(0, 1_000_000),
+          "10000",
+          "Most HLS viewers (distinct client address and query string) counted on this node at once;"
+              + " a request of a further one gets 503 max_viewers.");
+
   public static final Setting<Long> LIVE_GOP_CACHE_MAX_BYTES =
       of(
           "live.gopCache.maxBytes",

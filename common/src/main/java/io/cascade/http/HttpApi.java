@@ -1,6 +1,7 @@
 package io.cascade.http;
 
 import io.cascade.http.flv.HttpFlvRoute;
+import io.cascade.http.hls.HlsRoute;
 import io.cascade.live.StreamInfo;
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.LoopHeartbeat;
@@ -18,7 +19,7 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The node's HTTP endpoints: liveness (event loops responsive), readiness, Prometheus metrics,
- * the stream list (cluster-wide with the registry) and the web console at {@code /}.
+ * the stream list (cluster-wide with the registry), HTTP-FLV, LL-HLS and the web console at {@code /}.
  */
 public final class HttpApi {
   private final StreamManager streams;
@@ -33,6 +34,7 @@ public final class HttpApi {
   private String deployment;
   private volatile int port;
   private HttpFlvRoute flv;
+  private HlsRoute hls;
 
   /** {@code cluster} may be null: then the stream list is this node's own. */
   public HttpApi(StreamManager streams, String nodeId, String role, BooleanSupplier ready, StreamsView cluster) {
@@ -58,6 +60,12 @@ public final class HttpApi {
   /** Serves {@code /{app}/{stream}.flv} (HTTP-FLV and WebSocket-FLV) through {@code route}. */
   public HttpApi flv(HttpFlvRoute route) {
     this.flv = route;
+    return this;
+  }
+
+  /** Serves LL-HLS ({@code /{app}/{stream}/index.m3u8} and what it lists) through {@code route}. */
+  public HttpApi hls(HlsRoute route) {
+    this.hls = route;
     return this;
   }
 
@@ -164,6 +172,8 @@ public final class HttpApi {
       default -> {
         if (flv != null && HttpFlvRoute.matches(path)) {
           flv.handle(req);
+        } else if (hls != null && HlsRoute.matches(path)) {
+          hls.handle(req);
         } else if (path.startsWith(STREAM_PREFIX) && cluster != null) {
           one(req, path.substring(STREAM_PREFIX.length()));
         } else if (ConsoleFiles.owns(path)) {
@@ -206,6 +216,7 @@ public final class HttpApi {
           .put("owner", nodeId)
           .put("publishedAt", s.live() ? s.publishedAtMillis() : null)
           .put("players", s.subscribers())
+          .put("hlsViewers", hls == null ? 0 : hls.viewers(s.key()))
           .put("videoCodec", s.videoCodec())
           .put("audioCodec", s.audioCodec())
           .put("framesIn", s.framesIn())

@@ -287,7 +287,11 @@ public final class LiveStream {
     }
   }
 
-  /** Keeps the latest metadata, and the latest sequence header per media type and track. */
+  /**
+   * Keeps the latest metadata, and the latest sequence header per media type and track (and,
+   * beside it, the latest side configuration such as an Opus channel layout, which must not evict
+   * the sequence header it complements).
+   */
   private void replace(MediaFrame frame) {
     if (frame.isData()) {
       if (metadata != null) {
@@ -296,7 +300,7 @@ public final class LiveStream {
       metadata = frame.retain();
       return;
     }
-    int slot = frame.kind().ordinal() << 8 | frame.trackId();
+    int slot = frame.kind().ordinal() << 8 | frame.trackId() | (frame.isSideConfig() ? 1 << 16 : 0);
     MediaFrame old = sequenceHeaders.remove(slot);
     if (old != null) {
       old.release();

@@ -23,6 +23,11 @@ public final class MediaFrame extends AbstractReferenceCounted {
   public static final int KEYFRAME = 1;
   /** Decoder configuration (sequence header) or metadata: never dropped for slow players. */
   public static final int CONFIG = 1 << 1;
+  /**
+   * With {@link #CONFIG}: configuration that complements the track's sequence header (an audio
+   * channel layout), cached beside it rather than in its place.
+   */
+  public static final int SIDE_CONFIG = 1 << 2;
 
   /** What a frame carries. */
   public enum Kind { AUDIO, VIDEO, DATA }
@@ -99,6 +104,11 @@ public final class MediaFrame extends AbstractReferenceCounted {
   /** Sequence headers and metadata: needed by every decoder, never dropped. */
   public boolean isConfig() {
     return (flags & CONFIG) != 0;
+  }
+
+  /** See {@link #SIDE_CONFIG}. */
+  public boolean isSideConfig() {
+    return (flags & SIDE_CONFIG) != 0;
   }
 
   /** Codec name as a constant string; "" when not known or not media. */

@@ -54,6 +54,11 @@ public final class MediaTags {
    * {@link #ENHANCED} and {@link #MULTITRACK} may accompany it.
    */
   public static final int MALFORMED = 1 << 8;
+  /**
+   * Enhanced audio MultichannelConfig: a {@link #SEQUENCE_HEADER} that complements the track's
+   * SequenceStart (the channel layout) rather than replacing it, so a cache keeps both.
+   */
+  public static final int CHANNEL_CONFIG = 1 << 9;
 
   /** Returned by {@link #codec} when the codec cannot be told. */
   public static final String UNKNOWN = CodecNames.UNKNOWN;
@@ -312,8 +317,9 @@ public final class MediaTags {
     if (!video) {
       switch (packetType) {
         case AUDIO_SEQUENCE_START:
-        case AUDIO_MULTICHANNEL_CONFIG:
           return SEQUENCE_HEADER;
+        case AUDIO_MULTICHANNEL_CONFIG:
+          return SEQUENCE_HEADER | CHANNEL_CONFIG;
         case AUDIO_SEQUENCE_END:
           return SEQUENCE_END;
         default:

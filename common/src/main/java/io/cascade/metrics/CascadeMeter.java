@@ -38,6 +38,23 @@ public enum CascadeMeter {
       "HTTP-FLV and WebSocket-FLV plays refused or cut, by reason (bad_name, method_not_allowed,"
           + " stream_not_found, max_players_per_stream, max_waiting_players, max_streams, slow_consumer,"
           + " an auth refusal reason, ...)."),
+  HLS_REQUESTS("cascade.hls.requests", Type.COUNTER, "", List.of("kind", "status"),
+      "HLS requests answered, by kind (multivariant, media, part, segment, init, other) and HTTP"
+          + " status (200, 204, 400, 403, 404, 405, 503)."),
+  HLS_REFUSED("cascade.hls.refused", Type.COUNTER, "", List.of("reason"),
+      "HLS requests refused, by reason (bad_name, bad_query, method_not_allowed, stream_not_found,"
+          + " not_found, too_far_ahead, block_timeout, max_blocked_requests, max_viewers, max_streams,"
+          + " max_players_per_stream, an auth refusal reason, ...)."),
+  HLS_PART_LATENCY("cascade.hls.part.latency", Type.HISTOGRAM, "seconds", List.of(),
+      "From the arrival on this node of a part's first frame to the part being listed in the"
+          + " stream's media playlist (its availability)."),
+  HLS_WINDOW_DROPPED("cascade.hls.window.dropped", Type.COUNTER, "", List.of("reason"),
+      "Segments dropped from streams' HLS windows, by reason (window: hls.windowSegments,"
+          + " bytes: hls.maxWindowBytes)."),
+  HLS_VIEWERS("cascade.hls.viewers", Type.GAUGE, "", List.of(),
+      "HLS viewers on this node (a client address and query string seen within hls.viewerIdle)."),
+  HLS_BLOCKED("cascade.hls.blocked", Type.GAUGE, "", List.of(),
+      "HLS requests waiting now (blocking reloads, preload-hinted parts, streams not live yet)."),
   AUTH_FAILURES("cascade.auth.failures", Type.COUNTER, "", List.of("action", "reason"),
       "Publishes and plays refused by the node's policy, by action (publish, play) and reason."),
   LIMITS_HIT("cascade.limits.hit", Type.COUNTER, "", List.of("limit"),

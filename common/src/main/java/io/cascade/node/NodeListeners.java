@@ -13,6 +13,8 @@ import io.cascade.config.CascadeConfig;
 import io.cascade.http.HttpApi;
 import io.cascade.http.StreamsView;
 import io.cascade.http.flv.HttpFlvRoute;
+import io.cascade.http.hls.HlsRoute;
+import io.cascade.http.hls.HlsSettings;
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.NodeInstruments;
 import io.cascade.metrics.NodeMetrics;
@@ -28,7 +30,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What every node runs whatever its role: the RTMP listeners (behind the node's auth), the HTTP
- * API and HTTP-FLV (behind the same auth), the node's instruments, readiness, and the drain sequence. An origin and an edge each own
+ * API, HTTP-FLV and LL-HLS (behind the same auth), the node's instruments, readiness, and the drain sequence. An origin and an edge each own
  * one and add their role's parts around it.
  */
 public final class NodeListeners {
@@ -41,6 +43,8 @@ public final class NodeListeners {
   private final HttpApi http;
   private NodeInstruments instruments;
   private RtmpServer rtmp;
+  private HlsRoute hls;
+  private Vertx vertx;
   private volatile boolean ready;
   private volatile boolean draining;
 
@@ -61,6 +65,12 @@ public final class NodeListeners {
     SessionPolicy admission = AuthPolicy.wrap(vertx, AuthSettings.from(config), config.get(NODE_ID), policy);
     http.flv(new HttpFlvRoute(streams, admission, instruments.rtmp(), config.get(HTTP_FLV_MAX_CONNECTIONS),
         Math.toIntExact(config.get(LIVE_SUBSCRIBER_BATCH_MAX_BYTES))));
+    HlsSettings hlsSettings = HlsSettings.from(config);
+    if (hlsSettings.enabled()) {
+      this.vertx = vertx;
+      hls = new HlsRoute(streams, admission, instruments.rtmp(), hlsSettings).start(vertx);
+      http.hls(hls);
+    }
     RtmpServerSettings rtmpSettings = RtmpServerSettings.from(config);
     return RtmpServer.start(vertx, rtmpSettings, streams, admission, instruments.rtmp())
         .compose(server -> {
@@ -115,6 +125,9 @@ public final class NodeListeners {
     ready = false;
     if (instruments != null) {
       instruments.stop();
+    }
+    if (hls != null) {
+      hls.stop(vertx);
     }
     return http.stop().compose(v -> rtmp == null ? Future.<Void>succeededFuture() : rtmp.stop());
   }

@@ -1,5 +1,6 @@
 package io.cascade.media;
 
+import static io.cascade.media.MediaTags.CHANNEL_CONFIG;
 import static io.cascade.media.MediaTags.COMMAND_FRAME;
 import static io.cascade.media.MediaTags.EMPTY;
 import static io.cascade.media.MediaTags.ENHANCED;
@@ -64,7 +65,7 @@ class MediaTagsTest {
 
   private static String names(int flags) {
     String[] names = {"KEYFRAME", "SEQUENCE_HEADER", "SEQUENCE_END", "COMMAND_FRAME", "METADATA",
-        "ENHANCED", "MULTITRACK", "EMPTY", "MALFORMED"};
+        "ENHANCED", "MULTITRACK", "EMPTY", "MALFORMED", "CHANNEL_CONFIG"};
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < names.length; i++) {
       if ((flags & 1 << i) != 0) {
@@ -375,7 +376,7 @@ class MediaTagsTest {
         .isEqualTo(new Tags(ENHANCED | SEQUENCE_END, fourCc, 0));
     // Native order: channel count then a UI32 channel mask (5.1 here).
     assertThat(audio(exAudio(AUDIO_MULTICHANNEL_CONFIG), fourCc, 1, 6, u32(0x3F)))
-        .isEqualTo(new Tags(ENHANCED | SEQUENCE_HEADER, fourCc, 0));
+        .isEqualTo(new Tags(ENHANCED | SEQUENCE_HEADER | CHANNEL_CONFIG, fourCc, 0));
   }
 
   @Test
@@ -385,9 +386,10 @@ class MediaTagsTest {
 
   @Test
   void multichannelConfigLayouts() {
-    assertThat(audio(exAudio(AUDIO_MULTICHANNEL_CONFIG), "Opus", 0, 2).flags()).isEqualTo(ENHANCED | SEQUENCE_HEADER);
+    assertThat(audio(exAudio(AUDIO_MULTICHANNEL_CONFIG), "Opus", 0, 2).flags())
+        .isEqualTo(ENHANCED | SEQUENCE_HEADER | CHANNEL_CONFIG);
     assertThat(audio(exAudio(AUDIO_MULTICHANNEL_CONFIG), "Opus", 2, 3, 0, 1, 3).flags())
-        .isEqualTo(ENHANCED | SEQUENCE_HEADER);
+        .isEqualTo(ENHANCED | SEQUENCE_HEADER | CHANNEL_CONFIG);
     assertThat(audio(exAudio(AUDIO_MULTICHANNEL_CONFIG), "Opus", 2, 3, 0, 1).flags()).isEqualTo(ENHANCED | MALFORMED);
     assertThat(audio(exAudio(AUDIO_MULTICHANNEL_CONFIG), "ac-3", 1, 6, 0x00, 0x3F).flags())
         .isEqualTo(ENHANCED | MALFORMED);
@@ -405,7 +407,7 @@ class MediaTagsTest {
         "Opus", 3, u24(1), 0xFC))
         .isEqualTo(new Tags(ENHANCED | MULTITRACK, "mp4a", 2));
     assertThat(audio(exAudio(AUDIO_MULTITRACK), ONE_TRACK << 4 | AUDIO_MULTICHANNEL_CONFIG, "ac-3", 9, 0, 6))
-        .isEqualTo(new Tags(ENHANCED | MULTITRACK | SEQUENCE_HEADER, "ac-3", 9));
+        .isEqualTo(new Tags(ENHANCED | MULTITRACK | SEQUENCE_HEADER | CHANNEL_CONFIG, "ac-3", 9));
   }
 
   // Empty, truncated, other types

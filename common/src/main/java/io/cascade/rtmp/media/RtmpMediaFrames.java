@@ -52,6 +52,9 @@ public final class RtmpMediaFrames {
     if ((tags & MediaTags.SEQUENCE_HEADER) != 0 || metadata) {
       flags |= MediaFrame.CONFIG;
     }
+    if ((tags & MediaTags.CHANNEL_CONFIG) != 0) {
+      flags |= MediaFrame.SIDE_CONFIG;
+    }
     if (video && (tags & MediaTags.KEYFRAME) != 0 && (tags & MediaTags.SEQUENCE_HEADER) == 0) {
       flags |= MediaFrame.KEYFRAME;
     }

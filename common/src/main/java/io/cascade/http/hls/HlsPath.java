@@ -1,0 +1,107 @@
+package io.cascade.http.hls;
+
+/**
+ * The stream and resource an HLS request names: {@code /{app}/{stream}/{resource}}, app possibly
+ * with sub-paths, the key {@code app/stream} as an RTMP play of the same stream uses. Resources:
+ * {@code index.m3u8}, {@code media.m3u8}, {@code init-{tag}-{v}.mp4}, {@code part-{tag}-{n}.m4s},
+ * {@code seg-{tag}-{msn}.m4s}.
+ */
+record HlsPath(String app, String name, String key, Kind kind, String tag, long number) {
+  enum Kind {
+    MULTIVARIANT("multivariant"), MEDIA("media"), INIT("init"), PART("part"), SEGMENT("segment");
+
+    final String meterTag;
+
+    Kind(String meterTag) {
+      this.meterTag = meterTag;
+    }
+  }
+
+  /** The same bound the RTMP connection applies to app and stream names. */
+  static final int MAX_NAME_LENGTH = 256;
+  private static final int MAX_TAG_LENGTH = 16;
+
+  /** Whether the path looks like an HLS resource at all (else the request is not ours). */
+  static boolean matches(String path) {
+    return path != null && path.startsWith("/") && (path.endsWith(".m3u8") || path.endsWith(".m4s")
+        || path.endsWith(".mp4"));
+  }
+
+  /** The parsed path, or null when it names nothing acceptable (a 400). */
+  static HlsPath parse(String path) {
+    int last = path.lastIndexOf('/');
+    if (last <= 0) {
+      return null;
+    }
+    String resource = path.substring(last + 1);
+    String p = path.substring(1, last);
+    int slash = p.lastIndexOf('/');
+    if (slash <= 0 || slash == p.length() - 1) {
+      return null;
+    }
+    String app = p.substring(0, slash);
+    String name = p.substring(slash + 1);
+    if (!valid(app) || !valid(name)) {
+      return null;
+    }
+    String key = app + "/" + name;
+    switch (resource) {
+      case "index.m3u8":
+        return new HlsPath(app, name, key, Kind.MULTIVARIANT, "", 0);
+      case "media.m3u8":
+        return new HlsPath(app, name, key, Kind.MEDIA, "", 0);
+      default:
+        break;
+    }
+    Kind kind;
+    String rest;
+    if (resource.startsWith("init-") && resource.endsWith(".mp4")) {
+      kind = Kind.INIT;
+      rest = resource.substring(5, resource.length() - 4);
+    } else if (resource.startsWith("part-") && resource.endsWith(".m4s")) {
+      kind = Kind.PART;
+      rest = resource.substring(5, resource.length() - 4);
+    } else if (resource.startsWith("seg-") && resource.endsWith(".m4s")) {
+      kind = Kind.SEGMENT;
+      rest = resource.substring(4, resource.length() - 4);
+    } else {
+      return null;
+    }
+    int dash = rest.indexOf('-');
+    if (dash <= 0 || dash > MAX_TAG_LENGTH) {
+      return null;
+    }
+    String tag = rest.substring(0, dash);
+    long number = number(rest.substring(dash + 1));
+    if (number < 0 || !tag.chars().allMatch(Character::isLetterOrDigit)) {
+      return null;
+    }
+    return new HlsPath(app, name, key, kind, tag, number);
+  }
+
+  /** A non-negative decimal of at most 18 digits, else -1. */
+  static long number(String s) {
+    if (s.isEmpty() || s.length() > 18) {
+      return -1;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+        return -1;
+      }
+    }
+    return Long.parseLong(s);
+  }
+
+  private static boolean valid(String s) {
+    if (s.isEmpty() || s.length() > MAX_NAME_LENGTH || s.startsWith("/") || s.endsWith("/") || s.contains("//")) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x21 || c == 0x7f || c == '?' || c == '#' || c == '%' || c == '\\') {
+        return false;
+      }
+    }
+    return !s.equals(".") && !s.contains("/./") && !s.contains("..");
+  }
+}

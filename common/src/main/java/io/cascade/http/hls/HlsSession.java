@@ -1,0 +1,416 @@
+package io.cascade.http.hls;
+
+import io.cascade.cmaf.CmafPart;
+import io.cascade.cmaf.CmafSegmenter;
+import io.cascade.cmaf.CmafSink;
+import io.cascade.cmaf.TrackFormat;
+import io.cascade.live.LiveStream;
+import io.cascade.live.MediaFrame;
+import io.cascade.live.StreamManager;
+import io.cascade.live.Subscriber;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HLS packaging of one stream on one node: joins the stream on the first request (on an edge
+ * that starts its pull), feeds one {@link CmafSegmenter} into an {@link HlsWindow}, and answers
+ * every request for that stream from the window. Requests it cannot answer yet wait, bounded in time
+ * ({@code hls.blockTimeout}, {@code live.playerWaitTimeout} for a stream that is not live) and in
+ * number ({@code hls.maxBlockedRequests} per node); every part that arrives wakes them, and all
+ * requests for one part get the same bytes (retained duplicates). Ends when no request came for
+ * {@code hls.viewerIdle}, or when a publisher that left does not come back within
+ * {@code live.republishWaitTimeout}. Confined to its event loop.
+ *
+ * <p>Just over 400 lines: the request side (serve, waits) and the stream side (subscriber and
+ * sink callbacks that wake the waits) share the window and the waiting list on one loop; split
+ * apart, each would call back into the other.
+ */
+final class HlsSession implements Subscriber, CmafSink {
+  private static final Logger LOG = LoggerFactory.getLogger("cascade.http.hls");
+  static final String PLAYLIST_TYPE = "application/vnd.apple.mpegurl";
+  static final String PLAYLIST_CACHE = "no-cache";
+  static final String MEDIA_CACHE = "public, max-age=31536000, immutable";
+
+  /** A request waiting until {@code ready} holds, then served again; answered {@code status} at its deadline. */
+  private final class Waiter {
+    final HlsRequest request;
+    final BooleanSupplier ready;
+    final int timeoutStatus;
+    final String timeoutReason;
+    ScheduledFuture<?> timer;
+    boolean extended;
+
+    Waiter(HlsRequest request, BooleanSupplier ready, int timeoutStatus, String timeoutReason) {
+      this.request = request;
+      this.ready = ready;
+      this.timeoutStatus = timeoutStatus;
+      this.timeoutReason = timeoutReason;
+    }
+  }
+
+  private final HlsNode node;
+  private final String key;
+  private final EventLoop loop;
+  private final String tag;
+  private final HlsWindow window;
+  private final CmafSegmenter segmenter;
+  private final List<Waiter> waiters = new ArrayList<>();
+  private LiveStream stream;
+  private boolean joined;
+  private boolean closed;
+  private boolean everLive;
+  private long lastRequestNanos;
+  private ScheduledFuture<?> idleTimer;
+  private ScheduledFuture<?> republishTimer;
+  private long joinedNanos;
+  private long partFirstFrameNanos;
+  private long currentFrameNanos;
+  private long reportedDropCount;
+  private long reportedDropBytes;
+
+  HlsSession(HlsNode node, String key, EventLoop loop, String tag) {
+    this.node = node;
+    this.key = key;
+    this.loop = loop;
+    this.tag = tag;
+    this.window = new HlsWindow(node.settings, node.wallMillis);
+    this.segmenter = new CmafSegmenter(key, loop, node.settings.cmaf(), node.alloc, this);
+  }
+
+  String tag() {
+    return tag;
+  }
+
+  /**
+   * Serves {@code request} on the session's loop; false (and nothing done) when the session has
+   * ended, so the caller makes a new one.
+   */
+  boolean offer(HlsRequest request) {
+    if (closed) {
+      return false;
+    }
+    lastRequestNanos = node.nanoClock.getAsLong();
+    if (!joined) {
+      String refused = join();
+      if (refused != null) {
+        refuse(request, 503, refused);
+        close(refused);
+        return true;
+      }
+    }
+    serve(request);
+    return true;
+  }
+
+  /** Joins the stream (on an edge, starts its pull); the limit that refused it, or null. */
+  String join() {
+    joined = true;
+    lastRequestNanos = node.nanoClock.getAsLong();
+    joinedNanos = node.nanoClock.getAsLong();
+    StreamManager.JoinResult result = node.streams.join(key, this);
+    if (result.stream() == null) {
+      return result.refusal() == StreamManager.JoinRefusal.TOO_MANY_STREAMS ? "max_streams"
+          : "max_players_per_stream";
+    }
+    stream = result.stream();
+    LOG.info("event=hls.session.start stream={} tag={} live={}", key, tag, stream.isLive());
+    armIdle(node.settings.viewerIdle());
+    return null;
+  }
+
+  private void serve(HlsRequest r) {
+    HlsPath path = r.path();
+    if (path.kind() != HlsPath.Kind.MULTIVARIANT && path.kind() != HlsPath.Kind.MEDIA && !path.tag().equals(tag)) {
+      refuse(r, 404, "not_found"); // a resource of an earlier packaging session of this stream
+      return;
+    }
+    switch (path.kind()) {
+      case MULTIVARIANT -> {
+        if (window.hasCompleteSegment()) {
+          answer(r, 200, PLAYLIST_TYPE, PLAYLIST_CACHE, text(Playlists.multivariant(window, r.carriedQuery())));
+        } else {
+          waitFor(r, window::hasCompleteSegment, firstWait(), 404, "stream_not_found");
+        }
+      }
+      case MEDIA -> media(r);
+      case PART -> {
+        HlsWindow.Part part = window.part(path.number());
+        if (part != null) {
+          answer(r, 200, "video/mp4", MEDIA_CACHE, part.content().retainedDuplicate());
+        } else if (path.number() == window.nextPartNumber()) {
+          long n = path.number();
+          waitFor(r, () -> window.part(n) != null || window.nextPartNumber() > n, node.settings.blockTimeout(),
+              503, "block_timeout");
+        } else {
+          refuse(r, 404, "not_found");
+        }
+      }
+      case SEGMENT -> {
+        HlsWindow.Segment s = window.completeSegment(path.number());
+        if (s != null) {
+          answer(r, 200, "video/mp4", MEDIA_CACHE, HlsWindow.content(s, node.alloc));
+        } else {
+          refuse(r, 404, "not_found");
+        }
+      }
+      case INIT -> {
+        ByteBuf init = path.number() <= Integer.MAX_VALUE ? window.init((int) path.number()) : null;
+        if (init != null) {
+          answer(r, 200, "video/mp4", MEDIA_CACHE, init.retainedDuplicate());
+        } else {
+          refuse(r, 404, "not_found");
+        }
+      }
+      default -> refuse(r, 404, "not_found");
+    }
+  }
+
+  private void media(HlsRequest r) {
+    if (!r.blocking()) {
+      if (window.hasCompleteSegment()) {
+        answerMedia(r);
+      } else {
+        waitFor(r, window::hasCompleteSegment, firstWait(), 404, "stream_not_found");
+      }
+      return;
+    }
+    HlsWindow.Part last = window.lastPart();
+    long edge = last != null ? last.msn() : window.nextMsn() - 1;
+    // RFC 8216bis 6.2.5.2: more than one segment beyond the last one in the playlist is a 400.
+    if (r.msn() > edge + 1) {
+      refuse(r, 400, "too_far_ahead");
+      return;
+    }
+    if (window.hasCompleteSegment() && window.holds(r.msn(), r.part())) {
+      answerMedia(r);
+    } else {
+      boolean first = !window.hasCompleteSegment();
+      waitFor(r, () -> window.hasCompleteSegment() && window.holds(r.msn(), r.part()),
+          first ? firstWait() : node.settings.blockTimeout(), first ? 404 : 503,
+          first ? "stream_not_found" : "block_timeout");
+    }
+  }
+
+  private void answerMedia(HlsRequest r) {
+    answer(r, 200, PLAYLIST_TYPE, PLAYLIST_CACHE,
+        text(Playlists.media(window, node.settings, tag, r.carriedQuery(), r.skip())));
+  }
+
+  /**
+   * The wait for a stream's first segment: {@code live.playerWaitTimeout}, as for any player of a
+   * stream that is not live yet; a stream that is live by then gets {@code hls.blockTimeout} more
+   * for its first segment (see {@link #expire}).
+   */
+  private Duration firstWait() {
+    return node.streams.settings().playerWaitTimeout();
+  }
+
+  private void waitFor(HlsRequest r, BooleanSupplier ready, Duration timeout, int status, String reason) {
+    if (!node.startBlocking()) {
+      refuse(r, 503, "max_blocked_requests");
+      return;
+    }
+    Waiter w = new Waiter(r, ready, status, reason);
+    w.timer = loop.schedule(() -> expire(w), timeout.toMillis(), TimeUnit.MILLISECONDS);
+    waiters.add(w);
+  }
+
+  private void expire(Waiter w) {
+    if (!w.extended && w.timeoutReason.equals("stream_not_found") && stream != null && stream.isLive()) {
+      w.extended = true;
+      w.timer = loop.schedule(() -> expire(w), node.settings.blockTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      return;
+    }
+    if (waiters.remove(w)) {
+      node.stopBlocking();
+      refuse(w.request, w.timeoutStatus, w.timeoutReason);
+    }
+  }
+
+  /** Serves every waiting request whose condition now holds (each one once, in arrival order). */
+  private void wake() {
+    if (waiters.isEmpty()) {
+      return;
+    }
+    List<Waiter> due = new ArrayList<>();
+    waiters.removeIf(w -> {
+      if (w.ready.getAsBoolean()) {
+        due.add(w);
+        return true;
+      }
+      return false;
+    });
+    for (Waiter w : due) {
+      w.timer.cancel(false);
+      node.stopBlocking();
+      serve(w.request);
+    }
+  }
+
+  private void answer(HlsRequest r, int status, String type, String cache, ByteBuf body) {
+    node.meters.request(r.path().kind().meterTag, status);
+    r.responder().answer(status, type, cache, body, "");
+  }
+
+  private void refuse(HlsRequest r, int status, String reason) {
+    node.meters.request(r.path().kind().meterTag, status);
+    node.meters.refused(reason);
+    LOG.debug("event=hls.refused stream={} resource={} status={} reason={}", key, r.path().kind(), status, reason);
+    r.responder().answer(status, "text/plain; charset=utf-8", "no-cache", null, reason);
+  }
+
+  private static ByteBuf text(String s) {
+    return Unpooled.wrappedBuffer(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private void armIdle(Duration after) {
+    idleTimer = loop.schedule(this::checkIdle, Math.max(1, after.toMillis()), TimeUnit.MILLISECONDS);
+  }
+
+  private void checkIdle() {
+    if (closed) {
+      return;
+    }
+    long idleFor = node.nanoClock.getAsLong() - lastRequestNanos;
+    long limit = node.settings.viewerIdle().toNanos();
+    if (idleFor >= limit && waiters.isEmpty()) {
+      close("idle");
+    } else {
+      armIdle(Duration.ofNanos(Math.max(limit - idleFor, limit / 4)));
+    }
+  }
+
+  // --- the stream, through the segmenter ---
+
+  @Override
+  public EventLoop eventLoop() {
+    return loop;
+  }
+
+  @Override
+  public void onFrame(MediaFrame frame) {
+    if (closed) {
+      frame.release();
+      return;
+    }
+    boolean media = frame.isAudio() || frame.isVideo();
+    currentFrameNanos = media ? frame.receivedNanos() : 0;
+    segmenter.onFrame(frame);
+    if (partFirstFrameNanos == 0) {
+      partFirstFrameNanos = currentFrameNanos;
+    }
+  }
+
+  @Override
+  public void onFlush() {
+  }
+
+  @Override
+  public boolean coalesceFlushes() {
+    return false;
+  }
+
+  @Override
+  public void onPublish() {
+    everLive = true;
+    if (republishTimer != null) {
+      republishTimer.cancel(false);
+      republishTimer = null;
+    }
+  }
+
+  @Override
+  public void onUnpublish() {
+    if (closed) {
+      return;
+    }
+    segmenter.onUnpublish();
+    Duration wait = node.streams.settings().republishWaitTimeout();
+    republishTimer = loop.schedule(() -> close("publisher_gone"), wait.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  // --- what the segmenter makes ---
+
+  @Override
+  public void init(int version, List<TrackFormat> formats, ByteBuf segment) {
+    window.init(version, formats, segment);
+  }
+
+  @Override
+  public void part(CmafPart part) {
+    if (closed) {
+      part.release();
+      return;
+    }
+    window.part(part);
+    // Parts of frames from the GOP cache are as old as the cache, not delayed by packaging: not measured.
+    if (partFirstFrameNanos != 0 && partFirstFrameNanos - joinedNanos >= 0) {
+      node.meters.partLatency(node.nanoClock.getAsLong() - partFirstFrameNanos);
+    }
+    // The frame that cut this part is the first of the next one.
+    partFirstFrameNanos = currentFrameNanos;
+    node.meters.dropped(window.droppedByCount() - reportedDropCount, window.droppedByBytes() - reportedDropBytes);
+    reportedDropCount = window.droppedByCount();
+    reportedDropBytes = window.droppedByBytes();
+    wake();
+  }
+
+  @Override
+  public void end() {
+    window.end();
+    partFirstFrameNanos = 0;
+    wake();
+  }
+
+  /** Leaves the stream, answers the waiting requests, releases the window. */
+  void close(String reason) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    node.sessions.remove(key, this);
+    if (idleTimer != null) {
+      idleTimer.cancel(false);
+    }
+    if (republishTimer != null) {
+      republishTimer.cancel(false);
+    }
+    if (stream != null) {
+      node.streams.unsubscribe(stream, this);
+    }
+    List<Waiter> left = new ArrayList<>(waiters);
+    waiters.clear();
+    for (Waiter w : left) {
+      w.timer.cancel(false);
+      node.stopBlocking();
+      refuse(w.request, 404, reason.equals("publisher_gone") ? "publisher_gone" : "stream_not_found");
+    }
+    segmenter.close();
+    window.close();
+    LOG.info("event=hls.session.end stream={} tag={} reason={} live_seen={}", key, tag, reason, everLive);
+  }
+
+  // --- for tests and the stream list ---
+
+  boolean closed() {
+    return closed;
+  }
+
+  int waiting() {
+    return waiters.size();
+  }
+
+  HlsWindow window() {
+    return window;
+  }
+}

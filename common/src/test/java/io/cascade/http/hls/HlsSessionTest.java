@@ -1,0 +1,497 @@
+package io.cascade.http.hls;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cascade.live.LiveSettings;
+import io.cascade.live.LiveStream;
+import io.cascade.live.MediaFrame;
+import io.cascade.live.StreamManager;
+import io.cascade.metrics.NodeMetrics;
+import io.cascade.testing.FlvFile;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Playlist conformance and the session's waits, in virtual time: an embedded event loop with
+ * frozen time, a real stream fed with synthetic H.264 + AAC frames (25 fps, a keyframe every 2 s,
+ * AAC at 48 kHz), and requests answered into a list. Over 400 lines: one fixture (feed, clock,
+ * requests) serves every playlist rule, and splitting it would copy the fixture.
+ */
+class HlsSessionTest {
+  /** x264 High 3.1 avcC, as in the cmaf tests. */
+  private static final byte[] AVC_CONFIG = HexFormat.of().parseHex("0164001fffe1001a6764001facd940a02ff9701100"
+      + "00030001000003003c0f18319601000668ebe3cb22c0");
+  private static final byte[] AAC_CONFIG = HexFormat.of().parseHex("1190");
+  private static final String KEY = "live/a";
+  private static final long WALL_START = 1_767_225_600_000L;
+
+  private record Answer(int status, String type, String cache, ByteBuf body, String reason) {
+    String text() {
+      return body == null ? reason : body.toString(StandardCharsets.UTF_8);
+    }
+  }
+
+  private final EmbeddedChannel channel = new EmbeddedChannel();
+  private final StreamManager streams = new StreamManager(LiveSettings.DEFAULTS, PooledByteBufAllocator.DEFAULT);
+  private final Object publisher = new Object();
+  private final List<Answer> answers = new ArrayList<>();
+  private final AtomicInteger blocked = new AtomicInteger();
+  private final NodeMetrics metrics = NodeMetrics.defaults("origin", "test");
+  private HlsSettings settings = settings(6, 64L << 20);
+  private HlsNode node;
+  private HlsSession session;
+  private LiveStream stream;
+  private long nowMillis;
+  private long nextVideo;
+  private long nextAudio;
+  private long timeBase;
+  private int videoPayload = 16;
+
+  /** Viewers idle after an hour: the feeds here make no requests for many seconds. */
+  private static HlsSettings settings(int windowSegments, long maxBytes) {
+    return settings(windowSegments, maxBytes, Duration.ofHours(1));
+  }
+
+  private static HlsSettings settings(int windowSegments, long maxBytes, Duration viewerIdle) {
+    return settings(windowSegments, maxBytes, viewerIdle, 100);
+  }
+
+  private static HlsSettings settings(int windowSegments, long maxBytes, Duration viewerIdle, int maxBlocked) {
+    return new HlsSettings(true, Duration.ofMillis(250), Duration.ofSeconds(2), windowSegments, maxBytes, maxBlocked,
+        Duration.ofSeconds(6), viewerIdle, 100);
+  }
+
+  private void start() {
+    channel.freezeTime();
+    node = new HlsNode(settings, streams, new HlsMeters(metrics, () -> 0, blocked::get),
+        PooledByteBufAllocator.DEFAULT, () -> nowMillis * 1_000_000L, () -> WALL_START + nowMillis, blocked);
+    session = new HlsSession(node, KEY, channel.eventLoop(), "t1");
+    node.sessions.put(KEY, session);
+    assertThat(session.join()).isNull();
+    publish();
+    channel.runPendingTasks();
+  }
+
+  private void publish() {
+    stream = streams.publish(KEY, publisher).stream();
+    stream.onFrame(publisher, FlvFile.frame(9, timeBase, concat(HexFormat.of().parseHex("1700000000"), AVC_CONFIG)));
+    stream.onFrame(publisher, FlvFile.frame(8, timeBase, concat(HexFormat.of().parseHex("af00"), AAC_CONFIG)));
+    nextVideo = 0;
+    nextAudio = 0;
+  }
+
+  @AfterEach
+  void release() {
+    if (session != null) {
+      session.close("test");
+    }
+    channel.runPendingTasks();
+    answers.forEach(a -> {
+      if (a.body != null) {
+        a.body.release();
+      }
+    });
+    if (stream != null) {
+      streams.unpublish(stream, publisher);
+    }
+    channel.finishAndReleaseAll();
+    metrics.close();
+  }
+
+  private static byte[] concat(byte[]... pieces) {
+    int n = 0;
+    for (byte[] p : pieces) {
+      n += p.length;
+    }
+    byte[] out = new byte[n];
+    int at = 0;
+    for (byte[] p : pieces) {
+      System.arraycopy(p, 0, out, at, p.length);
+      at += p.length;
+    }
+    return out;
+  }
+
+  /** Publishes {@code millis} more of media, frame by frame, with the clock following the frames. */
+  private void feed(long millis) {
+    long until = nextVideo * 40 + millis;
+    while (nextVideo * 40 < until) {
+      long audioAt = nextAudio * 1024 * 1000 / 48_000;
+      long videoAt = nextVideo * 40;
+      if (audioAt < videoAt) {
+        tick(audioAt);
+        stream.onFrame(publisher, stamped(FlvFile.frame(8, timeBase + audioAt, new byte[] {(byte) 0xaf, 1, 0x21, 0x10, 4})));
+        nextAudio++;
+        channel.runPendingTasks();
+      } else {
+        boolean key = nextVideo % 50 == 0;
+        byte[] nal = new byte[videoPayload];
+        nal[0] = (byte) (key ? 0x65 : 0x41);
+        byte[] head = {(byte) (key ? 0x17 : 0x27), 1, 0, 0, 0, 0, 0, (byte) (videoPayload >> 8), (byte) videoPayload};
+        tick(videoAt);
+        stream.onFrame(publisher, stamped(FlvFile.frame(9, timeBase + videoAt, concat(head, nal))));
+        nextVideo++;
+        channel.runPendingTasks();
+      }
+    }
+  }
+
+  private long streamTime;
+
+  /** The frame as received now on the virtual clock (the stream's receive time is what latency counts from). */
+  private MediaFrame stamped(MediaFrame f) {
+    int flags = (f.isKeyframe() ? MediaFrame.KEYFRAME : 0) | (f.isConfig() ? MediaFrame.CONFIG : 0);
+    MediaFrame out = new MediaFrame(f.kind(), f.trackId(), f.dts(), f.compositionOffset(), flags, f.codec(),
+        nowMillis * 1_000_000L + 1, 0, f.body().retain());
+    f.release();
+    return out;
+  }
+
+  private void tick(long mediaMillis) {
+    long step = mediaMillis - streamTime;
+    if (step > 0) {
+      advance(Duration.ofMillis(step));
+      streamTime = mediaMillis;
+    } else {
+      channel.runPendingTasks();
+    }
+  }
+
+  private void advance(Duration d) {
+    nowMillis += d.toMillis();
+    channel.advanceTimeBy(d.toMillis(), TimeUnit.MILLISECONDS);
+    channel.runPendingTasks();
+  }
+
+  private Answer get(String resource) {
+    int before = answers.size();
+    request(resource);
+    assertThat(answers).as("answered at once: %s", resource).hasSize(before + 1);
+    return answers.get(before);
+  }
+
+  private void request(String resource) {
+    int q = resource.indexOf('?');
+    HlsPath path = HlsPath.parse("/" + KEY + "/" + (q < 0 ? resource : resource.substring(0, q)));
+    assertThat(path).as(resource).isNotNull();
+    HlsRequest r = HlsRequest.parse(path, q < 0 ? null : resource.substring(q + 1),
+        (status, type, cache, body, reason) -> answers.add(new Answer(status, type, cache, body, reason)));
+    assertThat(r).as("well-formed: %s", resource).isNotNull();
+    assertThat(session.offer(r)).isTrue();
+    channel.runPendingTasks();
+  }
+
+  private static List<String> lines(String playlist, String prefix) {
+    return playlist.lines().filter(l -> l.startsWith(prefix)).toList();
+  }
+
+  private static double attr(String line, String name) {
+    Matcher m = Pattern.compile(name + "=([0-9.]+)").matcher(line);
+    assertThat(m.find()).as("%s in %s", name, line).isTrue();
+    return Double.parseDouble(m.group(1));
+  }
+
+  private static String uri(String line) {
+    Matcher m = Pattern.compile("URI=\"([^\"]+)\"").matcher(line);
+    assertThat(m.find()).isTrue();
+    return m.group(1);
+  }
+
+  @Test
+  void mediaPlaylistCarriesEveryLowLatencyTagWithinItsBounds() {
+    start();
+    feed(7_000);
+    Answer a = get("media.m3u8");
+    assertThat(a.status).isEqualTo(200);
+    assertThat(a.type).isEqualTo("application/vnd.apple.mpegurl");
+    assertThat(a.cache).isEqualTo("no-cache");
+    String p = a.text();
+    assertThat(p).startsWith("#EXTM3U\n#EXT-X-VERSION:9\n").contains("#EXT-X-TARGETDURATION:2\n")
+        .contains("#EXT-X-PART-INF:PART-TARGET=0.250\n")
+        .contains("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=12.000,PART-HOLD-BACK=0.750\n")
+        .contains("#EXT-X-MEDIA-SEQUENCE:0\n").contains("#EXT-X-DISCONTINUITY-SEQUENCE:0\n")
+        .contains("#EXT-X-MAP:URI=\"init-t1-1.mp4\"\n");
+    List<String> extinf = lines(p, "#EXTINF:");
+    assertThat(extinf).hasSize(3);
+    extinf.forEach(l -> assertThat(attrless(l)).isLessThanOrEqualTo(2.0));
+    assertThat(lines(p, "#EXT-X-PROGRAM-DATE-TIME:")).hasSize(4).first().asString()
+        .isEqualTo("#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:00Z");
+    List<String> parts = lines(p, "#EXT-X-PART:");
+    assertThat(parts).isNotEmpty();
+    parts.forEach(l -> assertThat(attr(l, "DURATION")).isLessThanOrEqualTo(0.250));
+    // Every segment starts with an independent part: the line after each PDT (and MAP) is an INDEPENDENT part.
+    List<String> all = p.lines().toList();
+    for (int i = 0; i < all.size(); i++) {
+      if (all.get(i).startsWith("#EXT-X-PROGRAM-DATE-TIME") && all.get(i + 1).startsWith("#EXT-X-PART:")) {
+        assertThat(all.get(i + 1)).endsWith(",INDEPENDENT=YES");
+      }
+    }
+    String hint = lines(p, "#EXT-X-PRELOAD-HINT:").get(0);
+    assertThat(hint).startsWith("#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part-t1-");
+    long hinted = Long.parseLong(uri(hint).replaceAll("part-t1-(\\d+)\\.m4s", "$1"));
+    assertThat(hinted).isEqualTo(session.window().nextPartNumber());
+    assertThat(p).endsWith("\n");
+  }
+
+  private static double attrless(String extinf) {
+    return Double.parseDouble(extinf.substring("#EXTINF:".length(), extinf.indexOf(',')));
+  }
+
+  @Test
+  void multivariantNamesCodecsResolutionAndBandwidthAndResourcesAreImmutable() {
+    start();
+    feed(4_500);
+    Answer mv = get("index.m3u8?token=abc");
+    assertThat(mv.status).isEqualTo(200);
+    assertThat(mv.text()).contains("#EXT-X-STREAM-INF:BANDWIDTH=").contains("CODECS=\"avc1.64001f,mp4a.40.2\"")
+        .containsPattern("RESOLUTION=\\d+x\\d+").contains("\nmedia.m3u8?token=abc\n");
+    String media = get("media.m3u8?token=abc").text();
+    assertThat(lines(media, "#EXT-X-PART:")).allMatch(l -> l.contains(".m4s?token=abc\""));
+    assertThat(media).contains("init-t1-1.mp4?token=abc").contains("seg-t1-0.m4s?token=abc");
+    Answer init = get("init-t1-1.mp4");
+    assertThat(init.status).isEqualTo(200);
+    assertThat(init.cache).contains("immutable").contains("max-age=");
+    assertThat(ByteBufUtil.getBytes(init.body, 4, 4)).asString(StandardCharsets.US_ASCII).isEqualTo("ftyp");
+    // A segment is its parts, byte for byte.
+    Answer seg = get("seg-t1-0.m4s");
+    assertThat(seg.status).isEqualTo(200);
+    assertThat(seg.cache).contains("immutable");
+    HlsWindow.Segment first = session.window().segments().get(0);
+    ByteBuf concatenated = PooledByteBufAllocator.DEFAULT.buffer();
+    for (HlsWindow.Part part : first.parts) {
+      Answer pa = get("part-t1-" + part.number() + ".m4s");
+      assertThat(pa.status).isEqualTo(200);
+      concatenated.writeBytes(pa.body, pa.body.readerIndex(), pa.body.readableBytes());
+    }
+    assertThat(ByteBufUtil.equals(seg.body, concatenated)).isTrue();
+    concatenated.release();
+    assertThat(get("seg-t1-99.m4s").status).isEqualTo(404);
+    assertThat(get("seg-zz-0.m4s").status).as("another session's resource").isEqualTo(404);
+    assertThat(get("part-t1-99999.m4s").status).isEqualTo(404);
+  }
+
+  @Test
+  void blockingReloadIsAnsweredWhenThePartArrives() {
+    start();
+    feed(4_100);
+    HlsWindow.Part last = session.window().lastPart();
+    request("media.m3u8?_HLS_msn=" + last.msn() + "&_HLS_part=" + (last.index() + 1));
+    assertThat(answers).as("held until the part exists").isEmpty();
+    assertThat(node.blocked()).isEqualTo(1);
+    feed(240);
+    assertThat(answers).hasSize(1);
+    Answer a = answers.get(0);
+    assertThat(a.status).isEqualTo(200);
+    HlsWindow.Part now = session.window().lastPart();
+    assertThat(now.msn() > last.msn() || now.index() > last.index()).isTrue();
+    assertThat(a.text()).contains("part-t1-" + now.number() + ".m4s");
+    assertThat(node.blocked()).isZero();
+  }
+
+  @Test
+  void blockingReloadTimesOutWith503AndTooFarAheadIs400() {
+    start();
+    feed(4_100);
+    HlsWindow.Part last = session.window().lastPart();
+    assertThat(get("media.m3u8?_HLS_msn=" + (last.msn() + 2)).status).isEqualTo(400);
+    assertThat(node.meters.refusedCount("too_far_ahead")).isEqualTo(1);
+    request("media.m3u8?_HLS_msn=" + (last.msn() + 1) + "&_HLS_part=0");
+    advance(Duration.ofMillis(5_999));
+    assertThat(answers).hasSize(1);
+    advance(Duration.ofMillis(1));
+    assertThat(answers).hasSize(2);
+    assertThat(answers.get(1).status).isEqualTo(503);
+    assertThat(answers.get(1).reason).isEqualTo("block_timeout");
+    assertThat(node.blocked()).isZero();
+  }
+
+  @Test
+  void waitingRequestsAreBoundedPerNode() {
+    settings = settings(6, 64L << 20, Duration.ofHours(1), 2);
+    start();
+    feed(4_100);
+    HlsWindow.Part last = session.window().lastPart();
+    String next = "media.m3u8?_HLS_msn=" + last.msn() + "&_HLS_part=" + (last.index() + 1);
+    request(next);
+    request("part-t1-" + session.window().nextPartNumber() + ".m4s");
+    assertThat(answers).isEmpty();
+    Answer over = get(next);
+    assertThat(over.status).isEqualTo(503);
+    assertThat(over.reason).isEqualTo("max_blocked_requests");
+    assertThat(node.meters.refusedCount("max_blocked_requests")).isEqualTo(1);
+    feed(240);
+    assertThat(answers).hasSize(3).extracting(Answer::status).containsExactly(503, 200, 200);
+    assertThat(node.blocked()).isZero();
+  }
+
+  @Test
+  void malformedQueriesAreRefused() {
+    HlsPath media = HlsPath.parse("/live/a/media.m3u8");
+    HlsPath part = HlsPath.parse("/live/a/part-t1-3.m4s");
+    HlsRequest.Responder none = (s, t, c, b, r) -> { };
+    assertThat(HlsRequest.parse(media, "_HLS_msn=x", none)).isNull();
+    assertThat(HlsRequest.parse(media, "_HLS_msn=-1", none)).isNull();
+    assertThat(HlsRequest.parse(media, "_HLS_part=1", none)).as("part without msn").isNull();
+    assertThat(HlsRequest.parse(media, "_HLS_skip=NO", none)).isNull();
+    assertThat(HlsRequest.parse(media, "_HLS_other=1", none)).isNull();
+    assertThat(HlsRequest.parse(media, "k=\"x", none)).isNull();
+    assertThat(HlsRequest.parse(part, "_HLS_msn=1", none)).isNull();
+    assertThat(HlsRequest.parse(media, "_HLS_msn=3&_HLS_part=2&_HLS_skip=YES&token=a%20b", none))
+        .extracting(HlsRequest::msn, HlsRequest::part, HlsRequest::skip, HlsRequest::carriedQuery)
+        .containsExactly(3L, 2, true, "?token=a%20b");
+    assertThat(HlsPath.parse("/live/../x/media.m3u8")).isNull();
+    assertThat(HlsPath.parse("/media.m3u8")).isNull();
+    assertThat(HlsPath.parse("/live/a/other.m3u8")).isNull();
+    assertThat(HlsPath.parse("/live/a/part-t1-1x.m4s")).isNull();
+  }
+
+  @Test
+  void deltaUpdateSkipsOldSegments() {
+    settings = settings(12, 64L << 20);
+    start();
+    feed(24_100);
+    String full = get("media.m3u8").text();
+    String delta = get("media.m3u8?_HLS_skip=YES").text();
+    int skipped = Integer.parseInt(lines(delta, "#EXT-X-SKIP:SKIPPED-SEGMENTS=").get(0).replaceAll("\\D", ""));
+    assertThat(skipped).isPositive();
+    assertThat(lines(delta, "#EXTINF:")).hasSize(lines(full, "#EXTINF:").size() - skipped);
+    assertThat(lines(full, "#EXT-X-SKIP")).isEmpty();
+    // What is left covers at least CAN-SKIP-UNTIL (12 s).
+    double kept = lines(delta, "#EXTINF:").stream().mapToDouble(HlsSessionTest::attrless).sum();
+    assertThat(kept).isGreaterThanOrEqualTo(10.0);
+  }
+
+  @Test
+  void aHintedPartIsAnsweredOnArrivalFromOneSharedBuffer() {
+    start();
+    feed(4_100);
+    long next = session.window().nextPartNumber();
+    request("part-t1-" + next + ".m4s");
+    request("part-t1-" + next + ".m4s");
+    assertThat(answers).isEmpty();
+    assertThat(get("part-t1-" + (next + 1) + ".m4s").status).as("beyond the hint").isEqualTo(404);
+    answers.clear();
+    feed(240);
+    assertThat(answers).hasSize(2).allMatch(a -> a.status == 200);
+    ByteBuf a = answers.get(0).body;
+    ByteBuf b = answers.get(1).body;
+    assertThat(a).isNotSameAs(b);
+    assertThat(root(a)).as("duplicates of one buffer, not copies").isSameAs(root(b))
+        .isSameAs(root(session.window().part(next).content()));
+  }
+
+  /** The buffer under every duplicate and leak-detection wrapper. */
+  private static ByteBuf root(ByteBuf b) {
+    while (b.unwrap() != null) {
+      b = b.unwrap();
+    }
+    return b;
+  }
+
+  @Test
+  void republishContinuesTheSequenceWithADiscontinuity() {
+    start();
+    feed(6_100);
+    streams.unpublish(stream, publisher);
+    channel.runPendingTasks();
+    timeBase = 50_000;
+    streamTime = 0;
+    publish();
+    feed(6_100);
+    String p = get("media.m3u8").text();
+    long sequence = Long.parseLong(lines(p, "#EXT-X-MEDIA-SEQUENCE:").get(0).replaceAll("\\D", ""));
+    List<Long> msns = lines(p, "seg-t1-").stream().map(l -> Long.parseLong(l.replaceAll("seg-t1-(\\d+)\\.m4s", "$1")))
+        .toList();
+    for (int i = 0; i < msns.size(); i++) {
+      assertThat(msns.get(i)).isEqualTo(sequence + i);
+    }
+    assertThat(lines(p, "#EXT-X-DISCONTINUITY")).filteredOn(l -> l.equals("#EXT-X-DISCONTINUITY")).hasSize(1);
+    // The discontinuity comes right before the first segment of the new publish, with its init again
+    // (the same version: the publisher sent the same sequence headers).
+    int disc = p.indexOf("#EXT-X-DISCONTINUITY\n");
+    assertThat(p.substring(disc)).startsWith("#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI=\"init-t1-1.mp4\"\n");
+    assertThat(lines(p, "#EXT-X-MAP:")).hasSize(2);
+    long before = msns.get(msns.size() - 1);
+    feed(4_000);
+    String later = get("media.m3u8").text();
+    assertThat(lines(later, "seg-t1-" + (before + 1) + ".m4s")).hasSize(1);
+  }
+
+  @Test
+  void theWindowIsBoundedBySegmentsAndBytesAndReleasesWhatItDrops() {
+    settings = settings(3, 1L << 20);
+    start();
+    List<ByteBuf> seen = new ArrayList<>();
+    videoPayload = 20_000; // 500 kB/s: a 2 s segment is about 1 MB, over the byte bound
+    for (int i = 0; i < 40; i++) {
+      feed(240);
+      HlsWindow w = session.window();
+      assertThat(w.bytes()).isLessThanOrEqualTo(1L << 20);
+      assertThat(w.segments().stream().filter(s -> s.complete).count()).isLessThanOrEqualTo(3);
+      HlsWindow.Part last = w.lastPart();
+      if (last != null && seen.stream().noneMatch(b -> b == last.content())) {
+        seen.add(last.content());
+      }
+    }
+    assertThat(session.window().droppedByBytes()).isPositive();
+    session.close("test");
+    assertThat(seen).isNotEmpty().allMatch(b -> b.refCnt() == 0);
+  }
+
+  @Test
+  void segmentBoundAloneDropsOldestAndCountsIt() {
+    settings = settings(3, 64L << 20);
+    start();
+    feed(12_100);
+    List<HlsWindow.Segment> segs = session.window().segments();
+    assertThat(segs.stream().filter(s -> s.complete).count()).isEqualTo(3);
+    assertThat(segs.get(0).msn).isEqualTo(session.window().droppedByCount());
+    String p = get("media.m3u8").text();
+    assertThat(p).contains("#EXT-X-MEDIA-SEQUENCE:" + segs.get(0).msn + "\n");
+  }
+
+  @Test
+  void aStreamThatNeverGoesLiveIs404AfterThePlayerWaitAndIdleSessionsEnd() {
+    settings = settings(6, 64L << 20, Duration.ofSeconds(10));
+    channel.freezeTime();
+    node = new HlsNode(settings, streams, new HlsMeters(metrics, () -> 0, blocked::get),
+        PooledByteBufAllocator.DEFAULT, () -> nowMillis * 1_000_000L, () -> WALL_START + nowMillis, blocked);
+    session = new HlsSession(node, KEY, channel.eventLoop(), "t1");
+    node.sessions.put(KEY, session);
+    request("index.m3u8");
+    assertThat(streams.get(KEY)).as("the request joined the stream").isNotNull();
+    Duration wait = LiveSettings.DEFAULTS.playerWaitTimeout();
+    advance(wait.minusMillis(1));
+    assertThat(answers).isEmpty();
+    advance(Duration.ofMillis(1));
+    assertThat(answers).hasSize(1);
+    assertThat(answers.get(0).status).isEqualTo(404);
+    assertThat(answers.get(0).reason).isEqualTo("stream_not_found");
+    advance(settings.viewerIdle());
+    assertThat(session.closed()).as("idle for hls.viewerIdle").isTrue();
+    assertThat(node.sessions).isEmpty();
+    assertThat(streams.get(KEY)).as("left the stream").isNull();
+  }
+
+  @Test
+  void partAvailabilityLatencyIsMeasuredFromTheFirstFrameOfEachPart() {
+    start();
+    feed(3_000);
+    assertThat(node.meters.partLatencyCount()).isGreaterThan(8);
+    // A part is listed when the frame after it arrives: its latency is its duration, within the target.
+    assertThat(node.meters.partLatencyMax()).isBetween(Duration.ofMillis(200), settings.partTarget());
+  }
+}
