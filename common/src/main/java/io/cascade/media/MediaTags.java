@@ -21,6 +21,10 @@ import io.netty.buffer.ByteBuf;
  * every contained track ("any track" and "all tracks" coincide). {@link #classify} still walks each
  * track so that a later track that overruns the payload makes the whole message {@link #MALFORMED};
  * {@link #codec} and {@link #trackId} describe the first track.
+ *
+ * <p>Over 400 lines because the two header layouts (legacy and enhanced, audio and video, ModEx and
+ * multitrack) share their walking helpers ({@code packetTypeAt}, {@code fourCcAt}): split by
+ * question (flags, codec, track, composition time), each part would repeat that walk.
  */
 public final class MediaTags {
   /**
