@@ -1,5 +1,7 @@
 package io.cascade.http.flv;
 
+import io.cascade.http.play.HttpPlay;
+
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.RtmpMetrics;
 import io.cascade.transport.FrameBatch;
@@ -73,7 +75,7 @@ public final class HttpFlvRoute {
 
   public void handle(HttpServerRequest req) {
     HttpServerResponse resp = req.response();
-    cors(req, resp);
+    HttpPlay.cors(req, resp);
     String peer = String.valueOf(req.remoteAddress());
     if (req.method() == HttpMethod.OPTIONS) {
       resp.setStatusCode(204).putHeader("access-control-max-age", "600").end();
@@ -159,16 +161,6 @@ public final class HttpFlvRoute {
         return true;
       }
     }
-  }
-
-  private static void cors(HttpServerRequest req, HttpServerResponse resp) {
-    String origin = req.getHeader(HttpHeaders.ORIGIN);
-    resp.putHeader("access-control-allow-origin", origin == null ? "*" : origin);
-    resp.putHeader("vary", "Origin");
-    resp.putHeader("access-control-allow-methods", "GET, OPTIONS");
-    String asked = req.getHeader("access-control-request-headers");
-    resp.putHeader("access-control-allow-headers", asked == null ? "Range, Content-Type" : asked);
-    resp.putHeader("access-control-allow-credentials", "true");
   }
 
   /** The clear error on this connection, a log line naming peer and reason, a metric. */

@@ -1,5 +1,7 @@
 package io.cascade.http.hls;
 
+import io.cascade.http.play.HttpPlay;
+
 /**
  * The stream and resource an HLS request names: {@code /{app}/{stream}/{resource}}, app possibly
  * with sub-paths, the key {@code app/stream} as an RTMP play of the same stream uses. Resources:
@@ -18,7 +20,6 @@ record HlsPath(String app, String name, String key, Kind kind, String tag, long 
   }
 
   /** The same bound the RTMP connection applies to app and stream names. */
-  static final int MAX_NAME_LENGTH = 256;
   private static final int MAX_TAG_LENGTH = 16;
 
   /** Whether the path looks like an HLS resource at all (else the request is not ours). */
@@ -41,7 +42,7 @@ record HlsPath(String app, String name, String key, Kind kind, String tag, long 
     }
     String app = p.substring(0, slash);
     String name = p.substring(slash + 1);
-    if (!valid(app) || !valid(name)) {
+    if (!HttpPlay.validName(app) || !HttpPlay.validName(name)) {
       return null;
     }
     String key = app + "/" + name;
@@ -92,16 +93,4 @@ record HlsPath(String app, String name, String key, Kind kind, String tag, long 
     return Long.parseLong(s);
   }
 
-  private static boolean valid(String s) {
-    if (s.isEmpty() || s.length() > MAX_NAME_LENGTH || s.startsWith("/") || s.endsWith("/") || s.contains("//")) {
-      return false;
-    }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < 0x21 || c == 0x7f || c == '?' || c == '#' || c == '%' || c == '\\') {
-        return false;
-      }
-    }
-    return !s.equals(".") && !s.contains("/./") && !s.contains("..");
-  }
 }

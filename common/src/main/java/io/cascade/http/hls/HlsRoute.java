@@ -1,5 +1,7 @@
 package io.cascade.http.hls;
 
+import io.cascade.http.play.HttpPlay;
+
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.NodeMetrics;
 import io.cascade.metrics.RtmpMetrics;
@@ -8,7 +10,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -124,7 +125,7 @@ public final class HlsRoute {
 
   public void handle(HttpServerRequest req) {
     HttpServerResponse resp = req.response();
-    cors(req, resp);
+    HttpPlay.cors(req, resp);
     String peer = String.valueOf(req.remoteAddress());
     if (req.method() == HttpMethod.OPTIONS) {
       resp.setStatusCode(204).putHeader("access-control-max-age", "600").end();
@@ -214,16 +215,6 @@ public final class HlsRoute {
     } else {
       resp.end(BufferInternal.buffer(body)).onComplete(ar -> body.release());
     }
-  }
-
-  private static void cors(HttpServerRequest req, HttpServerResponse resp) {
-    String origin = req.getHeader(HttpHeaders.ORIGIN);
-    resp.putHeader("access-control-allow-origin", origin == null ? "*" : origin);
-    resp.putHeader("vary", "Origin");
-    resp.putHeader("access-control-allow-methods", "GET, OPTIONS");
-    String asked = req.getHeader("access-control-request-headers");
-    resp.putHeader("access-control-allow-headers", asked == null ? "Range, Content-Type" : asked);
-    resp.putHeader("access-control-allow-credentials", "true");
   }
 
   /** The clear error on this request, a log line naming peer and reason, a metric. */

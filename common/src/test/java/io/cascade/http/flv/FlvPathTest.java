@@ -22,7 +22,7 @@ class FlvPathTest {
   @Test
   void badNamesAreRefused() {
     for (String bad : new String[] {"/x.flv", "/live/.flv", "/.flv", "//x.flv", "/live//x.flv", "/live/../x.flv",
-        "/../x.flv", "/live/a%20b.flv", "/live/a b.flv", "/live/" + "n".repeat(FlvPath.MAX_NAME_LENGTH + 1) + ".flv"}) {
+        "/../x.flv", "/live/a%20b.flv", "/live/a b.flv", "/live/" + "n".repeat(io.cascade.http.play.HttpPlay.MAX_NAME_LENGTH + 1) + ".flv"}) {
       assertThat(FlvPath.parse(bad)).as(bad).isNull();
     }
   }
