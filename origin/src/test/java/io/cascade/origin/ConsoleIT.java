@@ -21,6 +21,7 @@ import java.util.function.Predicate;
 import java.util.logging.Level;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -61,6 +62,12 @@ class ConsoleIT {
     ffmpeg = Ffmpeg.locate();
     origin = InProcessOrigin.start(vertx);
     browser = ConsoleBrowser.start(Duration.ofSeconds(30));
+  }
+
+  /** Each test judges only its own page's console messages, not those a previous test left behind. */
+  @BeforeEach
+  void forgetEarlierBrowserMessages() {
+    browser.consoleLog();
   }
 
   @AfterAll
