@@ -33,13 +33,16 @@ function byId<T extends HTMLElement>(id: string): T {
 
 const nodeLabel = byId("node-label");
 const refreshStatus = byId("refresh-status");
+// The checked radio, not a constant: a browser may restore the page's last choice on reload.
+const initialProtocol = (document.querySelector<HTMLInputElement>('input[name="protocol"]:checked')?.value ??
+  "flv") as Protocol;
 const player = new PlayerPanel(
   byId<HTMLVideoElement>("video"),
   byId("player-title"),
   byId("player-placeholder"),
   byId("player-status"),
   byId("player-stats"),
-  "flv",
+  initialProtocol,
 );
 const table = new StreamsTable(byId<HTMLTableElement>("streams").tBodies[0], byId("streams-empty"), play);
 

@@ -1,9 +1,12 @@
-import { createFlvPlayer } from "./players/flv";
 import type { PlayerFactory, Protocol, StreamPlayer } from "./players/types";
 
-/** LL-HLS (hls.js) joins here as players/hls.ts; until then its radio button stays disabled. */
-const FACTORIES: Partial<Record<Protocol, PlayerFactory>> = {
-  flv: createFlvPlayer,
+/**
+ * Each protocol's player in a chunk of its own (mpegts.js ~170 kB, hls.js light ~370 kB minified):
+ * the page loads the one it plays with, when it first plays.
+ */
+const FACTORIES: Record<Protocol, () => Promise<PlayerFactory>> = {
+  flv: () => import("./players/flv").then((m) => m.createFlvPlayer),
+  hls: () => import("./players/hls").then((m) => m.createHlsPlayer),
 };
 
 export type PlayerState = "idle" | "loading" | "playing" | "ended" | "error";
@@ -20,6 +23,11 @@ export interface PlayerStatus {
   bufferedSeconds: number;
   width: number;
   height: number;
+  /** Seconds behind the live edge by the player's estimate (LL-HLS: hls.latency); null without one. */
+  latency: number | null;
+  /** Errors the player recovered from by itself since this stream started, and the last of them. */
+  recoveredErrors: number;
+  lastRecoveredError: string | null;
 }
 
 /** The player section: one video element, one stream at a time, over the chosen protocol. */
@@ -28,6 +36,10 @@ export class PlayerPanel {
   private key: string | null = null;
   private state: PlayerState = "idle";
   private error: string | null = null;
+  /** Counts play() and stop() calls: a player module that finishes loading after another choice is not started. */
+  private generation = 0;
+  private recoveredErrors = 0;
+  private lastRecoveredError: string | null = null;
 
   constructor(
     private readonly video: HTMLVideoElement,
@@ -53,24 +65,40 @@ export class PlayerPanel {
     this.stop();
     this.key = key;
     this.error = null;
+    this.recoveredErrors = 0;
+    this.lastRecoveredError = null;
     this.setState("loading");
     this.title.textContent = key;
     this.title.hidden = false;
     this.placeholder.hidden = true;
     this.video.controls = true;
-    const factory = FACTORIES[this.protocol];
-    if (!factory) {
-      this.fail(`${this.protocol} playback is not available yet`);
-      return;
-    }
-    try {
-      this.player = factory(this.video, key, {
-        error: (message) => this.fail(message),
-        ended: () => this.setState("ended"),
-      });
-    } catch (e) {
-      this.fail(e instanceof Error ? e.message : String(e));
-    }
+    const generation = this.generation;
+    const protocol = this.protocol;
+    FACTORIES[protocol]().then(
+      (factory) => {
+        if (generation !== this.generation) {
+          return;
+        }
+        try {
+          this.player = factory(this.video, key, {
+            error: (message) => this.fail(message),
+            ended: () => this.setState("ended"),
+            recovered: (message) => {
+              this.recoveredErrors++;
+              this.lastRecoveredError = message;
+              this.renderStats();
+            },
+          });
+        } catch (e) {
+          this.fail(e instanceof Error ? e.message : String(e));
+        }
+      },
+      (e: unknown) => {
+        if (generation === this.generation) {
+          this.fail(`could not load the ${protocol} player: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      },
+    );
   }
 
   useProtocol(protocol: Protocol): void {
@@ -95,10 +123,14 @@ export class PlayerPanel {
       bufferedSeconds: Math.max(0, end - this.video.currentTime),
       width: this.video.videoWidth,
       height: this.video.videoHeight,
+      latency: this.player?.latency?.() ?? null,
+      recoveredErrors: this.recoveredErrors,
+      lastRecoveredError: this.lastRecoveredError,
     };
   }
 
   private stop(): void {
+    this.generation++;
     this.player?.destroy();
     this.player = null;
   }
@@ -132,9 +164,24 @@ export class PlayerPanel {
 
   private renderStats(): void {
     const s = this.status();
-    this.statsLine.textContent =
-      s.state === "playing"
-        ? `${s.width}×${s.height} · ${s.totalVideoFrames} frames decoded · ${s.bufferedSeconds.toFixed(1)} s buffered`
-        : "";
+    if (s.state !== "playing") {
+      this.statsLine.textContent = "";
+      this.statsLine.title = "";
+      return;
+    }
+    const parts = [
+      `${s.width}×${s.height}`,
+      `${s.totalVideoFrames} frames decoded`,
+      `${s.bufferedSeconds.toFixed(1)} s buffered`,
+    ];
+    if (s.latency !== null) {
+      parts.push(`${s.latency.toFixed(1)} s behind live`);
+    }
+    if (s.recoveredErrors > 0) {
+      parts.push(`${s.recoveredErrors} recovered error${s.recoveredErrors === 1 ? "" : "s"}`);
+    }
+    this.statsLine.textContent = parts.join(" · ");
+    // The last recovered error in full on hover; the line itself stays short.
+    this.statsLine.title = s.lastRecoveredError ?? "";
   }
 }

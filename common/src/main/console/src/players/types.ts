@@ -7,11 +7,15 @@ export interface PlayerEvents {
   error(message: string): void;
   /** The server ended the stream (publisher gone). */
   ended(): void;
+  /** An error the player recovered from by itself (a retried request, a nudged stall); playback goes on. */
+  recovered(message: string): void;
 }
 
 /** One stream playing into one video element; destroy() detaches it and frees its buffers. */
 export interface StreamPlayer {
   destroy(): void;
+  /** Seconds from the playhead to the live edge as the player estimates it; null when it has no estimate. */
+  latency?(): number | null;
 }
 
 export type PlayerFactory = (video: HTMLVideoElement, streamKey: string, events: PlayerEvents) => StreamPlayer;

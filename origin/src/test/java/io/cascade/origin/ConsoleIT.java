@@ -21,6 +21,7 @@ import java.util.function.Predicate;
 import java.util.logging.Level;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -33,8 +34,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The web console in a real browser (headless Debian chromium): ffmpeg publishes to an in-process
  * origin, the console served at {@code /} lists the stream, and choosing it plays it in the page
- * over HTTP-FLV (mpegts.js): the video element's decoded frames and time advance. Screenshots go
- * to target/console-it/.
+ * over HTTP-FLV (mpegts.js) or LL-HLS (hls.js, low-latency mode): the video element's decoded frames
+ * and time advance, and over LL-HLS hls.js reports its latency. Screenshots go to target/console-it/.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -46,6 +47,10 @@ class ConsoleIT {
   private static final Duration LISTED_WITHIN = Duration.ofSeconds(15);
   /** mpegts.js plays within a second here; the rest is slack for a loaded machine. */
   private static final Duration PLAYING_WITHIN = Duration.ofSeconds(15);
+  /** LL-HLS starts at the first keyframe segment's parts after packaging begins; slack as above. */
+  private static final Duration HLS_PLAYING_WITHIN = Duration.ofSeconds(25);
+  /** Generous: part hold-back is 0.75 s here; this catches a player parked segments behind, not a benchmark. */
+  private static final double HLS_LATENCY_BOUND_SECONDS = 10.0;
   private static final Path ARTIFACTS = Path.of("target", "console-it");
 
   private static Ffmpeg ffmpeg;
@@ -57,6 +62,12 @@ class ConsoleIT {
     ffmpeg = Ffmpeg.locate();
     origin = InProcessOrigin.start(vertx);
     browser = ConsoleBrowser.start(Duration.ofSeconds(30));
+  }
+
+  /** Each test judges only its own page's console messages, not those a previous test left behind. */
+  @BeforeEach
+  void forgetEarlierBrowserMessages() {
+    browser.consoleLog();
   }
 
   @AfterAll
@@ -105,22 +116,10 @@ class ConsoleIT {
       publisher.awaitFramesSent(PublishProfile.FPS, PUBLISH_START_LIMIT);
       browser.open(consoleUrl());
       awaitStatus("stream " + key + " listed", LISTED_WITHIN, s -> ((List<?>) s.get("streams")).contains(key));
+      browser.driver().findElement(By.cssSelector("input[name='protocol'][value='flv']")).click();
       browser.driver().findElement(By.cssSelector("button[aria-label='Play " + key + "']")).click();
 
-      Map<String, Object> started = player(awaitStatus("playback of " + key, PLAYING_WITHIN,
-          s -> playing(s) && number(player(s), "totalVideoFrames") >= PublishProfile.FPS));
-      // Still decoding a second later: one more second of frames (a few may be dropped) and of media time.
-      Map<String, Object> later = player(awaitStatus("playback advancing", PLAYING_WITHIN, s -> {
-        Map<String, Object> p = player(s);
-        return playing(s) && number(p, "totalVideoFrames") >= number(started, "totalVideoFrames") + PublishProfile.FPS * 0.9
-            && number(p, "currentTime") >= number(started, "currentTime") + 1.0;
-      }));
-      log.info("console playback started={} later={}", started, later);
-      assertThat(later.get("error")).as("player error").isNull();
-      assertThat(later.get("state")).isEqualTo("playing");
-      assertThat(later.get("key")).isEqualTo(key);
-      assertThat(number(later, "width")).isEqualTo(PublishProfile.WIDTH);
-      assertThat(number(later, "height")).isEqualTo(PublishProfile.HEIGHT);
+      awaitPlaybackAdvancing(key, "flv", PLAYING_WITHIN);
 
       // The API counts the page as a viewer on this node, and the list shows it.
       WebElement row = browser.driver().findElement(By.cssSelector("tr[data-key='" + key + "']"));
@@ -129,6 +128,58 @@ class ConsoleIT {
       browser.screenshot(ARTIFACTS.resolve("console-playing.png"));
       assertNoBrowserErrors();
     }
+  }
+
+  @Test
+  void choosingLlHlsPlaysTheStreamWithHlsJs() throws IOException {
+    String url = InProcessOrigin.uniqueStreamUrl(origin, "console-hls");
+    String key = streamKey(url);
+    try (Publisher publisher = ffmpeg.publish(PublishProfile.H264_AAC, url, PUBLISH)) {
+      publisher.awaitFramesSent(PublishProfile.FPS, PUBLISH_START_LIMIT);
+      browser.open(consoleUrl());
+      awaitStatus("stream " + key + " listed", LISTED_WITHIN, s -> ((List<?>) s.get("streams")).contains(key));
+      browser.driver().findElement(By.cssSelector("input[name='protocol'][value='hls']")).click();
+      browser.driver().findElement(By.cssSelector("button[aria-label='Play " + key + "']")).click();
+
+      // The node starts packaging on the first playlist request and hls.js waits for a segment's
+      // keyframe (2 s GOP): a slower start than HTTP-FLV's.
+      awaitPlaybackAdvancing(key, "hls", HLS_PLAYING_WITHIN);
+      // hls.latency: the playhead's distance from the live edge as hls.js estimates it from the playlist.
+      Map<String, Object> measured = player(awaitStatus("hls.js latency estimate", PLAYING_WITHIN,
+          s -> playing(s) && player(s).get("latency") != null));
+      double latency = number(measured, "latency");
+      log.info("MEASURED console.llhls hls_latency_s={} buffered_s={} recovered_errors={} last_recovered={}"
+          + " (H.264+AAC 30 fps, 250 ms parts, 2 s segments, headless chromium, hls.js light build, lowLatencyMode)",
+          String.format("%.3f", latency), String.format("%.3f", number(measured, "bufferedSeconds")),
+          measured.get("recoveredErrors"), measured.get("lastRecoveredError"));
+      assertThat(latency).as("hls.latency (s)").isPositive().isLessThan(HLS_LATENCY_BOUND_SECONDS);
+      assertThat(measured.get("error")).as("fatal hls.js error").isNull();
+      assertThat(browser.driver().findElement(By.id("player-status")).getText()).isEqualTo("Playing over LL-HLS");
+      assertThat(browser.driver().findElement(By.id("player-stats")).getText()).contains("s behind live");
+      browser.screenshot(ARTIFACTS.resolve("console-playing-hls.png"));
+      assertNoBrowserErrors();
+    }
+  }
+
+  /**
+   * Waits until the console plays {@code key} over {@code protocol} and, a second later, is still
+   * decoding: one more second of frames (a few may be dropped) and of media time.
+   */
+  private static void awaitPlaybackAdvancing(String key, String protocol, Duration startLimit) {
+    Map<String, Object> started = player(awaitStatus("playback of " + key + " over " + protocol, startLimit,
+        s -> playing(s) && number(player(s), "totalVideoFrames") >= PublishProfile.FPS));
+    Map<String, Object> later = player(awaitStatus("playback advancing", PLAYING_WITHIN, s -> {
+      Map<String, Object> p = player(s);
+      return playing(s) && number(p, "totalVideoFrames") >= number(started, "totalVideoFrames") + PublishProfile.FPS * 0.9
+          && number(p, "currentTime") >= number(started, "currentTime") + 1.0;
+    }));
+    log.info("console playback over {} started={} later={}", protocol, started, later);
+    assertThat(later.get("error")).as("player error").isNull();
+    assertThat(later.get("state")).isEqualTo("playing");
+    assertThat(later.get("protocol")).isEqualTo(protocol);
+    assertThat(later.get("key")).isEqualTo(key);
+    assertThat(number(later, "width")).isEqualTo(PublishProfile.WIDTH);
+    assertThat(number(later, "height")).isEqualTo(PublishProfile.HEIGHT);
   }
 
   /** Whether the player is playing; a player error fails the test at once instead of at the deadline. */
