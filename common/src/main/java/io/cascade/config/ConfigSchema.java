@@ -425,7 +425,7 @@ public final class ConfigSchema {
       of(
           "live.subscriber.flushBusyDelay",
           duration("0", "1s"),
-          "2ms",
+          "1ms",
           "In adaptive flush mode an event loop counts as loaded when frames wait in its task"
               + " queue longer than this on average (over about eight frames); a loaded loop"
               + " holds player writes for live.subscriber.flushInterval.");

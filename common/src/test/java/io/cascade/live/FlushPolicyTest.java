@@ -15,7 +15,7 @@ class FlushPolicyTest {
     LiveSettings base = new LiveSettings(128, 1 << 20, Duration.ofSeconds(10), 1 << 20, Duration.ofSeconds(3),
         Duration.ofSeconds(15), Duration.ofMillis(10), Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 3,
         LiveSettings.DEFAULT_MAX_WAITING_PLAYERS, flushBytes);
-    assertThat(base.flushBusyDelay()).isEqualTo(Duration.ofMillis(2));
+    assertThat(base.flushBusyDelay()).isEqualTo(Duration.ofMillis(1));
     return new FlushPolicy(base.withFlushMode(mode));
   }
 
@@ -53,7 +53,7 @@ class FlushPolicyTest {
     FlushPolicy p = policy(FlushMode.ADAPTIVE, 0);
     long t = 0;
     long decision = FlushPolicy.NOW;
-    // Frames that waited 6 ms in the loop's queue: the average passes 2 ms after a few of them.
+    // Frames that waited 6 ms in the loop's queue: the average passes the 1 ms busy delay after two of them.
     int flushedAtOnce = 0;
     for (int i = 0; i < 8; i++, t += 13 * MS) {
       decision = p.afterDelivery(t, 6 * MS, 0, SMALL);
