@@ -54,20 +54,13 @@ class FlvPlayerLinkTest {
     reader(reference).read(Unpooled.wrappedBuffer(flv));
     byte[] body = chunked(flv, new int[] {1, 7, 13, 100, 4096, 2, 64});
     for (int read : new int[] {1, 2, 3, 5, 11, 64, 1000, body.length}) {
-      BenchPlayer p = player();
-      FlvPlayerLink link = new FlvPlayerLink(null, "127.0.0.1", 8080, "/live/x.flv", 0, p);
-      p.link = link;
-      EmbeddedChannel ch = new EmbeddedChannel();
+      Linked l = connect("/live/x.flv");
+      BenchPlayer p = l.player();
+      EmbeddedChannel ch = l.channel();
+      CompletableFuture<Void> answered = l.answered();
       try {
-        link.initPipeline(ch.pipeline());
-        CompletableFuture<Void> answered = link.connected(ch);
-        ByteBuf request = ch.readOutbound();
-        try {
-          assertThat(request.toString(StandardCharsets.US_ASCII)).startsWith("GET /live/x.flv HTTP/1.1\r\n")
-              .containsIgnoringCase("host: 127.0.0.1:8080\r\n");
-        } finally {
-          request.release();
-        }
+        assertThat(l.request()).startsWith("GET /live/x.flv HTTP/1.1\r\n")
+            .containsIgnoringCase("host: 127.0.0.1:8080\r\n");
         feed(ch, ("HTTP/1.1 200 OK\r\ncontent-type: video/x-flv\r\ntransfer-encoding: chunked\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII), read);
         assertThat(answered).as("answered by the status line").isCompleted();
@@ -88,14 +81,11 @@ class FlvPlayerLinkTest {
 
   @Test
   void aRefusalFailsThePlayWithTheStatusAndReason() {
-    BenchPlayer p = player();
-    FlvPlayerLink link = new FlvPlayerLink(null, "127.0.0.1", 8080, "/live/none.flv", 0, p);
-    p.link = link;
-    EmbeddedChannel ch = new EmbeddedChannel();
+    Linked l = connect("/live/none.flv");
+    BenchPlayer p = l.player();
+    EmbeddedChannel ch = l.channel();
+    CompletableFuture<Void> answered = l.answered();
     try {
-      link.initPipeline(ch.pipeline());
-      CompletableFuture<Void> answered = link.connected(ch);
-      ((ByteBuf) ch.readOutbound()).release();
       feed(ch, "HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\ncontent-length: 17\r\n\r\nstream_not_found\n"
           .getBytes(StandardCharsets.US_ASCII), 5);
       assertThat(answered).isCompletedExceptionally();
@@ -108,14 +98,11 @@ class FlvPlayerLinkTest {
 
   @Test
   void closingByTheBenchIsNotACloseByTheServer() {
-    BenchPlayer p = player();
-    FlvPlayerLink link = new FlvPlayerLink(null, "127.0.0.1", 8080, "/live/x.flv", 0, p);
-    p.link = link;
-    EmbeddedChannel ch = new EmbeddedChannel();
+    Linked l = connect("/live/x.flv");
+    BenchPlayer p = l.player();
+    FlvPlayerLink link = l.link();
+    EmbeddedChannel ch = l.channel();
     try {
-      link.initPipeline(ch.pipeline());
-      link.connected(ch);
-      ((ByteBuf) ch.readOutbound()).release();
       feed(ch, ("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII), 1000);
       CompletableFuture<Void> closed = link.close();
       ch.runPendingTasks();
@@ -141,14 +128,10 @@ class FlvPlayerLinkTest {
 
   /** What a playing link reports as the server's close once it reads {@code flv} as the response body. */
   private static Throwable closeByTheServer(byte[] flv) {
-    BenchPlayer p = player();
-    FlvPlayerLink link = new FlvPlayerLink(null, "127.0.0.1", 8080, "/live/x.flv", 0, p);
-    p.link = link;
-    EmbeddedChannel ch = new EmbeddedChannel();
+    Linked l = connect("/live/x.flv");
+    BenchPlayer p = l.player();
+    EmbeddedChannel ch = l.channel();
     try {
-      link.initPipeline(ch.pipeline());
-      link.connected(ch);
-      ((ByteBuf) ch.readOutbound()).release();
       feed(ch, ("HTTP/1.1 200 OK\r\ncontent-type: video/x-flv\r\ncontent-length: " + flv.length + "\r\n\r\n")
           .getBytes(StandardCharsets.US_ASCII), 1000);
       feed(ch, flv, flv.length);
@@ -156,6 +139,31 @@ class FlvPlayerLinkTest {
       return p.unexpectedClose;
     } finally {
       ch.finishAndReleaseAll();
+    }
+  }
+
+  /** A link on an embedded channel, connected: its GET already read from the channel. */
+  private record Linked(BenchPlayer player, FlvPlayerLink link, EmbeddedChannel channel,
+      CompletableFuture<Void> answered, String request) {
+  }
+
+  private static Linked connect(String path) {
+    BenchPlayer p = player();
+    FlvPlayerLink link = new FlvPlayerLink(null, "127.0.0.1", 8080, path, 0, p);
+    p.link = link;
+    EmbeddedChannel ch = new EmbeddedChannel();
+    try {
+      link.initPipeline(ch.pipeline());
+      CompletableFuture<Void> answered = link.connected(ch);
+      ByteBuf request = ch.readOutbound();
+      try {
+        return new Linked(p, link, ch, answered, request.toString(StandardCharsets.US_ASCII));
+      } finally {
+        request.release();
+      }
+    } catch (RuntimeException | Error e) {
+      ch.finishAndReleaseAll();
+      throw e;
     }
   }
 
