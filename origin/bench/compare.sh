@@ -4,6 +4,8 @@
 # origin-flv and edge-flv are the same Cascade setups played by HTTP-FLV players (GET
 # /live/bench.flv on the node's HTTP port; the publisher still uses RTMP); they are compared with
 # nginx-rtmp and with their RTMP twin (origin, edge) of the same round. nginx-rtmp has no HTTP-FLV.
+# origin-mixed and edge-mixed play one server with both at once (even players RTMP, odd ones
+# HTTP-FLV, on the same client loops): the lag of the two halves compared under one load.
 # Loopback only; every server is started fresh for each run and stopped after it. See
 # docs/BENCHMARKS.md ("Side by side with nginx-rtmp").
 #
@@ -11,6 +13,7 @@
 #                           [--rounds 2] [--servers nginx,origin,edge] [--no-build]
 #   origin/bench/compare.sh --steps 1000,2000,3000 --bitrate-kbps 1000 --duration 15
 #   origin/bench/compare.sh --servers nginx,origin,origin-flv   # HTTP-FLV against RTMP
+#   origin/bench/compare.sh --servers origin-mixed,edge-mixed   # both at once, lag per protocol
 #
 # Prints one table (and writes every run's JSON under origin/target/compare/<time>/).
 set -euo pipefail
@@ -47,8 +50,8 @@ done
 IFS=, read -r -a server_list <<<"$servers"
 for s in "${server_list[@]}"; do
   case "$s" in
-    nginx | origin | edge | origin-flv | edge-flv) ;;
-    *) echo "unknown server $s (nginx, origin, edge, origin-flv, edge-flv)" >&2; exit 2 ;;
+    nginx | origin | edge | origin-flv | edge-flv | origin-mixed | edge-mixed) ;;
+    *) echo "unknown server $s (nginx, origin, edge, origin-flv, edge-flv, origin-mixed, edge-mixed)" >&2; exit 2 ;;
   esac
 done
 
@@ -168,10 +171,14 @@ start_edge() {
 
 run_one() { # server round
   local server=$1 round=$2 json=$out/$1-$2.json
-  # origin-flv / edge-flv: the same server as origin / edge, played over HTTP-FLV.
+  # origin-flv / edge-flv: the same server as origin / edge, played over HTTP-FLV; *-mixed: both.
   local base=${server%-flv} players_speak=()
+  base=${base%-mixed}
   "start_$base" "$round"
-  [ "$base" != "$server" ] && players_speak=(--protocol http-flv --http-port "$http_port")
+  case "$server" in
+    *-flv) players_speak=(--protocol http-flv --http-port "$http_port") ;;
+    *-mixed) players_speak=(--protocol mixed --http-port "$http_port") ;;
+  esac
   local args=(--url "$url" --bitrate-kbps "$bitrate" --fps 30 --gop-seconds 2 --duration-seconds "$duration"
     --ramp "$ramp" --prime on --json "$json" "${watch[@]}" --watch bench=self "${players_speak[@]}")
   [ -n "$publish_url" ] && args+=(--publish-url "$publish_url")
@@ -218,7 +225,8 @@ for ((r = 1; r <= rounds; r++)); do
         awk -F'\t' '{printf "%-10s %-3s %5s %8s %s\n", $1, $2, $3, $4, $5}'
     else
       # The watched server process is named after the base server (origin-flv watches "origin").
-      jq -r --arg s "$s" --arg p "${s%-flv}" --arg r "$r" '
+      p=${s%-flv}
+      jq -r --arg s "$s" --arg p "${p%-mixed}" --arg r "$r" '
         .cpu.processes[$p] as $srv
         | [$s, $r, (.cpu.loadAverage*10|round/10), (.deliveredMbps/1000),
            .cpu.machineCpuSecondsPerGbit, $srv.cpuSecondsPerGbit, ([.cpu.processes[].cpuSecondsPerGbit]|add),
@@ -277,6 +285,22 @@ if [[ $servers == *-flv* ]]; then
         }
       }' "$out/table.txt" | sort -k2,2
   fi
+fi
+# Mixed rows: the two halves of one run, HTTP-FLV's lag against RTMP's.
+if [[ $servers == *-mixed* ]] && [ -z "$steps" ]; then
+  echo
+  echo "one server, both protocols at once (even players RTMP, odd HTTP-FLV): lag ms per half, ratio FLV / RTMP"
+  for ((r = 1; r <= rounds; r++)); do
+    for s in "${server_list[@]}"; do
+      [[ $s == *-mixed ]] || continue
+      f=$out/$s-$r.json
+      [ -f "$f" ] || continue
+      jq -r --arg s "$s" --arg r "$r" '.lagByProtocolMs as $l
+        | [$s, $r, $l.rtmp.p50, $l.rtmp.p99, $l["http-flv"].p50, $l["http-flv"].p99] | @tsv' "$f" |
+        awk -F'\t' '{printf "%-12s %-3s rtmp p50 %6.1f p99 %6.1f  http-flv p50 %6.1f p99 %6.1f  ratio p50 %.2fx p99 %.2fx\n",
+          $1, $2, $3, $4, $5, $6, $5 / $3, $6 / $4}'
+    done
+  done | tee -a "$out/table.txt"
 fi
 echo
 echo "columns: mach/G whole-machine busy CPU-s per delivered Gbit (/proc/stat; includes the load generator and"

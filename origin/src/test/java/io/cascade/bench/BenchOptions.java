@@ -44,7 +44,9 @@ record BenchOptions(RtmpUrl url, RtmpUrl publishUrl, int players, int bitrateKbp
 
   /** The players' protocol. */
   enum Protocol {
-    RTMP("rtmp"), HTTP_FLV("http-flv");
+    RTMP("rtmp"), HTTP_FLV("http-flv"),
+    /** Even players RTMP, odd ones HTTP-FLV, on the same client loops: lag compared under one load. */
+    MIXED("mixed");
 
     final String option;
 
@@ -58,7 +60,7 @@ record BenchOptions(RtmpUrl url, RtmpUrl publishUrl, int players, int bitrateKbp
           return p;
         }
       }
-      throw new IllegalArgumentException("--protocol needs rtmp or http-flv: " + value);
+      throw new IllegalArgumentException("--protocol needs rtmp, http-flv or mixed: " + value);
     }
   }
 
@@ -95,8 +97,9 @@ record BenchOptions(RtmpUrl url, RtmpUrl publishUrl, int players, int bitrateKbp
         --prime on|off         one unmeasured player joins during the warm-up (default off)
         --probe-players N      after the last window N more players join at 10/s while the others
                                keep playing; their TTFF is reported apart (default 0, max 1000)
-        --protocol rtmp|http-flv  what the players speak (default rtmp): HTTP-FLV players GET
-                               http://HOST:HTTP_PORT/APP/STREAM.flv of --url; publishing stays RTMP
+        --protocol rtmp|http-flv|mixed  what the players speak (default rtmp): HTTP-FLV players GET
+                               http://HOST:HTTP_PORT/APP/STREAM.flv of --url; publishing stays RTMP;
+                               mixed: even players RTMP, odd ones HTTP-FLV, lag reported per protocol
         --http-port P          HTTP port of the --url server (needed with --url and http-flv)
       """;
 
@@ -172,8 +175,8 @@ record BenchOptions(RtmpUrl url, RtmpUrl publishUrl, int players, int bitrateKbp
     if (publishUrl != null && url == null) {
       throw new IllegalArgumentException("--publish-url needs --url for the players");
     }
-    if (protocol == Protocol.HTTP_FLV && url != null && httpPort == 0) {
-      throw new IllegalArgumentException("--protocol http-flv with --url needs --http-port");
+    if (protocol != Protocol.RTMP && url != null && httpPort == 0) {
+      throw new IllegalArgumentException("--protocol " + protocol.option + " with --url needs --http-port");
     }
     return new BenchOptions(url, publishUrl, players, bitrate, fps, gop, audio, duration, ramp, slow, slowPercent, loops, json,
         verbose, steps, maxLag, ProcSampler.parseWatch(watch), slowRcvbuf, prime, probes, protocol, httpPort);

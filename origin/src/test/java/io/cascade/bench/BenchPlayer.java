@@ -27,6 +27,8 @@ final class BenchPlayer {
   final boolean slow;
   private final LagBook liveLag;
   private final LagBook joinLag;
+  /** Mixed-protocol runs: live lag also goes here, the book of this player's protocol. */
+  LagBook protocolLag;
   PlayerLink link;
 
   volatile long connectStartNanos;
@@ -103,6 +105,9 @@ final class BenchPlayer {
     long now = SyntheticMedia.epochMicros();
     boolean fromCache = stamp.sendMicros() < playCalledMicros;
     (fromCache ? joinLag : liveLag).record(now - stamp.sendMicros());
+    if (!fromCache && protocolLag != null) {
+      protocolLag.record(now - stamp.sendMicros());
+    }
     frames++;
     if (fromCache) {
       joinFrames++;

@@ -40,7 +40,8 @@ record BenchResult(
     ProcSampler.Sample procEnd,
     double loadAverage,
     List<StepResult> steps,
-    List<BenchPlayer> probes) {
+    List<BenchPlayer> probes,
+    Map<String, LatencyHistogram> lagByProtocol) {
 
   private static final double[] PERCENTILES = {50, 90, 99};
 
@@ -113,6 +114,7 @@ record BenchResult(
           BenchOptions.PROBE_RATE, count(probes, p -> p.failure != null)));
     }
     s.append(lagLine("lag ms     ", lag));
+    lagByProtocol.forEach((name, h) -> s.append(lagLine(String.format("%-11s", name), h)));
     s.append(lagLine("join lag ms", joinLag).replace("frames)", "frames from the GOP cache at join)"));
     if (options.slowPlayers() > 0) {
       s.append(lagLine("slow lag ms", slowLag));
@@ -257,6 +259,7 @@ record BenchResult(
         .put("probeTtffMs", probes.isEmpty() ? null : percentiles(probeTtff()))
         .put("probeFailed", count(probes, p -> p.failure != null))
         .put("lagMs", histogram(lag))
+        .put("lagByProtocolMs", lagByProtocol.isEmpty() ? null : byProtocol())
         .put("joinLagMs", histogram(joinLag))
         .put("playersWithGaps", count(normal, BenchPlayer::hasGaps))
         .put("missingFrames", sum(normal, p -> p.missingFrames))
@@ -307,5 +310,11 @@ record BenchResult(
     JsonObject o = new JsonObject();
     Arrays.stream(PERCENTILES).forEach(p -> o.put("p" + (int) p, h.percentile(p) / 1000.0));
     return o.put("max", h.max() / 1000.0).put("mean", h.mean() / 1000.0).put("frames", h.count());
+  }
+
+  private JsonObject byProtocol() {
+    JsonObject o = new JsonObject();
+    lagByProtocol.forEach((name, h) -> o.put(name, histogram(h)));
+    return o;
   }
 }

@@ -62,6 +62,8 @@ public final class FanoutBench {
   private final LagBook lag = new LagBook();
   private final LagBook slowLag = new LagBook();
   private final LagBook joinLag = new LagBook();
+  /** With {@code --protocol mixed}: the live lag of the normal players of each protocol, by option name. */
+  private final Map<String, LagBook> lagByProtocol = new java.util.LinkedHashMap<>();
   private final List<BenchPlayer> players = new ArrayList<>();
   private final List<ScheduledFuture<?>> throttles = new ArrayList<>();
   private final List<CompletableFuture<Void>> plays = new ArrayList<>();
@@ -71,6 +73,10 @@ public final class FanoutBench {
   private FanoutBench(BenchOptions options) {
     this.options = options;
     this.profile = SyntheticMedia.Profile.of(options.bitrateKbps(), options.fps(), options.gopSeconds(), options.audio());
+    if (options.protocol() == BenchOptions.Protocol.MIXED) {
+      lagByProtocol.put(BenchOptions.Protocol.RTMP.option, new LagBook());
+      lagByProtocol.put(BenchOptions.Protocol.HTTP_FLV.option, new LagBook());
+    }
   }
 
   public static void main(String[] args) throws Exception {
@@ -101,7 +107,7 @@ public final class FanoutBench {
       origin = startOrigin(vertx);
       url = new RtmpUrl("127.0.0.1", origin.rtmpPort(), "live", "bench-" + UUID.randomUUID().toString().substring(0, 8));
     }
-    if (options.protocol() == BenchOptions.Protocol.HTTP_FLV) {
+    if (options.protocol() != BenchOptions.Protocol.RTMP) {
       httpPort = origin != null ? origin.httpPort() : options.httpPort();
     }
     RtmpUrl publishUrl = options.publishUrl() != null ? options.publishUrl() : url;
@@ -229,7 +235,7 @@ public final class FanoutBench {
     return new BenchResult(options, profile, url, playTarget(url), players, last.lag, last.slowLag, joinLag.snapshot(), published,
         publisherFailure, rampSeconds, last.seconds, last.playingAtStart, last.bytes[0], last.bytes[1], last.cpuSeconds,
         serverStats, Runtime.getRuntime().availableProcessors(), baseline, last.procStart, last.procEnd, loadAverage, steps,
-        probes);
+        probes, last.lagByProtocol);
   }
 
   /**
@@ -273,12 +279,14 @@ public final class FanoutBench {
 
   /** What one measured window saw. */
   record Window(double seconds, int playingAtStart, long[] bytes, double cpuSeconds, LatencyHistogram lag,
-      LatencyHistogram slowLag, ProcSampler.Sample procStart, ProcSampler.Sample procEnd) {
+      LatencyHistogram slowLag, ProcSampler.Sample procStart, ProcSampler.Sample procEnd,
+      Map<String, LatencyHistogram> lagByProtocol) {
   }
 
   private Window window(ProcSampler procs) throws InterruptedException {
     lag.swap();
     slowLag.swap();
+    lagByProtocol.values().forEach(LagBook::swap);
     ProcSampler.Sample procStart = procs.sample();
     long windowStart = System.nanoTime();
     long cpuStart = processCpuNanos();
@@ -291,10 +299,19 @@ public final class FanoutBench {
     double seconds = (System.nanoTime() - windowStart) / 1e9;
     Map<Thread, LatencyHistogram> windowLag = lag.swap();
     Map<Thread, LatencyHistogram> windowSlowLag = slowLag.swap();
+    Map<String, Map<Thread, LatencyHistogram>> windowByProtocol = new java.util.LinkedHashMap<>();
+    lagByProtocol.forEach((name, book) -> windowByProtocol.put(name, book.swap()));
     // A loop may still be recording into the old set for a moment.
     Thread.sleep(LAG_GRACE.toMillis());
     return new Window(seconds, playingAtStart, new long[] {bytesEnd[0] - bytesStart[0], bytesEnd[1] - bytesStart[1]},
-        (cpuEnd - cpuStart) / 1e9, LagBook.merge(windowLag), LagBook.merge(windowSlowLag), procStart, procEnd);
+        (cpuEnd - cpuStart) / 1e9, LagBook.merge(windowLag), LagBook.merge(windowSlowLag), procStart, procEnd,
+        mergeEach(windowByProtocol));
+  }
+
+  private static Map<String, LatencyHistogram> mergeEach(Map<String, Map<Thread, LatencyHistogram>> sets) {
+    Map<String, LatencyHistogram> merged = new java.util.LinkedHashMap<>();
+    sets.forEach((name, set) -> merged.put(name, LagBook.merge(set)));
+    return merged;
   }
 
   private void startPlayer(EventLoopGroup group, RtmpClientOptions clientOptions, RtmpUrl url, int i) {
@@ -313,21 +330,36 @@ public final class FanoutBench {
     plays.add(play);
   }
 
-  /** Gives {@code p} its link, in the protocol of {@code --protocol}; slow players get the slow receive buffer. */
+  /**
+   * Gives {@code p} its link, in the protocol of {@code --protocol} (mixed: by the parity of its
+   * index); slow players get the slow receive buffer.
+   */
   private PlayerLink link(EventLoopGroup group, RtmpClientOptions clientOptions, RtmpUrl url, BenchPlayer p) {
     int receiveBuffer = clientOptions.receiveBufferSize();
-    p.link = switch (options.protocol()) {
+    BenchOptions.Protocol protocol = options.protocol();
+    if (protocol == BenchOptions.Protocol.MIXED) {
+      protocol = p.index % 2 == 0 ? BenchOptions.Protocol.RTMP : BenchOptions.Protocol.HTTP_FLV;
+      if (!p.slow) {
+        p.protocolLag = lagByProtocol.get(protocol.option);
+      }
+    }
+    p.link = switch (protocol) {
       case RTMP -> new RtmpPlayerLink(group, clientOptions, url, p);
       case HTTP_FLV -> new FlvPlayerLink(group, url.host(), httpPort, FlvPlayerLink.path(url.app(), url.stream()),
           receiveBuffer, p);
+      case MIXED -> throw new IllegalStateException("mixed is resolved per player above");
     };
     return p.link;
   }
 
   /** Where the players play: the RTMP URL, or the HTTP-FLV one beside it. */
   private String playTarget(RtmpUrl url) {
-    return options.protocol() == BenchOptions.Protocol.RTMP ? url.toString()
-        : "http://" + url.host() + ":" + httpPort + FlvPlayerLink.path(url.app(), url.stream());
+    String flv = "http://" + url.host() + ":" + httpPort + FlvPlayerLink.path(url.app(), url.stream());
+    return switch (options.protocol()) {
+      case RTMP -> url.toString();
+      case HTTP_FLV -> flv;
+      case MIXED -> url + " and " + flv;
+    };
   }
 
   /** Limits a slow player's reads to its share of the stream bitrate, ticking on the client's loop. */

@@ -63,6 +63,8 @@ record StepResult(int players, int playing, long failed, long closed, LatencyHis
         "step %5d players: lag p50 %.1f p99 %.1f ms, TTFF p50 %.1f p99 %.1f ms, %.1f/%.1f Mbit/s, gaps %d players, machine %.2f cores",
         players, lag.percentile(50) / 1000.0, lag.percentile(99) / 1000.0, ttffP50Ms, ttffP99Ms, deliveredMbps,
         expectedMbps, playersWithGaps, machineCores()));
+    window.lagByProtocol().forEach((name, h) -> s.append(String.format(", %s lag p50 %.1f p99 %.1f ms", name,
+        h.percentile(50) / 1000.0, h.percentile(99) / 1000.0)));
     for (String name : window.procStart().processes().keySet()) {
       s.append(String.format(", %s %.2f cores %d MiB", name, processCores(name), window.procEnd().rssKib(name) / 1024));
     }
