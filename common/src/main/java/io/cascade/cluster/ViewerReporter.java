@@ -50,8 +50,8 @@ public final class ViewerReporter {
     Map<String, Long> ingest = new HashMap<>();
     Map<String, long[]> seen = new HashMap<>();
     for (StreamInfo s : streams.snapshot()) {
-      if (s.subscribers() > 0) {
-        players.put(s.key(), s.subscribers());
+      if (s.viewers() > 0) {
+        players.put(s.key(), s.viewers());
       }
       if (reportIngest && s.live()) {
         long[] previous = lastBytes.get(s.key());

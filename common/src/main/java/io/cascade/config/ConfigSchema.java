@@ -323,6 +323,14 @@ public final class ConfigSchema {
               + " parts, first requests for a stream that is not live yet); a further one gets 503"
               + " max_blocked_requests.");
 
+  public static final Setting<Integer> HLS_MAX_BLOCKED_PER_STREAM =
+      of(
+          "hls.maxBlockedPerStream",
+          integer(0, 1_000_000),
+          "10000",
+          "Most HLS requests of one stream on this node waiting at once; a further one gets 503"
+              + " max_blocked_per_stream, so one stream cannot take every waiting slot of the node.");
+
   public static final Setting<Duration> HLS_BLOCK_TIMEOUT =
       of(
           "hls.blockTimeout",

@@ -215,7 +215,7 @@ public final class HttpApi {
           .put("live", s.live())
           .put("owner", nodeId)
           .put("publishedAt", s.live() ? s.publishedAtMillis() : null)
-          .put("players", s.subscribers())
+          .put("players", s.viewers())
           .put("hlsViewers", hls == null ? 0 : hls.viewers(s.key()))
           .put("videoCodec", s.videoCodec())
           .put("audioCodec", s.audioCodec())

@@ -328,7 +328,13 @@ public final class LiveStream {
   }
 
   public synchronized StreamInfo info() {
-    return new StreamInfo(key, publisher != null, publishedAtMillis, subscriberCount, videoCodec, audioCodec,
+    int viewers = 0;
+    for (LoopGroup g : groups) {
+      for (Subscriber s : g.members) {
+        viewers += s.viewers();
+      }
+    }
+    return new StreamInfo(key, publisher != null, publishedAtMillis, subscriberCount, viewers, videoCodec, audioCodec,
         framesIn, bytesIn, gop.bytes());
   }
 }

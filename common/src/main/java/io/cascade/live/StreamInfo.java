@@ -6,6 +6,7 @@ public record StreamInfo(
     boolean live,
     long publishedAtMillis,
     int subscribers,
+    int viewers,
     String videoCodec,
     String audioCodec,
     long framesIn,

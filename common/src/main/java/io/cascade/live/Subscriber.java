@@ -41,6 +41,15 @@ public interface Subscriber {
     return true;
   }
 
+  /**
+   * The viewers this subscriber stands for, as the stream list and the cluster's viewer directory
+   * count them: one for a player or relay; for a packager serving stateless requests (LL-HLS) the
+   * viewers it serves now, which may be none; none for a recorder. Read from any thread.
+   */
+  default int viewers() {
+    return 1;
+  }
+
   /** A publisher started (or restarted) the stream; also the first callback of a join to a live stream. */
   void onPublish();
 

@@ -43,11 +43,15 @@ public enum CascadeMeter {
           + " status (200, 204, 400, 403, 404, 405, 503)."),
   HLS_REFUSED("cascade.hls.refused", Type.COUNTER, "", List.of("reason"),
       "HLS requests refused, by reason (bad_name, bad_query, method_not_allowed, stream_not_found,"
-          + " not_found, too_far_ahead, block_timeout, max_blocked_requests, max_viewers, max_streams,"
+          + " not_found, too_far_ahead, block_timeout, max_blocked_requests, max_blocked_per_stream,"
+          + " max_viewers, max_streams,"
           + " max_players_per_stream, an auth refusal reason, ...)."),
   HLS_PART_LATENCY("cascade.hls.part.latency", Type.HISTOGRAM, "seconds", List.of(),
       "From the arrival on this node of a part's first frame to the part being listed in the"
           + " stream's media playlist (its availability)."),
+  HLS_BLOCK_WAIT("cascade.hls.block.wait", Type.HISTOGRAM, "seconds", List.of("outcome"),
+      "How long HLS requests waited (blocking playlist reloads, preload-hinted parts, first"
+          + " requests of a stream not live yet), by outcome (served, timeout)."),
   HLS_WINDOW_DROPPED("cascade.hls.window.dropped", Type.COUNTER, "", List.of("reason"),
       "Segments dropped from streams' HLS windows, by reason (window: hls.windowSegments,"
           + " bytes: hls.maxWindowBytes)."),
@@ -75,8 +79,10 @@ public enum CascadeMeter {
       "Live streams on this node (published here, or pulled from an origin by an edge)."),
   RECEIVED_BYTES("cascade.received.bytes", Type.COUNTER, "bytes", List.of(),
       "Bytes read from RTMP connections (encoders, players, relays)."),
-  SENT_BYTES("cascade.sent.bytes", Type.COUNTER, "bytes", List.of(),
-      "Bytes of media and data messages written to players and relays, chunk headers included."),
+  SENT_BYTES("cascade.sent.bytes", Type.COUNTER, "bytes", List.of("protocol"),
+      "Bytes written to players and relays, by protocol: rtmp (media and data messages, chunk"
+          + " headers included), http-flv (FLV tags, HTTP and WebSocket), hls (playlists, init"
+          + " segments, parts and segments)."),
   INGEST_FRAMES("cascade.ingest.frames", Type.COUNTER, "", List.of(),
       "Media and data messages received into live streams (from encoders or, on an edge, from origins)."),
   INGEST_BITRATE("cascade.ingest.bitrate", Type.GAUGE, "bits/s", List.of(),
@@ -120,7 +126,7 @@ public enum CascadeMeter {
   NETTY_DIRECT_MEMORY("cascade.netty.direct.memory", Type.GAUGE, "bytes", List.of(),
       "Direct memory held by Netty's allocators (what -XX:MaxDirectMemorySize bounds)."),
   STREAM_PLAYERS("cascade.stream.players", Type.GAUGE, "", List.of("stream"),
-      "metrics.perStream: players and relays of one stream."),
+      "metrics.perStream: players, relays and LL-HLS viewers of one stream."),
   STREAM_RECEIVED_BYTES("cascade.stream.received.bytes", Type.COUNTER, "bytes", List.of("stream"),
       "metrics.perStream: bytes received into one stream."),
   STREAM_INGEST_BITRATE("cascade.stream.ingest.bitrate", Type.GAUGE, "bits/s", List.of("stream"),

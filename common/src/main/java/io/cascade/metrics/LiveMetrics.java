@@ -152,7 +152,7 @@ public final class LiveMetrics {
     }
 
     void update(StreamInfo info, double seconds) {
-      players = info.subscribers();
+      players = info.viewers();
       bitrate = lastBytes < 0 ? 0 : Math.max(0, info.bytesIn() - lastBytes) * 8 / seconds;
       lastBytes = info.bytesIn();
       bytesIn = info.bytesIn();

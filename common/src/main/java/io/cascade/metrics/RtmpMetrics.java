@@ -69,6 +69,7 @@ public final class RtmpMetrics {
   private final Counter accepted;
   private final LongAdder bytesIn = new LongAdder();
   private final LongAdder bytesOut = new LongAdder();
+  private final LongAdder flvBytesOut = new LongAdder();
   private final Map<String, Counter> closes = new ConcurrentHashMap<>();
   private final Map<String, Counter> handshakeFailures = new ConcurrentHashMap<>();
   private final Map<String, Counter> authFailures = new ConcurrentHashMap<>();
@@ -87,7 +88,8 @@ public final class RtmpMetrics {
     node.gauge(CascadeMeter.PLAYERS_ACTIVE, relays, AtomicInteger::get, "kind", "relay");
     accepted = node.counter(CascadeMeter.CONNECTIONS_ACCEPTED);
     node.functionCounter(CascadeMeter.RECEIVED_BYTES, bytesIn, LongAdder::sum);
-    node.functionCounter(CascadeMeter.SENT_BYTES, bytesOut, LongAdder::sum);
+    node.functionCounter(CascadeMeter.SENT_BYTES, bytesOut, LongAdder::sum, "protocol", "rtmp");
+    node.functionCounter(CascadeMeter.SENT_BYTES, flvBytesOut, LongAdder::sum, "protocol", "http-flv");
     for (String r : KNOWN_CLOSE_REASONS) {
       closeCounter(r);
     }
@@ -174,8 +176,14 @@ public final class RtmpMetrics {
     bytesIn.add(n);
   }
 
+  /** RTMP bytes written to a player or relay. */
   public void bytesOut(long n) {
     bytesOut.add(n);
+  }
+
+  /** FLV bytes written to an HTTP-FLV or WebSocket-FLV player. */
+  public void flvBytesOut(long n) {
+    flvBytesOut.add(n);
   }
 
   /** The app's meters; resolve once per session, not per message. */

@@ -49,6 +49,8 @@ class ObservabilityIT {
   private static StampedPublisher publisher;
   private static final List<StampedPlayer> players = new ArrayList<>();
   private static StampedPlayer throttled;
+  /** An LL-HLS viewer on the edge, so the HLS meters and the LL-HLS dashboard have traffic. */
+  private static HlsPoller hls;
   private static String key;
 
   @BeforeAll
@@ -88,11 +90,16 @@ class ObservabilityIT {
     for (StampedPlayer p : players) {
       Await.until(Duration.ofSeconds(20), p.name + " receiving", () -> p.videoFrames() >= 60, p::toString);
     }
+    hls = HlsPoller.start(java.net.URI.create("http://127.0.0.1:" + edge.httpPort() + "/" + key + "/index.m3u8"));
+    Await.until(Duration.ofSeconds(20), "the HLS viewer receiving parts", () -> hls.parts() >= 4, hls::toString);
   }
 
   @AfterAll
   @Timeout(value = 60, unit = TimeUnit.SECONDS)
   static void stop() {
+    if (hls != null) {
+      hls.close();
+    }
     players.forEach(StampedPlayer::close);
     if (throttled != null) {
       throttled.close();
@@ -128,7 +135,9 @@ class ObservabilityIT {
     Await.until(Duration.ofSeconds(20), "origin and edge counters moved by the traffic",
         () -> scrape(origin).sum("cascade_ingest_frames_total") > o1.sum("cascade_ingest_frames_total")
             && scrape(origin).sum("cascade_received_bytes_total") > o1.sum("cascade_received_bytes_total")
-            && scrape(edge).sum("cascade_sent_bytes_total") > e1.sum("cascade_sent_bytes_total"));
+            && scrape(edge).sum("cascade_sent_bytes_total") > e1.sum("cascade_sent_bytes_total")
+            && scrape(edge).sum("cascade_hls_requests_total", "kind", "part", "status", "200")
+                > e1.sum("cascade_hls_requests_total", "kind", "part", "status", "200"));
     Scrape o2 = scrape(origin);
     Scrape e2 = scrape(edge);
 
@@ -179,10 +188,24 @@ class ObservabilityIT {
     assertThat(ingestCount).as("ingest lag samples (needs the origin's clock stamps)").isGreaterThan(count * 0.5);
     assertThat(ingestSum / ingestCount).as("mean ingest lag (s)").isBetween(0.0, 1.0);
     assertThat(e2.sum("cascade_stream_fanout_lag_seconds_count", "stream", key)).isGreaterThan(0);
-    // Per-stream players: the origin counts the edge's relay, the edge its players (sampled every 5 s).
+    // Per-stream players: the origin counts the edge's relay, the edge its RTMP players and its
+    // HLS viewer (sampled every 5 s).
     Await.until(Duration.ofSeconds(15), "per-stream player gauges",
-        () -> scrape(edge).sum("cascade_stream_players", "stream", key) == PLAYERS
+        () -> scrape(edge).sum("cascade_stream_players", "stream", key) == PLAYERS + 1
             && scrape(origin).sum("cascade_stream_players", "stream", key) == 1);
+
+    // LL-HLS: the viewer's parts came out of the edge, each after a wait the node measured.
+    assertThat(e2.sum("cascade_sent_bytes_total", "protocol", "hls")).as("HLS bytes out")
+        .isGreaterThanOrEqualTo(hls.partBytes() * 0.5).isPositive();
+    assertThat(e2.sum("cascade_sent_bytes_total", "protocol", "rtmp")).as("RTMP bytes out")
+        .isGreaterThan(e2.sum("cascade_sent_bytes_total", "protocol", "hls"));
+    assertThat(e2.sum("cascade_hls_viewers")).isEqualTo(1);
+    assertThat(e2.sum("cascade_hls_requests_total", "kind", "part", "status", "200")).isPositive();
+    assertThat(e2.sum("cascade_hls_block_wait_seconds_count", "outcome", "served")).as("preload-hinted parts waited for")
+        .isPositive();
+    assertThat(e2.sum("cascade_hls_part_latency_seconds_count")).isPositive();
+    double partLatency = e2.sum("cascade_hls_part_latency_seconds_sum") / e2.sum("cascade_hls_part_latency_seconds_count");
+    assertThat(partLatency).as("mean part availability (s), part target 250 ms").isBetween(0.0, 1.0);
     log.info("MEASURED observe.fanout_lag_mean_ms={} ingest_lag_mean_ms={} samples={} drops={}",
         Math.round(sum / count * 1000), Math.round(ingestSum / ingestCount * 1000), (long) count,
         (long) e2.sum("cascade_frames_dropped_total", "reason", "slow_consumer"));
@@ -214,8 +237,8 @@ class ObservabilityIT {
     Path dir = Path.of("target", "prometheus-" + System.currentTimeMillis());
     try (PrometheusServer prometheus = PrometheusServer.start(dir, cluster.nodes(), rules)) {
       Await.until(Duration.ofSeconds(60), "both nodes scraped for 15 s",
-          () -> prometheus.vector("count_over_time(cascade_sent_bytes_total[1m]) >= 15").size() == 2,
-          () -> prometheus.query("count_over_time(cascade_sent_bytes_total[1m])").encode());
+          () -> prometheus.vector("count_over_time(cascade_sent_bytes_total{protocol=\"rtmp\"}[1m]) >= 15").size() == 2,
+          () -> prometheus.query("count_over_time(cascade_sent_bytes_total{protocol=\"rtmp\"}[1m])").encode());
 
       List<String> failures = new ArrayList<>();
       int queries = 0;

@@ -40,6 +40,7 @@ public final class Dashboards {
     out.put("cascade-edge-fanout.json", edgeFanout());
     out.put("cascade-origin-ingest.json", originIngest());
     out.put("cascade-stream-detail.json", streamDetail());
+    out.put("cascade-hls.json", hls());
     return out;
   }
 
@@ -158,6 +159,31 @@ public final class Dashboards {
             "p99 {{node}}"));
     b.series("Bytes received per second", "Bps",
         target("sum by (node) (rate(cascade_stream_received_bytes_total{stream=\"$stream\"}[$__rate_interval]))", "{{node}}"));
+    return b.json();
+  }
+
+  static JsonObject hls() {
+    Board b = new Board("cascade-hls", "Cascade / LL-HLS",
+        "Part availability, blocking reloads, HLS requests and viewers, egress by protocol.");
+    b.series("Part availability p50 / p99 per node (first frame in to part listed)", "s",
+        target("histogram_quantile(0.5, sum by (node, le) (rate(cascade_hls_part_latency_seconds_bucket[$__rate_interval])))",
+            "p50 {{node}}"),
+        target("histogram_quantile(0.99, sum by (node, le) (rate(cascade_hls_part_latency_seconds_bucket[$__rate_interval])))",
+            "p99 {{node}}"));
+    b.series("Blocking reload wait p99 by outcome", "s",
+        target("histogram_quantile(0.99, sum by (outcome, le) (rate(cascade_hls_block_wait_seconds_bucket[$__rate_interval])))",
+            "p99 {{outcome}}"));
+    b.series("HLS requests per second by kind and status", "reqps",
+        target("sum by (kind, status) (rate(cascade_hls_requests_total[$__rate_interval]))", "{{kind}} {{status}}"));
+    b.series("HLS requests refused by reason", "short",
+        target("sum by (reason) (increase(cascade_hls_refused_total[$__rate_interval]))", "{{reason}}"));
+    b.series("HLS viewers and waiting requests per node", "short",
+        target("sum by (node) (cascade_hls_viewers)", "viewers {{node}}"),
+        target("sum by (node) (cascade_hls_blocked)", "waiting {{node}}"));
+    b.series("Egress bit rate by protocol", "bps",
+        target("sum by (protocol) (rate(cascade_sent_bytes_total[$__rate_interval])) * 8", "{{protocol}}"));
+    b.series("Segments dropped from HLS windows", "short",
+        target("sum by (node, reason) (increase(cascade_hls_window_dropped_total[$__rate_interval]))", "{{node}} {{reason}}"));
     return b.json();
   }
 

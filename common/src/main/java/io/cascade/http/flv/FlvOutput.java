@@ -97,14 +97,14 @@ final class FlvOutput implements MediaOutput, FrameBatch.Written {
         && lagStride++ % RtmpMetrics.LAG_SAMPLE_EVERY == 0;
     ByteBuf tag = frame.wire(FlvTagPackager.INSTANCE);
     if (tag != null) {
-      metrics.bytesOut(tag.readableBytes());
+      metrics.flvBytesOut(tag.readableBytes());
       writer.add(frame, tag, sample ? this : null);
       return;
     }
     // Not packaged by the stream (not expected while this player subscribes with the FLV packager): its own tag.
     ByteBuf own = FlvTagPackager.INSTANCE.encode(frame, ctx.alloc());
     frame.release();
-    metrics.bytesOut(own.readableBytes());
+    metrics.flvBytesOut(own.readableBytes());
     writer.add(null, own, null);
   }
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntSupplier;
 
 /** The node's HLS meters; kinds, statuses and reasons are fixed sets in code (auth reasons are the policy's). */
@@ -16,7 +17,7 @@ final class HlsMeters {
   private static final List<String> KINDS = List.of("multivariant", "media", "part", "segment", "init", "other");
   private static final List<String> STATUSES = List.of("200", "204", "400", "403", "404", "405", "503");
   private static final List<String> KNOWN_REASONS = List.of("bad_name", "bad_query", "method_not_allowed",
-      "stream_not_found", "not_found", "too_far_ahead", "block_timeout", "max_blocked_requests", "max_viewers",
+      "stream_not_found", "not_found", "too_far_ahead", "block_timeout", "max_blocked_requests", "max_blocked_per_stream", "max_viewers",
       "max_streams", "max_players_per_stream", "publisher_gone");
 
   private final NodeMetrics node;
@@ -25,6 +26,9 @@ final class HlsMeters {
   private final Counter droppedByCount;
   private final Counter droppedByBytes;
   private final Timer partLatency;
+  private final Timer waitedServed;
+  private final Timer waitedTimeout;
+  private final LongAdder bytesOut = new LongAdder();
 
   HlsMeters(NodeMetrics node, IntSupplier viewers, IntSupplier blocked) {
     this.node = node;
@@ -37,6 +41,9 @@ final class HlsMeters {
     droppedByCount = node.counter(CascadeMeter.HLS_WINDOW_DROPPED, "reason", "window");
     droppedByBytes = node.counter(CascadeMeter.HLS_WINDOW_DROPPED, "reason", "bytes");
     partLatency = node.timer(CascadeMeter.HLS_PART_LATENCY);
+    waitedServed = node.timer(CascadeMeter.HLS_BLOCK_WAIT, "outcome", "served");
+    waitedTimeout = node.timer(CascadeMeter.HLS_BLOCK_WAIT, "outcome", "timeout");
+    node.functionCounter(CascadeMeter.SENT_BYTES, bytesOut, LongAdder::sum, "protocol", "hls");
     node.gauge(CascadeMeter.HLS_VIEWERS, viewers, IntSupplier::getAsInt);
     node.gauge(CascadeMeter.HLS_BLOCKED, blocked, IntSupplier::getAsInt);
   }
@@ -67,6 +74,20 @@ final class HlsMeters {
 
   void partLatency(long nanos) {
     partLatency.record(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+  }
+
+  /** A waiting request answered ({@code served}) or given up on after {@code nanos}. */
+  void waited(long nanos, boolean served) {
+    (served ? waitedServed : waitedTimeout).record(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+  }
+
+  /** Bytes of an HLS answer's body. */
+  void bytesOut(long n) {
+    bytesOut.add(n);
+  }
+
+  long waitedCount(boolean served) {
+    return (served ? waitedServed : waitedTimeout).count();
   }
 
   double refusedCount(String reason) {

@@ -8,8 +8,8 @@ import java.util.function.LongSupplier;
 
 /**
  * What the HLS sessions of one node share: settings, the stream manager, meters, clocks, the
- * node-wide count of waiting requests ({@code hls.maxBlockedRequests}) and the table of sessions
- * (one per stream).
+ * node-wide count of waiting requests ({@code hls.maxBlockedRequests}), the table of sessions
+ * (one per stream) and the viewers counted per stream.
  */
 final class HlsNode {
   final HlsSettings settings;
@@ -20,6 +20,7 @@ final class HlsNode {
   final LongSupplier wallMillis;
   final ConcurrentHashMap<String, HlsSession> sessions = new ConcurrentHashMap<>();
   private final AtomicInteger blocked;
+  private final ConcurrentHashMap<String, AtomicInteger> viewersByStream = new ConcurrentHashMap<>();
 
   HlsNode(HlsSettings settings, StreamManager streams, HlsMeters meters, ByteBufAllocator alloc,
       LongSupplier nanoClock, LongSupplier wallMillis, AtomicInteger blocked) {
@@ -51,5 +52,19 @@ final class HlsNode {
 
   int blocked() {
     return blocked.get();
+  }
+
+  void viewerJoined(String key) {
+    viewersByStream.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+  }
+
+  void viewerLeft(String key) {
+    viewersByStream.computeIfPresent(key, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
+  }
+
+  /** HLS viewers of {@code key} counted now. */
+  int viewers(String key) {
+    AtomicInteger n = viewersByStream.get(key);
+    return n == null ? 0 : n.get();
   }
 }

@@ -40,18 +40,28 @@ record HlsRequest(HlsPath path, long msn, int part, boolean skip, String carried
           if (c <= 0x20 || c == '"' || c == 0x7f || c == '#') {
             return null;
           }
+          // Carried into every listed URI: a broken percent-escape would break the player's URLs.
+          if (c == '%' && (i + 2 >= pair.length() || !hex(pair.charAt(i + 1)) || !hex(pair.charAt(i + 2)))) {
+            return null;
+          }
         }
         int eq = pair.indexOf('=');
         String name = eq < 0 ? pair : pair.substring(0, eq);
         String value = eq < 0 ? "" : pair.substring(eq + 1);
         switch (name) {
           case "_HLS_msn" -> {
+            if (msn >= 0) {
+              return null; // a directive given twice is ambiguous
+            }
             msn = HlsPath.number(value);
             if (msn < 0) {
               return null;
             }
           }
           case "_HLS_part" -> {
+            if (part >= 0) {
+              return null;
+            }
             long p = HlsPath.number(value);
             if (p < 0 || p > MAX_PART_INDEX) {
               return null;
@@ -59,7 +69,7 @@ record HlsRequest(HlsPath path, long msn, int part, boolean skip, String carried
             part = (int) p;
           }
           case "_HLS_skip" -> {
-            if (!value.equals("YES") && !value.equals("v2")) {
+            if (skip || !value.equals("YES") && !value.equals("v2")) {
               return null;
             }
             skip = true;
@@ -84,5 +94,9 @@ record HlsRequest(HlsPath path, long msn, int part, boolean skip, String carried
 
   boolean blocking() {
     return msn >= 0;
+  }
+
+  private static boolean hex(char c) {
+    return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F';
   }
 }

@@ -96,14 +96,7 @@ public final class HlsRoute {
 
   /** HLS viewers of {@code key} counted now (for the stream list). */
   public int viewers(String key) {
-    String prefix = key + '\n';
-    int n = 0;
-    for (String k : viewers.keySet()) {
-      if (k.startsWith(prefix)) {
-        n++;
-      }
-    }
-    return n;
+    return node.viewers(key);
   }
 
   private void sweep() {
@@ -116,6 +109,7 @@ public final class HlsRoute {
       Viewer v = e.getValue();
       if (idleNanos == Long.MAX_VALUE || now - v.lastSeenNanos >= idleNanos) {
         policy.playEnded(v.request);
+        node.viewerLeft(v.request.key());
         LOG.info("event=play.end peer={} protocol=hls stream={} reason=idle", v.request.peer(), v.request.key());
         return true;
       }
@@ -179,6 +173,7 @@ public final class HlsRoute {
       if (viewers.putIfAbsent(viewerKey, v2) != null) {
         policy.playEnded(play); // admitted twice at once: one viewer
       } else {
+        node.viewerJoined(path.key());
         LOG.info("event=play.start peer={} protocol=hls stream={}", peer, path.key());
       }
       dispatch(request, context.nettyEventLoop());

@@ -49,6 +49,7 @@ final class HlsSession implements Subscriber, CmafSink {
     final String timeoutReason;
     ScheduledFuture<?> timer;
     boolean extended;
+    final long sinceNanos = node.nanoClock.getAsLong();
 
     Waiter(HlsRequest request, BooleanSupplier ready, int timeoutStatus, String timeoutReason) {
       this.request = request;
@@ -216,6 +217,10 @@ final class HlsSession implements Subscriber, CmafSink {
   }
 
   private void waitFor(HlsRequest r, BooleanSupplier ready, Duration timeout, int status, String reason) {
+    if (waiters.size() >= node.settings.maxBlockedPerStream()) {
+      refuse(r, 503, "max_blocked_per_stream");
+      return;
+    }
     if (!node.startBlocking()) {
       refuse(r, 503, "max_blocked_requests");
       return;
@@ -233,6 +238,7 @@ final class HlsSession implements Subscriber, CmafSink {
     }
     if (waiters.remove(w)) {
       node.stopBlocking();
+      node.meters.waited(node.nanoClock.getAsLong() - w.sinceNanos, false);
       refuse(w.request, w.timeoutStatus, w.timeoutReason);
     }
   }
@@ -253,12 +259,14 @@ final class HlsSession implements Subscriber, CmafSink {
     for (Waiter w : due) {
       w.timer.cancel(false);
       node.stopBlocking();
+      node.meters.waited(node.nanoClock.getAsLong() - w.sinceNanos, true);
       serve(w.request);
     }
   }
 
   private void answer(HlsRequest r, int status, String type, String cache, ByteBuf body) {
     node.meters.request(r.path().kind().meterTag, status);
+    node.meters.bytesOut(body.readableBytes());
     r.responder().answer(status, type, cache, body, "");
   }
 
@@ -295,6 +303,12 @@ final class HlsSession implements Subscriber, CmafSink {
   @Override
   public EventLoop eventLoop() {
     return loop;
+  }
+
+  /** The stream's HLS viewers on this node: one packaging session serves them all. */
+  @Override
+  public int viewers() {
+    return node.viewers(key);
   }
 
   @Override

@@ -71,7 +71,7 @@ final class Playlists {
       total += s.durationMillis;
     }
     int skipped = skip ? skippable(segments, total, SKIP_TARGETS * target * 1000L) : 0;
-    if (skip) {
+    if (skipped > 0) {
       b.append("#EXT-X-SKIP:SKIPPED-SEGMENTS=").append(skipped).append('\n');
     }
     long start = 0;

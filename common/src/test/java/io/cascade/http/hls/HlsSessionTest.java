@@ -70,8 +70,13 @@ class HlsSessionTest {
   }
 
   private static HlsSettings settings(int windowSegments, long maxBytes, Duration viewerIdle, int maxBlocked) {
+    return settings(windowSegments, maxBytes, viewerIdle, maxBlocked, 1_000);
+  }
+
+  private static HlsSettings settings(int windowSegments, long maxBytes, Duration viewerIdle, int maxBlocked,
+      int maxBlockedPerStream) {
     return new HlsSettings(true, Duration.ofMillis(250), Duration.ofSeconds(2), windowSegments, maxBytes, maxBlocked,
-        Duration.ofSeconds(6), viewerIdle, 100);
+        maxBlockedPerStream, Duration.ofSeconds(6), viewerIdle, 100);
   }
 
   private void start() {
@@ -335,6 +340,30 @@ class HlsSessionTest {
     feed(240);
     assertThat(answers).hasSize(3).extracting(Answer::status).containsExactly(503, 200, 200);
     assertThat(node.blocked()).isZero();
+    assertThat(node.meters.waitedCount(true)).as("waits that ended served").isEqualTo(2);
+    assertThat(node.meters.waitedCount(false)).isZero();
+  }
+
+  @Test
+  void waitingRequestsAreBoundedPerStream() {
+    settings = settings(6, 64L << 20, Duration.ofHours(1), 100, 2);
+    start();
+    feed(4_100);
+    HlsWindow.Part last = session.window().lastPart();
+    String next = "media.m3u8?_HLS_msn=" + last.msn() + "&_HLS_part=" + (last.index() + 1);
+    request(next);
+    request(next);
+    assertThat(answers).isEmpty();
+    Answer over = get(next);
+    assertThat(over.status).isEqualTo(503);
+    assertThat(over.reason).isEqualTo("max_blocked_per_stream");
+    assertThat(node.meters.refusedCount("max_blocked_per_stream")).isEqualTo(1);
+    assertThat(node.blocked()).as("the refused request took no node-wide slot").isEqualTo(2);
+    feed(240);
+    assertThat(answers).hasSize(3).extracting(Answer::status).containsExactly(503, 200, 200);
+    assertThat(node.blocked()).isZero();
+    assertThat(node.meters.waitedCount(true)).as("waits that ended served").isEqualTo(2);
+    assertThat(node.meters.waitedCount(false)).isZero();
   }
 
   @Test

@@ -1,0 +1,190 @@
+package io.cascade.origin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cascade.config.ConfigLoader;
+import io.cascade.testing.Await;
+import io.cascade.testing.Ffmpeg;
+import io.cascade.testing.PublishProfile;
+import io.cascade.testing.Publisher;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.junit5.VertxExtension;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hostile LL-HLS clients against an in-process origin: a flood of blocking reloads on one stream
+ * is bounded by {@code hls.maxBlockedPerStream} (the excess refused at once, the admitted ones all
+ * answered from one playlist when the part arrives) while a viewer of another stream keeps getting
+ * its parts; malformed and traversing requests get a 400 or 404 and nothing else.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class HlsHostileIT {
+  private static final Logger log = LoggerFactory.getLogger(HlsHostileIT.class);
+  private static final int PER_STREAM = 300;
+  private static final int FLOOD = 800;
+
+  private static Ffmpeg ffmpeg;
+  private static OriginNode origin;
+  private static HttpClient http;
+
+  @BeforeAll
+  static void startOrigin(Vertx vertx) throws TimeoutException {
+    ffmpeg = Ffmpeg.locate();
+    origin = OriginNode.start(vertx, ConfigLoader.load((Path) null, Map.of(), Map.of(
+        "rtmp.host", "127.0.0.1", "rtmp.port", 0, "http.host", "127.0.0.1", "http.port", 0,
+        "live.playerWaitTimeout", "2s",
+        "hls.maxBlockedPerStream", PER_STREAM,
+        "hls.maxBlockedRequests", 2 * PER_STREAM)).config())
+        .await(30, TimeUnit.SECONDS);
+    http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
+        new PoolOptions().setHttp1MaxSize(FLOOD + 50));
+  }
+
+  @AfterAll
+  static void stopOrigin() throws TimeoutException {
+    InProcessOrigin.stop(origin);
+  }
+
+  private static String name(String label) {
+    return label + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  @Test
+  void aFloodOfBlockedRequestsIsBoundedPerStreamAndAnotherStreamPlaysOn() throws Exception {
+    String hot = name("hot");
+    String calm = name("calm");
+    try (Publisher a = ffmpeg.publish(PublishProfile.H264_AAC, rtmp(hot), Duration.ofSeconds(20));
+        Publisher b = ffmpeg.publish(PublishProfile.H264_AAC, rtmp(calm), Duration.ofSeconds(20))) {
+      a.awaitFramesSent(PublishProfile.FPS, Duration.ofSeconds(20));
+      b.awaitFramesSent(PublishProfile.FPS, Duration.ofSeconds(20));
+      String hotPlaylist = text("/live/" + hot + "/media.m3u8");
+      String calmPlaylist = text("/live/" + calm + "/media.m3u8");
+      long directBefore = PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory();
+
+      // Every flood request asks for the first part of the segment after the one in progress:
+      // about a segment away, within the two the spec allows, so each one waits.
+      long nextSegment = nextMsn(hotPlaylist) + 1;
+      List<Future<Integer>> flood = new ArrayList<>();
+      for (int i = 0; i < FLOOD; i++) {
+        flood.add(status("/live/" + hot + "/media.m3u8?_HLS_msn=" + nextSegment + "&_HLS_part=0"));
+      }
+      // Meanwhile the calm stream's viewer follows its parts by blocking reloads.
+      long worstCalmMs = 0;
+      int calmParts = 0;
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
+      while (System.nanoTime() < until) {
+        long t0 = System.nanoTime();
+        calmPlaylist = text("/live/" + calm + "/media.m3u8?" + nextPartQuery(calmPlaylist));
+        worstCalmMs = Math.max(worstCalmMs, (System.nanoTime() - t0) / 1_000_000);
+        calmParts++;
+      }
+      Map<Integer, Integer> statuses = new TreeMap<>();
+      for (Future<Integer> f : flood) {
+        statuses.merge(f.await(20, TimeUnit.SECONDS), 1, Integer::sum);
+      }
+      long directAfter = PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory();
+      log.info("flood of {}: statuses {}; calm viewer {} playlists, slowest {} ms; pooled direct memory {} -> {} KiB",
+          FLOOD, statuses, calmParts, worstCalmMs, directBefore / 1024, directAfter / 1024);
+
+      assertThat(statuses).as("admitted up to hls.maxBlockedPerStream, the rest refused")
+          .containsEntry(200, PER_STREAM).containsEntry(503, FLOOD - PER_STREAM).hasSize(2);
+      assertThat(refused("max_blocked_per_stream")).isEqualTo(FLOOD - PER_STREAM);
+      assertThat(refused("max_blocked_requests")).as("the node-wide bound was never reached").isZero();
+      assertThat(calmParts).as("the calm viewer's reloads (about 4 parts a second)").isGreaterThanOrEqualTo(8);
+      assertThat(worstCalmMs).as("a calm reload waits about one part, not for the flood").isLessThan(1_500);
+      Await.until(Duration.ofSeconds(5), "no request left waiting",
+          () -> origin.metrics().registry().find("cascade.hls.blocked").gauge().value() == 0);
+      assertThat(directAfter - directBefore).as("pooled direct memory grown by the flood").isLessThan(32L << 20);
+    }
+  }
+
+  @Test
+  void malformedAndTraversingRequestsGetAClearStatus() throws Exception {
+    Map<String, List<Integer>> cases = Map.ofEntries(
+        Map.entry("/live/x/media.m3u8?_HLS_msn=-1", List.of(400)),
+        Map.entry("/live/x/media.m3u8?_HLS_msn=99999999999999999999999", List.of(400)),
+        Map.entry("/live/x/media.m3u8?_HLS_msn=1&_HLS_part=x", List.of(400)),
+        Map.entry("/live/x/media.m3u8?_HLS_msn=1&_HLS_part=-3", List.of(400)),
+        Map.entry("/live/x/media.m3u8?_HLS_skip=maybe", List.of(400)),
+        Map.entry("/live/x/media.m3u8?_HLS_msn=1&_HLS_msn=2", List.of(400)),
+        Map.entry("/live/x/media.m3u8?%zz=1", List.of(400)),
+        Map.entry("/live/x/media.m3u8?" + "a".repeat(6_000) + "=1", List.of(400, 414, 431)),
+        Map.entry("/live/../../etc/passwd/index.m3u8", List.of(400, 404)),
+        Map.entry("/live/%2e%2e/x/index.m3u8", List.of(400, 404)),
+        Map.entry("/live/x/..%2Fseg-a-1.m4s", List.of(400, 404)),
+        Map.entry("/live/x/seg-../../1.m4s", List.of(400, 404)),
+        Map.entry("/live/x/part-t-99999999999999999999.m4s", List.of(400, 404)),
+        Map.entry("/live/x/init-t-0.mp4/../../../x", List.of(400, 404)),
+        Map.entry("/live/" + "n".repeat(300) + "/index.m3u8", List.of(400)));
+    List<String> wrong = new ArrayList<>();
+    for (Map.Entry<String, List<Integer>> c : cases.entrySet()) {
+      int status = status(c.getKey()).await(15, TimeUnit.SECONDS);
+      if (!c.getValue().contains(status)) {
+        wrong.add(c.getKey().substring(0, Math.min(80, c.getKey().length())) + " -> " + status + " (want "
+            + c.getValue() + ")");
+      }
+    }
+    assertThat(wrong).as("requests answered with the wrong status").isEmpty();
+  }
+
+  private static String rtmp(String name) {
+    return "rtmp://127.0.0.1:" + origin.rtmpPort() + "/live/" + name;
+  }
+
+  private static double refused(String reason) {
+    var c = origin.metrics().registry().find("cascade.hls.refused").tag("reason", reason).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  /** The media sequence number of the segment in progress: after the last complete one. */
+  private static long nextMsn(String playlist) {
+    Matcher m = Pattern.compile("#EXT-X-MEDIA-SEQUENCE:(\\d+)").matcher(playlist);
+    assertThat(m.find()).isTrue();
+    return Long.parseLong(m.group(1)) + playlist.lines().filter(l -> l.startsWith("#EXTINF")).count();
+  }
+
+  /** The blocking-reload query for the part after the last one listed. */
+  private static String nextPartQuery(String playlist) {
+    String tail = playlist.substring(Math.max(0, playlist.lastIndexOf("#EXTINF")));
+    long parts = tail.lines().filter(l -> l.startsWith("#EXT-X-PART:")).count();
+    return "_HLS_msn=" + nextMsn(playlist) + "&_HLS_part=" + parts;
+  }
+
+  private static Future<Integer> status(String uri) {
+    return http.request(HttpMethod.GET, origin.httpPort(), "127.0.0.1", uri)
+        .compose(req -> req.send().compose(resp -> resp.body().map(b -> resp.statusCode())));
+  }
+
+  private static String text(String uri) throws TimeoutException {
+    return http.request(HttpMethod.GET, origin.httpPort(), "127.0.0.1", uri)
+        .compose(req -> req.send().compose(resp -> {
+          assertThat(resp.statusCode()).as("GET %s", uri).isEqualTo(200);
+          return resp.body();
+        }))
+        .await(15, TimeUnit.SECONDS).toString();
+  }
+}
