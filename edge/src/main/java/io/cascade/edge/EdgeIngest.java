@@ -346,10 +346,10 @@ final class EdgeIngest implements Upstream.Listener {
     if (lostAtNanos >= 0) {
       // The failover ends with the first media message (see onFirstMedia).
       LOG.info("event=upstream.replay stream={} origin={} session={} sinceLossMs={} connectMs={}", key,
-          UpstreamTransport.origin(target), target.sessionId(), (now - lostAtNanos) / 1_000_000, connectMs);
+          pulledFrom(), target.sessionId(), (now - lostAtNanos) / 1_000_000, connectMs);
     } else {
       LOG.info("event=upstream.play stream={} origin={} session={} connectMs={}", key,
-          UpstreamTransport.origin(target), target.sessionId(), connectMs);
+          pulledFrom(), target.sessionId(), connectMs);
     }
   }
 
@@ -367,7 +367,7 @@ final class EdgeIngest implements Upstream.Listener {
       lostAtNanos = -1;
       stats.reconnected(failoverMs);
       LOG.info("event=upstream.failover stream={} origin={} ms={} (upstream lost to frames flowing again)", key,
-          UpstreamTransport.origin(target), failoverMs);
+          pulledFrom(), failoverMs);
     }
   }
 
@@ -440,7 +440,7 @@ final class EdgeIngest implements Upstream.Listener {
    */
   private void lose(String reason, String detail, boolean sessionEnded) {
     LOG.info("event=upstream.lost stream={} origin={} session={} reason={} detail=\"{}\"", key,
-        UpstreamTransport.origin(target), target == null ? "-" : target.sessionId(), reason,
+        pulledFrom(), target == null ? "-" : target.sessionId(), reason,
         detail == null ? "" : detail);
     if (state == State.PLAYING || state == State.FLOWING) {
       stats.upstreamLost();
@@ -548,6 +548,12 @@ final class EdgeIngest implements Upstream.Listener {
 
   private boolean attached() {
     return state == State.CONNECTING || state == State.PLAYING || state == State.FLOWING;
+  }
+
+  /** The address and node of the latest pull, for logs: {@code host:port via=node}. */
+  private String pulledFrom() {
+    UpstreamRouter.Route r = router.current();
+    return r == null ? UpstreamTransport.origin(target) : UpstreamTransport.origin(r.dial()) + " via=" + r.via();
   }
 
   /** Whether an upstream is open (or opening) through a parent edge. */

@@ -14,12 +14,12 @@ import java.util.function.Function;
  * newcomer now outweighs (about 1/n of all), and every member computes the same answer from the
  * same set without talking to the others. Pure and stateless.
  */
-final class RendezvousHash {
+public final class RendezvousHash {
   private RendezvousHash() {
   }
 
   /** {@code nodes} from the key's first choice to its last; ties (practically never) by id. */
-  static <T> List<T> rank(String key, Collection<T> nodes, Function<T, String> id) {
+  public static <T> List<T> rank(String key, Collection<T> nodes, Function<T, String> id) {
     long keyHash = fnv1a(0xcbf29ce484222325L, key);
     List<T> ranked = new ArrayList<>(nodes);
     ranked.sort(Comparator.comparingLong((T n) -> weight(keyHash, id.apply(n))).reversed()
@@ -28,7 +28,7 @@ final class RendezvousHash {
   }
 
   /** The key's first choice, or null when there are no nodes. */
-  static <T> T choose(String key, Collection<T> nodes, Function<T, String> id) {
+  public static <T> T choose(String key, Collection<T> nodes, Function<T, String> id) {
     long keyHash = fnv1a(0xcbf29ce484222325L, key);
     T best = null;
     long bestWeight = 0;
