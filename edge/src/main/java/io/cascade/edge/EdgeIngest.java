@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * (About 540 lines, over the usual ~400: every transition of one state machine, read together;
+ * (About 570 lines, over the usual ~400: every transition of one state machine, read together;
  * the connection, the retry policy, the choice of upstream and time are already their own classes.)
  *
  * <p>Pulls one stream from the origin that owns it and feeds it into this edge's live stream as its
