@@ -49,11 +49,12 @@ public final class ClusterNode {
   private final HazelcastInstance hazelcast;
   private final Vertx vertx;
   private final HazelcastStreamRegistry registry;
+  private final HazelcastParentDirectory parents;
   private final AtomicBoolean closing = new AtomicBoolean();
   private final Promise<Void> closed = Promise.promise();
 
   private ClusterNode(Role role, String memberId, String advertisedHost, int port, HazelcastInstance hazelcast,
-      Vertx vertx, HazelcastStreamRegistry registry) {
+      Vertx vertx, HazelcastStreamRegistry registry, HazelcastParentDirectory parents) {
     this.role = role;
     this.memberId = memberId;
     this.advertisedHost = advertisedHost;
@@ -61,6 +62,7 @@ public final class ClusterNode {
     this.hazelcast = hazelcast;
     this.vertx = vertx;
     this.registry = registry;
+    this.parents = parents;
   }
 
   /** Joins with default Vert.x options. */
@@ -127,7 +129,8 @@ public final class ClusterNode {
         })
         .map(vertx -> {
           HazelcastStreamRegistry registry = new HazelcastStreamRegistry(vertx, hz, role == Role.ORIGIN);
-          ClusterNode node = new ClusterNode(role, memberId, advertised, port, hz, vertx, registry);
+          HazelcastParentDirectory parents = new HazelcastParentDirectory(vertx, hz, memberId, role == Role.ORIGIN);
+          ClusterNode node = new ClusterNode(role, memberId, advertised, port, hz, vertx, registry, parents);
           LOG.info("event=cluster.joined role={} node={} member={} address={} cluster={} members={} discovery={}",
               role.name().toLowerCase(), config.get(ConfigSchema.NODE_ID), memberId, ClusterAddresses.hostPort(advertised, port),
               cluster.name(), node.memberCount(), cluster.discovery().name().toLowerCase());
@@ -181,6 +184,11 @@ public final class ClusterNode {
     return registry;
   }
 
+  /** The parent edges alive in the cluster (tiered edges). */
+  public ParentDirectory parents() {
+    return parents;
+  }
+
   /** Id of this member for the life of the process; the owner id in stream records. */
   public String memberId() {
     return memberId;
@@ -210,6 +218,7 @@ public final class ClusterNode {
       return closed.future();
     }
     registry.close();
+    parents.close();
     Promise<Void> done = closed;
     vertx.close().onComplete(ar -> {
       Thread stopper = new Thread(() -> {

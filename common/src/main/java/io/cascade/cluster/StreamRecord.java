@@ -55,6 +55,11 @@ public record StreamRecord(
     return new StreamRecord(key, ownerMember, ownerNode, relayHost, relayPort, sessionId, epoch, startedAt, video, audio);
   }
 
+  /** The same session reached at another address (a leaf edge pulling it through a parent edge). */
+  public StreamRecord withRelay(String host, int port) {
+    return new StreamRecord(key, ownerMember, ownerNode, host, port, sessionId, epoch, startedAt, videoCodec, audioCodec);
+  }
+
   /** The same record with another epoch (a takeover fences the record it replaces). */
   public StreamRecord withEpoch(long newEpoch) {
     return new StreamRecord(key, ownerMember, ownerNode, relayHost, relayPort, sessionId, newEpoch, startedAt, videoCodec,

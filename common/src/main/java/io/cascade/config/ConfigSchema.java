@@ -661,6 +661,25 @@ public final class ConfigSchema {
           "60s",
           "Lifetime of the signed token an edge sends when it pulls a stream from an origin.");
 
+  public static final Setting<EdgeTier> EDGE_TIER =
+      of(
+          "edge.tier",
+          new EnumType<>(EdgeTier.class),
+          "leaf",
+          "An edge's place in the tree of edges: leaf pulls each stream from the parent edge chosen"
+              + " by rendezvous hashing of the stream key over the live parents (from the owning"
+              + " origin when none is alive); parent announces itself, pulls from the origins and"
+              + " serves leaves.");
+
+  public static final Setting<Duration> EDGE_REHOME_JITTER =
+      of(
+          "edge.rehomeJitter",
+          duration("0", "10s"),
+          "300ms",
+          "A leaf whose parent edge left or failed pulls the stream from the next parent after a"
+              + " random delay up to this long, so the leaves of a lost parent do not all arrive at"
+              + " once.");
+
   /**
    * The admission rules of one action (publish or play), combinable: every rule that is set must
    * pass, address lists first, then the signed key, then the webhook.

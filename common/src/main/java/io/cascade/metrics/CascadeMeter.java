@@ -110,6 +110,12 @@ public enum CascadeMeter {
       "Edge: from an upstream lost to frames flowing again from the stream's (new) origin."),
   INGESTS_ACTIVE("cascade.upstream.streams", Type.GAUGE, "", List.of(),
       "Edge: streams this edge pulls or is trying to pull."),
+  UPSTREAM_SOURCES("cascade.upstream.sources", Type.GAUGE, "", List.of("source"),
+      "Edge: streams whose upstream plays now, by source: origin (pulled from the owning origin),"
+          + " parent (a leaf edge pulling through a parent edge, edge.tier)."),
+  REHOMES("cascade.upstream.rehomes", Type.COUNTER, "", List.of(),
+      "Leaf edge: pulls moved to the key's next parent edge (or the origin) because their parent"
+          + " left the cluster, stopped announcing itself, or failed the pull."),
   CLUSTER_MEMBERS("cascade.cluster.members", Type.GAUGE, "", List.of(),
       "Members of the Hazelcast cluster as this node sees it (origins and edges)."),
   REGISTRY_SIZE("cascade.registry.streams", Type.GAUGE, "", List.of(),

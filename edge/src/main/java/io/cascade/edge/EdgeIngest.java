@@ -9,12 +9,13 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * (About 480 lines, over the usual ~400: every transition of one state machine, read together;
- * the connection, the retry policy and time are already their own classes.)
+ * (About 570 lines, over the usual ~400: every transition of one state machine, read together;
+ * the connection, the retry policy, the choice of upstream and time are already their own classes.)
  *
  * <p>Pulls one stream from the origin that owns it and feeds it into this edge's live stream as its
  * publisher, so local players see an ordinary live stream. The connection itself is an
@@ -40,6 +41,12 @@ import org.slf4j.LoggerFactory;
  * no unpublish) for at most the republish wait; a new upstream restarts the session, so players
  * get fresh metadata and sequence headers on a timeline that never goes back.
  *
+ * <p>On a leaf edge the pull goes to a parent edge ({@link UpstreamRouter}), which follows the
+ * owner itself: a new owner in the registry is noted but does not move the pull. When that parent
+ * leaves the cluster or fails the pull, the ingest pulls from the key's next parent after a random
+ * delay of at most {@code edge.rehomeJitter} (a re-home), keeping its players exactly as through an
+ * origin failover. A parent that joins takes only new pulls: a flowing stream stays where it is.
+ *
  * <p>Threading: everything runs on the ingest's {@link Scheduler}; demand, registry and upstream
  * events are posted to it (an upstream reports inline when it is on that thread already). At most
  * one upstream exists at a time, and a new one opens only after the previous one has closed.
@@ -60,6 +67,7 @@ final class EdgeIngest implements Upstream.Listener {
   private final Scheduler scheduler;
   private final Upstream.Connector connector;
   private final UpstreamRetry retry;
+  private final UpstreamRouter router;
   private final Promise<Void> stopped = Promise.promise();
 
   /** Whether local players want the stream; written by {@link EdgeIngests} inside its map's compute. */
@@ -85,6 +93,8 @@ final class EdgeIngest implements Upstream.Listener {
   private Scheduler.Timer graceTimer;
   private Scheduler.Timer backoffTimer;
   private Scheduler.Timer republishTimer;
+  /** The source ({@code origin}/{@code parent}) counted in the stats for the playing upstream; null when none. */
+  private String countedSource;
 
   EdgeIngest(String key, EdgeIngests owner, Scheduler scheduler, Upstream.Connector connector) {
     this.key = key;
@@ -101,6 +111,7 @@ final class EdgeIngest implements Upstream.Listener {
     this.scheduler = scheduler;
     this.connector = connector;
     this.retry = new UpstreamRetry(settings);
+    this.router = new UpstreamRouter(key, settings.tier(), owner.parents());
   }
 
   String key() {
@@ -129,6 +140,11 @@ final class EdgeIngest implements Upstream.Listener {
 
   void shutdown() {
     scheduler.execute(() -> stop("shutdown"));
+  }
+
+  /** The set of parent edges may have changed. */
+  void parentsChanged() {
+    scheduler.execute(this::onParentsChanged);
   }
 
   private void onActivate() {
@@ -201,6 +217,11 @@ final class EdgeIngest implements Upstream.Listener {
     if (attached()) {
       if (record != null && record.sameSession(target)) {
         target = record;
+      } else if (record != null && pullsViaParent()) {
+        // The parent follows the new owner itself and keeps this pull playing through the change.
+        LOG.info("event=upstream.owner_changed stream={} via={} owner={} session={}", key,
+            router.current().via(), record.ownerNode(), record.sessionId());
+        target = record;
       } else if (record == null) {
         lose("owner_gone", null, true);
         enterWaiting("no_owner");
@@ -263,21 +284,24 @@ final class EdgeIngest implements Upstream.Listener {
     state = State.CONNECTING;
     target = record;
     if (previousClosed.isComplete()) {
-      open(record);
+      open();
     } else {
       // Never two upstreams at once: the replaced one finishes closing first.
       previousClosed.onComplete(ar -> scheduler.execute(() -> {
         if (state == State.CONNECTING && upstream == null) {
-          open(target);
+          open();
         }
       }));
     }
   }
 
-  private void open(StreamRecord record) {
+  /** Opens the pull of {@code target}, through the parent chosen now (if any). */
+  private void open() {
+    StreamRecord record = target;
+    UpstreamRouter.Route route = router.choose(record);
     Upstream u;
     try {
-      u = connector.open(record, app, name, this);
+      u = connector.open(route.dial(), app, name, this);
     } catch (IllegalArgumentException e) {
       stats.pullFailed();
       retryLater(record, "upstream.connect_failed", "bad_relay_address");
@@ -288,8 +312,8 @@ final class EdgeIngest implements Upstream.Listener {
     u.closed().onComplete(ar -> stats.pullClosed());
     stats.pullOpened();
     connectStartNanos = scheduler.nanoTime();
-    LOG.info("event=upstream.connect stream={} origin={} session={} attempt={}", key, UpstreamTransport.origin(record),
-        record.sessionId(), retry.failures() + 1);
+    LOG.info("event=upstream.connect stream={} origin={} source={} via={} session={} attempt={}", key,
+        UpstreamTransport.origin(route.dial()), route.source(), route.via(), record.sessionId(), retry.failures() + 1);
   }
 
   /** NetStream.Play.Start from the origin: from here on this upstream feeds the stream. */
@@ -314,16 +338,18 @@ final class EdgeIngest implements Upstream.Listener {
     cancel(republishTimer);
     republishTimer = null;
     stats.pullPlaying();
+    countedSource = router.current().source();
+    stats.sourceStarted(countedSource);
     u.feed(stream, this);
     long now = scheduler.nanoTime();
     long connectMs = (now - connectStartNanos) / 1_000_000;
     if (lostAtNanos >= 0) {
       // The failover ends with the first media message (see onFirstMedia).
       LOG.info("event=upstream.replay stream={} origin={} session={} sinceLossMs={} connectMs={}", key,
-          UpstreamTransport.origin(target), target.sessionId(), (now - lostAtNanos) / 1_000_000, connectMs);
+          pulledFrom(), target.sessionId(), (now - lostAtNanos) / 1_000_000, connectMs);
     } else {
       LOG.info("event=upstream.play stream={} origin={} session={} connectMs={}", key,
-          UpstreamTransport.origin(target), target.sessionId(), connectMs);
+          pulledFrom(), target.sessionId(), connectMs);
     }
   }
 
@@ -335,12 +361,13 @@ final class EdgeIngest implements Upstream.Listener {
     }
     state = State.FLOWING;
     retry.succeeded();
+    router.flowing();
     if (lostAtNanos >= 0) {
       long failoverMs = (scheduler.nanoTime() - lostAtNanos) / 1_000_000;
       lostAtNanos = -1;
       stats.reconnected(failoverMs);
       LOG.info("event=upstream.failover stream={} origin={} ms={} (upstream lost to frames flowing again)", key,
-          UpstreamTransport.origin(target), failoverMs);
+          pulledFrom(), failoverMs);
     }
   }
 
@@ -351,7 +378,13 @@ final class EdgeIngest implements Upstream.Listener {
     }
     stats.pullFailed();
     dropUpstream();
-    retryLater(target, "upstream.connect_failed", reason);
+    if (router.avoidCurrent()) {
+      LOG.warn("event=upstream.connect_failed stream={} via={} source=parent reason=\"{}\"", key,
+          router.current().via(), reason);
+      rehomeLater("parent_failed");
+    } else {
+      retryLater(target, "upstream.connect_failed", reason);
+    }
   }
 
   /** After losing a playing upstream: look for the owner again, at once if it had delivered. */
@@ -362,12 +395,43 @@ final class EdgeIngest implements Upstream.Listener {
     }
     boolean delivered = state == State.FLOWING;
     lose(reason, detail, sessionEnded);
-    if (delivered) {
+    if (!sessionEnded && router.avoidCurrent()) {
+      // The parent dropped the pull without saying the stream ended: it is going or gone.
+      rehomeLater("parent_lost");
+    } else if (delivered) {
       state = State.RESOLVING;
       resolve();
     } else {
       retryLater(target, "upstream.retry", "lost before any media");
     }
+  }
+
+  private void onParentsChanged() {
+    if (pullsViaParent() && router.currentParentGone()) {
+      lose("parent_left", router.current().via(), false);
+      rehomeLater("parent_left");
+    }
+  }
+
+  /**
+   * Pulls through the key's next parent (or the origin) after a random delay of at most
+   * {@code edge.rehomeJitter}: the leaves of a departed parent spread their arrivals at the next.
+   */
+  private void rehomeLater(String reason) {
+    long bound = settings.rehomeJitter().toNanos();
+    Duration delay = Duration.ofNanos(bound == 0 ? 0 : ThreadLocalRandom.current().nextLong(bound + 1));
+    stats.rehomed();
+    LOG.info("event=upstream.rehome stream={} from={} reason={} delayMs={}", key, router.current().via(), reason,
+        delay.toMillis());
+    state = State.BACKOFF;
+    cancel(backoffTimer);
+    backoffTimer = scheduler.schedule(delay, () -> {
+      backoffTimer = null;
+      if (state == State.BACKOFF) {
+        state = State.RESOLVING;
+        resolve();
+      }
+    });
   }
 
   /**
@@ -376,7 +440,7 @@ final class EdgeIngest implements Upstream.Listener {
    */
   private void lose(String reason, String detail, boolean sessionEnded) {
     LOG.info("event=upstream.lost stream={} origin={} session={} reason={} detail=\"{}\"", key,
-        UpstreamTransport.origin(target), target == null ? "-" : target.sessionId(), reason,
+        pulledFrom(), target == null ? "-" : target.sessionId(), reason,
         detail == null ? "" : detail);
     if (state == State.PLAYING || state == State.FLOWING) {
       stats.upstreamLost();
@@ -393,6 +457,10 @@ final class EdgeIngest implements Upstream.Listener {
   }
 
   private void dropUpstream() {
+    if (countedSource != null) {
+      stats.sourceEnded(countedSource);
+      countedSource = null;
+    }
     Upstream u = upstream;
     upstream = null;
     if (u != null) {
@@ -448,6 +516,7 @@ final class EdgeIngest implements Upstream.Listener {
     lostAtNanos = -1;
     endedSession = null;
     retry.succeeded();
+    router.reset();
     previousClosed.onComplete(ar -> scheduler.execute(() -> finishStop(reason)));
   }
 
@@ -479,6 +548,17 @@ final class EdgeIngest implements Upstream.Listener {
 
   private boolean attached() {
     return state == State.CONNECTING || state == State.PLAYING || state == State.FLOWING;
+  }
+
+  /** The address and node of the latest pull, for logs: {@code host:port via=node}. */
+  private String pulledFrom() {
+    UpstreamRouter.Route r = router.current();
+    return r == null ? UpstreamTransport.origin(target) : UpstreamTransport.origin(r.dial()) + " via=" + r.via();
+  }
+
+  /** Whether an upstream is open (or opening) through a parent edge. */
+  private boolean pullsViaParent() {
+    return upstream != null && router.current() != null && router.current().viaParent();
   }
 
   private static void cancel(Scheduler.Timer timer) {

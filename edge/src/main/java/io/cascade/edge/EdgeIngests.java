@@ -1,7 +1,9 @@
 package io.cascade.edge;
 
 import io.cascade.client.RtmpClientOptions;
+import io.cascade.cluster.ParentDirectory;
 import io.cascade.cluster.StreamRegistry;
+import io.cascade.config.EdgeTier;
 import io.cascade.live.LiveStream;
 import io.cascade.live.StreamDemand;
 import io.cascade.live.StreamManager;
@@ -31,6 +33,8 @@ public final class EdgeIngests implements StreamDemand {
   private final EdgeStats stats;
   private final Supplier<Wiring> wiring;
   private final StreamManager streams;
+  private final ParentDirectory parents;
+  private final ParentDirectory.Registration parentWatch;
   private final ConcurrentHashMap<String, EdgeIngest> ingests = new ConcurrentHashMap<>();
   private volatile boolean closing;
 
@@ -38,20 +42,26 @@ public final class EdgeIngests implements StreamDemand {
    * @param clientOptions options of the upstream RTMP clients; their channel factory is replaced by
    *     the one matching Vert.x's transport, because the clients run on Vert.x's event loops
    * @param streamsFactory builds the stream manager this object is the demand of
+   * @param parents the parent edges a leaf pulls through ({@link ParentDirectory#NONE}: always the origins)
    */
-  public EdgeIngests(Vertx vertx, StreamRegistry registry, EdgeSettings settings, RtmpClientOptions clientOptions,
-      EdgeStats stats, Function<StreamDemand, StreamManager> streamsFactory) {
-    this(registry, settings, stats, streamsFactory, rtmp((VertxInternal) vertx, settings, clientOptions));
+  public EdgeIngests(Vertx vertx, StreamRegistry registry, ParentDirectory parents, EdgeSettings settings,
+      RtmpClientOptions clientOptions, EdgeStats stats, Function<StreamDemand, StreamManager> streamsFactory) {
+    this(registry, parents, settings, stats, streamsFactory, rtmp((VertxInternal) vertx, settings, clientOptions));
   }
 
   /** As above, with each ingest's scheduler and upstreams from {@code wiring} (virtual time in tests). */
-  EdgeIngests(StreamRegistry registry, EdgeSettings settings, EdgeStats stats,
+  EdgeIngests(StreamRegistry registry, ParentDirectory parents, EdgeSettings settings, EdgeStats stats,
       Function<StreamDemand, StreamManager> streamsFactory, Supplier<Wiring> wiring) {
     this.registry = registry;
+    this.parents = parents;
     this.settings = settings;
     this.stats = stats;
     this.wiring = wiring;
     this.streams = streamsFactory.apply(this);
+    // Only leaves route through parents; a parent's pulls go to the origins whatever joins or leaves.
+    this.parentWatch = settings.tier() == EdgeTier.LEAF
+        ? parents.onChange(() -> ingests.values().forEach(EdgeIngest::parentsChanged))
+        : () -> { };
   }
 
   /** Where one ingest runs and how it reaches the origins. */
@@ -90,6 +100,10 @@ public final class EdgeIngests implements StreamDemand {
 
   StreamRegistry registry() {
     return registry;
+  }
+
+  ParentDirectory parents() {
+    return parents;
   }
 
   /** The ingest of {@code key}, or null (diagnostics and tests). */
@@ -153,6 +167,7 @@ public final class EdgeIngests implements StreamDemand {
   /** Closes every upstream and unpublishes every pulled stream; completes when all are closed. */
   public Future<Void> close() {
     closing = true;
+    parentWatch.cancel();
     List<Future<Void>> all = new ArrayList<>();
     for (Map.Entry<String, EdgeIngest> e : ingests.entrySet()) {
       e.getValue().shutdown();

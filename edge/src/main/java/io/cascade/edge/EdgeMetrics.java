@@ -17,6 +17,9 @@ final class EdgeMetrics {
     metrics.functionCounter(CascadeMeter.UPSTREAMS_LOST, stats, EdgeStats::upstreamsLost);
     metrics.functionCounter(CascadeMeter.RECONNECTS, stats, EdgeStats::reconnects);
     metrics.gauge(CascadeMeter.INGESTS_ACTIVE, stats, EdgeStats::ingestsActive);
+    metrics.gauge(CascadeMeter.UPSTREAM_SOURCES, stats, EdgeStats::playingFromOrigin, "source", "origin");
+    metrics.gauge(CascadeMeter.UPSTREAM_SOURCES, stats, EdgeStats::playingFromParent, "source", "parent");
+    metrics.functionCounter(CascadeMeter.REHOMES, stats, EdgeStats::rehomes);
     Timer failover = metrics.timer(CascadeMeter.FAILOVER);
     stats.onFailover(ms -> failover.record(ms, TimeUnit.MILLISECONDS));
   }

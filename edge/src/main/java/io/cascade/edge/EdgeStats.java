@@ -22,6 +22,9 @@ public final class EdgeStats {
   private final AtomicLong failoverMillisLast = new AtomicLong(-1);
   private final LongAdder idleCloses = new LongAdder();
   private final LongAdder unpublishedNoUpstream = new LongAdder();
+  private final LongAdder playingFromOrigin = new LongAdder();
+  private final LongAdder playingFromParent = new LongAdder();
+  private final LongAdder rehomes = new LongAdder();
   private volatile LongConsumer failoverObserver = ms -> { };
 
   /** Hears every failover duration (ms), e.g. the metrics' histogram. */
@@ -65,6 +68,20 @@ public final class EdgeStats {
     failoverMillisMax.accumulateAndGet(failoverMillis, Math::max);
     failoverMillisLast.set(failoverMillis);
     failoverObserver.accept(failoverMillis);
+  }
+
+  /** A pull from {@code source} ({@code origin} or {@code parent}) started playing. */
+  void sourceStarted(String source) {
+    ("parent".equals(source) ? playingFromParent : playingFromOrigin).increment();
+  }
+
+  /** That pull ended. */
+  void sourceEnded(String source) {
+    ("parent".equals(source) ? playingFromParent : playingFromOrigin).decrement();
+  }
+
+  void rehomed() {
+    rehomes.increment();
   }
 
   void idleClosed() {
@@ -128,6 +145,21 @@ public final class EdgeStats {
   /** The latest loss-to-first-frame time; -1 before the first reconnect. */
   public long failoverMillisLast() {
     return failoverMillisLast.get();
+  }
+
+  /** Streams whose upstream plays from an origin now. */
+  public long playingFromOrigin() {
+    return playingFromOrigin.sum();
+  }
+
+  /** Streams whose upstream plays from a parent edge now. */
+  public long playingFromParent() {
+    return playingFromParent.sum();
+  }
+
+  /** Pulls moved to another upstream because their parent edge left or failed them. */
+  public long rehomes() {
+    return rehomes.sum();
   }
 
   /** Upstreams closed because their players left. */

@@ -52,6 +52,7 @@ public final class Cluster implements AutoCloseable {
   private final Map<String, String> environment;
   private final Map<Role, Map<String, String>> roleEnvironment;
   private final Map<String, Integer> groupIds;
+  private final Map<Integer, Map<String, String>> perEdgeEnvironment;
   private final Path logDir;
   private final List<Integer> originClusterPorts;
   private final List<ClusterProcess> origins = new CopyOnWriteArrayList<>();
@@ -65,6 +66,7 @@ public final class Cluster implements AutoCloseable {
     this.environment = Map.copyOf(b.environment);
     this.roleEnvironment = Map.of(Role.ORIGIN, Map.copyOf(b.originEnvironment), Role.EDGE, Map.copyOf(b.edgeEnvironment));
     this.groupIds = Map.copyOf(b.groupIds);
+    this.perEdgeEnvironment = Map.copyOf(b.perEdgeEnvironment);
     String dir = System.getProperty(LOG_DIR_PROPERTY);
     this.logDir = dir == null || dir.isBlank() ? Path.of("target", "cluster-logs") : Path.of(dir);
     this.originClusterPorts = new ArrayList<>();
@@ -83,6 +85,7 @@ public final class Cluster implements AutoCloseable {
     private final Map<String, String> originEnvironment = new LinkedHashMap<>();
     private final Map<String, String> edgeEnvironment = new LinkedHashMap<>();
     private final Map<String, Integer> groupIds = new HashMap<>();
+    private final Map<Integer, Map<String, String>> perEdgeEnvironment = new HashMap<>();
 
     private Builder(String label) {
       if (!label.matches("[a-z0-9-]{1,24}")) {
@@ -104,6 +107,12 @@ public final class Cluster implements AutoCloseable {
     /** A {@code CASCADE_*} variable for every node. */
     public Builder env(String key, String value) {
       environment.put(key, value);
+      return this;
+    }
+
+    /** A {@code CASCADE_*} variable for the {@code index}th edge only (from 0), e.g. its tier. */
+    public Builder edgeEnv(int index, String key, String value) {
+      perEdgeEnvironment.computeIfAbsent(index, i -> new LinkedHashMap<>()).put(key, value);
       return this;
     }
 
@@ -232,6 +241,9 @@ public final class Cluster implements AutoCloseable {
         .collect(Collectors.joining(",")));
     env.putAll(environment);
     env.putAll(roleEnvironment.get(role));
+    if (role == Role.EDGE) {
+      env.putAll(perEdgeEnvironment.getOrDefault(index, Map.of()));
+    }
     Path jar = jar(role == Role.ORIGIN ? ORIGIN_JAR_PROPERTY : EDGE_JAR_PROPERTY);
     return new ClusterProcess(node, role, jar, env, logDir.resolve(node + ".log"), rtmp, http, clusterPort,
         groupIds.get(role + "/" + index));

@@ -2,6 +2,7 @@ package io.cascade.edge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cascade.cluster.ParentDirectory;
 import io.cascade.cluster.StreamRecord;
 import io.cascade.config.ConfigLoader;
 import io.cascade.live.LiveSettings;
@@ -38,7 +39,7 @@ class EdgeIngestTest {
   private final FakeUpstreams upstreams = new FakeUpstreams(time);
   private final FakeRegistry registry = new FakeRegistry();
   private final EdgeStats stats = new EdgeStats();
-  private final EdgeIngests ingests = new EdgeIngests(registry, settings(), stats,
+  private final EdgeIngests ingests = new EdgeIngests(registry, ParentDirectory.NONE, settings(), stats,
       demand -> new StreamManager(LIVE, UnpooledByteBufAllocator.DEFAULT, demand),
       () -> new EdgeIngests.Wiring(time, upstreams));
   private final StreamManager streams = ingests.streams();

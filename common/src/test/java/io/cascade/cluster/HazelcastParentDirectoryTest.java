@@ -1,0 +1,70 @@
+package io.cascade.cluster;
+
+import static io.cascade.cluster.ClusterTestSupport.address;
+import static io.cascade.cluster.ClusterTestSupport.await;
+import static io.cascade.cluster.ClusterTestSupport.closeAll;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cascade.testing.Await;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Parent edges in the cluster's directory, on real Hazelcast members in one JVM: an announcement
+ * reaches a leaf (with a change event), a withdrawal takes it back, and a parent that dies without
+ * a goodbye drops out of every member's list and out of the map.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class HazelcastParentDirectoryTest {
+
+  @Test
+  void announcedParentsReachLeavesAndVanishWithTheirMember() {
+    String cluster = ClusterTestSupport.uniqueClusterName();
+    List<ClusterNode> nodes = new ArrayList<>();
+    try {
+      ClusterNode origin = ClusterTestSupport.start(cluster, "origin", ClusterNode.Role.ORIGIN, List.of());
+      nodes.add(origin);
+      ClusterNode parentA = ClusterTestSupport.start(cluster, "parent-a", ClusterNode.Role.EDGE, List.of(address(origin)));
+      nodes.add(parentA);
+      ClusterNode parentB = ClusterTestSupport.start(cluster, "parent-b", ClusterNode.Role.EDGE, List.of(address(origin)));
+      nodes.add(parentB);
+      ClusterNode leaf = ClusterTestSupport.start(cluster, "leaf", ClusterNode.Role.EDGE, List.of(address(origin)));
+      nodes.add(leaf);
+      AtomicInteger changes = new AtomicInteger();
+      leaf.parents().onChange(changes::incrementAndGet);
+
+      ParentEdge a = new ParentEdge(parentA.memberId(), "parent-a", "127.0.0.1", 19350);
+      ParentEdge b = new ParentEdge(parentB.memberId(), "parent-b", "127.0.0.1", 19351);
+      await(parentA.parents().announce(a));
+      await(parentB.parents().announce(b));
+      Await.until(Duration.ofSeconds(10), "the leaf lists both parents",
+          () -> leaf.parents().parents().size() == 2, () -> leaf.parents().parents().toString());
+      assertThat(leaf.parents().parents()).containsExactlyInAnyOrder(a, b);
+      assertThat(origin.parents().parents()).containsExactlyInAnyOrder(a, b);
+      assertThat(changes.get()).isGreaterThanOrEqualTo(2);
+      assertThat(leaf.parents().announce(a).failed()).as("announcing another member is refused").isTrue();
+
+      await(parentB.parents().withdraw());
+      Await.until(Duration.ofSeconds(10), "the leaf forgets the withdrawn parent",
+          () -> leaf.parents().parents().equals(List.of(a)), () -> leaf.parents().parents().toString());
+
+      int before = changes.get();
+      ClusterTestSupport.kill(parentA);
+      long gone = Await.until(Duration.ofSeconds(15), "the leaf drops the killed parent",
+          () -> leaf.parents().parents().isEmpty(), () -> leaf.parents().parents().toString());
+      // The member list may change a moment before the membership event reaches the listeners.
+      Await.until(Duration.ofSeconds(5), "the leaf is told", () -> changes.get() > before);
+      Await.until(Duration.ofSeconds(10), "the origin removes its entry", () ->
+          origin.hazelcast().getMap(HazelcastParentDirectory.MAP_NAME).isEmpty());
+      org.slf4j.LoggerFactory.getLogger(HazelcastParentDirectoryTest.class)
+          .info("MEASURED parents.killed_parent_dropped_ms={}", gone);
+    } finally {
+      closeAll(nodes);
+    }
+  }
+}
