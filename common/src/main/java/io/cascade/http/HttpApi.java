@@ -77,8 +77,8 @@ public final class HttpApi {
   }
 
   public Future<HttpApi> start(Vertx vertx, String host, int port) {
-    return start(vertx, new Listening(host, port, 0, 1, HttpServerOptions.DEFAULT_INITIAL_SETTINGS_MAX_CONCURRENT_STREAMS,
-        -1, null));
+    return start(vertx, new Listening(host, port, 0, 1,
+        HttpServerOptions.DEFAULT_INITIAL_SETTINGS_MAX_CONCURRENT_STREAMS, -1, null));
   }
 
   /**
