@@ -226,8 +226,8 @@ public final class ConfigSchema {
           "rtmps.certFile",
           optionalString(),
           "",
-          "PEM file with the server certificate, then its intermediates; required with"
-              + " rtmps.enabled.");
+          "PEM file with the server certificate, then its intermediates, for RTMPS and HTTPS;"
+              + " required with rtmps.enabled or https.enabled.");
 
   public static final Setting<String> RTMPS_KEY_FILE =
       of(
@@ -235,25 +235,52 @@ public final class ConfigSchema {
           optionalString(),
           "",
           "PEM file with the private key of rtmps.certFile (PKCS#8, or PKCS#1 RSA); required"
-              + " with rtmps.enabled.");
+              + " with rtmps.enabled or https.enabled.");
 
   public static final Setting<Duration> RTMPS_RELOAD_INTERVAL =
       of(
           "rtmps.reloadInterval",
           duration("100ms", "1h"),
           "30s",
-          "How often the certificate and key files are checked for changes; changed files are"
-              + " loaded for new connections while open ones keep their session.");
+          "How often the certificate and key files are checked for changes (by RTMPS and HTTPS);"
+              + " changed files are loaded for new connections while open ones keep their session.");
 
   public static final Setting<String> HTTP_HOST =
       of(
           "http.host",
           string(),
           "0.0.0.0",
-          "Address the HTTP server (health, metrics, API) binds to.");
+          "Address the HTTP server (health, metrics, API, HTTP-FLV, LL-HLS) and HTTPS bind to.");
 
   public static final Setting<Integer> HTTP_PORT =
-      of("http.port", port(), "8080", "HTTP listen port; 0 picks a free port.");
+      of(
+          "http.port",
+          port(),
+          "8080",
+          "HTTP listen port (HTTP/1.1, and HTTP/2 cleartext by prior knowledge or Upgrade: h2c);"
+              + " 0 picks a free port.");
+
+  public static final Setting<Boolean> HTTPS_ENABLED =
+      of(
+          "https.enabled",
+          bool(),
+          "false",
+          "Serve the HTTP endpoints over TLS 1.2 or 1.3 on https.port too, offering HTTP/2 and"
+              + " HTTP/1.1 by ALPN, with the certificate of rtmps.certFile and rtmps.keyFile"
+              + " (reloaded every rtmps.reloadInterval). HTTP-FLV and WebSocket-FLV stay on"
+              + " http.port.");
+
+  public static final Setting<Integer> HTTPS_PORT =
+      of("https.port", port(), "8443", "HTTPS listen port; 0 picks a free port.");
+
+  public static final Setting<Integer> HTTP_HTTP2_MAX_CONCURRENT_STREAMS =
+      of(
+          "http.http2.maxConcurrentStreams",
+          integer(1, 10_000),
+          "100",
+          "Most requests open at once on one HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS),"
+              + " on http.port and https.port; an LL-HLS player holds about two (a blocking"
+              + " playlist reload and a part), a CDN connection one pair per viewer it relays.");
 
   public static final Setting<Long> HTTP_SEND_BUFFER_SIZE =
       of(
@@ -767,6 +794,16 @@ public final class ConfigSchema {
               RTMPS_KEY_FILE,
               "must be set for",
               RTMPS_ENABLED,
+              (file, enabled) -> !enabled || !file.isEmpty()),
+          new Constraint<>(
+              RTMPS_CERT_FILE,
+              "must be set for",
+              HTTPS_ENABLED,
+              (file, enabled) -> !enabled || !file.isEmpty()),
+          new Constraint<>(
+              RTMPS_KEY_FILE,
+              "must be set for",
+              HTTPS_ENABLED,
               (file, enabled) -> !enabled || !file.isEmpty()),
           new Constraint<>(
               EDGE_UPSTREAM_BACKOFF_MAX,

@@ -6,6 +6,7 @@ import io.cascade.live.StreamInfo;
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.LoopHeartbeat;
 import io.cascade.metrics.NodeMetrics;
+import io.cascade.server.TlsReloader;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -15,11 +16,14 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 
 /**
  * The node's HTTP endpoints: liveness (event loops responsive), readiness, Prometheus metrics,
- * the stream list (cluster-wide with the registry), HTTP-FLV, LL-HLS and the web console at {@code /}.
+ * the stream list (cluster-wide with the registry), HTTP-FLV, LL-HLS and the web console at {@code /};
+ * on the HTTP port and, when configured, on an HTTPS port.
  */
 public final class HttpApi {
   private final StreamManager streams;
@@ -31,8 +35,11 @@ public final class HttpApi {
   private NodeMetrics metrics;
   private LoopHeartbeat heartbeat;
   private Vertx owner;
-  private String deployment;
+  private final List<String> deployments = new CopyOnWriteArrayList<>();
+  private final List<HttpServer> secureServers = new CopyOnWriteArrayList<>();
+  private TlsReloader tls;
   private volatile int port;
+  private volatile int httpsPort = -1;
   private HttpFlvRoute flv;
   private HlsRoute hls;
 
@@ -70,50 +77,90 @@ public final class HttpApi {
   }
 
   public Future<HttpApi> start(Vertx vertx, String host, int port) {
-    return start(vertx, host, port, 0, 1);
+    return start(vertx, new Listening(host, port, 0, 1,
+        HttpServerOptions.DEFAULT_INITIAL_SETTINGS_MAX_CONCURRENT_STREAMS, -1, null));
+  }
+
+  /**
+   * Where and how the node's HTTP listens.
+   *
+   * @param sendBufferSize SO_SNDBUF of accepted connections ({@code http.sendBufferSize}); 0 leaves
+   *     it to the OS
+   * @param instances server instances per listener, each on its own event loop
+   * @param maxConcurrentStreams an HTTP/2 connection's SETTINGS_MAX_CONCURRENT_STREAMS
+   * @param httpsPort the HTTPS port, -1 for none
+   * @param tls the HTTPS certificate (null for none), read and reloaded by its owner
+   */
+  public record Listening(String host, int port, int sendBufferSize, int instances, long maxConcurrentStreams,
+      int httpsPort, TlsReloader tls) {
   }
 
   /**
    * Listens with one server instance per event loop, as the RTMP listeners do: Vert.x serves all of
    * an instance's connections on its loop, so one instance would put every HTTP-FLV player of the
-   * node on one thread. Port 0 becomes a shared random port, the same for every instance. HTTP/1.1
-   * only: HTTP-FLV players write to their connection's socket directly.
-   *
-   * @param sendBufferSize SO_SNDBUF of accepted connections ({@code http.sendBufferSize}); 0 leaves
-   *     it to the OS
-   * @param instances server instances, each on its own event loop
+   * node on one thread. Port 0 becomes a shared random port, the same for every instance. The plain
+   * port speaks HTTP/1.1 and HTTP/2 cleartext (h2c, by prior knowledge or Upgrade); HTTPS offers
+   * HTTP/2 and HTTP/1.1 by ALPN. HTTP-FLV players write to their connection's socket directly, so
+   * they are served over cleartext HTTP/1.x only ({@link HttpFlvRoute} answers the others).
    */
-  public Future<HttpApi> start(Vertx vertx, String host, int port, int sendBufferSize, int instances) {
-    HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port == 0 && instances > 1
-        ? SHARED_RANDOM_PORT : port).setHttp2ClearTextEnabled(false);
-    if (sendBufferSize > 0) {
-      options.setSendBufferSize(sendBufferSize);
-    }
+  public Future<HttpApi> start(Vertx vertx, Listening l) {
     owner = vertx;
-    return vertx.deployVerticle(() -> new Listener(options), new DeploymentOptions().setInstances(instances))
-        .map(id -> {
-          deployment = id;
-          return this;
-        });
+    HttpServerOptions plain = options(l, l.port() == 0 && l.instances() > 1 ? SHARED_RANDOM_PORT : l.port());
+    Future<String> started = deploy(vertx, plain, l.instances(), false);
+    if (l.tls() != null) {
+      HttpServerOptions secure = options(l, l.httpsPort() == 0 && l.instances() > 1 ? SHARED_RANDOM_TLS_PORT
+          : l.httpsPort()).setUseAlpn(true);
+      l.tls().configure(secure);
+      tls = l.tls();
+      started = started.compose(id -> deploy(vertx, secure, l.instances(), true))
+          .onSuccess(id -> tls.start(secureServers.stream()
+              .<TlsReloader.Target>map(s -> next -> s.updateSSLOptions(next, true)).toList()));
+    }
+    return started.map(id -> this);
+  }
+
+  private static HttpServerOptions options(Listening l, int port) {
+    HttpServerOptions options = new HttpServerOptions().setHost(l.host()).setPort(port).setHttp2ClearTextEnabled(true);
+    options.getInitialSettings().setMaxConcurrentStreams(l.maxConcurrentStreams());
+    if (l.sendBufferSize() > 0) {
+      options.setSendBufferSize(l.sendBufferSize());
+    }
+    return options;
+  }
+
+  private Future<String> deploy(Vertx vertx, HttpServerOptions options, int instances, boolean secure) {
+    return vertx.deployVerticle(() -> new Listener(options, secure), new DeploymentOptions().setInstances(instances))
+        .onSuccess(deployments::add);
   }
 
   public int actualPort() {
     return port;
   }
 
+  /** The HTTPS port, or -1 without HTTPS. */
+  public int httpsPort() {
+    return httpsPort;
+  }
+
   public Future<Void> stop() {
-    return deployment == null ? Future.succeededFuture() : owner.undeploy(deployment);
+    if (tls != null) {
+      tls.stop();
+    }
+    return Future.all(deployments.stream().map(owner::undeploy).toList()).mapEmpty();
   }
 
   /** Vert.x's shared random ports are negative ids; the RTMP listeners use -1 and -2. */
   private static final int SHARED_RANDOM_PORT = -3;
+  private static final int SHARED_RANDOM_TLS_PORT = -4;
 
   /** One server instance on the event loop it was deployed to. */
   private final class Listener extends VerticleBase {
     private final HttpServerOptions options;
+    private final boolean secure;
 
-    Listener(HttpServerOptions options) {
+    Listener(HttpServerOptions options, boolean secure) {
       this.options = options;
+      this.secure = secure;
     }
 
     @Override
@@ -121,7 +168,14 @@ public final class HttpApi {
       HttpServer server = vertx.createHttpServer(options);
       server.connectionHandler(HttpFlvRoute::prepare);
       server.requestHandler(HttpApi.this::handle);
-      return server.listen().onSuccess(s -> port = s.actualPort());
+      return server.listen().onSuccess(s -> {
+        if (secure) {
+          httpsPort = s.actualPort();
+          secureServers.add(s);
+        } else {
+          port = s.actualPort();
+        }
+      });
     }
   }
 

@@ -37,10 +37,10 @@ public enum CascadeMeter {
   HTTP_FLV_REFUSED("cascade.httpflv.refused", Type.COUNTER, "", List.of("reason"),
       "HTTP-FLV and WebSocket-FLV plays refused or cut, by reason (bad_name, method_not_allowed,"
           + " stream_not_found, max_players_per_stream, max_waiting_players, max_streams, slow_consumer,"
-          + " an auth refusal reason, ...)."),
+          + " http_version on HTTP/2, tls on the HTTPS port, an auth refusal reason, ...)."),
   HLS_REQUESTS("cascade.hls.requests", Type.COUNTER, "", List.of("kind", "status"),
-      "HLS requests answered, by kind (multivariant, media, part, segment, init, other) and HTTP"
-          + " status (200, 204, 400, 403, 404, 405, 503)."),
+      "HLS requests answered over HTTP/1.1 and HTTP/2 alike, by kind (multivariant, media, part,"
+          + " segment, init, other) and HTTP status (200, 204, 400, 403, 404, 405, 503)."),
   HLS_REFUSED("cascade.hls.refused", Type.COUNTER, "", List.of("reason"),
       "HLS requests refused, by reason (bad_name, bad_query, method_not_allowed, stream_not_found,"
           + " not_found, too_far_ahead, block_timeout, max_blocked_requests, max_blocked_per_stream,"

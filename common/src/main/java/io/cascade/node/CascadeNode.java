@@ -12,6 +12,9 @@ public interface CascadeNode {
   /** The RTMPS port, or -1 when RTMPS is off. */
   int rtmpsPort();
 
+  /** The HTTPS port, or -1 when HTTPS is off. */
+  int httpsPort();
+
   /**
    * Turns not ready, stops accepting connections and lets the connected ones continue for up to
    * {@code grace} (less when all leave), then closes the rest and gives up what the node holds in

@@ -1,11 +1,17 @@
 package io.cascade.node;
 
 import static io.cascade.config.ConfigSchema.HTTP_FLV_MAX_CONNECTIONS;
+import static io.cascade.config.ConfigSchema.HTTPS_ENABLED;
+import static io.cascade.config.ConfigSchema.HTTPS_PORT;
 import static io.cascade.config.ConfigSchema.HTTP_HOST;
+import static io.cascade.config.ConfigSchema.HTTP_HTTP2_MAX_CONCURRENT_STREAMS;
 import static io.cascade.config.ConfigSchema.HTTP_PORT;
 import static io.cascade.config.ConfigSchema.HTTP_SEND_BUFFER_SIZE;
 import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_BATCH_MAX_BYTES;
 import static io.cascade.config.ConfigSchema.NODE_ID;
+import static io.cascade.config.ConfigSchema.RTMPS_CERT_FILE;
+import static io.cascade.config.ConfigSchema.RTMPS_KEY_FILE;
+import static io.cascade.config.ConfigSchema.RTMPS_RELOAD_INTERVAL;
 
 import io.cascade.auth.AuthPolicy;
 import io.cascade.auth.AuthSettings;
@@ -21,8 +27,10 @@ import io.cascade.metrics.NodeMetrics;
 import io.cascade.server.RtmpServer;
 import io.cascade.server.RtmpServerSettings;
 import io.cascade.server.SessionPolicy;
+import io.cascade.server.TlsReloader;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -30,7 +38,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What every node runs whatever its role: the RTMP listeners (behind the node's auth), the HTTP
- * API, HTTP-FLV and LL-HLS (behind the same auth), the node's instruments, readiness, and the drain sequence. An origin and an edge each own
+ * API, HTTP-FLV and LL-HLS (behind the same auth) on HTTP and, when enabled, HTTPS, the node's instruments, readiness, and the drain sequence. An origin and an edge each own
  * one and add their role's parts around it.
  */
 public final class NodeListeners {
@@ -75,13 +83,25 @@ public final class NodeListeners {
     return RtmpServer.start(vertx, rtmpSettings, streams, admission, instruments.rtmp())
         .compose(server -> {
           rtmp = server;
-          return http.start(vertx, config.get(HTTP_HOST), config.get(HTTP_PORT),
-              Math.toIntExact(config.get(HTTP_SEND_BUFFER_SIZE)), rtmpSettings.effectiveEventLoops());
+          return httpsCertificate(vertx, rtmpSettings);
         })
+        .compose(tls -> http.start(vertx, new HttpApi.Listening(config.get(HTTP_HOST), config.get(HTTP_PORT),
+            Math.toIntExact(config.get(HTTP_SEND_BUFFER_SIZE)), rtmpSettings.effectiveEventLoops(),
+            config.get(HTTP_HTTP2_MAX_CONCURRENT_STREAMS), config.get(HTTPS_PORT), tls)))
         .map(h -> {
           ready = true;
           return null;
         });
+  }
+
+  /** With {@code https.enabled}: the certificate and key of RTMPS, read now and watched by HTTPS itself. */
+  private Future<TlsReloader> httpsCertificate(Vertx vertx, RtmpServerSettings rtmpSettings) {
+    if (!config.get(HTTPS_ENABLED)) {
+      return Future.succeededFuture();
+    }
+    RtmpServerSettings.TlsSettings files = new RtmpServerSettings.TlsSettings(config.get(HTTPS_PORT),
+        Path.of(config.get(RTMPS_CERT_FILE)), Path.of(config.get(RTMPS_KEY_FILE)), config.get(RTMPS_RELOAD_INTERVAL));
+    return TlsReloader.load(vertx, "https", files, rtmpSettings.handshakeTimeout());
   }
 
   public boolean isReady() {
@@ -99,6 +119,11 @@ public final class NodeListeners {
 
   public int httpPort() {
     return http.actualPort();
+  }
+
+  /** The HTTPS port, or -1 when HTTPS is off. */
+  public int httpsPort() {
+    return http.httpsPort();
   }
 
   /**

@@ -101,10 +101,11 @@ public final class NodeRunner {
       System.exit(1);
       return;
     }
-    log.info("event=started role={} node={} member={} rtmp={}:{} rtmps={} http={}:{} cluster_port={} drain_grace_ms={}",
-        role, nodeId, cluster.memberId(), config.get(RTMP_HOST), node.rtmpPort(),
+    log.info("event=started role={} node={} member={} rtmp={}:{} rtmps={} http={}:{} https={} cluster_port={}"
+        + " drain_grace_ms={}", role, nodeId, cluster.memberId(), config.get(RTMP_HOST), node.rtmpPort(),
         node.rtmpsPort() < 0 ? "off" : config.get(RTMP_HOST) + ":" + node.rtmpsPort(), config.get(HTTP_HOST),
-        node.httpPort(), cluster.port(), config.get(NODE_DRAIN_GRACE).toMillis());
+        node.httpPort(), node.httpsPort() < 0 ? "off" : config.get(HTTP_HOST) + ":" + node.httpsPort(),
+        cluster.port(), config.get(NODE_DRAIN_GRACE).toMillis());
     Signal.handle(new Signal("TERM"), this::onSignal);
     Signal.handle(new Signal("INT"), this::onSignal);
     Runtime.getRuntime().addShutdownHook(new Thread(this::stopNow, "cascade-shutdown"));

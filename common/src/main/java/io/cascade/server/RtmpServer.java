@@ -81,14 +81,15 @@ public final class RtmpServer {
     if (settings.tls() == null) {
       return plain.map(id -> server);
     }
-    return plain.compose(id -> TlsReloader.load(vertx, settings.tls(), settings.handshakeTimeout()))
+    return plain.compose(id -> TlsReloader.load(vertx, "rtmps", settings.tls(), settings.handshakeTimeout()))
         .compose(reloader -> {
           server.tls = reloader;
           // Port 0 for RTMPS becomes Vert.x's second shared random port (-2): -1 is plain RTMP's.
           return server.deploy(settings.tls().port() == 0 ? -2 : settings.tls().port(), reloader);
         })
         .map(id -> {
-          server.tls.start(server.listeners.stream().filter(l -> l.tls != null).map(l -> l.server).toList());
+          server.tls.start(server.listeners.stream().filter(l -> l.tls != null)
+              .<TlsReloader.Target>map(l -> next -> l.server.updateSSLOptions(next, true)).toList());
           return server;
         });
   }

@@ -3,7 +3,6 @@ package io.cascade.server;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.ServerSSLOptions;
@@ -19,24 +18,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The RTMPS listeners' certificate and key, read from PEM files and read again when they change:
+ * A TLS listener's certificate and key (RTMPS, HTTPS), read from PEM files and read again when they change:
  * the files' modification times and sizes are checked every {@code reloadInterval}; a change is
  * loaded once the files have stayed the same for one more interval (so a half-written pair is
  * never used), and from then on new connections get the new certificate while open ones keep
  * their session. A pair that does not load is logged and the previous one stays.
  */
-final class TlsReloader {
-  private static final Logger LOG = LoggerFactory.getLogger("cascade.rtmp");
+public final class TlsReloader {
+  private static final Logger LOG = LoggerFactory.getLogger("cascade.tls");
   /** TLS 1.0 and 1.1 are deprecated (RFC 8996). */
   static final Set<String> PROTOCOLS = Set.of("TLSv1.2", "TLSv1.3");
 
+  /** A listening server that takes a new certificate for its new connections. */
+  public interface Target {
+    Future<Boolean> update(ServerSSLOptions options);
+  }
+
   private final Vertx vertx;
+  private final String listener;
   private final RtmpServerSettings.TlsSettings settings;
   private final Duration handshakeTimeout;
   private volatile ServerSSLOptions current;
   private volatile Stamp loaded;
   private volatile Stamp seen;
-  private List<NetServer> servers = List.of();
+  private List<Target> servers = List.of();
   private long timer = -1;
   private boolean reloading;
 
@@ -44,27 +49,34 @@ final class TlsReloader {
   private record Stamp(FileTime certTime, long certSize, FileTime keyTime, long keySize) {
   }
 
-  private TlsReloader(Vertx vertx, RtmpServerSettings.TlsSettings settings, Duration handshakeTimeout) {
+  private TlsReloader(Vertx vertx, String listener, RtmpServerSettings.TlsSettings settings,
+      Duration handshakeTimeout) {
     this.vertx = vertx;
+    this.listener = listener;
     this.settings = settings;
     this.handshakeTimeout = handshakeTimeout;
   }
 
-  /** Reads the files once; fails when they cannot be read. */
-  static Future<TlsReloader> load(Vertx vertx, RtmpServerSettings.TlsSettings settings, Duration handshakeTimeout) {
-    TlsReloader r = new TlsReloader(vertx, settings, handshakeTimeout);
+  /**
+   * Reads the files once; fails when they cannot be read.
+   *
+   * @param listener names the listener in log lines: {@code rtmps}, {@code https}
+   */
+  public static Future<TlsReloader> load(Vertx vertx, String listener, RtmpServerSettings.TlsSettings settings,
+      Duration handshakeTimeout) {
+    TlsReloader r = new TlsReloader(vertx, listener, settings, handshakeTimeout);
     return vertx.executeBlocking(() -> {
       Stamp stamp = r.stamp();
       r.current = r.read();
       r.loaded = stamp;
       r.seen = stamp;
-      LOG.info("event=tls.loaded cert={} key={}", settings.certFile(), settings.keyFile());
+      LOG.info("event=tls.loaded listener={} cert={} key={}", listener, settings.certFile(), settings.keyFile());
       return r;
     });
   }
 
-  /** TLS on {@code options} with the current certificate. */
-  void configure(NetServerOptions options) {
+  /** TLS on {@code options} (a NetServer's or an HttpServer's) with the current certificate. */
+  public void configure(NetServerOptions options) {
     ServerSSLOptions ssl = current;
     options.setSsl(true)
         .setKeyCertOptions(ssl.getKeyCertOptions())
@@ -74,12 +86,12 @@ final class TlsReloader {
   }
 
   /** Starts watching the files for {@code listeners}. */
-  synchronized void start(List<NetServer> listeners) {
+  public synchronized void start(List<Target> listeners) {
     servers = List.copyOf(listeners);
     timer = vertx.setPeriodic(settings.reloadInterval().toMillis(), id -> check());
   }
 
-  synchronized void stop() {
+  public synchronized void stop() {
     if (timer >= 0) {
       vertx.cancelTimer(timer);
       timer = -1;
@@ -98,8 +110,8 @@ final class TlsReloader {
       } catch (IOException e) {
         // Missing for a moment while being replaced, or gone: look again at the next check.
         if (seen != null) {
-          LOG.warn("event=tls.files_unreadable cert={} key={} detail=\"{}\"", settings.certFile(), settings.keyFile(),
-              e.toString());
+          LOG.warn("event=tls.files_unreadable listener={} cert={} key={} detail=\"{}\"", listener,
+              settings.certFile(), settings.keyFile(), e.toString());
         }
         seen = null;
         return null;
@@ -117,8 +129,8 @@ final class TlsReloader {
             reloading = false;
           }
           if (ar.failed()) {
-            LOG.warn("event=tls.reload_failed cert={} key={} detail=\"{}\"", settings.certFile(), settings.keyFile(),
-                ar.cause().getMessage());
+            LOG.warn("event=tls.reload_failed listener={} cert={} key={} detail=\"{}\"", listener,
+                settings.certFile(), settings.keyFile(), ar.cause().getMessage());
             // Try again only when the files change once more.
             loaded = seen;
           }
@@ -126,11 +138,12 @@ final class TlsReloader {
   }
 
   private Future<Void> apply(ServerSSLOptions next) {
-    List<Future<Boolean>> updates = servers.stream().map(s -> s.updateSSLOptions(next, true)).toList();
+    List<Future<Boolean>> updates = servers.stream().map(s -> s.update(next)).toList();
     return Future.all(updates).map(v -> {
       current = next;
       loaded = seen;
-      LOG.info("event=tls.reloaded cert={} key={} listeners={}", settings.certFile(), settings.keyFile(), updates.size());
+      LOG.info("event=tls.reloaded listener={} cert={} key={} instances={}", listener, settings.certFile(),
+          settings.keyFile(), updates.size());
       return null;
     });
   }

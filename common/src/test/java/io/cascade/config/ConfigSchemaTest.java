@@ -1,6 +1,7 @@
 package io.cascade.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cascade.config.ValueType.DurationType;
 import io.cascade.config.ValueType.EnumType;
@@ -41,6 +42,17 @@ class ConfigSchemaTest {
       Object value = s.defaultValue();
       assertThat(s.type().parse(s.format(value))).as(s.path()).isEqualTo(value);
     }
+  }
+
+  /** HTTPS uses the RTMPS certificate settings: without them it does not start. */
+  @Test
+  void httpsNeedsTheCertificateAndKeyFiles() {
+    assertThatThrownBy(() -> load(Map.of("https.enabled", "true", "rtmps.keyFile", "key.pem")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("rtmps.certFile").hasMessageContaining("https.enabled");
+    assertThatThrownBy(() -> load(Map.of("https.enabled", "true", "rtmps.certFile", "cert.pem")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("rtmps.keyFile");
+    assertThat(load(Map.of("https.enabled", "true", "rtmps.certFile", "cert.pem", "rtmps.keyFile", "key.pem"))
+        .get(ConfigSchema.HTTPS_PORT)).isEqualTo(8443);
   }
 
   /** Changing one setting changes its own value and no other. */
@@ -114,7 +126,8 @@ class ConfigSchemaTest {
   private static final Map<String, Map<String, Object>> COMPANIONS =
       Map.of(
           "cluster.discovery", Map.of("cluster.kubernetes.serviceDns", "cascade.svc"),
-          "rtmps.enabled", Map.of("rtmps.certFile", "cert.pem", "rtmps.keyFile", "key.pem"));
+          "rtmps.enabled", Map.of("rtmps.certFile", "cert.pem", "rtmps.keyFile", "key.pem"),
+          "https.enabled", Map.of("rtmps.certFile", "cert.pem", "rtmps.keyFile", "key.pem"));
 
   /** Tries each candidate until one loads; some are refused by a check against another key. */
   private static CascadeConfig loadWithAnyOtherValue(Setting<?> s, Object current) {

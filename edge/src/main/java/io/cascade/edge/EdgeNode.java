@@ -125,6 +125,11 @@ public final class EdgeNode implements CascadeNode {
     return listeners.httpPort();
   }
 
+  @Override
+  public int httpsPort() {
+    return listeners.httpsPort();
+  }
+
   public StreamManager streams() {
     return ingests.streams();
   }

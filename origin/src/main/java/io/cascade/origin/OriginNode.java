@@ -100,6 +100,11 @@ public final class OriginNode implements CascadeNode {
     return listeners.httpPort();
   }
 
+  @Override
+  public int httpsPort() {
+    return listeners.httpsPort();
+  }
+
   public StreamManager streams() {
     return streams;
   }

@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code GET /{app}/{stream}.flv}: plays a live stream as HTTP-FLV, or as WebSocket-FLV when the
  * request is a WebSocket upgrade. Admission is the node's play admission (auth, then the role's
- * policy), exactly as for an RTMP play; CORS lets browser players on any origin use it.
+ * policy), exactly as for an RTMP play; CORS lets browser players on any origin use it. Served over
+ * cleartext HTTP/1.x only, since the tags go straight to the connection's socket: an HTTP/2 request
+ * (h2c on the HTTP port) gets 505 {@code http_version}, any request on the HTTPS port 421 {@code tls}.
  */
 public final class HttpFlvRoute {
   private static final Logger LOG = LoggerFactory.getLogger("cascade.http.flv");
@@ -91,10 +93,14 @@ public final class HttpFlvRoute {
       reject(req, peer, 400, "bad_name", req.path());
       return;
     }
+    // The output writes tags to the connection's socket: one player per connection, no TLS.
+    if (req.isSSL()) {
+      reject(req, peer, 421, "tls", "HTTP-FLV is served on the cleartext HTTP port (http.port) only");
+      return;
+    }
     ChannelHandlerContext channel = FlvTransport.Http.channelContext(req);
     if (channel == null) {
-      // HTTP/2 (the server does not offer it): the output writes to the connection's socket.
-      reject(req, peer, 505, "http_version", String.valueOf(req.version()));
+      reject(req, peer, 505, "http_version", req.version() + ": HTTP-FLV needs HTTP/1.1");
       return;
     }
     if (!FlvTransport.batchable(channel)) {
