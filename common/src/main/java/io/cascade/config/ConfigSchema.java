@@ -292,6 +292,17 @@ public final class ConfigSchema {
               + " stalled player is detected and cut within seconds; 0 leaves it to the OS, whose"
               + " auto-tuning may hold several MiB.");
 
+  public static final Setting<Duration> HTTP_IDLE_TIMEOUT =
+      of(
+          "http.idleTimeout",
+          duration("1s", "10m"),
+          "30s",
+          "An HTTP connection that has neither read a byte nor finished a write for this long is"
+              + " closed: idle keep-alive connections, and readers stalled in the middle of a playlist,"
+              + " part or segment (whose bytes the node would otherwise hold). Must be longer than twice"
+              + " hls.blockTimeout, the longest an HLS request may wait in silence. HTTP-FLV players are"
+              + " written to all the time; a stalled one is cut sooner by its queue.");
+
   public static final Setting<Integer> HTTP_FLV_MAX_CONNECTIONS =
       of(
           "http.flv.maxConnections",
@@ -805,6 +816,11 @@ public final class ConfigSchema {
               "must be set for",
               HTTPS_ENABLED,
               (file, enabled) -> !enabled || !file.isEmpty()),
+          new Constraint<>(
+              HTTP_IDLE_TIMEOUT,
+              "must be longer than twice",
+              HLS_BLOCK_TIMEOUT,
+              (idle, block) -> idle.compareTo(block.multipliedBy(2)) > 0),
           new Constraint<>(
               EDGE_UPSTREAM_BACKOFF_MAX,
               "must be at least",

@@ -16,8 +16,10 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -78,7 +80,7 @@ public final class HttpApi {
 
   public Future<HttpApi> start(Vertx vertx, String host, int port) {
     return start(vertx, new Listening(host, port, 0, 1,
-        HttpServerOptions.DEFAULT_INITIAL_SETTINGS_MAX_CONCURRENT_STREAMS, -1, null));
+        HttpServerOptions.DEFAULT_INITIAL_SETTINGS_MAX_CONCURRENT_STREAMS, -1, null, Duration.ofSeconds(30)));
   }
 
   /**
@@ -92,7 +94,7 @@ public final class HttpApi {
    * @param tls the HTTPS certificate (null for none), read and reloaded by its owner
    */
   public record Listening(String host, int port, int sendBufferSize, int instances, long maxConcurrentStreams,
-      int httpsPort, TlsReloader tls) {
+      int httpsPort, TlsReloader tls, Duration idleTimeout) {
   }
 
   /**
@@ -122,6 +124,7 @@ public final class HttpApi {
   private static HttpServerOptions options(Listening l, int port) {
     HttpServerOptions options = new HttpServerOptions().setHost(l.host()).setPort(port).setHttp2ClearTextEnabled(true);
     options.getInitialSettings().setMaxConcurrentStreams(l.maxConcurrentStreams());
+    options.setIdleTimeout((int) l.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
     if (l.sendBufferSize() > 0) {
       options.setSendBufferSize(l.sendBufferSize());
     }

@@ -4,6 +4,7 @@ import static io.cascade.config.ConfigSchema.HTTP_FLV_MAX_CONNECTIONS;
 import static io.cascade.config.ConfigSchema.HTTPS_ENABLED;
 import static io.cascade.config.ConfigSchema.HTTPS_PORT;
 import static io.cascade.config.ConfigSchema.HTTP_HOST;
+import static io.cascade.config.ConfigSchema.HTTP_IDLE_TIMEOUT;
 import static io.cascade.config.ConfigSchema.HTTP_HTTP2_MAX_CONCURRENT_STREAMS;
 import static io.cascade.config.ConfigSchema.HTTP_PORT;
 import static io.cascade.config.ConfigSchema.HTTP_SEND_BUFFER_SIZE;
@@ -87,7 +88,8 @@ public final class NodeListeners {
         })
         .compose(tls -> http.start(vertx, new HttpApi.Listening(config.get(HTTP_HOST), config.get(HTTP_PORT),
             Math.toIntExact(config.get(HTTP_SEND_BUFFER_SIZE)), rtmpSettings.effectiveEventLoops(),
-            config.get(HTTP_HTTP2_MAX_CONCURRENT_STREAMS), config.get(HTTPS_PORT), tls)))
+            config.get(HTTP_HTTP2_MAX_CONCURRENT_STREAMS), config.get(HTTPS_PORT), tls,
+            config.get(HTTP_IDLE_TIMEOUT))))
         .map(h -> {
           ready = true;
           return null;

@@ -56,7 +56,8 @@ class HlsHostileIT {
     ffmpeg = Ffmpeg.locate();
     origin = OriginNode.start(vertx, ConfigLoader.load((Path) null, Map.of(), Map.of(
         "rtmp.host", "127.0.0.1", "rtmp.port", 0, "http.host", "127.0.0.1", "http.port", 0,
-        "live.playerWaitTimeout", "20s",
+        // The flood parks on a stream that is not live yet, for up to hls.blockTimeout.
+        "live.playerWaitTimeout", "20s", "hls.blockTimeout", "20s", "http.idleTimeout", "45s",
         "hls.maxBlockedPerStream", PER_STREAM,
         "hls.maxBlockedRequests", 2 * PER_STREAM)).config())
         .await(30, TimeUnit.SECONDS);
@@ -123,6 +124,75 @@ class HlsHostileIT {
     }
   }
 
+  /**
+   * Readers that ask for a segment and stop reading: the node closes each connection after
+   * {@code http.idleTimeout} without a finished write, and lets go of the bytes it held, while a
+   * viewer that reads keeps getting its parts.
+   */
+  @Test
+  void stalledReadersAreClosedAfterTheIdleTimeoutAndOthersPlayOn(Vertx vertx) throws Exception {
+    OriginNode strict = OriginNode.start(vertx, ConfigLoader.load((Path) null, Map.of(), Map.of(
+        "rtmp.host", "127.0.0.1", "rtmp.port", 0, "http.host", "127.0.0.1", "http.port", 0,
+        "http.sendBufferSize", "16KiB", "http.idleTimeout", "3s", "hls.blockTimeout", "1s")).config())
+        .await(30, TimeUnit.SECONDS);
+    String name = name("stall");
+    List<java.net.Socket> stalled = new ArrayList<>();
+    try (Publisher p = ffmpeg.publish(PublishProfile.H264_AAC,
+        "rtmp://127.0.0.1:" + strict.rtmpPort() + "/live/" + name, Duration.ofSeconds(25))) {
+      p.awaitFramesSent(PublishProfile.FPS, Duration.ofSeconds(20));
+      String base = "/live/" + name + "/";
+      String playlist = text(strict, base + "media.m3u8");
+      Matcher seg = Pattern.compile("^(seg-\\S+)$", Pattern.MULTILINE).matcher(playlist);
+      assertThat(seg.find()).as("a complete segment in\n%s", playlist).isTrue();
+      for (int i = 0; i < 20; i++) {
+        java.net.Socket s = new java.net.Socket();
+        s.setReceiveBufferSize(4096);
+        s.connect(new java.net.InetSocketAddress("127.0.0.1", strict.httpPort()), 5_000);
+        s.getOutputStream().write(("GET " + base + seg.group(1) + " HTTP/1.1\r\nHost: x\r\n\r\n")
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        stalled.add(s);
+      }
+      long t0 = System.nanoTime();
+      // A reading viewer meanwhile: blocking reloads of the next part, each answered.
+      int reloads = 0;
+      long worstMs = 0;
+      while (System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5)) {
+        long r0 = System.nanoTime();
+        playlist = text(strict, base + "media.m3u8?" + nextPartQuery(playlist));
+        worstMs = Math.max(worstMs, (System.nanoTime() - r0) / 1_000_000);
+        reloads++;
+      }
+      // Every stalled connection was closed by the node: reading it now ends (EOF or reset) well
+      // before this read timeout, having got less than the segment.
+      int closed = 0;
+      for (java.net.Socket s : stalled) {
+        s.setSoTimeout(10_000);
+        long got = 0;
+        try (var in = s.getInputStream()) {
+          byte[] buf = new byte[65536];
+          for (int n; (n = in.read(buf)) >= 0; ) {
+            got += n;
+          }
+          closed++;
+        } catch (java.net.SocketException reset) {
+          closed++;
+        } catch (java.net.SocketTimeoutException stillOpen) {
+          log.warn("a stalled reader's connection is still open after {} bytes", got);
+        }
+      }
+      log.info("stalled readers closed {}/{} within {} ms; the reading viewer made {} reloads, slowest {} ms",
+          closed, stalled.size(), (System.nanoTime() - t0) / 1_000_000, reloads, worstMs);
+      assertThat(closed).as("stalled connections closed by http.idleTimeout").isEqualTo(stalled.size());
+      assertThat(reloads).as("the reading viewer's blocking reloads").isGreaterThanOrEqualTo(10);
+      assertThat(worstMs).as("a reload waits about one part").isLessThan(1_500);
+    } finally {
+      for (java.net.Socket s : stalled) {
+        s.close();
+      }
+      InProcessOrigin.stop(strict);
+    }
+  }
+
   private static double blocked() {
     return origin.metrics().registry().find("cascade.hls.blocked").gauge().value();
   }
@@ -185,7 +255,11 @@ class HlsHostileIT {
   }
 
   private static String text(String uri) throws TimeoutException {
-    return http.request(HttpMethod.GET, origin.httpPort(), "127.0.0.1", uri)
+    return text(origin, uri);
+  }
+
+  private static String text(OriginNode node, String uri) throws TimeoutException {
+    return http.request(HttpMethod.GET, node.httpPort(), "127.0.0.1", uri)
         .compose(req -> req.send().compose(resp -> {
           assertThat(resp.statusCode()).as("GET %s", uri).isEqualTo(200);
           return resp.body();

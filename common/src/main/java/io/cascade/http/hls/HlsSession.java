@@ -208,12 +208,16 @@ final class HlsSession implements Subscriber, CmafSink {
   }
 
   /**
-   * The wait for a stream's first segment: {@code live.playerWaitTimeout}, as for any player of a
-   * stream that is not live yet; a stream that is live by then gets {@code hls.blockTimeout} more
-   * for its first segment (see {@link #expire}).
+   * The wait for a stream's first segment: {@code live.playerWaitTimeout} as for any player of a
+   * stream that is not live yet, but at most {@code hls.blockTimeout}: an HLS request is a poll that
+   * players repeat (hls.js gives a playlist load 10 s), and a request silent for longer would meet
+   * {@code http.idleTimeout}. A stream that is live by then gets {@code hls.blockTimeout} more for
+   * its first segment (see {@link #expire}).
    */
   private Duration firstWait() {
-    return node.streams.settings().playerWaitTimeout();
+    Duration player = node.streams.settings().playerWaitTimeout();
+    Duration block = node.settings.blockTimeout();
+    return player.compareTo(block) < 0 ? player : block;
   }
 
   private void waitFor(HlsRequest r, BooleanSupplier ready, Duration timeout, int status, String reason) {

@@ -493,7 +493,7 @@ class HlsSessionTest {
   }
 
   @Test
-  void aStreamThatNeverGoesLiveIs404AfterThePlayerWaitAndIdleSessionsEnd() {
+  void aStreamThatNeverGoesLiveIs404AfterTheBlockTimeoutAndIdleSessionsEnd() {
     settings = settings(6, 64L << 20, Duration.ofSeconds(10));
     channel.freezeTime();
     node = new HlsNode(settings, streams, new HlsMeters(metrics, () -> 0, blocked::get),
@@ -502,7 +502,9 @@ class HlsSessionTest {
     node.sessions.put(KEY, session);
     request("index.m3u8");
     assertThat(streams.get(KEY)).as("the request joined the stream").isNotNull();
-    Duration wait = LiveSettings.DEFAULTS.playerWaitTimeout();
+    // live.playerWaitTimeout (30 s) capped by hls.blockTimeout (6 s).
+    Duration wait = settings.blockTimeout();
+    assertThat(wait).isLessThan(LiveSettings.DEFAULTS.playerWaitTimeout());
     advance(wait.minusMillis(1));
     assertThat(answers).isEmpty();
     advance(Duration.ofMillis(1));
