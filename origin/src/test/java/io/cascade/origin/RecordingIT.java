@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * {@code recording.rules} rule matches; once the publisher is gone for {@code live.republishWaitTimeout}
  * the recording's playlist is VOD, ffprobe decodes the init segment followed by each segment on its
  * own, and the whole recording through the playlist (ffmpeg's HLS demuxer), and its duration is the
- * published time within one GOP. A recorder whose directory cannot be made does not disturb players.
+ * published time within one GOP. A republish within the wait continues the recording after a
+ * discontinuity. A recorder whose directory cannot be made does not disturb players.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -49,6 +50,8 @@ class RecordingIT {
   private static final Duration PUBLISH = Duration.ofSeconds(6);
   private static final Duration GOP = Duration.ofSeconds(2);
   private static final Duration PUBLISH_START_LIMIT = Duration.ofSeconds(20);
+  /** Long enough for ffmpeg to start again, short enough that recordings end soon after. */
+  private static final String REPUBLISH_WAIT = "3s";
 
   @TempDir
   static Path root;
@@ -66,7 +69,7 @@ class RecordingIT {
     return ConfigLoader.load((Path) null, Map.of(), Map.ofEntries(
         Map.entry("rtmp.host", "127.0.0.1"), Map.entry("rtmp.port", 0),
         Map.entry("http.host", "127.0.0.1"), Map.entry("http.port", 0),
-        Map.entry("live.republishWaitTimeout", "1s"),
+        Map.entry("live.republishWaitTimeout", REPUBLISH_WAIT),
         Map.entry("recording.rules", "rec/*;segment=2s"),
         Map.entry("recording.root", recordings.toString()))).config();
   }
@@ -134,6 +137,36 @@ class RecordingIT {
         .isLessThanOrEqualTo(PUBLISH.plus(GOP).toMillis() / 1000.0);
     assertThat(origin.metrics().registry().find("cascade.recording.segments").counter().count())
         .isGreaterThanOrEqualTo(segments.size());
+  }
+
+  @Test
+  void aRepublishWithinTheWaitContinuesTheRecordingAfterADiscontinuity() throws IOException {
+    PublishProfile profile = PublishProfile.H264_AAC;
+    String name = unique("republish");
+    String url = "rtmp://127.0.0.1:" + origin.rtmpPort() + "/rec/" + name;
+    Duration each = Duration.ofSeconds(4);
+    for (int i = 0; i < 2; i++) {
+      try (Publisher publisher = ffmpeg.publish(profile, url, each)) {
+        assertThat(publisher.awaitExit()).as("ffmpeg exit code\n%s", publisher.describe()).isZero();
+      }
+    }
+    Path streamDir = root.resolve("recordings").resolve("rec").resolve(name);
+    Await.until(Duration.ofSeconds(20), "a VOD playlist under " + streamDir, () -> vodPlaylist(streamDir) != null);
+    try (Stream<Path> recordings = Files.list(streamDir)) {
+      assertThat(recordings.toList()).as("one recording for both publishes").hasSize(1);
+    }
+    Path list = vodPlaylist(streamDir);
+    String playlist = Files.readString(list);
+    log.info("recording republished playlist\n{}", playlist);
+    assertThat(playlist.split("#EXT-X-DISCONTINUITY\n", -1)).as("one discontinuity").hasSize(2);
+    double seconds = playlist.lines().filter(l -> l.startsWith("#EXTINF:"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(8, l.indexOf(',')))).sum();
+    assertThat(seconds).as("recorded seconds of two %d s publishes", each.toSeconds())
+        .isBetween(2 * (each.minus(GOP)).toMillis() / 1000.0, 2 * (each.plus(GOP)).toMillis() / 1000.0);
+
+    PlayReport whole = ffmpeg.probeFile(list);
+    log.info("recording republished {}", whole.summary());
+    assertCleanPlayback(whole, profile, each.multipliedBy(2).minus(GOP.multipliedBy(2)));
   }
 
   /** The index.m3u8 of the one recording under {@code streamDir}, once it is VOD; else null. */
