@@ -58,8 +58,14 @@ public final class Recorder {
     this.disk = new RecordingDisk(settings.root(), settings.fsync(), quota[0], meters, wallClock);
   }
 
-  /** Counts what earlier runs left under the root against the quota (on the writer thread). */
+  /**
+   * Counts what earlier runs left under the root against the quota (on the writer thread). Without
+   * rules nothing is recorded and the writer thread is never started.
+   */
   public Recorder start() {
+    if (!settings.enabled()) {
+      return this;
+    }
     writer.offerControl(() -> disk.quota.scan(settings.root()));
     LOG.info("event=recording.ready root={} rules={} max_bytes={} fsync={}", settings.root().toAbsolutePath(),
         settings.rules(), settings.maxBytes(), settings.fsync());
@@ -109,6 +115,9 @@ public final class Recorder {
    */
   public CompletableFuture<Void> stop() {
     stopped = true;
+    if (!settings.enabled()) {
+      return CompletableFuture.completedFuture(null);
+    }
     List<CompletableFuture<Void>> closing = new ArrayList<>();
     for (StreamRecording r : recordings.values()) {
       CompletableFuture<Void> closed = new CompletableFuture<>();

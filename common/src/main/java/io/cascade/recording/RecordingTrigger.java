@@ -16,9 +16,8 @@ public final class RecordingTrigger implements SessionPolicy {
     this.recorder = recorder;
   }
 
-  /** {@code policy} itself when nothing is recorded. */
   public static SessionPolicy wrap(SessionPolicy policy, Recorder recorder) {
-    return recorder == null ? policy : new RecordingTrigger(policy, recorder);
+    return new RecordingTrigger(policy, recorder);
   }
 
   @Override

@@ -98,15 +98,14 @@ public final class OriginNode implements CascadeNode {
    * {@code policy} itself when there is no rule.
    */
   private SessionPolicy recording(Vertx vertx, SessionPolicy policy) {
+    // Always made, so the recording meters exist (at 0) on every origin; idle it starts no thread.
     RecordingSettings settings = RecordingSettings.from(config);
-    if (settings.enabled()) {
-      recorder = new Recorder(settings, streams, metrics, PooledByteBufAllocator.DEFAULT,
-          () -> ((VertxInternal) vertx).nettyEventLoopGroup().next()).start();
-    }
-    return RecordingTrigger.wrap(policy, recorder);
+    recorder = new Recorder(settings, streams, metrics, PooledByteBufAllocator.DEFAULT,
+        () -> ((VertxInternal) vertx).nettyEventLoopGroup().next()).start();
+    return settings.enabled() ? RecordingTrigger.wrap(policy, recorder) : policy;
   }
 
-  /** The node's recorder (for a {@link io.cascade.recording.SegmentListener}), or null when nothing is recorded. */
+  /** The node's recorder, to add a {@link io.cascade.recording.SegmentListener} to (null before start). */
   public Recorder recorder() {
     return recorder;
   }
