@@ -129,6 +129,11 @@ Call with (dict "root" $ "role" "origin").
     "port" $root.Values.containerPorts.hazelcast
     "discovery" "kubernetes"
     "kubernetes" (dict "serviceDns" (include "cascade.hazelcast.serviceDns" $root))) -}}
+{{- with $role.recording }}
+{{- if .rules }}
+{{- $_ := set $chart "recording" (dict "rules" .rules "root" "/var/lib/cascade/recordings" "maxBytes" .maxBytes) -}}
+{{- end }}
+{{- end }}
 {{- $merged := mergeOverwrite (deepCopy $root.Values.config) (deepCopy $role.config) $chart -}}
 {{- toYaml $merged -}}
 {{- end -}}

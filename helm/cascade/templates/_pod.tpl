@@ -165,6 +165,10 @@ spec:
         # The root filesystem is read-only; the JVM and Netty's native transport write here.
         - name: tmp
           mountPath: /tmp
+        {{- if and $values.recording $values.recording.rules }}
+        - name: recordings
+          mountPath: /var/lib/cascade/recordings
+        {{- end }}
   volumes:
     - name: config
       configMap:
@@ -172,4 +176,9 @@ spec:
     - name: tmp
       emptyDir:
         sizeLimit: {{ $values.tmpSizeLimit }}
+    {{- if and $values.recording $values.recording.rules }}
+    - name: recordings
+      emptyDir:
+        sizeLimit: {{ $values.recording.sizeLimit }}
+    {{- end }}
 {{- end -}}

@@ -393,6 +393,61 @@ public final class ConfigSchema {
           "Most HLS viewers (distinct client address and query string) counted on this node at once;"
               + " a request of a further one gets 503 max_viewers.");
 
+  public static final Setting<List<RecordingRule>> RECORDING_RULES =
+      of(
+          "recording.rules",
+          new ListType<>("rule", RecordingRule::parse),
+          "",
+          "Publishes an origin records to recording.root: APP/STREAM globs (* and ?), each"
+              + " optionally followed by ;segment=DURATION and ;format=fmp4 (the only format yet),"
+              + " e.g. live/*,events/cam-?;segment=4s. The first matching rule applies; none means"
+              + " nothing is recorded.");
+
+  public static final Setting<String> RECORDING_ROOT =
+      of(
+          "recording.root",
+          string(),
+          "recordings",
+          "Directory recordings are written to, one per recording as"
+              + " {root}/{app}/{stream}/{recordingId}/ with init.mp4, numbered .m4s segments and an"
+              + " index.m3u8 playlist (EVENT while it grows, VOD once it ends).");
+
+  public static final Setting<Duration> RECORDING_SEGMENT_DURATION =
+      of(
+          "recording.segmentDuration",
+          duration("1s", "10m"),
+          "6s",
+          "Shortest recorded segment, for rules without their own: one is cut at the first video"
+              + " keyframe past it, so a segment is this plus up to one GOP.");
+
+  public static final Setting<Long> RECORDING_MAX_BYTES =
+      of(
+          "recording.maxBytes",
+          size("1MiB", "1048576GiB"),
+          "10GiB",
+          "Most bytes of recordings kept under recording.root by this node; past it the oldest"
+              + " ended recordings are deleted whole (cascade.recording.quota.deletions). Recordings"
+              + " in progress are never deleted.");
+
+  public static final Setting<FsyncPolicy> RECORDING_FSYNC =
+      of(
+          "recording.fsync",
+          new EnumType<>(FsyncPolicy.class),
+          "segment",
+          "segment: fsync each segment before it is renamed into place, and its directory after,"
+              + " so a power loss loses only the open segment. none: leave it to the kernel, which"
+              + " can lose the last ~30 s of closed segments on a power loss. A killed process"
+              + " (kill -9) loses the open segment either way (left as a .tmp file).");
+
+  public static final Setting<Long> RECORDING_MAX_PENDING_BYTES =
+      of(
+          "recording.maxPendingBytes",
+          size("1MiB", "4GiB"),
+          "64MiB",
+          "Most media bytes of all recordings on this node waiting for the disk; past it parts are"
+              + " dropped up to the next segment, which starts after a discontinuity"
+              + " (cascade.recording.dropped). Live delivery never waits for the disk.");
+
   public static final Setting<Long> LIVE_GOP_CACHE_MAX_BYTES =
       of(
           "live.gopCache.maxBytes",

@@ -292,6 +292,31 @@ class HelmChartTest {
   }
 
   @Test
+  void recordingRulesGiveOriginsARecordingVolumeAndTheirSettings() throws IOException {
+    List<HasMetadata> objects = render("recording-values.yaml");
+    PodTemplateSpec origin = only(objects, StatefulSet.class).getSpec().getTemplate();
+    var volume = origin.getSpec().getVolumes().stream().filter(v -> v.getName().equals("recordings")).findFirst()
+        .orElseThrow(() -> new AssertionError("no recordings volume on the origins"));
+    assertThat(volume.getEmptyDir().getSizeLimit().toString()).isEqualTo("5Gi");
+    var mount = origin.getSpec().getContainers().get(0).getVolumeMounts().stream()
+        .filter(m -> m.getName().equals("recordings")).findFirst().orElseThrow();
+    Path file = Files.createTempFile("cascade-origin", ".yaml");
+    try {
+      Files.writeString(file, named(objects, ConfigMap.class, "-origin").getData().get("cascade.yaml"));
+      CascadeConfig config = ConfigLoader.load(file, Map.of(), Map.of()).config();
+      assertThat(config.get(ConfigSchema.RECORDING_ROOT)).isEqualTo(mount.getMountPath());
+      assertThat(config.get(ConfigSchema.RECORDING_RULES)).hasSize(2);
+      assertThat(config.get(ConfigSchema.RECORDING_MAX_BYTES)).isEqualTo(4L << 30);
+    } finally {
+      Files.deleteIfExists(file);
+    }
+    assertThat(only(objects, Deployment.class).getSpec().getTemplate().getSpec().getVolumes())
+        .as("edges record nothing").noneMatch(v -> v.getName().equals("recordings"));
+    assertThat(only(render("default-values.yaml"), StatefulSet.class).getSpec().getTemplate().getSpec().getVolumes())
+        .as("no rules, no volume").noneMatch(v -> v.getName().equals("recordings"));
+  }
+
+  @Test
   void terminationGraceFollowsTheDrainGrace() {
     List<HasMetadata> objects = render("production-values.yaml");
     PodTemplateSpec edge = only(objects, Deployment.class).getSpec().getTemplate();

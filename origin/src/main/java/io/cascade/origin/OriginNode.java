@@ -19,11 +19,16 @@ import io.cascade.metrics.NodeMetrics;
 import io.cascade.metrics.TimedStreamRegistry;
 import io.cascade.node.CascadeNode;
 import io.cascade.node.NodeListeners;
+import io.cascade.recording.Recorder;
+import io.cascade.recording.RecordingSettings;
+import io.cascade.recording.RecordingTrigger;
 import io.cascade.server.SessionPolicy;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +42,8 @@ public final class OriginNode implements CascadeNode {
   private static final Logger LOG = LoggerFactory.getLogger("cascade.origin");
   /** How often each node reports its players per stream to the cluster. */
   static final Duration VIEWER_REPORT_INTERVAL = Duration.ofSeconds(2);
+  /** How long a stopping node waits for its recordings' last segments and playlists. */
+  static final Duration RECORDER_STOP_TIMEOUT = Duration.ofSeconds(10);
 
   private final CascadeConfig config;
   private final StreamManager streams;
@@ -45,6 +52,7 @@ public final class OriginNode implements CascadeNode {
   private ClusterMetrics clusterMetrics;
   private ClusteredOriginPolicy policy;
   private ViewerReporter reporter;
+  private Recorder recorder;
 
   private OriginNode(CascadeConfig config, NodeMetrics metrics) {
     this.config = config;
@@ -56,7 +64,7 @@ public final class OriginNode implements CascadeNode {
   public static Future<OriginNode> start(Vertx vertx, CascadeConfig config) {
     OriginNode node = new OriginNode(config, new NodeMetrics("origin", config.get(NODE_ID), MetricsSettings.from(config)));
     node.listeners = new NodeListeners("origin", config, node.metrics, node.streams, null);
-    return node.listeners.start(vertx, SessionPolicy.ALLOW_ALL).map(v -> node);
+    return node.listeners.start(vertx, node.recording(vertx, SessionPolicy.ALLOW_ALL)).map(v -> node);
   }
 
   /** An origin that is a data member of {@code cluster}. */
@@ -78,11 +86,28 @@ public final class OriginNode implements CascadeNode {
     node.listeners = new NodeListeners("origin", config, metrics, node.streams, new StreamsView(registry, directory));
     node.reporter = new ViewerReporter(vertx, directory, node.streams, nodeId, "origin", true);
     node.clusterMetrics = new ClusterMetrics(metrics, cluster).start();
-    return node.listeners.start(vertx, node.policy).map(v -> {
+    return node.listeners.start(vertx, node.recording(vertx, node.policy)).map(v -> {
       node.policy.start(config.get(CLUSTER_CLAIM_CHECK_INTERVAL));
       node.reporter.start(VIEWER_REPORT_INTERVAL);
       return node;
     });
+  }
+
+  /**
+   * Publishes admitted by {@code policy} are recorded when a {@code recording.rules} rule matches;
+   * {@code policy} itself when there is no rule.
+   */
+  private SessionPolicy recording(Vertx vertx, SessionPolicy policy) {
+    // Always made, so the recording meters exist (at 0) on every origin; idle it starts no thread.
+    RecordingSettings settings = RecordingSettings.from(config);
+    recorder = new Recorder(settings, streams, metrics, PooledByteBufAllocator.DEFAULT,
+        () -> ((VertxInternal) vertx).nettyEventLoopGroup().next()).start();
+    return settings.enabled() ? RecordingTrigger.wrap(policy, recorder) : policy;
+  }
+
+  /** The node's recorder, to add a {@link io.cascade.recording.SegmentListener} to (null before start). */
+  public Recorder recorder() {
+    return recorder;
   }
 
   @Override
@@ -136,6 +161,17 @@ public final class OriginNode implements CascadeNode {
     if (clusterMetrics != null) {
       clusterMetrics.stop();
     }
-    return listeners == null ? Future.succeededFuture() : listeners.stop();
+    Future<Void> stopped = listeners == null ? Future.succeededFuture() : listeners.stop();
+    if (recorder == null) {
+      return stopped;
+    }
+    // After the listeners: no publish starts a recording any more; every one ends with a VOD playlist.
+    return stopped.transform(ar -> Future.fromCompletionStage(
+            recorder.stop().orTimeout(RECORDER_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
+        .otherwise(e -> {
+          LOG.warn("event=recording.stop_incomplete detail=\"{}\"", e.toString());
+          return null;
+        })
+        .transform(v -> ar.succeeded() ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(ar.cause())));
   }
 }

@@ -1,0 +1,58 @@
+package io.cascade.recording;
+
+import io.cascade.config.FsyncPolicy;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the {@link RecordingFiles} of one node share on the writer thread: the root, the fsync
+ * policy, the quota, the meters, the wall clock that names recordings, and the listeners told of
+ * closed segments.
+ */
+final class RecordingDisk {
+  private static final Logger LOG = LoggerFactory.getLogger("cascade.recording");
+
+  final Path root;
+  final FsyncPolicy fsync;
+  final DiskQuota quota;
+  final RecordingMeters meters;
+  final Clock wallClock;
+  private final List<SegmentListener> listeners = new CopyOnWriteArrayList<>();
+
+  RecordingDisk(Path root, FsyncPolicy fsync, DiskQuota quota, RecordingMeters meters, Clock wallClock) {
+    this.root = root;
+    this.fsync = fsync;
+    this.quota = quota;
+    this.meters = meters;
+    this.wallClock = wallClock;
+  }
+
+  void addListener(SegmentListener listener) {
+    listeners.add(listener);
+  }
+
+  void segmentClosed(RecordedSegment segment) {
+    for (SegmentListener l : listeners) {
+      try {
+        l.segmentClosed(segment);
+      } catch (RuntimeException e) {
+        LOG.warn("event=recording.listener.failed stream={} file={} detail=\"{}\"", segment.streamKey(),
+            segment.file(), e.toString());
+      }
+    }
+  }
+
+  void recordingEnded(String key, String id, Path dir, Path playlist) {
+    for (SegmentListener l : listeners) {
+      try {
+        l.recordingEnded(key, id, dir, playlist);
+      } catch (RuntimeException e) {
+        LOG.warn("event=recording.listener.failed stream={} dir={} detail=\"{}\"", key, dir, e.toString());
+      }
+    }
+  }
+}

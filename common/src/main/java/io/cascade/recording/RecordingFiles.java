@@ -1,0 +1,334 @@
+package io.cascade.recording;
+
+import io.cascade.config.FsyncPolicy;
+import io.netty.buffer.ByteBuf;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The files of one recording, {@code {root}/{app}/{stream}/{recordingId}/}: init segments, numbered
+ * segments and {@code index.m3u8}. A segment is written to {@code segment-NNNNN.m4s.tmp} and renamed
+ * when it is complete (after an fsync with {@code recording.fsync: segment}), so every {@code .m4s}
+ * is whole; the playlist is replaced the same way after each one. The directory and the init segment
+ * are written when the first segment starts.
+ *
+ * <p>A failure of the disk (unwritable directory, disk full) costs the segment being written: it is
+ * logged with the stream and the reason, counted, its temporary file removed, and the recording tries
+ * again at the next segment, which is marked as a discontinuity. Confined to the writer thread; owns
+ * the buffers it is given.
+ */
+final class RecordingFiles {
+  private static final Logger LOG = LoggerFactory.getLogger("cascade.recording");
+  private static final DateTimeFormatter ID = DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'")
+      .withZone(ZoneOffset.UTC);
+  static final String PLAYLIST = "index.m3u8";
+
+  private final RecordingDisk disk;
+  private final String key;
+  private final String app;
+  private final String stream;
+  private final RecordingPlaylist playlist = new RecordingPlaylist();
+  private Path dir;
+  private String id;
+  private ByteBuf init;
+  private int initVersion;
+  private String initName;
+  private boolean initWritten;
+  private int nextNumber = 1;
+  private boolean discontinuity;
+  private long playlistBytes;
+  private boolean ended;
+
+  private FileChannel open;
+  private Path openTemp;
+  private int openNumber;
+  private long openStartMillis;
+  private long openDurationMillis;
+  private long openBytes;
+  private boolean openDiscontinuity;
+
+  RecordingFiles(RecordingDisk disk, String key, String app, String stream) {
+    this.disk = disk;
+    this.key = key;
+    this.app = safeName(app);
+    this.stream = safeName(stream);
+  }
+
+  /** The init segment the following parts need; written when the next segment starts. */
+  void init(int version, ByteBuf segment) {
+    if (init != null) {
+      init.release();
+    }
+    init = segment;
+    initVersion = version;
+    initWritten = false;
+  }
+
+  /**
+   * One part: it starts a new segment (the open one is completed first), or continues the open
+   * one; parts of a segment that could not be opened are left out. {@code gap}: something before
+   * this part was lost or the publisher changed.
+   */
+  void part(ByteBuf content, boolean startsSegment, boolean gap, long startMillis, long durationMillis) {
+    try {
+      if (startsSegment) {
+        finishSegment();
+        discontinuity |= gap;
+        openSegment(startMillis);
+      }
+      if (open == null) {
+        return;
+      }
+      try {
+        int length = content.readableBytes();
+        for (int done = 0; done < length; ) {
+          done += content.getBytes(content.readerIndex() + done, open, openBytes + done, length - done);
+        }
+        openBytes += length;
+        openDurationMillis += durationMillis;
+        disk.meters.written(length);
+        disk.quota.add(dir, length);
+      } catch (IOException e) {
+        abandon(RecordingMeters.WRITE, e);
+      }
+    } finally {
+      content.release();
+    }
+  }
+
+  /** The loop dropped part of the open segment: it is removed, the next one follows a gap. */
+  void abandonSegment() {
+    if (open != null) {
+      closeQuietly();
+      deleteQuietly(openTemp);
+      disk.quota.add(dir, -openBytes);
+      open = null;
+    }
+    discontinuity = true;
+  }
+
+  /** The publisher left: the open segment is complete, whatever comes next follows a gap. */
+  void endSegment() {
+    finishSegment();
+    discontinuity = true;
+  }
+
+  /** The recording ended: the open segment is completed and the playlist becomes VOD. */
+  void close() {
+    if (ended) {
+      return;
+    }
+    ended = true;
+    finishSegment();
+    if (init != null) {
+      init.release();
+      init = null;
+    }
+    if (dir == null) {
+      return;
+    }
+    Path list = null;
+    if (playlist.isEmpty()) {
+      try {
+        DiskQuota.deleteTree(dir);
+        disk.quota.forget(dir);
+      } catch (IOException e) {
+        disk.quota.ended(dir);
+        LOG.warn("event=recording.empty.not_removed stream={} dir={} detail=\"{}\"", key, dir, e.toString());
+      }
+    } else {
+      writePlaylist(true);
+      list = dir.resolve(PLAYLIST);
+      disk.quota.ended(dir);
+    }
+    LOG.info("event=recording.end stream={} recording={} segments={} dir={}", key, id, playlist.size(), dir);
+    disk.recordingEnded(key, id, dir, list);
+  }
+
+  private void openSegment(long startMillis) {
+    try {
+      if (dir == null) {
+        makeDirectory();
+      }
+    } catch (IOException e) {
+      failed(RecordingMeters.DIRECTORY, e);
+      return;
+    }
+    try {
+      if (!initWritten && init != null) {
+        initName = initVersion <= 1 ? "init.mp4" : "init-" + initVersion + ".mp4";
+        writeAtomically(initName, bytes(init));
+        initWritten = true;
+      }
+      if (initName == null) {
+        return; // no init segment yet: nothing can be read without it
+      }
+      openNumber = nextNumber;
+      openTemp = dir.resolve(segmentName(openNumber) + ".tmp");
+      open = FileChannel.open(openTemp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+          StandardOpenOption.WRITE);
+      openStartMillis = startMillis;
+      openDurationMillis = 0;
+      openBytes = 0;
+      openDiscontinuity = discontinuity;
+      discontinuity = false;
+    } catch (IOException e) {
+      abandon(RecordingMeters.WRITE, e);
+    }
+  }
+
+  private void finishSegment() {
+    if (open == null) {
+      return;
+    }
+    Path file = dir.resolve(segmentName(openNumber));
+    try {
+      if (disk.fsync == FsyncPolicy.SEGMENT) {
+        open.force(false);
+      }
+      open.close();
+      Files.move(openTemp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      syncDirectory();
+    } catch (IOException e) {
+      abandon(RecordingMeters.WRITE, e);
+      return;
+    }
+    open = null;
+    nextNumber++;
+    playlist.add(new RecordingPlaylist.Entry(file.getFileName().toString(), openDurationMillis, openDiscontinuity,
+        initName));
+    disk.meters.segment();
+    writePlaylist(false);
+    disk.segmentClosed(new RecordedSegment(key, id, dir, file, dir.resolve(initName), dir.resolve(PLAYLIST),
+        openNumber, openStartMillis, openDurationMillis, openBytes, openDiscontinuity,
+        Instant.now(disk.wallClock)));
+  }
+
+  private void makeDirectory() throws IOException {
+    Path parent = disk.root.resolve(app).resolve(stream);
+    Files.createDirectories(parent);
+    String base = ID.format(disk.wallClock.instant());
+    for (int n = 1; ; n++) {
+      String candidate = n == 1 ? base : base + "-" + n;
+      try {
+        dir = Files.createDirectory(parent.resolve(candidate));
+        id = candidate;
+        break;
+      } catch (FileAlreadyExistsException e) {
+        // the same second on this stream already has a recording; try the next suffix
+      }
+    }
+    disk.quota.add(dir, 0);
+    LOG.info("event=recording.start stream={} recording={} dir={}", key, id, dir);
+  }
+
+  private void writePlaylist(boolean ended) {
+    byte[] text = playlist.render(ended).getBytes(StandardCharsets.US_ASCII);
+    try {
+      writeAtomically(PLAYLIST, text);
+      disk.quota.add(dir, text.length - playlistBytes);
+      playlistBytes = text.length;
+    } catch (IOException e) {
+      failed(RecordingMeters.WRITE, e);
+    }
+  }
+
+  /** Writes {@code name} through a temporary file and a rename; counts it against the quota. */
+  private void writeAtomically(String name, byte[] content) throws IOException {
+    Path temp = dir.resolve(name + ".tmp");
+    try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+        StandardOpenOption.WRITE)) {
+      ByteBuffer buffer = ByteBuffer.wrap(content);
+      while (buffer.hasRemaining()) {
+        ch.write(buffer);
+      }
+      if (disk.fsync == FsyncPolicy.SEGMENT) {
+        ch.force(false);
+      }
+    } catch (IOException e) {
+      deleteQuietly(temp);
+      throw e;
+    }
+    Files.move(temp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    syncDirectory();
+    disk.meters.written(content.length);
+    if (!name.equals(PLAYLIST)) {
+      disk.quota.add(dir, content.length);
+    }
+  }
+
+  private void syncDirectory() throws IOException {
+    if (disk.fsync == FsyncPolicy.SEGMENT) {
+      try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+        d.force(true);
+      }
+    }
+  }
+
+  private void abandon(String reason, IOException e) {
+    if (open != null) {
+      closeQuietly();
+      deleteQuietly(openTemp);
+      disk.quota.add(dir, -openBytes);
+      open = null;
+    }
+    failed(reason, e);
+  }
+
+  private void failed(String reason, IOException e) {
+    discontinuity = true;
+    disk.meters.error(reason);
+    LOG.error("event=recording.error stream={} dir={} reason={} detail=\"{}\"", key,
+        dir != null ? dir : disk.root.resolve(app).resolve(stream), reason, e.toString());
+  }
+
+  private void closeQuietly() {
+    try {
+      open.close();
+    } catch (IOException ignored) {
+      // the file is deleted next; nothing more can be done with it
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException ignored) {
+      // a .tmp file left behind is never listed and is deleted with its recording
+    }
+  }
+
+  private static byte[] bytes(ByteBuf buf) {
+    byte[] b = new byte[buf.readableBytes()];
+    buf.getBytes(buf.readerIndex(), b);
+    return b;
+  }
+
+  static String segmentName(int number) {
+    return String.format(Locale.ROOT, "segment-%05d.m4s", number);
+  }
+
+  /** App and stream names as one safe path element each: anything but letters, digits, '-', '_' and '.' becomes '_'. */
+  static String safeName(String name) {
+    String safe = name.replaceAll("[^A-Za-z0-9._-]", "_");
+    return safe.isEmpty() || safe.chars().allMatch(c -> c == '.') ? "_" + safe : safe;
+  }
+
+  // for tests
+  Path directory() {
+    return dir;
+  }
+}

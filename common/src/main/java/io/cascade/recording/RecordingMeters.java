@@ -1,0 +1,69 @@
+package io.cascade.recording;
+
+import io.cascade.metrics.CascadeMeter;
+import io.cascade.metrics.NodeMetrics;
+import io.micrometer.core.instrument.Counter;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
+
+/** The node's {@code cascade.recording.*} meters; error reasons are a fixed set. */
+final class RecordingMeters {
+  static final String DIRECTORY = "directory";
+  static final String WRITE = "write";
+  static final String DELETE = "delete";
+
+  private final Counter bytes;
+  private final Counter segments;
+  private final Counter dropped;
+  private final Counter deletions;
+  private final Map<String, Counter> errors;
+
+  RecordingMeters(NodeMetrics node, LongSupplier diskBytes, LongSupplier active) {
+    bytes = node.counter(CascadeMeter.RECORDING_BYTES);
+    segments = node.counter(CascadeMeter.RECORDING_SEGMENTS);
+    dropped = node.counter(CascadeMeter.RECORDING_DROPPED);
+    deletions = node.counter(CascadeMeter.RECORDING_QUOTA_DELETIONS);
+    errors = List.of(DIRECTORY, WRITE, DELETE).stream()
+        .collect(Collectors.toUnmodifiableMap(r -> r, r -> node.counter(CascadeMeter.RECORDING_ERRORS, "reason", r)));
+    node.gauge(CascadeMeter.RECORDING_DISK, diskBytes, LongSupplier::getAsLong);
+    node.gauge(CascadeMeter.RECORDING_ACTIVE, active, LongSupplier::getAsLong);
+  }
+
+  void written(long n) {
+    bytes.increment(n);
+  }
+
+  void segment() {
+    segments.increment();
+  }
+
+  void dropped(long n) {
+    dropped.increment(n);
+  }
+
+  void deleted() {
+    deletions.increment();
+  }
+
+  void error(String reason) {
+    errors.get(reason).increment();
+  }
+
+  double errors(String reason) {
+    return errors.get(reason).count();
+  }
+
+  double segments() {
+    return segments.count();
+  }
+
+  double deletions() {
+    return deletions.count();
+  }
+
+  double droppedBytes() {
+    return dropped.count();
+  }
+}

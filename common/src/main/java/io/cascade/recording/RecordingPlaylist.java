@@ -1,0 +1,55 @@
+package io.cascade.recording;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The HLS media playlist of one recording: {@code EVENT} while it grows (players may start it and
+ * follow), {@code VOD} with {@code EXT-X-ENDLIST} once it ended. A segment after a gap carries
+ * {@code EXT-X-DISCONTINUITY}, and the init segment is named again ({@code EXT-X-MAP}) after each
+ * gap and whenever it changes.
+ */
+final class RecordingPlaylist {
+  record Entry(String file, long durationMillis, boolean discontinuity, String initSegment) {
+  }
+
+  private final List<Entry> entries = new ArrayList<>();
+
+  void add(Entry entry) {
+    entries.add(entry);
+  }
+
+  boolean isEmpty() {
+    return entries.isEmpty();
+  }
+
+  int size() {
+    return entries.size();
+  }
+
+  String render(boolean ended) {
+    long longest = entries.stream().mapToLong(Entry::durationMillis).max().orElse(1000);
+    StringBuilder m3u8 = new StringBuilder("#EXTM3U\n#EXT-X-VERSION:7\n")
+        .append("#EXT-X-TARGETDURATION:").append(Math.max(1, (longest + 999) / 1000)).append('\n')
+        .append("#EXT-X-MEDIA-SEQUENCE:0\n")
+        .append("#EXT-X-PLAYLIST-TYPE:").append(ended ? "VOD" : "EVENT").append('\n')
+        .append("#EXT-X-INDEPENDENT-SEGMENTS\n");
+    String map = null;
+    for (Entry e : entries) {
+      if (e.discontinuity() && map != null) {
+        m3u8.append("#EXT-X-DISCONTINUITY\n");
+      }
+      if (e.discontinuity() || !e.initSegment().equals(map)) {
+        map = e.initSegment();
+        m3u8.append("#EXT-X-MAP:URI=\"").append(map).append("\"\n");
+      }
+      m3u8.append(String.format(Locale.ROOT, "#EXTINF:%.3f,\n", e.durationMillis() / 1000.0)).append(e.file())
+          .append('\n');
+    }
+    if (ended) {
+      m3u8.append("#EXT-X-ENDLIST\n");
+    }
+    return m3u8.toString();
+  }
+}

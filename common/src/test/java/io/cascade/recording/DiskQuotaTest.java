@@ -1,0 +1,77 @@
+package io.cascade.recording;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cascade.metrics.NodeMetrics;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The byte quota over real directories: oldest ended recording deleted first, never one in progress. */
+class DiskQuotaTest {
+  @TempDir
+  Path root;
+
+  private final RecordingMeters meters = new RecordingMeters(NodeMetrics.defaults("origin", "test"), () -> 0,
+      () -> 0);
+
+  private Path recording(String app, String stream, String id, int bytes, long modifiedMillis) throws IOException {
+    Path dir = Files.createDirectories(root.resolve(app).resolve(stream).resolve(id));
+    Files.write(dir.resolve("segment-00001.m4s"), new byte[bytes]);
+    Files.setLastModifiedTime(dir, FileTime.fromMillis(modifiedMillis));
+    return dir;
+  }
+
+  @Test
+  void recordingsFoundAtStartAreCountedAndTheOldestGoFirst() throws IOException {
+    Path newer = recording("live", "a", "20261201T000000Z", 400, 2_000_000);
+    Path older = recording("live", "b", "20261101T000000Z", 400, 1_000_000);
+    Path newest = recording("other", "a", "20261202T000000Z", 400, 3_000_000);
+    DiskQuota quota = new DiskQuota(1000, meters);
+
+    quota.scan(root);
+
+    assertThat(older).doesNotExist();
+    assertThat(newer).exists();
+    assertThat(newest).exists();
+    assertThat(quota.usedBytes()).isEqualTo(800);
+    assertThat(meters.deletions()).isEqualTo(1);
+  }
+
+  @Test
+  void aRecordingInProgressIsNeverDeletedAndEndedOnesGoInTheOrderTheyEnded() throws IOException {
+    DiskQuota quota = new DiskQuota(1000, meters);
+    Path first = recording("live", "a", "1", 0, 0);
+    Path second = recording("live", "b", "2", 0, 0);
+    Path third = recording("live", "c", "3", 0, 0);
+    quota.add(first, 400);
+    quota.add(second, 400);
+    quota.ended(second);
+    quota.ended(first);
+
+    quota.add(third, 300);
+    assertThat(second).as("the first to end goes first").doesNotExist();
+    assertThat(first).exists();
+    assertThat(quota.usedBytes()).isEqualTo(700);
+
+    quota.add(third, 900);
+    assertThat(first).doesNotExist();
+    assertThat(third).as("in progress, though over the quota alone").exists();
+    assertThat(quota.usedBytes()).isEqualTo(1200);
+    assertThat(meters.deletions()).isEqualTo(2);
+
+    quota.ended(third);
+    assertThat(third).as("deleted as soon as it ends over the quota").doesNotExist();
+    assertThat(quota.usedBytes()).isZero();
+  }
+
+  @Test
+  void nothingToScanUnderAMissingRoot() {
+    DiskQuota quota = new DiskQuota(1000, meters);
+    quota.scan(root.resolve("missing"));
+    assertThat(quota.usedBytes()).isZero();
+  }
+}

@@ -1,0 +1,258 @@
+package io.cascade.recording;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cascade.config.FsyncPolicy;
+import io.cascade.config.RecordingRule;
+import io.cascade.live.LiveSettings;
+import io.cascade.live.LiveStream;
+import io.cascade.live.MediaFrame;
+import io.cascade.live.StreamManager;
+import io.cascade.metrics.NodeMetrics;
+import io.cascade.testing.FlvFile;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Recordings in virtual time: a real stream on an embedded event loop with frozen time, fed
+ * synthetic H.264 + AAC (25 fps, a keyframe every 2 s), a recorder whose writer thread is a queue
+ * the test runs, and real files in a temporary directory.
+ */
+class RecorderTest {
+  private static final byte[] AVC_CONFIG = HexFormat.of().parseHex("0164001fffe1001a6764001facd940a02ff9701100"
+      + "00030001000003003c0f18319601000668ebe3cb22c0");
+  private static final byte[] AAC_CONFIG = HexFormat.of().parseHex("1190");
+  private static final Instant WALL = Instant.parse("2026-12-06T04:00:00Z");
+
+  @TempDir
+  Path root;
+
+  private final EmbeddedChannel channel = new EmbeddedChannel();
+  private final StreamManager streams = new StreamManager(LiveSettings.DEFAULTS, PooledByteBufAllocator.DEFAULT);
+  private final ManualExecutor disk = new ManualExecutor();
+  private final List<RecordedSegment> closed = new ArrayList<>();
+  private final List<Path> ended = new ArrayList<>();
+  private final Object publisher = new Object();
+  private Recorder recorder;
+  private LiveStream stream;
+  private long nextVideo;
+  private long nextAudio;
+  private int videoPayload = 16;
+
+  private void start(Path rootDir, long maxPendingBytes, String... rules) {
+    channel.freezeTime();
+    RecordingSettings settings = new RecordingSettings(Stream.of(rules).map(RecordingRule::parse).toList(), rootDir,
+        Duration.ofSeconds(4), 1L << 30, FsyncPolicy.SEGMENT, maxPendingBytes);
+    recorder = new Recorder(settings, streams, NodeMetrics.defaults("origin", "test"), PooledByteBufAllocator.DEFAULT,
+        channel::eventLoop, new RecordingWriter(disk, maxPendingBytes), Clock.fixed(WALL, ZoneOffset.UTC)).start();
+    recorder.addListener(new SegmentListener() {
+      @Override
+      public void segmentClosed(RecordedSegment segment) {
+        closed.add(segment);
+      }
+
+      @Override
+      public void recordingEnded(String streamKey, String recordingId, Path directory, Path playlist) {
+        ended.add(playlist);
+      }
+    });
+  }
+
+  @AfterEach
+  void close() {
+    if (stream != null && stream.isLive()) {
+      streams.unpublish(stream, publisher);
+    }
+    channel.advanceTimeBy(1, TimeUnit.HOURS);
+    channel.runPendingTasks();
+    disk.runAll();
+    channel.finishAndReleaseAll();
+  }
+
+  /** As an admitted publish: the recorder is told, then the stream goes live with its sequence headers. */
+  private void publish(String app, String name) {
+    recorder.published(app, name);
+    channel.runPendingTasks();
+    stream = streams.publish(app + "/" + name, publisher).stream();
+    long at = nextVideo * 40;
+    stream.onFrame(publisher, FlvFile.frame(9, at, concat(HexFormat.of().parseHex("1700000000"), AVC_CONFIG)));
+    stream.onFrame(publisher, FlvFile.frame(8, at, concat(HexFormat.of().parseHex("af00"), AAC_CONFIG)));
+    channel.runPendingTasks();
+  }
+
+  private void unpublish() {
+    streams.unpublish(stream, publisher);
+    channel.runPendingTasks();
+  }
+
+  /** {@code millis} more media, frame by frame, the loop's clock following the frames. */
+  private void feed(long millis) {
+    long until = nextVideo * 40 + millis;
+    while (nextVideo * 40 < until) {
+      long audioAt = nextAudio * 1024 * 1000 / 48_000;
+      long videoAt = nextVideo * 40;
+      MediaFrame frame;
+      if (audioAt < videoAt) {
+        frame = FlvFile.frame(8, audioAt, new byte[] {(byte) 0xaf, 1, 0x21, 0x10, 4});
+        nextAudio++;
+      } else {
+        boolean key = nextVideo % 50 == 0;
+        byte[] nal = new byte[videoPayload];
+        nal[0] = (byte) (key ? 0x65 : 0x41);
+        byte[] head = {(byte) (key ? 0x17 : 0x27), 1, 0, 0, 0, 0, 0, (byte) (videoPayload >> 8), (byte) videoPayload};
+        frame = FlvFile.frame(9, videoAt, concat(head, nal));
+        nextVideo++;
+        channel.advanceTimeBy(40, TimeUnit.MILLISECONDS);
+      }
+      stream.onFrame(publisher, frame);
+      channel.runPendingTasks();
+    }
+  }
+
+  private static byte[] concat(byte[]... pieces) {
+    int n = 0;
+    for (byte[] p : pieces) {
+      n += p.length;
+    }
+    byte[] out = new byte[n];
+    int at = 0;
+    for (byte[] p : pieces) {
+      System.arraycopy(p, 0, out, at, p.length);
+      at += p.length;
+    }
+    return out;
+  }
+
+  private Path recordingDir(String app, String name) {
+    return root.resolve(app).resolve(name).resolve("20261206T040000Z");
+  }
+
+  private List<String> files(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  @Test
+  void aMatchingPublishIsRecordedAsSegmentsCutAtKeyframesWithAVodPlaylistAtTheEnd() throws IOException {
+    start(root, 64L << 20, "other/*", "live/cam-?;segment=4s");
+    publish("live", "cam-1");
+    feed(10_000);
+    disk.runAll();
+
+    Path dir = recordingDir("live", "cam-1");
+    assertThat(files(dir)).as("while it grows").contains("init.mp4", "segment-00001.m4s", "index.m3u8")
+        .anyMatch(f -> f.endsWith(".m4s.tmp"));
+    assertThat(Files.readString(dir.resolve("index.m3u8"))).contains("#EXT-X-PLAYLIST-TYPE:EVENT")
+        .doesNotContain("#EXT-X-ENDLIST");
+
+    unpublish();
+    channel.advanceTimeBy(LiveSettings.DEFAULTS.republishWaitTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    channel.runPendingTasks();
+    disk.runAll();
+
+    assertThat(files(dir)).containsExactly("index.m3u8", "init.mp4", "segment-00001.m4s", "segment-00002.m4s",
+        "segment-00003.m4s");
+    String playlist = Files.readString(dir.resolve("index.m3u8"));
+    assertThat(playlist).contains("#EXT-X-PLAYLIST-TYPE:VOD", "#EXT-X-MAP:URI=\"init.mp4\"", "#EXT-X-ENDLIST",
+        "#EXTINF:4.000,\nsegment-00001.m4s").doesNotContain("DISCONTINUITY");
+    assertThat(closed).extracting(RecordedSegment::number).containsExactly(1, 2, 3);
+    assertThat(closed).extracting(RecordedSegment::durationMillis).startsWith(4000L, 4000L);
+    assertThat(closed.stream().mapToLong(RecordedSegment::durationMillis).sum()).isBetween(9_900L, 10_100L);
+    assertThat(closed.get(0).bytes()).isEqualTo(Files.size(dir.resolve("segment-00001.m4s")));
+    assertThat(ended).containsExactly(dir.resolve("index.m3u8"));
+    assertThat(recorder.active()).isZero();
+    assertThat(recorder.meters.segments()).isEqualTo(3);
+  }
+
+  @Test
+  void aRepublishWithinTheWaitContinuesTheRecordingAfterADiscontinuity() throws IOException {
+    start(root, 64L << 20, "live/*");
+    publish("live", "a");
+    feed(4_000);
+    unpublish();
+    channel.advanceTimeBy(2, TimeUnit.SECONDS);
+    channel.runPendingTasks();
+    publish("live", "a");
+    feed(4_000);
+    unpublish();
+    channel.advanceTimeBy(1, TimeUnit.HOURS);
+    channel.runPendingTasks();
+    disk.runAll();
+
+    Path dir = recordingDir("live", "a");
+    assertThat(root.resolve("live").resolve("a").toFile().list()).as("one recording").hasSize(1);
+    String playlist = Files.readString(dir.resolve("index.m3u8"));
+    assertThat(playlist).contains("#EXT-X-ENDLIST");
+    assertThat(playlist.split("#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI=\"init.mp4\"", -1)).hasSize(2);
+    assertThat(closed).as("0-4 s, then 4-8 s of the second publish").extracting(RecordedSegment::discontinuity)
+        .containsExactly(false, true);
+  }
+
+  @Test
+  void aStreamNoRuleMatchesIsNotRecorded() {
+    start(root, 64L << 20, "live/cam-*");
+    publish("live", "other");
+    feed(5_000);
+    disk.runAll();
+    assertThat(root.resolve("live")).doesNotExist();
+    assertThat(recorder.active()).isZero();
+  }
+
+  @Test
+  void anUnwritableRootIsAnErrorOfThatRecordingAndTheStreamGoesOn() throws IOException {
+    Path file = Files.writeString(root.resolve("not-a-directory"), "x");
+    start(file.resolve("recordings"), 64L << 20, "live/*");
+    publish("live", "a");
+    feed(10_000);
+    disk.runAll();
+
+    assertThat(recorder.meters.errors(RecordingMeters.DIRECTORY)).as("one per segment tried: 0, 4, 8 s")
+        .isEqualTo(3);
+    assertThat(recorder.meters.segments()).isZero();
+    assertThat(stream.isLive()).isTrue();
+    assertThat(recorder.active()).isEqualTo(1);
+    assertThat(closed).isEmpty();
+  }
+
+  @Test
+  void partsPastThePendingBoundAreDroppedUpToTheNextSegmentWhichFollowsAGap() throws IOException {
+    start(root, 150_000, "live/*"); // parts of at most 64 KiB: two wait, the third is refused
+    publish("live", "a");
+    feed(4_000);
+    disk.runAll();
+    videoPayload = 4_000; // 100 KB a second: the bound is reached within the next segment
+    feed(3_000);
+    assertThat(recorder.meters.droppedBytes()).as("pending %d queued %d", recorder.writer.pendingBytes(), disk.queued()).isPositive();
+    disk.runAll();
+    videoPayload = 16;
+    feed(5_000);
+    unpublish();
+    channel.advanceTimeBy(1, TimeUnit.HOURS);
+    channel.runPendingTasks();
+    disk.runAll();
+
+    Path dir = recordingDir("live", "a");
+    assertThat(files(dir)).noneMatch(f -> f.endsWith(".tmp"));
+    assertThat(closed).as("0-4 s, then 8-12 s: 4-8 s was lost").extracting(RecordedSegment::startMillis)
+        .containsExactly(0L, 8000L);
+    assertThat(closed).extracting(RecordedSegment::number).containsExactly(1, 2);
+    assertThat(closed).extracting(RecordedSegment::discontinuity).containsExactly(false, true);
+    assertThat(Files.readString(dir.resolve("index.m3u8"))).contains("#EXT-X-DISCONTINUITY");
+  }
+}

@@ -1,0 +1,53 @@
+package io.cascade.recording;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class RecordingPlaylistTest {
+
+  @Test
+  void eventWhileItGrowsVodWithEndlistOnceEnded() {
+    RecordingPlaylist list = new RecordingPlaylist();
+    list.add(new RecordingPlaylist.Entry("segment-00001.m4s", 6_006, false, "init.mp4"));
+    assertThat(list.render(false)).isEqualTo("""
+        #EXTM3U
+        #EXT-X-VERSION:7
+        #EXT-X-TARGETDURATION:7
+        #EXT-X-MEDIA-SEQUENCE:0
+        #EXT-X-PLAYLIST-TYPE:EVENT
+        #EXT-X-INDEPENDENT-SEGMENTS
+        #EXT-X-MAP:URI="init.mp4"
+        #EXTINF:6.006,
+        segment-00001.m4s
+        """);
+    assertThat(list.render(true)).contains("#EXT-X-PLAYLIST-TYPE:VOD").endsWith("segment-00001.m4s\n#EXT-X-ENDLIST\n");
+  }
+
+  @Test
+  void aGapIsADiscontinuityAndANewInitSegmentANewMap() {
+    RecordingPlaylist list = new RecordingPlaylist();
+    list.add(new RecordingPlaylist.Entry("segment-00001.m4s", 2_000, true, "init.mp4"));
+    list.add(new RecordingPlaylist.Entry("segment-00002.m4s", 2_000, true, "init.mp4"));
+    list.add(new RecordingPlaylist.Entry("segment-00003.m4s", 2_000, false, "init-2.mp4"));
+    String m3u8 = list.render(true);
+    assertThat(m3u8).as("no discontinuity before the first segment").startsWith("""
+        #EXTM3U
+        #EXT-X-VERSION:7
+        #EXT-X-TARGETDURATION:2
+        #EXT-X-MEDIA-SEQUENCE:0
+        #EXT-X-PLAYLIST-TYPE:VOD
+        #EXT-X-INDEPENDENT-SEGMENTS
+        #EXT-X-MAP:URI="init.mp4"
+        #EXTINF:2.000,
+        segment-00001.m4s
+        #EXT-X-DISCONTINUITY
+        #EXT-X-MAP:URI="init.mp4"
+        #EXTINF:2.000,
+        segment-00002.m4s
+        #EXT-X-MAP:URI="init-2.mp4"
+        #EXTINF:2.000,
+        segment-00003.m4s
+        """);
+  }
+}
