@@ -359,10 +359,12 @@ public final class Fragmenter {
     List<List<Sample>> samples = new ArrayList<>(inInit.size());
     List<TrackFormat> formats = new ArrayList<>(inInit.size());
     boolean any = false;
+    int videoSamples = 0;
     for (TrackBuffer t : inInit) {
       samples.add(t.samples);
       formats.add(t.format);
       any |= !t.samples.isEmpty();
+      videoSamples += t.video ? t.samples.size() : 0;
     }
     CmafPart part = null;
     if (any) {
@@ -377,7 +379,7 @@ public final class Fragmenter {
       }
       sequenceNumber++;
       part = new CmafPart(content, sequenceNumber, initVersion, partStartMillis, millis - partStartMillis,
-          partIndependent, partStartsSegment);
+          partIndependent, partStartsSegment, videoSamples);
     }
     partStartMillis = millis;
     partIndependent = nextIndependent;
