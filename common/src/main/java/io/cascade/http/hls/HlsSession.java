@@ -390,6 +390,7 @@ final class HlsSession implements Subscriber {
     if (renditions.size() >= node.settings.maxRenditions()) {
       if (!renditionsCapped) {
         renditionsCapped = true;
+        node.meters.refused("max_renditions");
         LOG.warn("event=hls.rendition.refused stream={} track={} reason=max_renditions limit={}", key, track,
             node.settings.maxRenditions());
       }

@@ -330,6 +330,7 @@ class HlsSessionTest {
     assertThat(lines(mv, "#EXT-X-STREAM-INF:")).hasSize(2);
     assertThat(mv).contains("\nmedia-1.m3u8\n").doesNotContain("media-2.m3u8");
     assertThat(get("media-2.m3u8").status).isEqualTo(404);
+    assertThat(node.meters.refusedCount("max_renditions")).as("counted once for the stream").isEqualTo(1);
   }
 
   private static double attrless(String extinf) {
