@@ -1,9 +1,6 @@
 package io.cascade.http.hls;
 
-import io.cascade.cmaf.CmafPart;
 import io.cascade.cmaf.CmafSegmenter;
-import io.cascade.cmaf.CmafSink;
-import io.cascade.cmaf.TrackFormat;
 import io.cascade.live.LiveStream;
 import io.cascade.live.MediaFrame;
 import io.cascade.live.StreamManager;
@@ -16,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -24,10 +20,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HLS packaging of one stream on one node: joins the stream on the first request (on an edge
- * that starts its pull), feeds one {@link CmafSegmenter} per rendition into that rendition's
- * {@link HlsWindow}, and answers every request for that stream from the windows. A rendition is an
- * Enhanced-RTMP video track (the default track 0 is always one; another one starts with its first
- * frame, up to {@code hls.maxRenditions}) with the default audio track muxed into it. Requests it cannot answer yet wait, bounded in time
+ * that starts its pull), feeds its {@link HlsRenditions} (a {@link CmafSegmenter} and an
+ * {@link HlsWindow} per Enhanced-RTMP video track, the default track 0 always), and answers every
+ * request for that stream from the windows. Requests it cannot answer yet wait, bounded in time
  * ({@code hls.blockTimeout}, {@code live.playerWaitTimeout} for a stream that is not live) and in
  * number ({@code hls.maxBlockedRequests} per node); every part that arrives wakes them, and all
  * requests for one part get the same bytes (retained duplicates). Ends when no request came for
@@ -37,13 +32,13 @@ import org.slf4j.LoggerFactory;
  * <p>Audio is muxed into every rendition rather than offered as an EXT-X-MEDIA group: a player then
  * follows one playlist (one blocking reload per part instead of two), audio and video of a part
  * arrive together, and a rendition switch cannot leave audio behind; hls.js and Safari both play
- * muxed fMP4 renditions. The price is the audio's few bytes per rendition in each part.
+ * muxed fMP4 renditions. The price is the audio's bytes once more per rendition on the server.
  *
- * <p>Over 400 lines: the request side (serve, waits) and the stream side (subscriber and sink
- * callbacks that wake the waits) share the windows and the waiting list on one loop; split apart,
- * each would call back into the other.
+ * <p>Just over 400 lines: the request side (serve, waits) and the stream side (subscriber and
+ * rendition callbacks that wake the waits) share the windows and the waiting list on one loop;
+ * split apart, each would call back into the other.
  */
-final class HlsSession implements Subscriber {
+final class HlsSession implements Subscriber, HlsRenditions.Listener {
   private static final Logger LOG = LoggerFactory.getLogger("cascade.http.hls");
   static final String PLAYLIST_TYPE = "application/vnd.apple.mpegurl";
   static final String PLAYLIST_CACHE = "no-cache";
@@ -66,56 +61,11 @@ final class HlsSession implements Subscriber {
     }
   }
 
-  /** One rendition: its segmenter, its window, and what of the window's drops the meters have seen. */
-  private final class Rendition implements CmafSink {
-    final int track;
-    final HlsWindow window;
-    final CmafSegmenter segmenter;
-    long reportedDropCount;
-    long reportedDropBytes;
-
-    Rendition(int track) {
-      this.track = track;
-      this.window = new HlsWindow(node.settings, node.wallMillis, dates);
-      this.segmenter = new CmafSegmenter(key, loop, node.settings.cmaf(), node.alloc, track, this);
-    }
-
-    @Override
-    public void init(int version, List<TrackFormat> formats, ByteBuf segment) {
-      window.init(version, formats, segment);
-    }
-
-    @Override
-    public void part(CmafPart part) {
-      HlsSession.this.part(this, part);
-    }
-
-    @Override
-    public void end() {
-      window.end();
-      if (track == 0) {
-        partFirstFrameNanos = 0;
-      }
-      wake();
-    }
-  }
-
   private final HlsNode node;
   private final String key;
   private final EventLoop loop;
   private final String tag;
-  private final HlsWindow.DateAnchor dates = new HlsWindow.DateAnchor();
-  /** By track id; track 0 from the start. */
-  private final TreeMap<Integer, Rendition> renditions = new TreeMap<>();
-  /** The same windows, for the playlists. */
-  private final TreeMap<Integer, HlsWindow> windows = new TreeMap<>();
-  /**
-   * The default audio track's latest configuration (sequence header, channel layout), retained: a
-   * rendition that starts after it went by gets it first.
-   */
-  private MediaFrame audioHeader;
-  private MediaFrame audioSideHeader;
-  private boolean renditionsCapped;
+  private final HlsRenditions renditions;
   private final List<Waiter> waiters = new ArrayList<>();
   private LiveStream stream;
   private boolean joined;
@@ -133,14 +83,7 @@ final class HlsSession implements Subscriber {
     this.key = key;
     this.loop = loop;
     this.tag = tag;
-    addRendition(0);
-  }
-
-  private Rendition addRendition(int track) {
-    Rendition r = new Rendition(track);
-    renditions.put(track, r);
-    windows.put(track, r.window);
-    return r;
+    this.renditions = new HlsRenditions(node, key, tag, loop, this);
   }
 
   String tag() {
@@ -190,21 +133,20 @@ final class HlsSession implements Subscriber {
       refuse(r, 404, "not_found"); // a resource of an earlier packaging session of this stream
       return;
     }
-    Rendition rendition = renditions.get(path.track());
-    if (rendition == null) {
+    HlsWindow window = renditions.window(path.track());
+    if (window == null) {
       refuse(r, 404, "not_found"); // no such video track (yet)
       return;
     }
-    HlsWindow window = rendition.window;
     switch (path.kind()) {
       case MULTIVARIANT -> {
         if (window.hasCompleteSegment()) {
-          answer(r, 200, PLAYLIST_TYPE, PLAYLIST_CACHE, text(Playlists.multivariant(windows, r.carriedQuery())));
+          answer(r, 200, PLAYLIST_TYPE, PLAYLIST_CACHE, text(Playlists.multivariant(renditions.windows(), r.carriedQuery())));
         } else {
           waitFor(r, window::hasCompleteSegment, firstWait(), 404, "stream_not_found");
         }
       }
-      case MEDIA -> media(r, rendition);
+      case MEDIA -> media(r, path.track(), window);
       case PART -> {
         HlsWindow.Part part = window.part(path.number());
         if (part != null) {
@@ -237,11 +179,10 @@ final class HlsSession implements Subscriber {
     }
   }
 
-  private void media(HlsRequest r, Rendition rendition) {
-    HlsWindow window = rendition.window;
+  private void media(HlsRequest r, int track, HlsWindow window) {
     if (!r.blocking()) {
       if (window.hasCompleteSegment()) {
-        answerMedia(r, rendition);
+        answerMedia(r, track);
       } else {
         waitFor(r, window::hasCompleteSegment, firstWait(), 404, "stream_not_found");
       }
@@ -255,7 +196,7 @@ final class HlsSession implements Subscriber {
       return;
     }
     if (window.hasCompleteSegment() && window.holds(r.msn(), r.part())) {
-      answerMedia(r, rendition);
+      answerMedia(r, track);
     } else {
       boolean first = !window.hasCompleteSegment();
       waitFor(r, () -> window.hasCompleteSegment() && window.holds(r.msn(), r.part()),
@@ -264,9 +205,9 @@ final class HlsSession implements Subscriber {
     }
   }
 
-  private void answerMedia(HlsRequest r, Rendition rendition) {
+  private void answerMedia(HlsRequest r, int track) {
     answer(r, 200, PLAYLIST_TYPE, PLAYLIST_CACHE,
-        text(Playlists.media(windows, rendition.track, node.settings, tag, r.carriedQuery(), r.skip())));
+        text(Playlists.media(renditions.windows(), track, node.settings, tag, r.carriedQuery(), r.skip())));
   }
 
   /**
@@ -368,54 +309,9 @@ final class HlsSession implements Subscriber {
     }
     boolean media = frame.isAudio() || frame.isVideo();
     currentFrameNanos = media ? frame.receivedNanos() : 0;
-    if (frame.isVideo() && !renditions.containsKey(frame.trackId())) {
-      startRendition(frame.trackId());
-    } else if (frame.isAudio() && frame.trackId() == 0 && frame.isConfig()) {
-      keepAudioHeader(frame);
-    }
-    try {
-      for (Rendition r : renditions.values()) {
-        r.segmenter.onFrame(frame.retain());
-      }
-    } finally {
-      frame.release();
-    }
+    renditions.onFrame(frame);
     if (partFirstFrameNanos == 0) {
       partFirstFrameNanos = currentFrameNanos;
-    }
-  }
-
-  /** A video track seen for the first time: its rendition starts with the audio configuration in force. */
-  private void startRendition(int track) {
-    if (renditions.size() >= node.settings.maxRenditions()) {
-      if (!renditionsCapped) {
-        renditionsCapped = true;
-        node.meters.refused("max_renditions");
-        LOG.warn("event=hls.rendition.refused stream={} track={} reason=max_renditions limit={}", key, track,
-            node.settings.maxRenditions());
-      }
-      return;
-    }
-    Rendition r = addRendition(track);
-    LOG.info("event=hls.rendition.start stream={} tag={} track={}", key, tag, track);
-    for (MediaFrame header : new MediaFrame[] {audioHeader, audioSideHeader}) {
-      if (header != null) {
-        r.segmenter.onFrame(header.retain());
-      }
-    }
-  }
-
-  private void keepAudioHeader(MediaFrame frame) {
-    MediaFrame old;
-    if (frame.isSideConfig()) {
-      old = audioSideHeader;
-      audioSideHeader = frame.retain();
-    } else {
-      old = audioHeader;
-      audioHeader = frame.retain();
-    }
-    if (old != null) {
-      old.release();
     }
   }
 
@@ -442,24 +338,20 @@ final class HlsSession implements Subscriber {
     if (closed) {
       return;
     }
-    for (Rendition r : renditions.values()) {
-      r.segmenter.onUnpublish();
-    }
+    renditions.onUnpublish();
     Duration wait = node.streams.settings().republishWaitTimeout();
     republishTimer = loop.schedule(() -> close("publisher_gone"), wait.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  // --- what the segmenters make ---
+  // --- what the renditions made ---
 
-  private void part(Rendition r, CmafPart part) {
+  @Override
+  public void parted(int track, long droppedByCount, long droppedByBytes) {
     if (closed) {
-      part.release();
       return;
     }
-    HlsWindow window = r.window;
-    window.part(part);
-    // Part latency is the default rendition's (the others are cut at the same frames, give or take one).
-    if (r.track == 0) {
+    // Part latency is the default rendition's; the others are cut at the same frames.
+    if (track == 0) {
       // Parts of frames from the GOP cache are as old as the cache, not delayed by packaging: not measured.
       if (partFirstFrameNanos != 0 && partFirstFrameNanos - joinedNanos >= 0) {
         node.meters.partLatency(node.nanoClock.getAsLong() - partFirstFrameNanos);
@@ -467,9 +359,15 @@ final class HlsSession implements Subscriber {
       // The frame that cut this part is the first of the next one.
       partFirstFrameNanos = currentFrameNanos;
     }
-    node.meters.dropped(window.droppedByCount() - r.reportedDropCount, window.droppedByBytes() - r.reportedDropBytes);
-    r.reportedDropCount = window.droppedByCount();
-    r.reportedDropBytes = window.droppedByBytes();
+    node.meters.dropped(droppedByCount, droppedByBytes);
+    wake();
+  }
+
+  @Override
+  public void ended(int track) {
+    if (track == 0) {
+      partFirstFrameNanos = 0;
+    }
     wake();
   }
 
@@ -496,17 +394,7 @@ final class HlsSession implements Subscriber {
       node.stopBlocking();
       refuse(w.request, 404, reason.equals("publisher_gone") ? "publisher_gone" : "stream_not_found");
     }
-    for (Rendition r : renditions.values()) {
-      r.segmenter.close();
-      r.window.close();
-    }
-    for (MediaFrame header : new MediaFrame[] {audioHeader, audioSideHeader}) {
-      if (header != null) {
-        header.release();
-      }
-    }
-    audioHeader = null;
-    audioSideHeader = null;
+    renditions.close();
     LOG.info("event=hls.session.end stream={} tag={} reason={} live_seen={}", key, tag, reason, everLive);
   }
 
@@ -522,12 +410,11 @@ final class HlsSession implements Subscriber {
 
   /** The default rendition's window. */
   HlsWindow window() {
-    return renditions.get(0).window;
+    return renditions.window(0);
   }
 
   /** The window of rendition {@code track}, or null. */
   HlsWindow window(int track) {
-    Rendition r = renditions.get(track);
-    return r == null ? null : r.window;
+    return renditions.window(track);
   }
 }
