@@ -1,5 +1,6 @@
 package io.cascade.media;
 
+import io.cascade.rtmp.message.MessageType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.util.ArrayList;
@@ -19,18 +20,31 @@ public final class MultitrackTags {
   private static final int ONE_TRACK = 0;
   private static final int MANY_TRACKS_MANY_CODECS = 2;
   private static final int MOD_EX = 7;
+  private static final int SOUND_EX_HEADER = 9;
 
   private MultitrackTags() {
   }
 
-  /** Whether {@code payload} is a well-formed multitrack message of a several-track layout. */
+  /**
+   * Whether {@code payload} is a well-formed multitrack message of a several-track layout. Runs for
+   * every media message: anything but an enhanced header is turned away on its first byte, and only
+   * a several-track message is walked in full.
+   */
   public static boolean severalTracks(int typeId, ByteBuf payload) {
-    int flags = MediaTags.classify(typeId, payload);
-    if (!MediaTags.has(flags, MediaTags.MULTITRACK) || (flags & MediaTags.MALFORMED) != 0) {
+    boolean video = typeId == MessageType.VIDEO;
+    if (!payload.isReadable() || (!video && typeId != MessageType.AUDIO)) {
       return false;
     }
-    int at = multitrackByteAt(payload);
-    return at >= 0 && payload.getUnsignedByte(payload.readerIndex() + at) >> 4 != ONE_TRACK;
+    int b0 = payload.getUnsignedByte(payload.readerIndex());
+    if (video ? (b0 & 0x80) == 0 : b0 >> 4 != SOUND_EX_HEADER) {
+      return false;
+    }
+    int at = multitrackByteAt(payload, video);
+    if (at < 0 || payload.getUnsignedByte(payload.readerIndex() + at) >> 4 == ONE_TRACK) {
+      return false;
+    }
+    int flags = MediaTags.classify(typeId, payload);
+    return MediaTags.has(flags, MediaTags.MULTITRACK) && (flags & MediaTags.MALFORMED) == 0;
   }
 
   /**
@@ -38,10 +52,10 @@ public final class MultitrackTags {
    * the caller; {@code payload} is left as it was. Call only when {@link #severalTracks} holds
    * (the walk relies on the sizes that {@link MediaTags#classify} checked).
    */
-  public static List<ByteBuf> split(ByteBuf payload, ByteBufAllocator alloc) {
+  public static List<ByteBuf> split(int typeId, ByteBuf payload, ByteBufAllocator alloc) {
     int base = payload.readerIndex();
     int len = payload.readableBytes();
-    int at = multitrackByteAt(payload);
+    int at = multitrackByteAt(payload, typeId == MessageType.VIDEO);
     int b = payload.getUnsignedByte(base + at);
     int layout = b >> 4;
     int packetType = b & 0x0F;
@@ -77,8 +91,8 @@ public final class MultitrackTags {
     return out;
   }
 
-  /** Offset of the multitrack byte (the one after the packet type), or -1. */
-  private static int multitrackByteAt(ByteBuf buf) {
+  /** Offset of the multitrack byte (the one after the packet type) of an enhanced header, or -1. */
+  private static int multitrackByteAt(ByteBuf buf, boolean video) {
     int base = buf.readerIndex();
     int len = buf.readableBytes();
     int at = 0;
@@ -101,7 +115,6 @@ public final class MultitrackTags {
       }
     }
     int packetType = buf.getUnsignedByte(base + at) & 0x0F;
-    boolean multitrack = packetType == VIDEO_MULTITRACK || packetType == AUDIO_MULTITRACK;
-    return multitrack && at + 1 < len ? at + 1 : -1;
+    return packetType == (video ? VIDEO_MULTITRACK : AUDIO_MULTITRACK) && at + 1 < len ? at + 1 : -1;
   }
 }

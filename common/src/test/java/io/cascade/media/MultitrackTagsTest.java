@@ -26,7 +26,7 @@ class MultitrackTagsTest {
     // key frame, Multitrack; ManyTracks|CodedFrames, "avc1"; track 1 (5 bytes), track 2 (4 bytes)
     ByteBuf many = hex("96 11 61766331 01 000005 000028 aabb 02 000004 00000a cc");
     assertThat(MultitrackTags.severalTracks(MessageType.VIDEO, many)).isTrue();
-    List<ByteBuf> tracks = MultitrackTags.split(many, ByteBufAllocator.DEFAULT);
+    List<ByteBuf> tracks = MultitrackTags.split(MessageType.VIDEO, many, ByteBufAllocator.DEFAULT);
     try {
       assertThat(tracks).extracting(MultitrackTagsTest::hex)
           .containsExactly("960161766331" + "01" + "000028aabb", "960161766331" + "02" + "00000acc");
@@ -47,7 +47,7 @@ class MultitrackTagsTest {
   void manyCodecsKeepEachTracksFourCcAndModExPrefixes() {
     // ModEx (1 byte of data, then Multitrack); ManyTracksManyCodecs|SequenceStart; av01 track 0, vp09 track 3
     ByteBuf many = hex("97 00 2a 06 20 61763031 00 000002 8100 76703039 03 000001 01");
-    List<ByteBuf> tracks = MultitrackTags.split(many, ByteBufAllocator.DEFAULT);
+    List<ByteBuf> tracks = MultitrackTags.split(MessageType.VIDEO, many, ByteBufAllocator.DEFAULT);
     try {
       assertThat(tracks).extracting(MultitrackTagsTest::hex)
           .containsExactly("97002a06" + "00" + "61763031" + "00" + "8100", "97002a06" + "00" + "76703039" + "03" + "01");
@@ -56,6 +56,33 @@ class MultitrackTagsTest {
     } finally {
       tracks.forEach(ByteBuf::release);
       many.release();
+    }
+  }
+
+  @Test
+  void audioOfSeveralTracksSplitsToo() {
+    // Enhanced audio, Multitrack; ManyTracks|CodedFrames, "Opus"; track 0 (1 byte), track 2 (2 bytes)
+    ByteBuf many = hex("95 11 4f707573 00 000001 f8 02 000002 f8ff");
+    assertThat(MultitrackTags.severalTracks(MessageType.AUDIO, many)).isTrue();
+    assertThat(MultitrackTags.severalTracks(MessageType.VIDEO, many)).as("video reads the byte otherwise").isFalse();
+    List<ByteBuf> tracks = MultitrackTags.split(MessageType.AUDIO, many, ByteBufAllocator.DEFAULT);
+    try {
+      assertThat(tracks).extracting(MultitrackTagsTest::hex)
+          .containsExactly("95014f7075730" + "0" + "f8", "95014f707573" + "02" + "f8ff");
+      assertThat(MediaTags.trackId(MessageType.AUDIO, tracks.get(1))).isEqualTo(2);
+    } finally {
+      tracks.forEach(ByteBuf::release);
+      many.release();
+    }
+  }
+
+  @Test
+  void legacyAvcWhoseCodecIdLooksLikeModExIsNotMultitrack() {
+    ByteBuf avc = hex("17 01 000000 00000001 65");
+    try {
+      assertThat(MultitrackTags.severalTracks(MessageType.VIDEO, avc)).isFalse();
+    } finally {
+      avc.release();
     }
   }
 

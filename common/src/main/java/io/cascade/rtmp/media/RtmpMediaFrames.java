@@ -31,7 +31,7 @@ public final class RtmpMediaFrames {
     if (!metadata && MultitrackTags.severalTracks(typeId, payload)) {
       List<ByteBuf> tracks;
       try {
-        tracks = MultitrackTags.split(payload, payload.alloc());
+        tracks = MultitrackTags.split(typeId, payload, payload.alloc());
       } finally {
         payload.release();
       }
