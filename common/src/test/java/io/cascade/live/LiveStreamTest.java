@@ -95,6 +95,25 @@ class LiveStreamTest {
     manager.unpublish(s, publisher);
   }
 
+  @Test
+  void aMessageOfSeveralTracksReachesTheStreamAsOneFramePerTrack() {
+    LiveStream s = manager.publish("live/s", publisher).stream();
+    RecordingSubscriber sub = loops.subscriber(loops.next());
+    manager.subscribe("live/s", sub);
+    // key frame, Multitrack; ManyTracks|CodedFrames, "avc1"; track 1 (cts 40), track 2 (cts 10)
+    ByteBuf many = Unpooled.wrappedBuffer(io.netty.buffer.ByteBufUtil.decodeHexDump(
+        "9611617663310100000500002800bb0200000400000acc"));
+    RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 80, many, false);
+    loops.run();
+    assertThat(sub.frames).extracting(MediaFrame::trackId).containsExactly(1, 2);
+    assertThat(sub.frames).extracting(MediaFrame::compositionOffset).containsExactly(40, 10);
+    assertThat(sub.describe()).containsExactly("video-key@80", "video-key@80");
+    assertThat(many.refCnt()).as("the message was released once split").isZero();
+    sub.releaseAll();
+    manager.unsubscribe(s, sub);
+    manager.unpublish(s, publisher);
+  }
+
   /** An Enhanced-RTMP OneTrack multitrack avc1 CodedFrames message of {@code track}. */
   private static ByteBuf oneTrackAvc(boolean key, int track, int size) {
     ByteBuf b = Unpooled.buffer(size);
