@@ -17,9 +17,10 @@ public final class CmafPart {
   private final long durationMillis;
   private final boolean independent;
   private final boolean startsSegment;
+  private final int videoSamples;
 
   CmafPart(ByteBuf content, int sequenceNumber, int initVersion, long startMillis, long durationMillis,
-      boolean independent, boolean startsSegment) {
+      boolean independent, boolean startsSegment, int videoSamples) {
     this.content = content;
     this.sequenceNumber = sequenceNumber;
     this.initVersion = initVersion;
@@ -27,6 +28,7 @@ public final class CmafPart {
     this.durationMillis = durationMillis;
     this.independent = independent;
     this.startsSegment = startsSegment;
+    this.videoSamples = videoSamples;
   }
 
   /** The fragment's bytes; read with absolute gets or a duplicate. */
@@ -62,6 +64,11 @@ public final class CmafPart {
   /** The first part of a segment; it is also {@link #independent()}. */
   public boolean startsSegment() {
     return startsSegment;
+  }
+
+  /** Video pictures in the part (0 without video): with the durations, a frame rate. */
+  public int videoSamples() {
+    return videoSamples;
   }
 
   public boolean release() {

@@ -26,9 +26,15 @@ public final class CmafSegmenter implements Subscriber {
 
   public CmafSegmenter(String streamKey, EventLoop eventLoop, CmafSettings settings, ByteBufAllocator alloc,
       CmafSink sink) {
+    this(streamKey, eventLoop, settings, alloc, 0, sink);
+  }
+
+  /** The segmenter of one rendition: video track {@code videoTrack} and the default audio track. */
+  public CmafSegmenter(String streamKey, EventLoop eventLoop, CmafSettings settings, ByteBufAllocator alloc,
+      int videoTrack, CmafSink sink) {
     this.streamKey = streamKey;
     this.eventLoop = eventLoop;
-    this.fragmenter = new Fragmenter(settings, alloc);
+    this.fragmenter = new Fragmenter(settings, alloc, videoTrack);
     this.sink = sink;
   }
 

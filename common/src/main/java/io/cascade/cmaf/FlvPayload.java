@@ -8,7 +8,8 @@ import io.netty.buffer.ByteBuf;
  * ingested, an FLV / Enhanced-RTMP audio or video tag body (FLV 10.1 Annex E.4.2.1 / E.4.3.1,
  * Enhanced RTMP v2): behind the classic 5-byte AVC/HEVC header or 2-byte AAC header, or behind the
  * enhanced header (ModEx prefixes, packet type, FourCC) and, for AVC/HEVC CodedFrames only, the
- * 3-byte composition time. AVC/HEVC NAL units are length-prefixed in FLV as in ISO files; AV1,
+ * 3-byte composition time; a OneTrack multitrack body has the multitrack byte, the FourCC and the
+ * track id there instead. AVC/HEVC NAL units are length-prefixed in FLV as in ISO files; AV1,
  * AAC and Opus payloads are ISO samples as they stand.
  *
  * @param kind what the body holds
@@ -22,7 +23,7 @@ record FlvPayload(Kind kind, int offset) {
     CONFIG,
     /** A coded frame: its payload is one ISO sample. */
     SAMPLE,
-    /** Anything else: metadata, commands, sequence ends, channel layouts, multitrack, other codecs. */
+    /** Anything else: metadata, commands, sequence ends, channel layouts, several tracks, other codecs. */
     OTHER
   }
 
@@ -39,6 +40,9 @@ record FlvPayload(Kind kind, int offset) {
   private static final int CODED_FRAMES = 1;
   private static final int CODED_FRAMES_X = 3;
   private static final int VIDEO_METADATA = 4;
+  private static final int VIDEO_MULTITRACK = 6;
+  private static final int AUDIO_MULTITRACK = 5;
+  private static final int ONE_TRACK = 0;
   private static final int MOD_EX = 7;
   private static final int FOURCC_AVC1 = 0x61766331;
   private static final int FOURCC_HVC1 = 0x68766331;
@@ -102,7 +106,21 @@ record FlvPayload(Kind kind, int offset) {
     if (video && (b0 >> 4 & 0x07) == FRAME_COMMAND && packetType != VIDEO_METADATA) {
       return OTHER;
     }
+    int fourCcAt = at + 1;
     int payload = at + 1 + 4;
+    if (packetType == (video ? VIDEO_MULTITRACK : AUDIO_MULTITRACK)) {
+      // One track (the ingest splits messages of several): multitrack byte, FourCC, track id, body.
+      if (len - at < 2) {
+        return OTHER;
+      }
+      int b = body.getUnsignedByte(base + at + 1);
+      if (b >> 4 != ONE_TRACK) {
+        return OTHER;
+      }
+      packetType = b & 0x0F;
+      fourCcAt = at + 2;
+      payload = at + 2 + 4 + 1;
+    }
     if (payload > len) {
       return OTHER;
     }
@@ -110,14 +128,14 @@ record FlvPayload(Kind kind, int offset) {
       return at(Kind.CONFIG, payload, len);
     }
     if (packetType == CODED_FRAMES) {
-      int fourCc = body.getInt(base + at + 1);
+      int fourCc = body.getInt(base + fourCcAt);
       boolean compositionTime = video && (fourCc == FOURCC_AVC1 || fourCc == FOURCC_HVC1);
       return at(Kind.SAMPLE, compositionTime ? payload + COMPOSITION_TIME : payload, len);
     }
     if (video && packetType == CODED_FRAMES_X) {
       return at(Kind.SAMPLE, payload, len);
     }
-    return OTHER; // sequence end, metadata, multichannel config, multitrack, MPEG-2 TS sequence start
+    return OTHER; // sequence end, metadata, multichannel config, MPEG-2 TS sequence start
   }
 
   private static FlvPayload at(Kind kind, int offset, int len) {

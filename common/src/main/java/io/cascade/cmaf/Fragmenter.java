@@ -59,6 +59,8 @@ public final class Fragmenter {
 
   private final CmafSettings settings;
   private final ByteBufAllocator alloc;
+  /** The Enhanced-RTMP video track packaged here; audio is always the default track's. */
+  private final int videoTrack;
   private final TrackBuffer video = new TrackBuffer(true);
   private final TrackBuffer audio = new TrackBuffer(false);
   /** Tracks of the init segment in force, in track id order; empty until the first start. */
@@ -78,8 +80,17 @@ public final class Fragmenter {
   private String lastRejection = "";
 
   public Fragmenter(CmafSettings settings, ByteBufAllocator alloc) {
+    this(settings, alloc, 0);
+  }
+
+  /**
+   * A fragmenter of one rendition: the video of Enhanced-RTMP track {@code videoTrack} with the
+   * default track's audio (muxed, so each rendition plays on its own).
+   */
+  public Fragmenter(CmafSettings settings, ByteBufAllocator alloc, int videoTrack) {
     this.settings = settings;
     this.alloc = alloc;
+    this.videoTrack = videoTrack;
   }
 
   /**
@@ -88,8 +99,8 @@ public final class Fragmenter {
    * ({@link #rejectedHeaders()}); its track is left out until a good one arrives, the rest goes on.
    */
   public CmafPart add(MediaFrame frame) {
-    if (frame.isData() || frame.trackId() != 0) {
-      return null; // Enhanced-RTMP multitrack: only the default track is packaged
+    if (frame.isData() || frame.trackId() != (frame.isVideo() ? videoTrack : 0)) {
+      return null; // another rendition's video, or an audio track other than the default
     }
     FlvPayload payload = FlvPayload.locate(frame);
     TrackBuffer track = frame.isVideo() ? video : audio;
@@ -348,10 +359,12 @@ public final class Fragmenter {
     List<List<Sample>> samples = new ArrayList<>(inInit.size());
     List<TrackFormat> formats = new ArrayList<>(inInit.size());
     boolean any = false;
+    int videoSamples = 0;
     for (TrackBuffer t : inInit) {
       samples.add(t.samples);
       formats.add(t.format);
       any |= !t.samples.isEmpty();
+      videoSamples += t.video ? t.samples.size() : 0;
     }
     CmafPart part = null;
     if (any) {
@@ -366,7 +379,7 @@ public final class Fragmenter {
       }
       sequenceNumber++;
       part = new CmafPart(content, sequenceNumber, initVersion, partStartMillis, millis - partStartMillis,
-          partIndependent, partStartsSegment);
+          partIndependent, partStartsSegment, videoSamples);
     }
     partStartMillis = millis;
     partIndependent = nextIndependent;

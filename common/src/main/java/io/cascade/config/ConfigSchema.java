@@ -393,6 +393,14 @@ public final class ConfigSchema {
           "Most HLS viewers (distinct client address and query string) counted on this node at once;"
               + " a request of a further one gets 503 max_viewers.");
 
+  public static final Setting<Integer> HLS_MAX_RENDITIONS =
+      of(
+          "hls.maxRenditions",
+          integer(1, 255),
+          "8",
+          "Most renditions (Enhanced-RTMP multitrack video tracks, the default one included) packaged"
+              + " per stream; the video of further tracks is left out of HLS, logged once per stream.");
+
   public static final Setting<List<RecordingRule>> RECORDING_RULES =
       of(
           "recording.rules",

@@ -5,7 +5,7 @@ import java.util.ArrayDeque;
 import java.util.List;
 
 /**
- * The frames since the latest video keyframe, so a new player starts decoding at once. Bounded by
+ * The frames since the latest keyframe of the lead video track, so a new player starts decoding at once. Bounded by
  * payload bytes and media duration: past either bound the cache empties and stays empty until the
  * next keyframe (a partial GOP is useless to a decoder). Confined to its stream's lock.
  */
@@ -14,6 +14,12 @@ final class GopCache {
   private final long maxDurationMs;
   private final ArrayDeque<MediaFrame> frames = new ArrayDeque<>();
   private long bytes;
+  /**
+   * The video track whose keyframes start the cache: the lowest id seen (the default track, 0, when
+   * there is one). With Enhanced-RTMP multitrack video, another track's keyframe (OBS aligns them,
+   * right after the default track's) must not empty a cache that just began.
+   */
+  private int leadTrack = Integer.MAX_VALUE;
 
   GopCache(long maxBytes, long maxDurationMs) {
     this.maxBytes = maxBytes;
@@ -22,7 +28,8 @@ final class GopCache {
 
   /** Offers a media frame; the cache retains what it keeps. */
   void add(MediaFrame frame) {
-    if (frame.isVideo() && frame.isKeyframe()) {
+    if (frame.isVideo() && frame.isKeyframe() && frame.trackId() <= leadTrack) {
+      leadTrack = frame.trackId();
       clear();
       keep(frame);
       return;

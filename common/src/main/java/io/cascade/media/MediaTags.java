@@ -369,9 +369,10 @@ public final class MediaTags {
 
   /**
    * Presentation minus decode time (signed 24 bits, ms) of a video tag's coded frames: classic
-   * H.264 / HEVC, or Enhanced-RTMP CodedFrames of avc1 / hvc1 / vvc1 after any ModEx prefixes; 0 for
-   * every other tag, including CodedFramesX (which means 0) and multitrack tags (whose times are
-   * per track).
+   * H.264 / HEVC, or Enhanced-RTMP CodedFrames of avc1 / hvc1 / vvc1 after any ModEx prefixes, also
+   * inside a OneTrack multitrack tag; 0 for every other tag, including CodedFramesX (which means 0)
+   * and tags of several tracks (whose times are per track: split them first, see
+   * {@link MultitrackTags}).
    */
   public static int compositionTime(ByteBuf payload) {
     int base = payload.readerIndex();
@@ -387,12 +388,27 @@ public final class MediaTags {
       return coded ? payload.getMedium(base + 2) : 0;
     }
     int at = packetTypeAt(payload, base, len);
-    if (at < 0 || (payload.getUnsignedByte(base + at) & 0x0F) != VIDEO_CODED_FRAMES || len - at < 8) {
+    if (at < 0) {
       return 0;
     }
-    int fourCc = payload.getInt(base + at + 1);
+    int packetType = payload.getUnsignedByte(base + at) & 0x0F;
+    int fourCcAt = at + 1;
+    int timeAt = at + 5;
+    if (packetType == VIDEO_MULTITRACK && len - at >= 2) {
+      int b = payload.getUnsignedByte(base + at + 1);
+      if (b >> 4 != ONE_TRACK) {
+        return 0;
+      }
+      packetType = b & 0x0F;
+      fourCcAt = at + 2;
+      timeAt = at + 2 + 4 + 1; // FourCC, track id
+    }
+    if (packetType != VIDEO_CODED_FRAMES || len - timeAt < 3) {
+      return 0;
+    }
+    int fourCc = payload.getInt(base + fourCcAt);
     boolean timed = fourCc == CodecNames.AVC1 || fourCc == CodecNames.HVC1 || fourCc == CodecNames.VVC1;
-    return timed ? payload.getMedium(base + at + 5) : 0;
+    return timed ? payload.getMedium(base + timeAt) : 0;
   }
 
   /**

@@ -44,11 +44,12 @@ public enum CascadeMeter {
   HLS_REFUSED("cascade.hls.refused", Type.COUNTER, "", List.of("reason"),
       "HLS requests refused, by reason (bad_name, bad_query, method_not_allowed, stream_not_found,"
           + " not_found, too_far_ahead, block_timeout, max_blocked_requests, max_blocked_per_stream,"
-          + " max_viewers, max_streams,"
-          + " max_players_per_stream, an auth refusal reason, ...)."),
+          + " max_viewers, max_streams, max_players_per_stream, an auth refusal reason, ...);"
+          + " max_renditions counts streams whose multitrack video had more tracks than"
+          + " hls.maxRenditions (once per packaging session)."),
   HLS_PART_LATENCY("cascade.hls.part.latency", Type.HISTOGRAM, "seconds", List.of(),
       "From the arrival on this node of a part's first frame to the part being listed in the"
-          + " stream's media playlist (its availability)."),
+          + " stream's media playlist (its availability; the default rendition's)."),
   HLS_BLOCK_WAIT("cascade.hls.block.wait", Type.HISTOGRAM, "seconds", List.of("outcome"),
       "How long HLS requests waited (blocking playlist reloads, preload-hinted parts, first"
           + " requests of a stream not live yet), by outcome (served, timeout)."),

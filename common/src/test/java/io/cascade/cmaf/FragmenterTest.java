@@ -424,4 +424,43 @@ class FragmenterTest {
     assertThat(f.droppedFrames()).isEqualTo(1);
     f.close();
   }
+
+  /** An Enhanced-RTMP OneTrack multitrack avc1 body of track {@code track}: the sample after its composition time. */
+  private static byte[] oneTrackAvc(boolean key, int track, int packetType, byte[] rest) {
+    return concat(new byte[] {(byte) (key ? 0x96 : 0xa6), (byte) packetType}, "avc1".getBytes(),
+        new byte[] {(byte) track}, rest);
+  }
+
+  @Test
+  void aRenditionPackagesItsVideoTrackWithTheDefaultAudio() {
+    Fragmenter track1 = new Fragmenter(SETTINGS, ByteBufAllocator.DEFAULT, 1);
+    Fragmenter track0 = new Fragmenter(SETTINGS, ByteBufAllocator.DEFAULT);
+    byte[] key0 = nextSample(40);
+    byte[] key1 = nextSample(24);
+    byte[] next1 = nextSample(16);
+    byte[] audio = nextSample(12);
+    for (Fragmenter f : List.of(track0, track1)) {
+      feed(f, VIDEO, 0, avcConfigBody());
+      feed(f, VIDEO, 0, oneTrackAvc(true, 1, 0, TrackFormatTest.AVC_HIGH_31));
+      feed(f, AUDIO, 0, aacConfigBody());
+      feed(f, VIDEO, 0, avcBody(true, 40, key0));
+      feed(f, VIDEO, 0, oneTrackAvc(true, 1, 1, concat(si24(80), key1)));
+      feed(f, AUDIO, 0, aacBody(audio));
+      feed(f, VIDEO, 40, oneTrackAvc(false, 1, 1, concat(si24(0), next1)));
+      parts.add(f.flush());
+    }
+    Boxes b0 = Boxes.of(parts.get(0).content());
+    Boxes b1 = Boxes.of(parts.get(1).content());
+    assertThat(b0.trun(b0.all("moof/traf/trun").get(0)).samples()).extracting(s -> s[3]).containsExactly(40L * 90);
+    List<Boxes.Box> truns = b1.all("moof/traf/trun");
+    assertThat(truns).hasSize(2);
+    Boxes.Trun v = b1.trun(truns.get(0));
+    assertThat(v.samples()).extracting(s -> s[3]).containsExactly(80L * 90, 0L);
+    int at = b1.one("moof").offset() + v.dataOffset();
+    assertThat(Arrays.copyOfRange(b1.data, at, at + key1.length + next1.length)).isEqualTo(concat(key1, next1));
+    Boxes.Trun a = b1.trun(truns.get(1));
+    int audioAt = b1.one("moof").offset() + a.dataOffset();
+    assertThat(Arrays.copyOfRange(b1.data, audioAt, audioAt + audio.length)).isEqualTo(audio);
+    assertThat(track1.droppedFrames()).isZero();
+  }
 }

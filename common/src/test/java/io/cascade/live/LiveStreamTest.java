@@ -78,6 +78,51 @@ class LiveStreamTest {
   }
 
   @Test
+  void theGopCacheStartsAtTheDefaultTracksKeyframeAndKeepsTheOtherTracksAlignedOne() {
+    LiveStream s = manager.publish("live/m", publisher).stream();
+    RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 0, avc(true, 50), false);
+    RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 0, oneTrackAvc(true, 1, 40), false);
+    RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 33, oneTrackAvc(false, 1, 20), false);
+    RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 66, oneTrackAvc(true, 1, 40), false);
+
+    RecordingSubscriber late = loops.subscriber(loops.next());
+    manager.subscribe("live/m", late);
+    loops.run();
+    assertThat(late.describe()).containsExactly("video-key@0", "video-key@0", "video@33", "video-key@66");
+    assertThat(late.frames).extracting(MediaFrame::trackId).containsExactly(0, 1, 1, 1);
+    late.releaseAll();
+    manager.unsubscribe(s, late);
+    manager.unpublish(s, publisher);
+  }
+
+  @Test
+  void aMessageOfSeveralTracksReachesTheStreamAsOneFramePerTrack() {
+    LiveStream s = manager.publish("live/s", publisher).stream();
+    RecordingSubscriber sub = loops.subscriber(loops.next());
+    manager.subscribe("live/s", sub);
+    // key frame, Multitrack; ManyTracks|CodedFrames, "avc1"; track 1 (cts 40), track 2 (cts 10)
+    ByteBuf many = Unpooled.wrappedBuffer(io.netty.buffer.ByteBufUtil.decodeHexDump(
+        "9611617663310100000500002800bb0200000400000acc"));
+    RtmpMediaFrames.publish(s, publisher, MessageType.VIDEO, 80, many, false);
+    loops.run();
+    assertThat(sub.frames).extracting(MediaFrame::trackId).containsExactly(1, 2);
+    assertThat(sub.frames).extracting(MediaFrame::compositionOffset).containsExactly(40, 10);
+    assertThat(sub.describe()).containsExactly("video-key@80", "video-key@80");
+    assertThat(many.refCnt()).as("the message was released once split").isZero();
+    sub.releaseAll();
+    manager.unsubscribe(s, sub);
+    manager.unpublish(s, publisher);
+  }
+
+  /** An Enhanced-RTMP OneTrack multitrack avc1 CodedFrames message of {@code track}. */
+  private static ByteBuf oneTrackAvc(boolean key, int track, int size) {
+    ByteBuf b = Unpooled.buffer(size);
+    b.writeByte(key ? 0x96 : 0xa6).writeByte(1).writeBytes("avc1".getBytes()).writeByte(track).writeMedium(0);
+    b.writeZero(size - 10);
+    return b;
+  }
+
+  @Test
   void coalescingSubscribersAreFlushedByTheTimerOthersAfterEveryFrame() {
     StreamManager m = new StreamManager(flushing(INTERVAL, 0), PooledByteBufAllocator.DEFAULT);
     LiveStream s = m.publish("live/c", publisher).stream();

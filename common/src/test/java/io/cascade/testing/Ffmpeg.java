@@ -130,6 +130,31 @@ public final class Ffmpeg {
   }
 
   /**
+   * Encodes {@code duration} of a test pattern at {@code width}x{@code height} and
+   * {@value PublishProfile#FPS} fps to the FLV file {@code target} as fast as it can: H.264 with a
+   * keyframe every second exactly (so files of different sizes have aligned GOPs, as an encoder's
+   * multitrack output has), and AAC when {@code audio}. Returns when the file is complete.
+   */
+  public void encodeFlv(int width, int height, boolean audio, Duration duration, Path target) {
+    List<String> command = new ArrayList<>(List.of(ffmpeg.toString(), "-hide_banner", "-nostdin",
+        "-loglevel", "warning", "-f", "lavfi", "-i", String.format(Locale.ROOT, "testsrc2=size=%dx%d:rate=%d",
+            width, height, PublishProfile.FPS)));
+    if (audio) {
+      command.addAll(List.of("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=" + PublishProfile.SAMPLE_RATE,
+          "-map", "0:v", "-map", "1:a", "-c:a", "aac", "-b:a", "96k"));
+    }
+    command.addAll(List.of("-t", seconds(duration), "-pix_fmt", "yuv420p", "-c:v", "libx264", "-preset", "veryfast",
+        "-g", String.valueOf(PublishProfile.FPS), "-keyint_min", String.valueOf(PublishProfile.FPS),
+        "-sc_threshold", "0", "-f", "flv", "-y", target.toString()));
+    try (ToolProcess encode = ToolProcess.start("ffmpeg-encode", command, environment, START_SLACK, line -> { })) {
+      int exit = encode.awaitExit();
+      if (exit != 0) {
+        throw new AssertionError("ffmpeg could not encode " + target + " (exit " + exit + ")\n" + encode.describe());
+      }
+    }
+  }
+
+  /**
    * Starts a player that decodes {@code mediaDuration} of stream time from its first packet on.
    * It stops on its own when that much was read; on a stalled stream it is killed after
    * {@code mediaDuration} plus a start-up allowance and {@link Playback#await()} fails.

@@ -17,8 +17,8 @@ final class HlsMeters {
   private static final List<String> KINDS = List.of("multivariant", "media", "part", "segment", "init", "other");
   private static final List<String> STATUSES = List.of("200", "204", "400", "403", "404", "405", "503");
   private static final List<String> KNOWN_REASONS = List.of("bad_name", "bad_query", "method_not_allowed",
-      "stream_not_found", "not_found", "too_far_ahead", "block_timeout", "max_blocked_requests", "max_blocked_per_stream", "max_viewers",
-      "max_streams", "max_players_per_stream", "publisher_gone");
+      "stream_not_found", "not_found", "too_far_ahead", "block_timeout", "max_blocked_requests", "max_blocked_per_stream",
+      "max_viewers", "max_streams", "max_players_per_stream", "publisher_gone", "max_renditions");
 
   private final NodeMetrics node;
   private final Map<String, Counter> requests = new ConcurrentHashMap<>();

@@ -6,9 +6,11 @@ import io.cascade.http.play.HttpPlay;
  * The stream and resource an HLS request names: {@code /{app}/{stream}/{resource}}, app possibly
  * with sub-paths, the key {@code app/stream} as an RTMP play of the same stream uses. Resources:
  * {@code index.m3u8}, {@code media.m3u8}, {@code init-{tag}-{v}.mp4}, {@code part-{tag}-{n}.m4s},
- * {@code seg-{tag}-{msn}.m4s}.
+ * {@code seg-{tag}-{msn}.m4s}: those of the default rendition (track 0). The rendition of
+ * Enhanced-RTMP video track {@code t} has {@code media-{t}.m3u8} and {@code -v{t}} after the tag:
+ * {@code init-{tag}-v{t}-{v}.mp4}, {@code part-{tag}-v{t}-{n}.m4s}, {@code seg-{tag}-v{t}-{msn}.m4s}.
  */
-record HlsPath(String app, String name, String key, Kind kind, String tag, long number) {
+record HlsPath(String app, String name, String key, Kind kind, String tag, long number, int track) {
   enum Kind {
     MULTIVARIANT("multivariant"), MEDIA("media"), INIT("init"), PART("part"), SEGMENT("segment");
 
@@ -21,6 +23,8 @@ record HlsPath(String app, String name, String key, Kind kind, String tag, long 
 
   /** The same bound the RTMP connection applies to app and stream names. */
   private static final int MAX_TAG_LENGTH = 16;
+  /** Enhanced-RTMP track ids are one byte. */
+  private static final int MAX_TRACK = 255;
 
   /** Whether the path looks like an HLS resource at all (else the request is not ours). */
   static boolean matches(String path) {
@@ -48,11 +52,15 @@ record HlsPath(String app, String name, String key, Kind kind, String tag, long 
     String key = app + "/" + name;
     switch (resource) {
       case "index.m3u8":
-        return new HlsPath(app, name, key, Kind.MULTIVARIANT, "", 0);
+        return new HlsPath(app, name, key, Kind.MULTIVARIANT, "", 0, 0);
       case "media.m3u8":
-        return new HlsPath(app, name, key, Kind.MEDIA, "", 0);
+        return new HlsPath(app, name, key, Kind.MEDIA, "", 0, 0);
       default:
         break;
+    }
+    if (resource.startsWith("media-") && resource.endsWith(".m3u8")) {
+      long track = number(resource.substring(6, resource.length() - 5));
+      return track > 0 && track <= MAX_TRACK ? new HlsPath(app, name, key, Kind.MEDIA, "", 0, (int) track) : null;
     }
     Kind kind;
     String rest;
@@ -73,11 +81,21 @@ record HlsPath(String app, String name, String key, Kind kind, String tag, long 
       return null;
     }
     String tag = rest.substring(0, dash);
-    long number = number(rest.substring(dash + 1));
+    String tail = rest.substring(dash + 1);
+    long track = 0;
+    int trackDash = tail.indexOf('-');
+    if (tail.startsWith("v") && trackDash > 1) {
+      track = number(tail.substring(1, trackDash));
+      if (track <= 0 || track > MAX_TRACK) {
+        return null;
+      }
+      tail = tail.substring(trackDash + 1);
+    }
+    long number = number(tail);
     if (number < 0 || !tag.chars().allMatch(Character::isLetterOrDigit)) {
       return null;
     }
-    return new HlsPath(app, name, key, kind, tag, number);
+    return new HlsPath(app, name, key, kind, tag, number, (int) track);
   }
 
   /** A non-negative decimal of at most 18 digits, else -1. */

@@ -1,9 +1,6 @@
 package io.cascade.http.hls;
 
-import io.cascade.cmaf.CmafPart;
 import io.cascade.cmaf.CmafSegmenter;
-import io.cascade.cmaf.CmafSink;
-import io.cascade.cmaf.TrackFormat;
 import io.cascade.live.LiveStream;
 import io.cascade.live.MediaFrame;
 import io.cascade.live.StreamManager;
@@ -23,19 +20,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HLS packaging of one stream on one node: joins the stream on the first request (on an edge
- * that starts its pull), feeds one {@link CmafSegmenter} into an {@link HlsWindow}, and answers
- * every request for that stream from the window. Requests it cannot answer yet wait, bounded in time
+ * that starts its pull), feeds its {@link HlsRenditions} (a {@link CmafSegmenter} and an
+ * {@link HlsWindow} per Enhanced-RTMP video track, the default track 0 always), and answers every
+ * request for that stream from the windows. Requests it cannot answer yet wait, bounded in time
  * ({@code hls.blockTimeout}, {@code live.playerWaitTimeout} for a stream that is not live) and in
  * number ({@code hls.maxBlockedRequests} per node); every part that arrives wakes them, and all
  * requests for one part get the same bytes (retained duplicates). Ends when no request came for
  * {@code hls.viewerIdle}, or when a publisher that left does not come back within
  * {@code live.republishWaitTimeout}. Confined to its event loop.
  *
+ * <p>Audio is muxed into every rendition rather than offered as an EXT-X-MEDIA group: a player then
+ * follows one playlist (one blocking reload per part instead of two), audio and video of a part
+ * arrive together, and a rendition switch cannot leave audio behind; hls.js and Safari both play
+ * muxed fMP4 renditions. The price is the audio's bytes once more per rendition on the server.
+ *
  * <p>Just over 400 lines: the request side (serve, waits) and the stream side (subscriber and
- * sink callbacks that wake the waits) share the window and the waiting list on one loop; split
- * apart, each would call back into the other.
+ * rendition callbacks that wake the waits) share the windows and the waiting list on one loop;
+ * split apart, each would call back into the other.
  */
-final class HlsSession implements Subscriber, CmafSink {
+final class HlsSession implements Subscriber, HlsRenditions.Listener {
   private static final Logger LOG = LoggerFactory.getLogger("cascade.http.hls");
   static final String PLAYLIST_TYPE = "application/vnd.apple.mpegurl";
   static final String PLAYLIST_CACHE = "no-cache";
@@ -63,8 +66,7 @@ final class HlsSession implements Subscriber, CmafSink {
   private final String key;
   private final EventLoop loop;
   private final String tag;
-  private final HlsWindow window;
-  private final CmafSegmenter segmenter;
+  private final HlsRenditions renditions;
   private final List<Waiter> waiters = new ArrayList<>();
   private LiveStream stream;
   private boolean joined;
@@ -76,16 +78,13 @@ final class HlsSession implements Subscriber, CmafSink {
   private long joinedNanos;
   private long partFirstFrameNanos;
   private long currentFrameNanos;
-  private long reportedDropCount;
-  private long reportedDropBytes;
 
   HlsSession(HlsNode node, String key, EventLoop loop, String tag) {
     this.node = node;
     this.key = key;
     this.loop = loop;
     this.tag = tag;
-    this.window = new HlsWindow(node.settings, node.wallMillis);
-    this.segmenter = new CmafSegmenter(key, loop, node.settings.cmaf(), node.alloc, this);
+    this.renditions = new HlsRenditions(node, key, tag, loop, this);
   }
 
   String tag() {
@@ -135,15 +134,20 @@ final class HlsSession implements Subscriber, CmafSink {
       refuse(r, 404, "not_found"); // a resource of an earlier packaging session of this stream
       return;
     }
+    HlsWindow window = renditions.window(path.track());
+    if (window == null) {
+      refuse(r, 404, "not_found"); // no such video track (yet)
+      return;
+    }
     switch (path.kind()) {
       case MULTIVARIANT -> {
         if (window.hasCompleteSegment()) {
-          answer(r, 200, PLAYLIST_TYPE, PLAYLIST_CACHE, text(Playlists.multivariant(window, r.carriedQuery())));
+          answer(r, 200, PLAYLIST_TYPE, PLAYLIST_CACHE, text(Playlists.multivariant(renditions.windows(), r.carriedQuery())));
         } else {
           waitFor(r, window::hasCompleteSegment, firstWait(), 404, "stream_not_found");
         }
       }
-      case MEDIA -> media(r);
+      case MEDIA -> media(r, path.track(), window);
       case PART -> {
         HlsWindow.Part part = window.part(path.number());
         if (part != null) {
@@ -176,10 +180,10 @@ final class HlsSession implements Subscriber, CmafSink {
     }
   }
 
-  private void media(HlsRequest r) {
+  private void media(HlsRequest r, int track, HlsWindow window) {
     if (!r.blocking()) {
       if (window.hasCompleteSegment()) {
-        answerMedia(r);
+        answerMedia(r, track);
       } else {
         waitFor(r, window::hasCompleteSegment, firstWait(), 404, "stream_not_found");
       }
@@ -193,7 +197,7 @@ final class HlsSession implements Subscriber, CmafSink {
       return;
     }
     if (window.hasCompleteSegment() && window.holds(r.msn(), r.part())) {
-      answerMedia(r);
+      answerMedia(r, track);
     } else {
       boolean first = !window.hasCompleteSegment();
       waitFor(r, () -> window.hasCompleteSegment() && window.holds(r.msn(), r.part()),
@@ -202,9 +206,9 @@ final class HlsSession implements Subscriber, CmafSink {
     }
   }
 
-  private void answerMedia(HlsRequest r) {
+  private void answerMedia(HlsRequest r, int track) {
     answer(r, 200, PLAYLIST_TYPE, PLAYLIST_CACHE,
-        text(Playlists.media(window, node.settings, tag, r.carriedQuery(), r.skip())));
+        text(Playlists.media(renditions.windows(), track, node.settings, tag, r.carriedQuery(), r.skip())));
   }
 
   /**
@@ -323,7 +327,7 @@ final class HlsSession implements Subscriber, CmafSink {
     }
     boolean media = frame.isAudio() || frame.isVideo();
     currentFrameNanos = media ? frame.receivedNanos() : 0;
-    segmenter.onFrame(frame);
+    renditions.onFrame(frame);
     if (partFirstFrameNanos == 0) {
       partFirstFrameNanos = currentFrameNanos;
     }
@@ -352,41 +356,36 @@ final class HlsSession implements Subscriber, CmafSink {
     if (closed) {
       return;
     }
-    segmenter.onUnpublish();
+    renditions.onUnpublish();
     Duration wait = node.streams.settings().republishWaitTimeout();
     republishTimer = loop.schedule(() -> close("publisher_gone"), wait.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  // --- what the segmenter makes ---
+  // --- what the renditions made ---
 
   @Override
-  public void init(int version, List<TrackFormat> formats, ByteBuf segment) {
-    window.init(version, formats, segment);
-  }
-
-  @Override
-  public void part(CmafPart part) {
+  public void parted(int track, long droppedByCount, long droppedByBytes) {
     if (closed) {
-      part.release();
       return;
     }
-    window.part(part);
-    // Parts of frames from the GOP cache are as old as the cache, not delayed by packaging: not measured.
-    if (partFirstFrameNanos != 0 && partFirstFrameNanos - joinedNanos >= 0) {
-      node.meters.partLatency(node.nanoClock.getAsLong() - partFirstFrameNanos);
+    // Part latency is the default rendition's; the others are cut at the same frames.
+    if (track == 0) {
+      // Parts of frames from the GOP cache are as old as the cache, not delayed by packaging: not measured.
+      if (partFirstFrameNanos != 0 && partFirstFrameNanos - joinedNanos >= 0) {
+        node.meters.partLatency(node.nanoClock.getAsLong() - partFirstFrameNanos);
+      }
+      // The frame that cut this part is the first of the next one.
+      partFirstFrameNanos = currentFrameNanos;
     }
-    // The frame that cut this part is the first of the next one.
-    partFirstFrameNanos = currentFrameNanos;
-    node.meters.dropped(window.droppedByCount() - reportedDropCount, window.droppedByBytes() - reportedDropBytes);
-    reportedDropCount = window.droppedByCount();
-    reportedDropBytes = window.droppedByBytes();
+    node.meters.dropped(droppedByCount, droppedByBytes);
     wake();
   }
 
   @Override
-  public void end() {
-    window.end();
-    partFirstFrameNanos = 0;
+  public void ended(int track) {
+    if (track == 0) {
+      partFirstFrameNanos = 0;
+    }
     wake();
   }
 
@@ -413,8 +412,7 @@ final class HlsSession implements Subscriber, CmafSink {
       node.stopBlocking();
       refuse(w.request, 404, reason.equals("publisher_gone") ? "publisher_gone" : "stream_not_found");
     }
-    segmenter.close();
-    window.close();
+    renditions.close();
     LOG.info("event=hls.session.end stream={} tag={} reason={} live_seen={}", key, tag, reason, everLive);
   }
 
@@ -428,7 +426,13 @@ final class HlsSession implements Subscriber, CmafSink {
     return waiters.size();
   }
 
+  /** The default rendition's window. */
   HlsWindow window() {
-    return window;
+    return renditions.window(0);
+  }
+
+  /** The window of rendition {@code track}, or null. */
+  HlsWindow window(int track) {
+    return renditions.window(track);
   }
 }

@@ -4,6 +4,7 @@ import static io.cascade.config.ConfigSchema.HLS_BLOCK_TIMEOUT;
 import static io.cascade.config.ConfigSchema.HLS_ENABLED;
 import static io.cascade.config.ConfigSchema.HLS_MAX_BLOCKED_PER_STREAM;
 import static io.cascade.config.ConfigSchema.HLS_MAX_BLOCKED_REQUESTS;
+import static io.cascade.config.ConfigSchema.HLS_MAX_RENDITIONS;
 import static io.cascade.config.ConfigSchema.HLS_MAX_VIEWERS;
 import static io.cascade.config.ConfigSchema.HLS_MAX_WINDOW_BYTES;
 import static io.cascade.config.ConfigSchema.HLS_PART_TARGET;
@@ -18,12 +19,13 @@ import java.time.Duration;
 /** The {@code hls.*} settings (see {@link io.cascade.config.ConfigSchema}). */
 public record HlsSettings(boolean enabled, Duration partTarget, Duration segmentTarget, int windowSegments,
     long maxWindowBytes, int maxBlockedRequests, int maxBlockedPerStream, Duration blockTimeout, Duration viewerIdle,
-    int maxViewers) {
+    int maxViewers, int maxRenditions) {
 
   public static HlsSettings from(CascadeConfig config) {
     return new HlsSettings(config.get(HLS_ENABLED), config.get(HLS_PART_TARGET), config.get(HLS_SEGMENT_TARGET),
         config.get(HLS_WINDOW_SEGMENTS), config.get(HLS_MAX_WINDOW_BYTES), config.get(HLS_MAX_BLOCKED_REQUESTS),
-        config.get(HLS_MAX_BLOCKED_PER_STREAM), config.get(HLS_BLOCK_TIMEOUT), config.get(HLS_VIEWER_IDLE), config.get(HLS_MAX_VIEWERS));
+        config.get(HLS_MAX_BLOCKED_PER_STREAM), config.get(HLS_BLOCK_TIMEOUT), config.get(HLS_VIEWER_IDLE),
+        config.get(HLS_MAX_VIEWERS), config.get(HLS_MAX_RENDITIONS));
   }
 
   /**

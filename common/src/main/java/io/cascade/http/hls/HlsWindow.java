@@ -57,8 +57,19 @@ final class HlsWindow implements CmafSink {
     }
   }
 
+  /**
+   * The program date of one media instant, set by the first part after a start or republish. The
+   * renditions of a stream share one, so equal media times carry equal dates in every rendition
+   * (players align renditions by EXT-X-PROGRAM-DATE-TIME when they switch).
+   */
+  static final class DateAnchor {
+    private long wallMillis = -1;
+    private long mediaMillis;
+  }
+
   private final HlsSettings settings;
   private final LongSupplier wallMillis;
+  private final DateAnchor anchor;
   private final ArrayDeque<Segment> segments = new ArrayDeque<>();
   private final TreeMap<Integer, ByteBuf> inits = new TreeMap<>();
   private List<TrackFormat> formats = List.of();
@@ -74,13 +85,18 @@ final class HlsWindow implements CmafSink {
   private long peakBitsPerSecond;
   private long droppedByCount;
   private long droppedByBytes;
-  private long anchorWallMillis = -1;
-  private long anchorMediaMillis;
+  private long measuredVideoSamples;
+  private long measuredVideoMillis;
   private boolean closed;
 
   HlsWindow(HlsSettings settings, LongSupplier wallMillis) {
+    this(settings, wallMillis, new DateAnchor());
+  }
+
+  HlsWindow(HlsSettings settings, LongSupplier wallMillis, DateAnchor anchor) {
     this.settings = settings;
     this.wallMillis = wallMillis;
+    this.anchor = anchor;
   }
 
   @Override
@@ -117,13 +133,13 @@ final class HlsWindow implements CmafSink {
       if (open != null) {
         complete(open);
       }
-      if (anchorWallMillis < 0) {
+      if (anchor.wallMillis < 0) {
         // The part is cut when the frame after it arrives: it began about its duration ago.
-        anchorWallMillis = wallMillis.getAsLong() - cmaf.durationMillis();
-        anchorMediaMillis = cmaf.startMillis();
+        anchor.wallMillis = wallMillis.getAsLong() - cmaf.durationMillis();
+        anchor.mediaMillis = cmaf.startMillis();
       }
       open = new Segment(nextMsn++, cmaf.initVersion(), pendingDiscontinuity,
-          anchorWallMillis + cmaf.startMillis() - anchorMediaMillis);
+          anchor.wallMillis + cmaf.startMillis() - anchor.mediaMillis);
       pendingDiscontinuity = false;
       segments.addLast(open);
     }
@@ -145,7 +161,7 @@ final class HlsWindow implements CmafSink {
     if (!segments.isEmpty()) {
       pendingDiscontinuity = true;
     }
-    anchorWallMillis = -1;
+    anchor.wallMillis = -1;
   }
 
   private void complete(Segment s) {
@@ -153,6 +169,14 @@ final class HlsWindow implements CmafSink {
     longestSegmentMillis = Math.max(longestSegmentMillis, s.durationMillis);
     if (s.durationMillis > 0) {
       peakBitsPerSecond = Math.max(peakBitsPerSecond, s.bytes * 8_000 / s.durationMillis);
+      int pictures = 0;
+      for (Part p : s.parts) {
+        pictures += p.cmaf().videoSamples();
+      }
+      if (pictures > 0) {
+        measuredVideoSamples += pictures;
+        measuredVideoMillis += s.durationMillis;
+      }
     }
   }
 
@@ -342,6 +366,11 @@ final class HlsWindow implements CmafSink {
   /** Peak bit rate of a complete segment so far (for BANDWIDTH). */
   long peakBitsPerSecond() {
     return peakBitsPerSecond;
+  }
+
+  /** Video pictures per second over the complete segments so far; 0 without video. */
+  double frameRate() {
+    return measuredVideoMillis > 0 ? measuredVideoSamples * 1000.0 / measuredVideoMillis : 0;
   }
 
   long bytes() {

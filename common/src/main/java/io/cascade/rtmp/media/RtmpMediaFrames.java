@@ -3,8 +3,10 @@ package io.cascade.rtmp.media;
 import io.cascade.live.LiveStream;
 import io.cascade.live.MediaFrame;
 import io.cascade.media.MediaTags;
+import io.cascade.media.MultitrackTags;
 import io.cascade.rtmp.message.MessageType;
 import io.netty.buffer.ByteBuf;
+import java.util.List;
 
 /**
  * The one place an RTMP message becomes a {@link MediaFrame}: what it is, its track, codec,
@@ -20,11 +22,24 @@ public final class RtmpMediaFrames {
   /**
    * Hands one message of {@code publisher} to {@code stream}: audio, video, or a data message
    * ({@code metadata}: onMetaData without {@code @setDataFrame}). Takes ownership of {@code payload}.
+   * An Enhanced-RTMP message of several tracks becomes one frame per track (see {@link MultitrackTags}).
    *
    * @param originMillis when the stream's origin received it from the encoder (epoch ms), 0 if unknown
    */
   public static void publish(LiveStream stream, Object publisher, int typeId, long timestamp, ByteBuf payload,
       boolean metadata, long originMillis) {
+    if (!metadata && MultitrackTags.severalTracks(typeId, payload)) {
+      List<ByteBuf> tracks;
+      try {
+        tracks = MultitrackTags.split(typeId, payload, payload.alloc());
+      } finally {
+        payload.release();
+      }
+      for (ByteBuf track : tracks) {
+        publish(stream, publisher, typeId, timestamp, track, false, originMillis);
+      }
+      return;
+    }
     MediaFrame frame;
     try {
       frame = frame(typeId, timestamp, payload, metadata, System.nanoTime(), originMillis);

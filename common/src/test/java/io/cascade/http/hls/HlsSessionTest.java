@@ -59,6 +59,8 @@ class HlsSessionTest {
   private long nextAudio;
   private long timeBase;
   private int videoPayload = 16;
+  /** Enhanced-RTMP video tracks published beside track 0 (OneTrack multitrack messages), GOPs aligned. */
+  private int[] extraTracks = {};
 
   /** Viewers idle after an hour: the feeds here make no requests for many seconds. */
   private static HlsSettings settings(int windowSegments, long maxBytes) {
@@ -76,7 +78,7 @@ class HlsSessionTest {
   private static HlsSettings settings(int windowSegments, long maxBytes, Duration viewerIdle, int maxBlocked,
       int maxBlockedPerStream) {
     return new HlsSettings(true, Duration.ofMillis(250), Duration.ofSeconds(2), windowSegments, maxBytes, maxBlocked,
-        maxBlockedPerStream, Duration.ofSeconds(6), viewerIdle, 100);
+        maxBlockedPerStream, Duration.ofSeconds(6), viewerIdle, 100, 8);
   }
 
   private void start() {
@@ -94,6 +96,9 @@ class HlsSessionTest {
     stream = streams.publish(KEY, publisher).stream();
     stream.onFrame(publisher, FlvFile.frame(9, timeBase, concat(HexFormat.of().parseHex("1700000000"), AVC_CONFIG)));
     stream.onFrame(publisher, FlvFile.frame(8, timeBase, concat(HexFormat.of().parseHex("af00"), AAC_CONFIG)));
+    for (int track : extraTracks) {
+      stream.onFrame(publisher, FlvFile.frame(9, timeBase, concat(oneTrackHead(true, 0, track), AVC_CONFIG)));
+    }
     nextVideo = 0;
     nextAudio = 0;
   }
@@ -148,10 +153,24 @@ class HlsSessionTest {
         byte[] head = {(byte) (key ? 0x17 : 0x27), 1, 0, 0, 0, 0, 0, (byte) (videoPayload >> 8), (byte) videoPayload};
         tick(videoAt);
         stream.onFrame(publisher, stamped(FlvFile.frame(9, timeBase + videoAt, concat(head, nal))));
+        for (int track : extraTracks) {
+          int size = videoPayload + 64 * track; // each track its own bit rate
+          byte[] time = {0, 0, 0, 0, 0, (byte) (size >> 8), (byte) size};
+          byte[] picture = new byte[size];
+          picture[0] = nal[0];
+          stream.onFrame(publisher,
+              stamped(FlvFile.frame(9, timeBase + videoAt, concat(oneTrackHead(key, 1, track), time, picture))));
+        }
         nextVideo++;
         channel.runPendingTasks();
       }
     }
+  }
+
+  /** Enhanced-RTMP video header of a OneTrack multitrack avc1 message up to its track id. */
+  private static byte[] oneTrackHead(boolean key, int packetType, int track) {
+    return concat(new byte[] {(byte) (key ? 0x96 : 0xa6), (byte) packetType}, "avc1".getBytes(StandardCharsets.US_ASCII),
+        new byte[] {(byte) track});
   }
 
   private long streamTime;
@@ -248,7 +267,75 @@ class HlsSessionTest {
     assertThat(hint).startsWith("#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part-t1-");
     long hinted = Long.parseLong(uri(hint).replaceAll("part-t1-(\\d+)\\.m4s", "$1"));
     assertThat(hinted).isEqualTo(session.window().nextPartNumber());
-    assertThat(p).endsWith("\n");
+    assertThat(p).endsWith("\n").as("a single rendition reports none").doesNotContain("#EXT-X-RENDITION-REPORT");
+  }
+
+  @Test
+  void eachVideoTrackIsAVariantWithItsOwnPlaylistAndReportsTheOthers() {
+    extraTracks = new int[] {1};
+    start();
+    feed(4_500);
+    String mv = get("index.m3u8?token=abc").text();
+    List<String> variants = lines(mv, "#EXT-X-STREAM-INF:");
+    assertThat(variants).hasSize(2).allSatisfy(v -> assertThat(v).contains("CODECS=\"avc1.64001f,mp4a.40.2\"")
+        .containsPattern("RESOLUTION=\\d+x\\d+").contains(",FRAME-RATE=25.000"));
+    assertThat(mv).contains("\nmedia.m3u8?token=abc\n").contains("\nmedia-1.m3u8?token=abc\n");
+    // Track 1 carries more bytes per picture: its measured bit rate is higher.
+    assertThat(attr(variants.get(1), "BANDWIDTH")).isGreaterThan(attr(variants.get(0), "BANDWIDTH"));
+
+    String p0 = get("media.m3u8?token=abc").text();
+    String p1 = get("media-1.m3u8?token=abc").text();
+    assertThat(p1).contains("#EXT-X-MAP:URI=\"init-t1-v1-1.mp4?token=abc\"").contains("\nseg-t1-v1-0.m4s?token=abc\n")
+        .contains("part-t1-v1-").doesNotContain("\"part-t1-0");
+    assertThat(lines(p1, "#EXT-X-PRELOAD-HINT:")).singleElement().asString().contains("part-t1-v1-");
+    // Segments cut at the same keyframes: the same sequence numbers, durations and dates in both.
+    for (String tag : List.of("#EXT-X-MEDIA-SEQUENCE:", "#EXTINF:", "#EXT-X-PROGRAM-DATE-TIME:")) {
+      assertThat(lines(p1, tag)).as(tag).isEqualTo(lines(p0, tag));
+    }
+    HlsWindow.Part last1 = session.window(1).lastPart();
+    HlsWindow.Part last0 = session.window().lastPart();
+    assertThat(lines(p0, "#EXT-X-RENDITION-REPORT:")).containsExactly("#EXT-X-RENDITION-REPORT:URI=\"media-1.m3u8"
+        + "?token=abc\",LAST-MSN=" + last1.msn() + ",LAST-PART=" + last1.index());
+    assertThat(lines(p1, "#EXT-X-RENDITION-REPORT:")).containsExactly("#EXT-X-RENDITION-REPORT:URI=\"media.m3u8"
+        + "?token=abc\",LAST-MSN=" + last0.msn() + ",LAST-PART=" + last0.index());
+
+    Answer init = get("init-t1-v1-1.mp4");
+    assertThat(init.status).isEqualTo(200);
+    assertThat(ByteBufUtil.getBytes(init.body, 4, 4)).asString(StandardCharsets.US_ASCII).isEqualTo("ftyp");
+    assertThat(get("seg-t1-v1-0.m4s").status).isEqualTo(200);
+    assertThat(get("part-t1-v1-" + last1.number() + ".m4s").status).isEqualTo(200);
+    assertThat(get("seg-t1-v2-0.m4s").status).as("no track 2").isEqualTo(404);
+    assertThat(get("media-2.m3u8").status).isEqualTo(404);
+  }
+
+  @Test
+  void aBlockingReloadOfARenditionWaitsForItsOwnNextPart() {
+    extraTracks = new int[] {3};
+    start();
+    feed(4_100);
+    HlsWindow.Part last = session.window(3).lastPart();
+    int before = answers.size();
+    request("media-3.m3u8?_HLS_msn=" + last.msn() + "&_HLS_part=" + (last.index() + 1));
+    assertThat(answers).hasSize(before);
+    feed(300);
+    assertThat(answers).hasSize(before + 1);
+    String p = answers.get(before).text();
+    assertThat(p).contains("#EXT-X-RENDITION-REPORT:URI=\"media.m3u8\"");
+    assertThat(lines(p, "#EXT-X-PART:")).last().asString().contains("part-t1-v3-");
+  }
+
+  @Test
+  void renditionsBeyondTheLimitAreLeftOut() {
+    settings = new HlsSettings(true, Duration.ofMillis(250), Duration.ofSeconds(2), 6, 64L << 20, 100, 100,
+        Duration.ofSeconds(6), Duration.ofHours(1), 100, 2);
+    extraTracks = new int[] {1, 2};
+    start();
+    feed(4_500);
+    String mv = get("index.m3u8").text();
+    assertThat(lines(mv, "#EXT-X-STREAM-INF:")).hasSize(2);
+    assertThat(mv).contains("\nmedia-1.m3u8\n").doesNotContain("media-2.m3u8");
+    assertThat(get("media-2.m3u8").status).isEqualTo(404);
+    assertThat(node.meters.refusedCount("max_renditions")).as("counted once for the stream").isEqualTo(1);
   }
 
   private static double attrless(String extinf) {
