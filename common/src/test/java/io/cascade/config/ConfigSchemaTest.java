@@ -114,7 +114,8 @@ class ConfigSchemaTest {
   private static final Map<String, Map<String, Object>> COMPANIONS =
       Map.of(
           "cluster.discovery", Map.of("cluster.kubernetes.serviceDns", "cascade.svc"),
-          "rtmps.enabled", Map.of("rtmps.certFile", "cert.pem", "rtmps.keyFile", "key.pem"));
+          "rtmps.enabled", Map.of("rtmps.certFile", "cert.pem", "rtmps.keyFile", "key.pem"),
+          "recording.s3.enabled", Map.of("recording.s3.bucket", "recordings"));
 
   /** Tries each candidate until one loads; some are refused by a check against another key. */
   private static CascadeConfig loadWithAnyOtherValue(Setting<?> s, Object current) {
