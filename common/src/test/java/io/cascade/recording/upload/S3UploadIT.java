@@ -17,10 +17,12 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -136,8 +138,129 @@ class S3UploadIT {
     assertThat(count(CascadeMeter.RECORDING_UPLOAD_BYTES)).isEqualTo(size);
   }
 
+  /**
+   * The store goes away after the first part of three and comes back a few failed attempts later
+   * on the same port and blob store: the upload resumes at the part that failed and the object
+   * arrives whole.
+   */
+  @Test
+  void storeStoppedMidUploadAndRestartedGetsTheObjectWhole() throws Exception {
+    AtomicBoolean stopped = new AtomicBoolean();
+    uploader = uploader(settings(Map.of("recording.s3.retry.attempts", "30")), SECRET_KEY,
+        store -> new ForwardingStore(store) {
+          @Override
+          public String uploadPart(String key, String uploadId, int part, Path file, long offset, long length) {
+            String etag = super.uploadPart(key, uploadId, part, file, offset, length);
+            if (part == 1 && stopped.compareAndSet(false, true)) {
+              stopProxy();
+            }
+            return etag;
+          }
+        });
+    long size = 12 * MIB;
+    Path file = file("outage.mp4", size);
+
+    CompletableFuture<UploadResult> upload = uploader.upload(
+        new UploadRequest(file, "live/cam1/c.mp4", "video/mp4", Map.of(), true)).toCompletableFuture();
+    Await.until(WAIT, "two retries against the stopped store",
+        () -> count(CascadeMeter.RECORDING_UPLOAD_RETRIES) >= 2, this::state);
+    assertThat(upload).as("still trying while the store is away").isNotDone();
+    assertThat(file).exists();
+    proxy = startProxy(port);
+    UploadResult result = await(upload);
+
+    assertThat(result.parts()).isEqualTo(3);
+    assertThat(bytes(blobs.getBlob(BUCKET, "rec/live/cam1/c.mp4"))).isEqualTo(expected(size));
+    assertThat(result.localDeleted()).isTrue();
+    assertThat(count(CascadeMeter.RECORDING_UPLOAD_BYTES)).as("each part counted once").isEqualTo(size);
+    assertThat(count(CascadeMeter.RECORDING_UPLOAD_FAILURES, "reason", "retries_exhausted")).isZero();
+    // The kept-alive connection ends first, then connects are refused: all at the second part.
+    assertThat(lines("event=recording.upload.retry"))
+        .allSatisfy(line -> assertThat(line).contains("request=part_2_of_3"))
+        .anySatisfy(line -> assertThat(line).contains("ConnectException: Connection refused"));
+  }
+
+  /** A wrong secret is refused with 403 once: no retry, a clear reason, and no secret in any log line. */
+  @Test
+  void wrongCredentialsFailAtOnceWithoutRetriesAndNoSecretInTheLogs() throws Exception {
+    String wrongSecret = "wrong-secret-Hy7Qp2";
+    uploader = uploader(settings(Map.of()), wrongSecret);
+    Path file = file("denied.flv", 64 * 1024);
+
+    UploadException failure = failure(uploader.upload(
+        new UploadRequest(file, "live/cam1/d.flv", "video/x-flv", Map.of(), true)));
+
+    assertThat(failure.reason()).isEqualTo(UploadFailure.ACCESS_DENIED);
+    assertThat(failure.attempts()).isEqualTo(1);
+    assertThat(failure.getMessage()).contains("access_denied", "403").doesNotContain(wrongSecret, SECRET_KEY);
+    assertThat(count(CascadeMeter.RECORDING_UPLOAD_FAILURES, "reason", "access_denied")).isEqualTo(1);
+    assertThat(count(CascadeMeter.RECORDING_UPLOAD_RETRIES)).isZero();
+    assertThat(file).as("kept after a failed upload").exists();
+    assertThat(blobs.blobExists(BUCKET, "rec/live/cam1/d.flv")).isFalse();
+    List<String> failed = lines("event=recording.upload.failed");
+    assertThat(failed).hasSize(1);
+    assertThat(failed.get(0)).contains("reason=access_denied", "attempts=1");
+    assertThat(lines("")).isNotEmpty().allSatisfy(line -> assertThat(line).doesNotContain(wrongSecret, SECRET_KEY));
+  }
+
+  @Test
+  void missingBucketFailsAtOnceWithoutRetries() throws Exception {
+    uploader = uploader(settings(Map.of("recording.s3.bucket", "no-such-bucket")), SECRET_KEY);
+    Path file = file("nobucket.flv", 64 * 1024);
+
+    UploadException failure = failure(uploader.upload(
+        new UploadRequest(file, "live/cam1/e.flv", "video/x-flv", Map.of(), true)));
+
+    assertThat(failure.reason()).isEqualTo(UploadFailure.NO_SUCH_BUCKET);
+    assertThat(failure.attempts()).isEqualTo(1);
+    assertThat(failure.getMessage()).contains("no_such_bucket", "404 NoSuchBucket", "s3://no-such-bucket/");
+    assertThat(count(CascadeMeter.RECORDING_UPLOAD_FAILURES, "reason", "no_such_bucket")).isEqualTo(1);
+    assertThat(count(CascadeMeter.RECORDING_UPLOAD_RETRIES)).isZero();
+    assertThat(file).exists();
+  }
+
+  /** One upload in progress, one queued: the next is refused at once, counted, and its file kept. */
+  @Test
+  void fullQueueRefusesAtOnceAndTheOthersStillArrive() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    uploader = uploader(settings(Map.of("recording.s3.maxConcurrentUploads", "1",
+        "recording.s3.maxQueuedUploads", "1")), SECRET_KEY, store -> new ForwardingStore(store) {
+          @Override
+          public String put(String key, Path file, String contentType, Map<String, String> metadata) {
+            try {
+              assertThat(release.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("released").isTrue();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            return super.put(key, file, contentType, metadata);
+          }
+        });
+    Path a = file("a.flv", 1000);
+    Path b = file("b.flv", 2000);
+    Path c = file("c.flv", 3000);
+
+    CompletableFuture<UploadResult> first = uploader.upload(new UploadRequest(a, "a.flv", "video/x-flv", Map.of(), false))
+        .toCompletableFuture();
+    CompletableFuture<UploadResult> second = uploader.upload(new UploadRequest(b, "b.flv", "video/x-flv", Map.of(), false))
+        .toCompletableFuture();
+    UploadException refused = failure(uploader.upload(new UploadRequest(c, "c.flv", "video/x-flv", Map.of(), true)));
+
+    assertThat(refused.reason()).isEqualTo(UploadFailure.QUEUE_FULL);
+    assertThat(refused.attempts()).isZero();
+    assertThat(count(CascadeMeter.RECORDING_UPLOAD_FAILURES, "reason", "queue_full")).isEqualTo(1);
+    assertThat(gauge(CascadeMeter.RECORDING_UPLOAD_QUEUED)).isEqualTo(1);
+    assertThat(gauge(CascadeMeter.RECORDING_UPLOAD_ACTIVE)).isEqualTo(1);
+    assertThat(c).exists();
+    assertThat(lines("event=recording.upload.refused")).singleElement().asString().contains("reason=queue_full");
+    release.countDown();
+    assertThat(await(first).bytes()).isEqualTo(1000);
+    assertThat(await(second).bytes()).isEqualTo(2000);
+    assertThat(blobs.blobExists(BUCKET, "rec/c.flv")).isFalse();
+    Await.until(WAIT, "queue and slots empty", () -> uploader.active() == 0 && uploader.queued() == 0);
+  }
+
   private S3UploadSettings settings(Map<String, Object> overrides) {
-    Map<String, Object> values = new java.util.HashMap<>(Map.of(
+    Map<String, Object> values = new HashMap<>(Map.of(
         "recording.s3.enabled", "true",
         "recording.s3.endpoint", "http://127.0.0.1:" + port,
         "recording.s3.bucket", BUCKET,
@@ -197,7 +320,37 @@ class S3UploadIT {
     return c == null ? 0 : c.count();
   }
 
-  private static UploadResult await(java.util.concurrent.CompletionStage<UploadResult> stage) throws Exception {
+  private void stopProxy() {
+    try {
+      proxy.stop();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private String state() {
+    return "retries=" + count(CascadeMeter.RECORDING_UPLOAD_RETRIES) + " logs=" + lines("");
+  }
+
+  private List<String> lines(String prefix) {
+    synchronized (logs) {
+      return logs.list.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.startsWith(prefix)).toList();
+    }
+  }
+
+  private double gauge(CascadeMeter meter) {
+    return node.registry().find(meter.meterName()).gauge().value();
+  }
+
+  private static UploadException failure(CompletionStage<UploadResult> stage) {
+    Throwable[] caught = new Throwable[1];
+    assertThatThrownBy(() -> await(stage)).isInstanceOf(ExecutionException.class)
+        .satisfies(e -> caught[0] = e.getCause());
+    assertThat(caught[0]).isInstanceOf(UploadException.class);
+    return (UploadException) caught[0];
+  }
+
+  private static UploadResult await(CompletionStage<UploadResult> stage) throws Exception {
     return stage.toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
   }
 }
