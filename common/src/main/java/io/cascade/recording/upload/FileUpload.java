@@ -177,7 +177,11 @@ final class FileUpload {
       log.info("event=recording.upload.retry bucket={} key={} request={} attempt={}/{} delay_ms={} error=\"{}\"",
           store.bucket(), key, requestName(), attempts, settings.retryAttempts(), delay.toMillis(),
           verdict.detail());
-      scheduler.schedule(delay, this::submit);
+      try {
+        scheduler.schedule(delay, this::submit);
+      } catch (RejectedExecutionException e) {
+        fail(UploadFailure.CLOSED, "uploader closed; last error " + verdict.detail(), error);
+      }
     }
   }
 
