@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -95,7 +96,14 @@ class S3UploadIT {
 
   @Test
   void smallFileIsOnePutAndArrivesByteIdenticalWithItsMetadata() throws Exception {
-    uploader = uploader(settings(Map.of()), SECRET_KEY);
+    List<String> putThreads = new CopyOnWriteArrayList<>();
+    uploader = uploader(settings(Map.of()), SECRET_KEY, store -> new ForwardingStore(store) {
+      @Override
+      public String put(String key, Path file, String contentType, Map<String, String> metadata) {
+        putThreads.add(Thread.currentThread().getName());
+        return super.put(key, file, contentType, metadata);
+      }
+    });
     Path file = file("small.flv", 300 * 1024);
 
     UploadResult result = await(uploader.upload(new UploadRequest(file, "live/cam1/a.flv", "video/x-flv",
@@ -113,6 +121,8 @@ class S3UploadIT {
     assertThat(blob.getMetadata().getETag()).doesNotContain("-");
     assertThat(result.localDeleted()).isTrue();
     assertThat(file).doesNotExist();
+    assertThat(putThreads).as("the SDK's blocking call ran on an upload thread")
+        .singleElement().asString().startsWith("cascade-s3-upload-");
     assertThat(count(CascadeMeter.RECORDING_UPLOAD_FILES)).isEqualTo(1);
     assertThat(count(CascadeMeter.RECORDING_UPLOAD_BYTES)).isEqualTo(300 * 1024);
     assertThat(node.registry().find(CascadeMeter.RECORDING_UPLOAD_LAG.meterName()).timer().count()).isEqualTo(1);
