@@ -126,6 +126,15 @@ class S3UploadIT {
     assertThat(count(CascadeMeter.RECORDING_UPLOAD_FILES)).isEqualTo(1);
     assertThat(count(CascadeMeter.RECORDING_UPLOAD_BYTES)).isEqualTo(300 * 1024);
     assertThat(node.registry().find(CascadeMeter.RECORDING_UPLOAD_LAG.meterName()).timer().count()).isEqualTo(1);
+    // Every upload meter of the catalog (docs/METRICS.md) is exposed with its documented type.
+    String scrape = node.scrape();
+    for (CascadeMeter m : CascadeMeter.values()) {
+      if (m.meterName().startsWith("cascade.recording.upload.")) {
+        // The text format names a counter's family with or without _total, by version.
+        String family = m.prometheusName().replaceAll("_total$", "");
+        assertThat(scrape).containsPattern("(?m)^# TYPE " + family + "(_total)? " + m.type().prometheusType() + "$");
+      }
+    }
   }
 
   @Test
