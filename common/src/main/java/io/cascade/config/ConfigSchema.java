@@ -815,6 +815,118 @@ public final class ConfigSchema {
           "Most end notifications waiting to be sent; when the queue is full further"
               + " notifications are dropped and logged.");
 
+  public static final Setting<Boolean> RECORDING_S3_ENABLED =
+      of(
+          "recording.s3.enabled",
+          bool(),
+          "false",
+          "Upload finished recording files to S3-compatible object storage. Credentials come from"
+              + " the AWS SDK's default chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a"
+              + " profile, web identity, the container or instance role), never from this file,"
+              + " and are never logged.");
+
+  public static final Setting<String> RECORDING_S3_ENDPOINT =
+      of(
+          "recording.s3.endpoint",
+          optionalString(),
+          "",
+          "URL of an S3-compatible service (e.g. http://minio:9000); empty uses AWS S3 in"
+              + " recording.s3.region. With an endpoint set, request checksums are sent only where"
+              + " the S3 API requires them (not every such service accepts the SDK's default ones).");
+
+  public static final Setting<String> RECORDING_S3_REGION =
+      of(
+          "recording.s3.region",
+          string(),
+          "us-east-1",
+          "Region the requests are signed for (and of the AWS endpoint when none is set).");
+
+  public static final Setting<String> RECORDING_S3_BUCKET =
+      of(
+          "recording.s3.bucket",
+          optionalString(),
+          "",
+          "Bucket the recordings go to; required with recording.s3.enabled. It must exist:"
+              + " a missing bucket fails each upload at once (no_such_bucket), it is not created.");
+
+  public static final Setting<String> RECORDING_S3_PREFIX =
+      of(
+          "recording.s3.prefix",
+          optionalString(),
+          "",
+          "Put in front of every object key, e.g. `recordings/`.");
+
+  public static final Setting<Boolean> RECORDING_S3_PATH_STYLE =
+      of(
+          "recording.s3.pathStyle",
+          bool(),
+          "false",
+          "Address the bucket in the URL path (http://host/bucket/key) instead of the host name;"
+              + " most S3-compatible services on a plain host:port need it.");
+
+  public static final Setting<Long> RECORDING_S3_MULTIPART_THRESHOLD =
+      of(
+          "recording.s3.multipartThreshold",
+          size("5MiB", "5GiB"),
+          "64MiB",
+          "Files of at least this size are uploaded in parts (multipart upload), so a failure"
+              + " sends one part again instead of the whole file; smaller ones in one PUT.");
+
+  public static final Setting<Long> RECORDING_S3_PART_SIZE =
+      of(
+          "recording.s3.partSize",
+          size("5MiB", "5GiB"),
+          "16MiB",
+          "Size of each part of a multipart upload but the last (S3 allows 5 MiB to 5 GiB and"
+              + " 10000 parts; a file too large for 10000 parts of this size gets larger ones).");
+
+  public static final Setting<Integer> RECORDING_S3_MAX_CONCURRENT_UPLOADS =
+      of(
+          "recording.s3.maxConcurrentUploads",
+          integer(1, 64),
+          "2",
+          "Files uploaded at once, each on one of as many dedicated threads (the SDK's calls"
+              + " block; they never run on an event loop).");
+
+  public static final Setting<Integer> RECORDING_S3_MAX_QUEUED_UPLOADS =
+      of(
+          "recording.s3.maxQueuedUploads",
+          integer(0, 1_000_000),
+          "1000",
+          "Files waiting for an upload slot; a file handed over when the queue is full is not"
+              + " uploaded, stays on local disk and is counted (reason queue_full).");
+
+  public static final Setting<Integer> RECORDING_S3_RETRY_ATTEMPTS =
+      of(
+          "recording.s3.retry.attempts",
+          integer(1, 100),
+          "8",
+          "Attempts of each request (a PUT, one part) that fails with a network error, a"
+              + " timeout, 408, 429 or 5xx; the upload fails after the last (retries_exhausted)"
+              + " and the file stays local. Refusals (403, 404, other 4xx) are not retried.");
+
+  public static final Setting<Duration> RECORDING_S3_RETRY_BACKOFF_MIN =
+      of(
+          "recording.s3.retry.backoffMin",
+          duration("10ms", "10m"),
+          "1s",
+          "Delay before the first retry of a request; doubles, with jitter, on each retry.");
+
+  public static final Setting<Duration> RECORDING_S3_RETRY_BACKOFF_MAX =
+      of(
+          "recording.s3.retry.backoffMax",
+          duration("10ms", "1h"),
+          "1m",
+          "Longest delay between retries of a request; at least recording.s3.retry.backoffMin.");
+
+  public static final Setting<Duration> RECORDING_S3_ATTEMPT_TIMEOUT =
+      of(
+          "recording.s3.attemptTimeout",
+          duration("1s", "1h"),
+          "5m",
+          "Longest one request may take, the sending of a whole part included; then it counts"
+              + " as failed and is retried.");
+
 
   private static final List<Setting<?>> SETTINGS = List.copyOf(DECLARED);
 
@@ -888,6 +1000,16 @@ public final class ConfigSchema {
               EDGE_UPSTREAM_BACKOFF_MAX,
               "must be at least",
               EDGE_UPSTREAM_BACKOFF_MIN,
+              (max, min) -> max.compareTo(min) >= 0),
+          new Constraint<>(
+              RECORDING_S3_BUCKET,
+              "must be set for",
+              RECORDING_S3_ENABLED,
+              (bucket, enabled) -> !enabled || !bucket.isEmpty()),
+          new Constraint<>(
+              RECORDING_S3_RETRY_BACKOFF_MAX,
+              "must be at least",
+              RECORDING_S3_RETRY_BACKOFF_MIN,
               (max, min) -> max.compareTo(min) >= 0));
 
   private static final Map<String, Setting<?>> BY_PATH = index(false);

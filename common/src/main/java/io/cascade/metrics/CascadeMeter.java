@@ -148,6 +148,24 @@ public enum CascadeMeter {
       "Longest time any event loop has kept its heartbeat task waiting (sampled every second)."),
   NETTY_DIRECT_MEMORY("cascade.netty.direct.memory", Type.GAUGE, "bytes", List.of(),
       "Direct memory held by Netty's allocators (what -XX:MaxDirectMemorySize bounds)."),
+  RECORDING_UPLOAD_BYTES("cascade.recording.upload.bytes", Type.COUNTER, "bytes", List.of(),
+      "Bytes of recordings the object store confirmed (each single PUT and each part of a"
+          + " multipart upload, once)."),
+  RECORDING_UPLOAD_FILES("cascade.recording.upload.files", Type.COUNTER, "", List.of(),
+      "Recording files stored in the object store (the whole object confirmed)."),
+  RECORDING_UPLOAD_FAILURES("cascade.recording.upload.failures", Type.COUNTER, "", List.of("reason"),
+      "Recording files not uploaded (each stays on local disk), by reason: queue_full, access_denied,"
+          + " no_such_bucket, rejected (another 4xx), retries_exhausted, local_file, closed."),
+  RECORDING_UPLOAD_RETRIES("cascade.recording.upload.retries", Type.COUNTER, "", List.of(),
+      "Requests to the object store sent again after a network error, timeout, 408, 429 or 5xx."),
+  RECORDING_UPLOAD_QUEUED("cascade.recording.upload.queued", Type.GAUGE, "", List.of(),
+      "Recording files waiting for an upload slot (at most recording.s3.maxQueuedUploads)."),
+  RECORDING_UPLOAD_ACTIVE("cascade.recording.upload.active", Type.GAUGE, "", List.of(),
+      "Recording uploads in progress, those waiting to retry included (at most"
+          + " recording.s3.maxConcurrentUploads)."),
+  RECORDING_UPLOAD_LAG("cascade.recording.upload.lag", Type.HISTOGRAM, "seconds", List.of(),
+      "From a finished recording file being handed to the uploader to the object store confirming"
+          + " it: queueing, sending and retries."),
   STREAM_PLAYERS("cascade.stream.players", Type.GAUGE, "", List.of("stream"),
       "metrics.perStream: players, relays and LL-HLS viewers of one stream."),
   STREAM_RECEIVED_BYTES("cascade.stream.received.bytes", Type.COUNTER, "bytes", List.of("stream"),
@@ -175,6 +193,16 @@ public enum CascadeMeter {
       Duration.ofMillis(75), Duration.ofMillis(100), Duration.ofMillis(150), Duration.ofMillis(250),
       Duration.ofMillis(500), Duration.ofMillis(750), Duration.ofSeconds(1), Duration.ofMillis(2500),
       Duration.ofSeconds(5), Duration.ofSeconds(10)};
+
+  /**
+   * Histogram buckets for uploads of recording files: from a small file on a near store to one
+   * that waited through an outage of the store.
+   */
+  public static final Duration[] UPLOAD_BUCKETS = {
+      Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+      Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
+      Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(5), Duration.ofMinutes(10),
+      Duration.ofMinutes(30), Duration.ofHours(1)};
 
   private final String meterName;
   private final Type type;

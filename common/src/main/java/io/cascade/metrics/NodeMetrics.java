@@ -20,6 +20,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.util.internal.PlatformDependent;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToDoubleFunction;
@@ -125,9 +126,14 @@ public final class NodeMetrics implements AutoCloseable {
 
   /** A histogram of durations with {@link CascadeMeter#LAG_BUCKETS}. */
   public Timer timer(CascadeMeter m, String... tags) {
+    return timer(m, CascadeMeter.LAG_BUCKETS, tags);
+  }
+
+  /** A histogram of durations with the given bucket bounds. */
+  public Timer timer(CascadeMeter m, Duration[] buckets, String... tags) {
     check(m, CascadeMeter.Type.HISTOGRAM, tags);
     return Timer.builder(m.meterName()).description(m.description()).tags(tags)
-        .serviceLevelObjectives(CascadeMeter.LAG_BUCKETS).register(registry);
+        .serviceLevelObjectives(buckets).register(registry);
   }
 
   public void remove(Meter meter) {

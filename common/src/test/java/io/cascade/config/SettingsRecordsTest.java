@@ -15,6 +15,7 @@ import io.cascade.config.ValueType.LongType;
 import io.cascade.config.ValueType.SizeType;
 import io.cascade.live.LiveSettings;
 import io.cascade.metrics.MetricsSettings;
+import io.cascade.recording.upload.S3UploadSettings;
 import io.cascade.rtmp.amf.AmfLimits;
 import io.cascade.rtmp.chunk.ChunkDecoderLimits;
 import io.cascade.server.RtmpServerSettings;
@@ -62,6 +63,7 @@ class SettingsRecordsTest {
           MetricsSettings.from(config);
           AuthSettings.from(config);
           ClusterSettings.from(config);
+          S3UploadSettings.from(config);
         } catch (RuntimeException e) {
           failures.add(s.path() + "=" + bound + ": " + e);
         }

@@ -1,0 +1,75 @@
+package io.cascade.recording.upload;
+
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An {@link ObjectStore} that records each request by name ({@code put}, {@code create},
+ * {@code part1}, ..., {@code complete}, {@code abort}) and throws the errors a test queued for
+ * that name, one per request, before answering.
+ */
+final class ScriptedStore implements ObjectStore {
+  private final List<String> calls = new ArrayList<>();
+  private final Map<String, Deque<RuntimeException>> errors = new HashMap<>();
+
+  /** The next requests named {@code call} fail with these, in order. */
+  synchronized ScriptedStore failing(String call, RuntimeException... failures) {
+    errors.computeIfAbsent(call, k -> new ArrayDeque<>()).addAll(List.of(failures));
+    return this;
+  }
+
+  synchronized List<String> calls() {
+    return List.copyOf(calls);
+  }
+
+  private synchronized void request(String call) {
+    calls.add(call);
+    Deque<RuntimeException> queued = errors.get(call);
+    if (queued != null && !queued.isEmpty()) {
+      throw queued.poll();
+    }
+  }
+
+  @Override
+  public String bucket() {
+    return "bucket";
+  }
+
+  @Override
+  public String put(String key, Path file, String contentType, Map<String, String> metadata) {
+    request("put");
+    return "\"etag-put\"";
+  }
+
+  @Override
+  public String createMultipart(String key, String contentType, Map<String, String> metadata) {
+    request("create");
+    return "upload-1";
+  }
+
+  @Override
+  public String uploadPart(String key, String uploadId, int partNumber, Path file, long offset, long length) {
+    request("part" + partNumber);
+    return "\"etag-" + partNumber + "-" + offset + "-" + length + "\"";
+  }
+
+  @Override
+  public String completeMultipart(String key, String uploadId, List<String> partEtags) {
+    request("complete");
+    return "\"etag-multipart-" + partEtags.size() + "\"";
+  }
+
+  @Override
+  public void abortMultipart(String key, String uploadId) {
+    request("abort");
+  }
+
+  @Override
+  public void close() {
+  }
+}
