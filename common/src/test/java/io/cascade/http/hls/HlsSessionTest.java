@@ -14,6 +14,7 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -92,6 +93,11 @@ class HlsSessionTest {
 
   private void publish() {
     stream = streams.publish(KEY, publisher).stream();
+    sendHeaders();
+  }
+
+  /** The sequence headers a publisher's encoder starts with; media times start again from 0. */
+  private void sendHeaders() {
     stream.onFrame(publisher, FlvFile.frame(9, timeBase, concat(HexFormat.of().parseHex("1700000000"), AVC_CONFIG)));
     stream.onFrame(publisher, FlvFile.frame(8, timeBase, concat(HexFormat.of().parseHex("af00"), AAC_CONFIG)));
     nextVideo = 0;
@@ -457,6 +463,44 @@ class HlsSessionTest {
     feed(4_000);
     String later = get("media.m3u8").text();
     assertThat(lines(later, "seg-t1-" + (before + 1) + ".m4s")).hasSize(1);
+  }
+
+  /**
+   * An edge whose upstream moves to another origin goes on as the same publisher
+   * (LiveStream.restartSession, no unpublish): the new origin's encoder session still starts a
+   * new segment behind EXT-X-DISCONTINUITY, and its program date-time is the wall clock again,
+   * not the old session's date run on over a timeline that left the outage out.
+   */
+  @Test
+  void anUpstreamRestartStartsANewSegmentWithADiscontinuityAndTheWallClockDate() {
+    start();
+    feed(6_100);
+    List<String> segmentsBefore = lines(get("media.m3u8").text(), "seg-t1-");
+    long lastBefore = Long.parseLong(
+        segmentsBefore.get(segmentsBefore.size() - 1).replaceAll("seg-t1-(\\d+)\\.m4s", "$1"));
+    advance(Duration.ofMillis(1_500));
+    long restartedAtWall = WALL_START + nowMillis;
+    assertThat(stream.restartSession(publisher)).isTrue();
+    channel.runPendingTasks();
+    timeBase = 80_000;
+    streamTime = 0;
+    sendHeaders();
+    feed(4_100);
+
+    String p = get("media.m3u8").text();
+    assertThat(lines(p, "#EXT-X-DISCONTINUITY")).filteredOn(l -> l.equals("#EXT-X-DISCONTINUITY")).hasSize(1);
+    List<String> after = p.substring(p.indexOf("#EXT-X-DISCONTINUITY\n")).lines().toList();
+    assertThat(after.get(1)).isEqualTo("#EXT-X-MAP:URI=\"init-t1-1.mp4\"");
+    long date = Instant.parse(after.get(2).substring("#EXT-X-PROGRAM-DATE-TIME:".length())).toEpochMilli();
+    assertThat(date).as("date of the first segment of the new session").isBetween(restartedAtWall,
+        restartedAtWall + 100);
+    // The media sequence runs on: the old session's segments stay listed before the new session's first.
+    long sequence = Long.parseLong(lines(p, "#EXT-X-MEDIA-SEQUENCE:").get(0).replaceAll("\\D", ""));
+    int beforeDisc = (int) p.substring(0, p.indexOf("#EXT-X-DISCONTINUITY\n")).lines()
+        .filter(l -> l.startsWith("#EXTINF:")).count();
+    assertThat(sequence + beforeDisc).as("msn of the first segment after the discontinuity")
+        .isGreaterThan(lastBefore);
+    assertThat(beforeDisc).as("old session's segments listed").isGreaterThan(0);
   }
 
   @Test
