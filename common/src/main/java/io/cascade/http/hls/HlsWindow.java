@@ -43,7 +43,8 @@ final class HlsWindow implements CmafSink {
     final long msn;
     final int initVersion;
     final boolean discontinuity;
-    final long programDateMillis;
+    /** Set when the segment opens; the first segment of a session may move it earlier while open. */
+    long programDateMillis;
     final List<Part> parts = new ArrayList<>();
     long bytes;
     long durationMillis;
@@ -74,8 +75,17 @@ final class HlsWindow implements CmafSink {
   private long peakBitsPerSecond;
   private long droppedByCount;
   private long droppedByBytes;
-  private long anchorWallMillis = -1;
-  private long anchorMediaMillis;
+  /**
+   * Wall clock minus media time, for dating segments (EXT-X-PROGRAM-DATE-TIME): the smallest seen
+   * over the first segment of a publish session, then fixed. A part is cut when the frame after
+   * it arrives, so a live part began about its duration before; the parts of a GOP cache a session
+   * joins with, or of the burst an edge's pull starts with, arrive late and would date it late.
+   * {@link Long#MAX_VALUE} until the session's first part.
+   */
+  private long wallOffsetMillis = Long.MAX_VALUE;
+  /** The session's first segment while it is open: its date may still move earlier. */
+  private Segment dating;
+  private long datingMediaStartMillis;
   private boolean closed;
 
   HlsWindow(HlsSettings settings, LongSupplier wallMillis) {
@@ -117,15 +127,24 @@ final class HlsWindow implements CmafSink {
       if (open != null) {
         complete(open);
       }
-      if (anchorWallMillis < 0) {
-        // The part is cut when the frame after it arrives: it began about its duration ago.
-        anchorWallMillis = wallMillis.getAsLong() - cmaf.durationMillis();
-        anchorMediaMillis = cmaf.startMillis();
+      boolean firstOfSession = wallOffsetMillis == Long.MAX_VALUE;
+      if (firstOfSession) {
+        wallOffsetMillis = wallMillis.getAsLong() - cmaf.durationMillis() - cmaf.startMillis();
       }
-      open = new Segment(nextMsn++, cmaf.initVersion(), pendingDiscontinuity,
-          anchorWallMillis + cmaf.startMillis() - anchorMediaMillis);
+      dating = null;
+      open = new Segment(nextMsn++, cmaf.initVersion(), pendingDiscontinuity, cmaf.startMillis() + wallOffsetMillis);
       pendingDiscontinuity = false;
       segments.addLast(open);
+      if (firstOfSession) {
+        dating = open;
+        datingMediaStartMillis = cmaf.startMillis();
+      }
+    } else if (open == dating) {
+      long offset = wallMillis.getAsLong() - cmaf.durationMillis() - cmaf.startMillis();
+      if (offset < wallOffsetMillis) {
+        wallOffsetMillis = offset;
+        open.programDateMillis = datingMediaStartMillis + offset;
+      }
     }
     open.parts.add(new Part(nextPartNumber++, open.msn, open.parts.size(), cmaf));
     int size = cmaf.content().readableBytes();
@@ -145,7 +164,8 @@ final class HlsWindow implements CmafSink {
     if (!segments.isEmpty()) {
       pendingDiscontinuity = true;
     }
-    anchorWallMillis = -1;
+    wallOffsetMillis = Long.MAX_VALUE;
+    dating = null;
   }
 
   private void complete(Segment s) {

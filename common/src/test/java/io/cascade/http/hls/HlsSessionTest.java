@@ -161,6 +161,8 @@ class HlsSessionTest {
   }
 
   private long streamTime;
+  /** Frames arrive at once, the clock standing still: a GOP cache handed to a joiner. */
+  private boolean burst;
 
   /** The frame as received now on the virtual clock (the stream's receive time is what latency counts from). */
   private MediaFrame stamped(MediaFrame f) {
@@ -172,6 +174,10 @@ class HlsSessionTest {
   }
 
   private void tick(long mediaMillis) {
+    if (burst) {
+      channel.runPendingTasks();
+      return;
+    }
     long step = mediaMillis - streamTime;
     if (step > 0) {
       advance(Duration.ofMillis(step));
@@ -501,6 +507,29 @@ class HlsSessionTest {
     assertThat(sequence + beforeDisc).as("msn of the first segment after the discontinuity")
         .isGreaterThan(lastBefore);
     assertThat(beforeDisc).as("old session's segments listed").isGreaterThan(0);
+  }
+
+  /**
+   * A session that starts with a burst (the GOP cache of a stream already live, or the first
+   * frames of an edge's pull) dates its first segment by the frames that then arrive live, not by
+   * the burst's late arrival: EXT-X-PROGRAM-DATE-TIME stays the time the media reached the node.
+   */
+  @Test
+  void segmentsAreDatedByLiveArrivalNotByAJoinBurst() {
+    start();
+    advance(Duration.ofMillis(1_200));
+    burst = true;
+    feed(1_200);
+    burst = false;
+    streamTime = 1_200;
+    feed(3_500);
+    List<Long> dates = lines(get("media.m3u8").text(), "#EXT-X-PROGRAM-DATE-TIME:").stream()
+        .map(l -> Instant.parse(l.substring("#EXT-X-PROGRAM-DATE-TIME:".length())).toEpochMilli()).toList();
+    assertThat(dates).hasSize(3);
+    // Media time 0 arrived, live, at WALL_START (1.2 s before the burst that carried it); a frame's slack.
+    assertThat(dates.get(0) - WALL_START).as("first segment's date after WALL_START (ms)").isBetween(0L, 40L);
+    assertThat(dates.get(1) - dates.get(0)).isEqualTo(2_000);
+    assertThat(dates.get(2) - dates.get(1)).isEqualTo(2_000);
   }
 
   @Test
