@@ -25,6 +25,11 @@ export interface PlayerStatus {
   height: number;
   /** Seconds behind the live edge by the player's estimate (LL-HLS: hls.latency); null without one. */
   latency: number | null;
+  /**
+   * The playhead's wall-clock time (ms since the epoch) by the stream's program date-time, null
+   * without one: Date.now() minus it is the delay from the ingest's clock to the picture shown.
+   */
+  playingDate: number | null;
   /** Errors the player recovered from by itself since this stream started, and the last of them. */
   recoveredErrors: number;
   lastRecoveredError: string | null;
@@ -124,6 +129,7 @@ export class PlayerPanel {
       width: this.video.videoWidth,
       height: this.video.videoHeight,
       latency: this.player?.latency?.() ?? null,
+      playingDate: this.player?.playingDate?.() ?? null,
       recoveredErrors: this.recoveredErrors,
       lastRecoveredError: this.lastRecoveredError,
     };

@@ -51,6 +51,7 @@ export function createHlsPlayer(video: HTMLVideoElement, streamKey: string, even
   return {
     // hls.js's estimate of the playhead's distance from the live edge, 0 before the first playlist.
     latency: () => (hls.media && hls.latency > 0 ? hls.latency : null),
+    playingDate: () => hls.playingDate?.getTime() ?? null,
     destroy() {
       video.removeEventListener("ended", onEnded);
       hls.destroy();

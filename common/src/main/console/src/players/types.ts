@@ -16,6 +16,11 @@ export interface StreamPlayer {
   destroy(): void;
   /** Seconds from the playhead to the live edge as the player estimates it; null when it has no estimate. */
   latency?(): number | null;
+  /**
+   * The playhead's wall-clock time in ms since the epoch, as the stream's program date-time maps it
+   * (LL-HLS: hls.playingDate, from EXT-X-PROGRAM-DATE-TIME); null when the stream carries none.
+   */
+  playingDate?(): number | null;
 }
 
 export type PlayerFactory = (video: HTMLVideoElement, streamKey: string, events: PlayerEvents) => StreamPlayer;

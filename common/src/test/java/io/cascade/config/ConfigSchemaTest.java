@@ -127,7 +127,7 @@ class ConfigSchemaTest {
       Map.of(
           "cluster.discovery", Map.of("cluster.kubernetes.serviceDns", "cascade.svc"),
           "rtmps.enabled", Map.of("rtmps.certFile", "cert.pem", "rtmps.keyFile", "key.pem"),
-          "https.enabled", Map.of("rtmps.certFile", "cert.pem", "rtmps.keyFile", "key.pem",
+          "https.enabled", Map.of("rtmps.certFile", "cert.pem", "rtmps.keyFile", "key.pem"),
           "recording.s3.enabled", Map.of("recording.s3.bucket", "recordings"));
 
   /** Tries each candidate until one loads; some are refused by a check against another key. */

@@ -3,6 +3,7 @@ package io.cascade.origin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cascade.testing.Await;
+import io.cascade.testing.ConsoleBrowser;
 import io.cascade.testing.Ffmpeg;
 import io.cascade.testing.PublishProfile;
 import io.cascade.testing.Publisher;

@@ -72,6 +72,8 @@ final class HlsSession implements Subscriber, HlsRenditions.Listener {
   private boolean joined;
   private boolean closed;
   private boolean everLive;
+  /** Between onPublish and onUnpublish: a second onPublish then is a restart of the publish session. */
+  private boolean live;
   private long lastRequestNanos;
   private ScheduledFuture<?> idleTimer;
   private ScheduledFuture<?> republishTimer;
@@ -344,6 +346,13 @@ final class HlsSession implements Subscriber, HlsRenditions.Listener {
 
   @Override
   public void onPublish() {
+    if (live && !closed) {
+      // The same publisher goes on from a new source (an edge's upstream moved to another origin,
+      // LiveStream.restartSession): a new encoder session, so the open segment ends here and the next
+      // one carries EXT-X-DISCONTINUITY and a program date-time taken from the wall clock again.
+      segmenter.onUnpublish();
+    }
+    live = true;
     everLive = true;
     if (republishTimer != null) {
       republishTimer.cancel(false);
@@ -353,6 +362,7 @@ final class HlsSession implements Subscriber, HlsRenditions.Listener {
 
   @Override
   public void onUnpublish() {
+    live = false;
     if (closed) {
       return;
     }

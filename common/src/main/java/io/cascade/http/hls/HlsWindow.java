@@ -43,7 +43,8 @@ final class HlsWindow implements CmafSink {
     final long msn;
     final int initVersion;
     final boolean discontinuity;
-    final long programDateMillis;
+    /** Set when the segment opens; the first segment of a session may move it earlier while open. */
+    long programDateMillis;
     final List<Part> parts = new ArrayList<>();
     long bytes;
     long durationMillis;
@@ -58,13 +59,28 @@ final class HlsWindow implements CmafSink {
   }
 
   /**
-   * The program date of one media instant, set by the first part after a start or republish. The
+   * Wall clock minus media time, for dating segments (EXT-X-PROGRAM-DATE-TIME): the smallest seen
+   * over the first segment of a publish session, then fixed. A part is cut when the frame after it
+   * arrives, so a live part began about its duration before; the parts of a GOP cache a session
+   * joins with, or of the burst an edge's pull starts with, arrive late and would date it late. The
    * renditions of a stream share one, so equal media times carry equal dates in every rendition
    * (players align renditions by EXT-X-PROGRAM-DATE-TIME when they switch).
    */
   static final class DateAnchor {
-    private long wallMillis = -1;
-    private long mediaMillis;
+    /** {@link Long#MAX_VALUE} until the session's first part. */
+    private long offsetMillis = Long.MAX_VALUE;
+    private boolean fixed;
+
+    private void offer(long offset) {
+      if (!fixed && offset < offsetMillis) {
+        offsetMillis = offset;
+      }
+    }
+
+    private void reset() {
+      offsetMillis = Long.MAX_VALUE;
+      fixed = false;
+    }
   }
 
   private final HlsSettings settings;
@@ -87,6 +103,11 @@ final class HlsWindow implements CmafSink {
   private long droppedByBytes;
   private long measuredVideoSamples;
   private long measuredVideoMillis;
+  /** Whether this window dated a segment since the session started. */
+  private boolean sessionDated;
+  /** The session's first segment while it is open: its date may still move earlier. */
+  private Segment dating;
+  private long datingMediaStartMillis;
   private boolean closed;
 
   HlsWindow(HlsSettings settings, LongSupplier wallMillis) {
@@ -133,15 +154,26 @@ final class HlsWindow implements CmafSink {
       if (open != null) {
         complete(open);
       }
-      if (anchor.wallMillis < 0) {
-        // The part is cut when the frame after it arrives: it began about its duration ago.
-        anchor.wallMillis = wallMillis.getAsLong() - cmaf.durationMillis();
-        anchor.mediaMillis = cmaf.startMillis();
+      if (open != null && open == dating) {
+        anchor.fixed = true;
       }
-      open = new Segment(nextMsn++, cmaf.initVersion(), pendingDiscontinuity,
-          anchor.wallMillis + cmaf.startMillis() - anchor.mediaMillis);
+      long offset = wallMillis.getAsLong() - cmaf.durationMillis() - cmaf.startMillis();
+      boolean firstOfSession = !sessionDated;
+      if (firstOfSession) {
+        anchor.offer(offset);
+        sessionDated = true;
+      }
+      dating = null;
+      open = new Segment(nextMsn++, cmaf.initVersion(), pendingDiscontinuity, cmaf.startMillis() + anchor.offsetMillis);
       pendingDiscontinuity = false;
       segments.addLast(open);
+      if (firstOfSession) {
+        dating = open;
+        datingMediaStartMillis = cmaf.startMillis();
+      }
+    } else if (open == dating) {
+      anchor.offer(wallMillis.getAsLong() - cmaf.durationMillis() - cmaf.startMillis());
+      open.programDateMillis = datingMediaStartMillis + anchor.offsetMillis;
     }
     open.parts.add(new Part(nextPartNumber++, open.msn, open.parts.size(), cmaf));
     int size = cmaf.content().readableBytes();
@@ -161,7 +193,9 @@ final class HlsWindow implements CmafSink {
     if (!segments.isEmpty()) {
       pendingDiscontinuity = true;
     }
-    anchor.wallMillis = -1;
+    anchor.reset();
+    sessionDated = false;
+    dating = null;
   }
 
   private void complete(Segment s) {

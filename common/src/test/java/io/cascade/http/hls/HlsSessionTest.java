@@ -14,6 +14,7 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -94,6 +95,11 @@ class HlsSessionTest {
 
   private void publish() {
     stream = streams.publish(KEY, publisher).stream();
+    sendHeaders();
+  }
+
+  /** The sequence headers a publisher's encoder starts with; media times start again from 0. */
+  private void sendHeaders() {
     stream.onFrame(publisher, FlvFile.frame(9, timeBase, concat(HexFormat.of().parseHex("1700000000"), AVC_CONFIG)));
     stream.onFrame(publisher, FlvFile.frame(8, timeBase, concat(HexFormat.of().parseHex("af00"), AAC_CONFIG)));
     for (int track : extraTracks) {
@@ -174,6 +180,8 @@ class HlsSessionTest {
   }
 
   private long streamTime;
+  /** Frames arrive at once, the clock standing still: a GOP cache handed to a joiner. */
+  private boolean burst;
 
   /** The frame as received now on the virtual clock (the stream's receive time is what latency counts from). */
   private MediaFrame stamped(MediaFrame f) {
@@ -185,6 +193,10 @@ class HlsSessionTest {
   }
 
   private void tick(long mediaMillis) {
+    if (burst) {
+      channel.runPendingTasks();
+      return;
+    }
     long step = mediaMillis - streamTime;
     if (step > 0) {
       advance(Duration.ofMillis(step));
@@ -544,6 +556,67 @@ class HlsSessionTest {
     feed(4_000);
     String later = get("media.m3u8").text();
     assertThat(lines(later, "seg-t1-" + (before + 1) + ".m4s")).hasSize(1);
+  }
+
+  /**
+   * An edge whose upstream moves to another origin goes on as the same publisher
+   * (LiveStream.restartSession, no unpublish): the new origin's encoder session still starts a
+   * new segment behind EXT-X-DISCONTINUITY, and its program date-time is the wall clock again,
+   * not the old session's date run on over a timeline that left the outage out.
+   */
+  @Test
+  void anUpstreamRestartStartsANewSegmentWithADiscontinuityAndTheWallClockDate() {
+    start();
+    feed(6_100);
+    List<String> segmentsBefore = lines(get("media.m3u8").text(), "seg-t1-");
+    long lastBefore = Long.parseLong(
+        segmentsBefore.get(segmentsBefore.size() - 1).replaceAll("seg-t1-(\\d+)\\.m4s", "$1"));
+    advance(Duration.ofMillis(1_500));
+    long restartedAtWall = WALL_START + nowMillis;
+    assertThat(stream.restartSession(publisher)).isTrue();
+    channel.runPendingTasks();
+    timeBase = 80_000;
+    streamTime = 0;
+    sendHeaders();
+    feed(4_100);
+
+    String p = get("media.m3u8").text();
+    assertThat(lines(p, "#EXT-X-DISCONTINUITY")).filteredOn(l -> l.equals("#EXT-X-DISCONTINUITY")).hasSize(1);
+    List<String> after = p.substring(p.indexOf("#EXT-X-DISCONTINUITY\n")).lines().toList();
+    assertThat(after.get(1)).isEqualTo("#EXT-X-MAP:URI=\"init-t1-1.mp4\"");
+    long date = Instant.parse(after.get(2).substring("#EXT-X-PROGRAM-DATE-TIME:".length())).toEpochMilli();
+    assertThat(date).as("date of the first segment of the new session").isBetween(restartedAtWall,
+        restartedAtWall + 100);
+    // The media sequence runs on: the old session's segments stay listed before the new session's first.
+    long sequence = Long.parseLong(lines(p, "#EXT-X-MEDIA-SEQUENCE:").get(0).replaceAll("\\D", ""));
+    int beforeDisc = (int) p.substring(0, p.indexOf("#EXT-X-DISCONTINUITY\n")).lines()
+        .filter(l -> l.startsWith("#EXTINF:")).count();
+    assertThat(sequence + beforeDisc).as("msn of the first segment after the discontinuity")
+        .isGreaterThan(lastBefore);
+    assertThat(beforeDisc).as("old session's segments listed").isGreaterThan(0);
+  }
+
+  /**
+   * A session that starts with a burst (the GOP cache of a stream already live, or the first
+   * frames of an edge's pull) dates its first segment by the frames that then arrive live, not by
+   * the burst's late arrival: EXT-X-PROGRAM-DATE-TIME stays the time the media reached the node.
+   */
+  @Test
+  void segmentsAreDatedByLiveArrivalNotByAJoinBurst() {
+    start();
+    advance(Duration.ofMillis(1_200));
+    burst = true;
+    feed(1_200);
+    burst = false;
+    streamTime = 1_200;
+    feed(3_500);
+    List<Long> dates = lines(get("media.m3u8").text(), "#EXT-X-PROGRAM-DATE-TIME:").stream()
+        .map(l -> Instant.parse(l.substring("#EXT-X-PROGRAM-DATE-TIME:".length())).toEpochMilli()).toList();
+    assertThat(dates).hasSize(3);
+    // Media time 0 arrived, live, at WALL_START (1.2 s before the burst that carried it); a frame's slack.
+    assertThat(dates.get(0) - WALL_START).as("first segment's date after WALL_START (ms)").isBetween(0L, 40L);
+    assertThat(dates.get(1) - dates.get(0)).isEqualTo(2_000);
+    assertThat(dates.get(2) - dates.get(1)).isEqualTo(2_000);
   }
 
   @Test

@@ -1,4 +1,4 @@
-package io.cascade.origin;
+package io.cascade.testing;
 
 import java.io.File;
 import java.io.IOException;
@@ -24,9 +24,10 @@ import org.openqa.selenium.logging.LoggingPreferences;
 /**
  * Headless Debian chromium driven through its chromedriver, both at fixed paths (system properties
  * set by the failsafe configuration) so that Selenium downloads nothing; a fresh profile per
- * browser, deleted on close.
+ * browser, deleted on close. The origin's and the edge's integration tests use it (both failsafe
+ * configurations set the two properties).
  */
-final class ConsoleBrowser implements AutoCloseable {
+public final class ConsoleBrowser implements AutoCloseable {
   private static final String DRIVER_PROPERTY = "webdriver.chrome.driver";
   private static final String CHROMIUM_PROPERTY = "cascade.chromium";
 
@@ -38,7 +39,7 @@ final class ConsoleBrowser implements AutoCloseable {
     this.driver = driver;
   }
 
-  static ConsoleBrowser start(Duration pageLoadTimeout) throws IOException {
+  public static ConsoleBrowser start(Duration pageLoadTimeout) throws IOException {
     File chromedriver = required(DRIVER_PROPERTY, "Debian package chromium-driver");
     File chromium = required(CHROMIUM_PROPERTY, "Debian package chromium");
     Path profile = Files.createTempDirectory("cascade-console-chromium-");
@@ -67,35 +68,35 @@ final class ConsoleBrowser implements AutoCloseable {
     String path = System.getProperty(property);
     if (path == null || !new File(path).canExecute()) {
       throw new AssertionError("system property " + property + "=" + path + " is not an executable (" + from
-          + ", installed by .ci/run; the origin's failsafe configuration sets the property)");
+          + ", installed by .ci/run; the origin's and the edge's failsafe configurations set the property)");
     }
     return new File(path);
   }
 
-  void open(String url) {
+  public void open(String url) {
     driver.get(url);
   }
 
-  ChromeDriver driver() {
+  public ChromeDriver driver() {
     return driver;
   }
 
   /** Runs {@code return <expression>} in the page. */
-  Object eval(String expression) {
+  public Object eval(String expression) {
     return ((JavascriptExecutor) driver).executeScript("return " + expression);
   }
 
   @SuppressWarnings("unchecked")
-  Map<String, Object> consoleStatus() {
+  public Map<String, Object> consoleStatus() {
     return (Map<String, Object>) eval("window.cascadeConsole ? window.cascadeConsole.status() : null");
   }
 
   /** The page's console messages since the last call. */
-  List<LogEntry> consoleLog() {
+  public List<LogEntry> consoleLog() {
     return driver.manage().logs().get(LogType.BROWSER).getAll();
   }
 
-  void screenshot(Path file) throws IOException {
+  public void screenshot(Path file) throws IOException {
     Files.createDirectories(file.getParent());
     Files.move(driver.getScreenshotAs(OutputType.FILE).toPath(), file, StandardCopyOption.REPLACE_EXISTING);
   }
