@@ -43,11 +43,12 @@ public final class FleetModel {
     d.put("nicUtilization", 0.7);
     d.put("rehomeJitterMs", 300.0);
     d.put("gopSeconds", 2.0);
-    // Measured by BenchCoordinator (docs/SCALE.md), per edge, idle cluster traffic on loopback.
-    d.put("memberBytesPerSecPerPeer", 0.0);
-    d.put("clientBytesPerSecPerOrigin", 0.0);
-    d.put("memberThreadsPerEdge", 0.0);
-    d.put("clientThreadsPerEdge", 0.0);
+    // Measured by BenchCoordinator (docs/SCALE.md): idle cluster bytes/s a lite-member edge sends
+    // per other member (4,704 B/s at 21 peers, 8,838 B/s at 41), and a client edge per origin
+    // (608 B/s to 2 origins at 100 edges).
+    d.put("memberBytesPerSecPerPeer", 220.0);
+    d.put("clientBytesPerSecPerOrigin", 304.0);
+    // Not measured: a viewer report is one JSON entry (node, players per stream), taken as 400 bytes.
     d.put("viewerReportBytes", 400.0);
     d.put("viewerReportSeconds", 2.0);
     d.put("seed", 14.0);
@@ -95,14 +96,30 @@ public final class FleetModel {
   }
 
   void print() {
+    List<String[]> random = column(false);
+    List<String[]> affinity = column(true);
+    System.out.println("| quantity | players spread at random over leaves | players of a stream kept on few leaves |");
+    System.out.println("|---|---|---|");
+    for (int i = 0; i < random.size(); i++) {
+      System.out.println("| " + random.get(i)[0] + " | " + random.get(i)[1] + " | " + affinity.get(i)[1] + " |");
+    }
+  }
+
+  /**
+   * One placement of players on leaves: at random (what a plain load balancer does), or with
+   * stream affinity (a stream's players fill as few leaves as capacity allows, e.g. a load
+   * balancer hashing on the stream key with bounded load).
+   */
+  List<String[]> column(boolean affinity) {
     double b = get("bitrateMbps") / 1000;
     double cap = nodeGbps();
     double[] audience = audience();
     int leaves = (int) Math.ceil(get("players") * b / cap);
+    double perLeaf = get("players") / leaves;
     double[] carried = new double[audience.length];
     double leafIngest = 0;
     for (int s = 0; s < audience.length; s++) {
-      carried[s] = leavesCarrying(audience[s], leaves);
+      carried[s] = affinity ? Math.ceil(audience[s] / perLeaf) : leavesCarrying(audience[s], leaves);
       leafIngest += carried[s] * b;
     }
     int parents = parentsNeeded(carried, b, cap);
@@ -113,48 +130,53 @@ public final class FleetModel {
     double originEgressTiered = audience.length * b;
 
     List<String[]> rows = new ArrayList<>();
-    row(rows, "audience", "%,.0f players x %.1f Mbit/s = %.2f Tbit/s over %,d streams (Zipf %.1f); top stream %,.0f players",
+    row(rows, "audience", "%,.0f players x %.1f Mbit/s = %.2f Tbit/s, %,d streams (Zipf %.1f), top stream %,.0f players",
         get("players"), get("bitrateMbps"), get("players") * b / 1000, audience.length, get("zipf"), audience[0]);
-    row(rows, "node egress capacity", "%.1f Gbit/s = min(%.0f cores x %.1f Gbit/s per core, %.0f Gbit/s NIC x %.0f %%)",
+    row(rows, "node egress capacity", "%.1f Gbit/s = min(%.0f cores x %.1f Gbit/s, %.0f Gbit/s NIC x %.0f %%)",
         cap, get("coresPerNode"), get("gbpsPerCore"), get("nicGbps"), get("nicUtilization") * 100);
-    row(rows, "leaf edges", "%,d (%,.0f players each)", leaves, get("players") / leaves);
-    row(rows, "parent edges", "%d (worst parent %.2f Gbit/s, still under capacity with one parent lost)",
-        parents, worstParent);
-    row(rows, "origin ingest", "%.1f Gbit/s (%d origins by ingest alone)", ingest, (int) Math.ceil(ingest / cap));
-    row(rows, "origin egress, flat", "%.1f Gbit/s = sum over streams of leaves carrying it (%d origins by egress)",
-        originEgressFlat, (int) Math.ceil(originEgressFlat / cap));
-    row(rows, "origin egress, tiered", "%.1f Gbit/s = one relay per stream (%d origins by egress)",
-        originEgressTiered, (int) Math.ceil(originEgressTiered / cap));
-    double meanEvents = Arrays.stream(carried).sum() / carried.length;
-    row(rows, "registry events per publish", "mean %.1f, top stream %.0f (leaves waiting + its parent); N = %,d",
-        meanEvents + 1, carried[0] + 1, leaves + parents);
+    row(rows, "leaf edges", "%,d (%,.0f players each)", leaves, perLeaf);
+    row(rows, "leaves carrying a stream", "mean %.1f, top stream %.0f; leaf ingest %.1f Gbit/s",
+        Arrays.stream(carried).sum() / carried.length, carried[0], leafIngest);
+    row(rows, "parent edges", "%d (worst %.2f Gbit/s; fits with one parent lost)", parents, worstParent);
+    row(rows, "origin ingest", "%.1f Gbit/s (%d origins by ingest)", ingest, (int) Math.ceil(ingest / cap));
+    row(rows, "origin egress, flat", "%.1f Gbit/s (%d origins by egress)", originEgressFlat,
+        (int) Math.ceil(originEgressFlat / cap));
+    row(rows, "origin egress, tiered", "%.1f Gbit/s, one relay per stream (%d origins)", originEgressTiered,
+        (int) Math.ceil(originEgressTiered / cap));
+    row(rows, "registry events per publish", "mean %.1f, top stream %.0f (of N = %,d edges)",
+        Arrays.stream(carried).sum() / carried.length + 1, carried[0] + 1, leaves + parents);
 
     // A parent dies: its streams rehash over the others; each leaf carrying one re-pulls after a random delay.
     double lostStreams = (double) audience.length / parents;
     double repulls = leafIngest / b / parents;
     double jitter = get("rehomeJitterMs") / 1000;
     double burstGbit = repulls * b * get("gopSeconds");
-    row(rows, "parent dies: re-pulls", "%,.0f leaves' pulls of %,.0f streams within %.0f ms = %,.0f connects/s,"
-        + " %,.0f per surviving parent", repulls, lostStreams, jitter * 1000, repulls / jitter, repulls / jitter / (parents - 1));
-    row(rows, "parent dies: GOP burst", "%.1f Gbit (one %.0f s GOP per re-pull) in %.0f ms = %.0f Gbit/s over %d parents"
-        + " = %.1f Gbit/s each on top of %.1f", burstGbit, get("gopSeconds"), jitter * 1000, burstGbit / jitter,
-        parents - 1, burstGbit / jitter / (parents - 1), leafIngest / parents);
-    row(rows, "parent dies: origin pulls", "%,.0f new parent pulls of the origins (%.1f Gbit/s moved, not added)",
-        lostStreams, lostStreams * b);
+    row(rows, "parent dies: re-pulls", "%,.0f leaf pulls of %,.0f streams in %.0f ms: %,.0f connects/s, %,.1f per"
+        + " surviving parent", repulls, lostStreams, jitter * 1000, repulls / jitter, repulls / jitter / (parents - 1));
+    row(rows, "parent dies: GOP burst", "%.1f Gbit in %.0f ms = %.1f Gbit/s over %d parents (%.2f each, on %.2f)",
+        burstGbit, jitter * 1000, burstGbit / jitter, parents - 1, burstGbit / jitter / (parents - 1),
+        leafIngest / parents);
+    double spare = (parents - 1) * cap - (leafIngest - leafIngest / parents);
+    row(rows, "parent dies: jitter the burst needs", spare <= 0 ? "none fits: the survivors have no spare capacity"
+        : String.format(Locale.ROOT, "edge.rehomeJitter >= %,.0f ms (burst within the survivors' %.1f Gbit/s spare)",
+            burstGbit / spare * 1000, spare));
+    row(rows, "parent dies: origin pulls", "%,.0f new pulls (%.2f Gbit/s moves between parents)", lostStreams,
+        lostStreams * b);
 
     int n = leaves + parents;
     double memberPeer = get("memberBytesPerSecPerPeer");
     double clientOrigin = get("clientBytesPerSecPerOrigin");
     int origins = (int) Math.ceil(Math.max(ingest, originEgressTiered) / cap);
-    row(rows, "membership, all members", "%,.0f TCP connections (full mesh), %.1f MB/s heartbeat and cluster traffic,"
-        + " %.0f threads per edge", (double) n * (n + origins - 1) / 2, memberPeer * n * (n + origins - 1) / 1e6,
-        get("memberThreadsPerEdge"));
-    row(rows, "membership, leaves as clients", "%,d connections per origin, %.2f MB/s cluster traffic in all,"
-        + " %.0f threads per edge", leaves + parents, (clientOrigin * leaves * origins
-            + memberPeer * (parents + origins) * (parents + origins - 1)) / 1e6, get("clientThreadsPerEdge"));
-    row(rows, "viewer reports", "%,.0f registry writes/s (one per edge every %.0f s), %.1f MB/s", n / get("viewerReportSeconds"),
+    int members = n + origins;
+    row(rows, "all edges members", "%,d members, %,.0f TCP connections, %.1f MB/s cluster traffic (%.1f kB/s per edge)",
+        members, (double) members * (members - 1) / 2, memberPeer * members * (members - 1) / 1e6,
+        memberPeer * (members - 1) / 1e3);
+    int core = parents + origins;
+    row(rows, "leaves as clients", "%,d members, %,d connections per origin, %.1f MB/s cluster traffic", core,
+        n, (clientOrigin * leaves * origins + memberPeer * core * (core - 1)) / 1e6);
+    row(rows, "viewer reports", "%,.0f registry writes/s (each edge every %.0f s), %.1f MB/s", n / get("viewerReportSeconds"),
         get("viewerReportSeconds"), n / get("viewerReportSeconds") * get("viewerReportBytes") / 1e6);
-    print(rows);
+    return rows;
   }
 
   /** Fewest parents whose worst load stays under capacity, also after the worst one is lost. */
@@ -197,11 +219,5 @@ public final class FleetModel {
     rows.add(new String[] {what, String.format(Locale.ROOT, format, args)});
   }
 
-  private static void print(List<String[]> rows) {
-    System.out.println("| quantity | value |");
-    System.out.println("|---|---|");
-    for (String[] r : rows) {
-      System.out.println("| " + r[0] + " | " + r[1] + " |");
-    }
-  }
+
 }
