@@ -85,9 +85,11 @@ public final class HazelcastStreamRegistry implements StreamRegistry {
         : null;
     this.lifecycleListener = hazelcast.getLifecycleService().addLifecycleListener(event -> {
       // Events may have been missed: while split from the others (a member), or while connected to
-      // no origin (a client, whose listeners Hazelcast registers again on reconnecting).
+      // no origin (a client, whose listeners Hazelcast registers again on reconnecting, also to a
+      // cluster restarted meanwhile).
       LifecycleEvent.LifecycleState state = event.getState();
-      if (state == LifecycleEvent.LifecycleState.MERGED || state == LifecycleEvent.LifecycleState.CLIENT_CONNECTED) {
+      if (state == LifecycleEvent.LifecycleState.MERGED || state == LifecycleEvent.LifecycleState.CLIENT_CONNECTED
+          || state == LifecycleEvent.LifecycleState.CLIENT_CHANGED_CLUSTER) {
         LOG.info("event=registry.reread reason={} watches={}", state.name().toLowerCase(), watches.size());
         watches.forEach(KeyWatch::readCurrent);
       }

@@ -87,4 +87,43 @@ class ClientEdgeTest {
       closeAll(nodes);
     }
   }
+
+  @Test
+  void clientEdgeFollowsTheRegistryAcrossAnOriginRestart() {
+    String cluster = ClusterTestSupport.uniqueClusterName();
+    List<ClusterNode> nodes = new ArrayList<>();
+    try {
+      ClusterNode first = await(ClusterNode.start(config(cluster, "origin-1", List.of(), Map.of()),
+          ClusterNode.Role.ORIGIN, ClusterTestSupport.smallVertx()));
+      nodes.add(first);
+      int port = first.port();
+      ClusterNode leaf = await(ClusterNode.start(config(cluster, "leaf-1", List.of(address(first)),
+          Map.of("cluster.edgeMode", "client")), ClusterNode.Role.EDGE, ClusterTestSupport.smallVertx()));
+      nodes.add(leaf);
+      AtomicReference<Optional<StreamRecord>> seen = new AtomicReference<>();
+      leaf.registry().watch("live/a", seen::set);
+      Await.until(Duration.ofSeconds(10), "the watch reads the empty key", () -> seen.get() != null);
+
+      // The only origin dies and a new one comes up on its address; the stream is published there.
+      ClusterTestSupport.kill(first);
+      nodes.remove(first);
+      ClusterNode second = await(ClusterNode.start(config(cluster, "origin-2", List.of(), Map.of("cluster.port", port)),
+          ClusterNode.Role.ORIGIN, ClusterTestSupport.smallVertx()));
+      nodes.add(second);
+      long now = System.currentTimeMillis();
+      StreamRecord record = new StreamRecord("live/a", second.memberId(), "origin-2", "127.0.0.1", 1935,
+          UUID.randomUUID().toString(), now, now, "", "");
+      assertThat(await(second.registry().claim(record)).granted()).isTrue();
+
+      // Whether the claim came before the client's listener was registered again (then the re-read
+      // on reconnecting finds it) or after (then the event brings it), the leaf learns of it.
+      Await.until(Duration.ofSeconds(30), "the client leaf is told of the publish on the new origin",
+          () -> seen.get().isPresent() && seen.get().get().ownerMember().equals(second.memberId()));
+      // And its listener is registered on the new origin: the unpublish arrives as an event.
+      await(second.registry().release(record));
+      Await.until(Duration.ofSeconds(10), "the client leaf is told of the unpublish", () -> seen.get().isEmpty());
+    } finally {
+      closeAll(nodes);
+    }
+  }
 }
