@@ -1,5 +1,6 @@
 package io.cascade.cluster;
 
+import com.hazelcast.client.HazelcastClient;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
@@ -8,6 +9,8 @@ import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import io.cascade.config.CascadeConfig;
 import io.cascade.config.ConfigSchema;
+import io.cascade.config.EdgeMode;
+import io.cascade.config.EdgeTier;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -26,7 +29,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * This process's membership in the Cascade cluster: one Hazelcast member (origins hold data, edges
- * are lite members), the clustered Vert.x built on it and the stream registry in the same
+ * are lite members) and the clustered Vert.x built on it, or for a leaf edge in
+ * {@code cluster.edgeMode: client} a Hazelcast client of the origins and a plain Vert.x (nothing
+ * in Cascade uses the clustered event bus; see docs/SCALE.md); then the stream registry on that
  * instance. {@link #start} joins; {@link #close} leaves.
  */
 public final class ClusterNode {
@@ -100,6 +105,9 @@ public final class ClusterNode {
     String memberId = UUID.randomUUID().toString();
     String bindHost = cluster.host();
     String advertised = ClusterAddresses.advertisedHost(cluster);
+    if (joinsAsClient(config, role)) {
+      return startClient(config, memberId, advertised, options, metrics);
+    }
     int port = ClusterAddresses.port(bindHost, cluster.port());
     Config hzConfig = HazelcastConfigFactory.create(config, role, memberId, bindHost, port, advertised);
 
@@ -128,14 +136,51 @@ public final class ClusterNode {
           return Future.failedFuture(e);
         })
         .map(vertx -> {
-          HazelcastStreamRegistry registry = new HazelcastStreamRegistry(vertx, hz, role == Role.ORIGIN);
+          HazelcastStreamRegistry registry = new HazelcastStreamRegistry(vertx, hz, memberId, role == Role.ORIGIN);
           HazelcastParentDirectory parents = new HazelcastParentDirectory(vertx, hz, memberId, role == Role.ORIGIN);
           ClusterNode node = new ClusterNode(role, memberId, advertised, port, hz, vertx, registry, parents);
-          LOG.info("event=cluster.joined role={} node={} member={} address={} cluster={} members={} discovery={}",
-              role.name().toLowerCase(), config.get(ConfigSchema.NODE_ID), memberId, ClusterAddresses.hostPort(advertised, port),
-              cluster.name(), node.memberCount(), cluster.discovery().name().toLowerCase());
+          LOG.info("event=cluster.joined role={} mode=member node={} member={} address={} cluster={} members={}"
+              + " discovery={}", role.name().toLowerCase(), config.get(ConfigSchema.NODE_ID), memberId,
+              ClusterAddresses.hostPort(advertised, port), cluster.name(), node.memberCount(),
+              cluster.discovery().name().toLowerCase());
           return node;
         });
+  }
+
+  /**
+   * A leaf edge in client mode. Parent edges stay members: leaves judge a parent alive by the
+   * member list, which a client sees but does not appear in.
+   */
+  static boolean joinsAsClient(CascadeConfig config, Role role) {
+    return role == Role.EDGE && config.get(ConfigSchema.CLUSTER_EDGE_MODE) == EdgeMode.CLIENT
+        && config.get(ConfigSchema.EDGE_TIER) != EdgeTier.PARENT;
+  }
+
+  /** Connects as a client (blocks until an origin answers) and builds a plain Vert.x beside it. */
+  private static Future<ClusterNode> startClient(CascadeConfig config, String memberId, String advertised,
+      VertxOptions options, MeterRegistry metrics) {
+    ClusterSettings cluster = ClusterSettings.from(config);
+    HazelcastInstance hz = HazelcastClient.newHazelcastClient(HazelcastConfigFactory.client(config, memberId));
+    hz.getCluster().addMembershipListener(new MembershipLog());
+    VertxBuilder builder = Vertx.builder();
+    if (metrics != null) {
+      options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
+      builder.withMetrics(new MicrometerMetricsFactory(metrics));
+    }
+    Vertx vertx;
+    try {
+      vertx = builder.with(options).build();
+    } catch (RuntimeException e) {
+      hz.getLifecycleService().terminate();
+      return Future.failedFuture(e);
+    }
+    HazelcastStreamRegistry registry = new HazelcastStreamRegistry(vertx, hz, memberId, false);
+    HazelcastParentDirectory parents = new HazelcastParentDirectory(vertx, hz, memberId, false);
+    ClusterNode node = new ClusterNode(Role.EDGE, memberId, advertised, 0, hz, vertx, registry, parents);
+    LOG.info("event=cluster.joined role=edge mode=client node={} member={} cluster={} members={} discovery={}",
+        config.get(ConfigSchema.NODE_ID), memberId, cluster.name(), node.memberCount(),
+        cluster.discovery().name().toLowerCase());
+    return Future.succeededFuture(node);
   }
 
   /**
@@ -199,12 +244,12 @@ public final class ClusterNode {
     return advertisedHost;
   }
 
-  /** The cluster (Hazelcast) port actually bound, also when the configured port was 0. */
+  /** The cluster (Hazelcast) port actually bound, also when the configured port was 0; 0 for a client. */
   public int port() {
     return port;
   }
 
-  /** Members in the cluster, origins and edges, this one included; 0 once stopped. */
+  /** Members in the cluster, origins and member edges, this one included unless a client; 0 once stopped. */
   public int memberCount() {
     return hazelcast.getLifecycleService().isRunning() ? hazelcast.getCluster().getMembers().size() : 0;
   }

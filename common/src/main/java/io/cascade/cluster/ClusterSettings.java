@@ -4,6 +4,7 @@ import static io.cascade.config.ConfigSchema.CLUSTER_ADVERTISED_HOST;
 import static io.cascade.config.ConfigSchema.CLUSTER_BACKUP_COUNT;
 import static io.cascade.config.ConfigSchema.CLUSTER_CLAIM_CHECK_INTERVAL;
 import static io.cascade.config.ConfigSchema.CLUSTER_DISCOVERY;
+import static io.cascade.config.ConfigSchema.CLUSTER_EDGE_MODE;
 import static io.cascade.config.ConfigSchema.CLUSTER_HEARTBEAT_INTERVAL;
 import static io.cascade.config.ConfigSchema.CLUSTER_HOST;
 import static io.cascade.config.ConfigSchema.CLUSTER_KUBERNETES_SERVICE_DNS;
@@ -16,6 +17,7 @@ import static io.cascade.config.ConfigSchema.CLUSTER_SECRET;
 import io.cascade.config.CascadeConfig;
 import io.cascade.config.ClusterDiscovery;
 import io.cascade.config.ConfigLoader;
+import io.cascade.config.EdgeMode;
 import io.cascade.config.HostPort;
 import java.time.Duration;
 import java.util.List;
@@ -37,7 +39,8 @@ public record ClusterSettings(
     int backupCount,
     Duration heartbeatInterval,
     Duration memberTimeout,
-    Duration claimCheckInterval) {
+    Duration claimCheckInterval,
+    EdgeMode edgeMode) {
 
   public ClusterSettings {
     members = List.copyOf(members);
@@ -49,7 +52,7 @@ public record ClusterSettings(
         config.get(CLUSTER_ADVERTISED_HOST), config.get(CLUSTER_MEMBERS), config.get(CLUSTER_DISCOVERY),
         config.get(CLUSTER_KUBERNETES_SERVICE_DNS), config.get(CLUSTER_SECRET), config.get(CLUSTER_BACKUP_COUNT),
         config.get(CLUSTER_HEARTBEAT_INTERVAL), config.get(CLUSTER_MEMBER_TIMEOUT),
-        config.get(CLUSTER_CLAIM_CHECK_INTERVAL));
+        config.get(CLUSTER_CLAIM_CHECK_INTERVAL), config.get(CLUSTER_EDGE_MODE));
   }
 
   /** Keeps the secrets out of logs and exception messages that print the settings. */
@@ -59,6 +62,7 @@ public record ClusterSettings(
         + advertisedHost + ", members=" + members + ", discovery=" + discovery + ", kubernetesServiceDns="
         + kubernetesServiceDns + ", secret=" + (secret.isEmpty() ? "[]" : ConfigLoader.REDACTED)
         + ", backupCount=" + backupCount + ", heartbeatInterval=" + heartbeatInterval
-        + ", memberTimeout=" + memberTimeout + ", claimCheckInterval=" + claimCheckInterval + "]";
+        + ", memberTimeout=" + memberTimeout + ", claimCheckInterval=" + claimCheckInterval
+        + ", edgeMode=" + edgeMode + "]";
   }
 }

@@ -1,5 +1,7 @@
 package io.cascade.cluster;
 
+import com.hazelcast.client.config.ClientConfig;
+import com.hazelcast.client.config.ClientNetworkConfig;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MultiMapConfig;
@@ -78,6 +80,45 @@ final class HazelcastConfigFactory {
     return hz;
   }
 
+  /**
+   * The configuration of an edge that joins as a smart client: it connects to every origin (a
+   * handful) so each registry call goes straight to the partition owner, and it holds no
+   * connection to other edges. Unisocket would route everything through one origin for no gain
+   * at a handful of origins. The client waits for an origin as long as it takes, like a lite
+   * member does, and reconnects for ever.
+   */
+  static ClientConfig client(CascadeConfig config, String memberId) {
+    ClusterSettings cluster = ClusterSettings.from(config);
+    ClientConfig client = new ClientConfig();
+    client.setClusterName(cluster.name());
+    client.setInstanceName("cascade-edge-client-" + memberId);
+    client.addLabel(NODE_ID_ATTRIBUTE + "=" + config.get(ConfigSchema.NODE_ID));
+    ClientNetworkConfig network = client.getNetworkConfig();
+    network.setSmartRouting(true);
+    network.setConnectionTimeout(JOIN_CONNECT_TIMEOUT_SECONDS * 1000);
+    if (cluster.discovery() == ClusterDiscovery.KUBERNETES) {
+      network.getKubernetesConfig()
+          .setEnabled(true)
+          .setProperty("service-dns", cluster.kubernetesServiceDns())
+          .setProperty("service-port", Integer.toString(cluster.port()));
+    } else {
+      for (HostPort member : cluster.members()) {
+        network.addAddress(ClusterAddresses.hostPort(member.host(), member.port()));
+      }
+    }
+    client.getConnectionStrategyConfig()
+        .setAsyncStart(false)
+        .getConnectionRetryConfig()
+        .setClusterConnectTimeoutMillis(-1)
+        .setMaxBackoffMillis(JOIN_CONNECT_TIMEOUT_SECONDS * 1000);
+    // The same failure detection as between members, in both directions (see failureDetection).
+    client.setProperty("hazelcast.client.heartbeat.interval", Long.toString(cluster.heartbeatInterval().toMillis()));
+    client.setProperty("hazelcast.client.heartbeat.timeout", Long.toString(cluster.memberTimeout().toMillis()));
+    client.setProperty("hazelcast.logging.type", "slf4j");
+    client.setProperty("hazelcast.client.shutdownhook.enabled", "false");
+    return client;
+  }
+
   private static void network(NetworkConfig network, ClusterSettings cluster, String bindHost, int port,
       String advertisedHost) {
     network.setPort(port).setPortAutoIncrement(false).setPortCount(1);
@@ -114,6 +155,8 @@ final class HazelcastConfigFactory {
     hz.setProperty("hazelcast.heartbeat.failuredetector.type", "deadline");
     hz.setProperty("hazelcast.heartbeat.interval.seconds", Long.toString(ceilSeconds(cluster.heartbeatInterval())));
     hz.setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(ceilSeconds(cluster.memberTimeout())));
+    // A client edge that went silent is dropped, with its listeners, as soon as a member would be.
+    hz.setProperty("hazelcast.client.max.no.heartbeat.seconds", Long.toString(ceilSeconds(cluster.memberTimeout())));
     hz.setProperty("hazelcast.merge.first.run.delay.seconds", Integer.toString(MERGE_DELAY_SECONDS));
     hz.setProperty("hazelcast.merge.next.run.delay.seconds", Integer.toString(MERGE_DELAY_SECONDS));
     // The master waits this long for more joiners before admitting one; the default 5 s only slows start-up.

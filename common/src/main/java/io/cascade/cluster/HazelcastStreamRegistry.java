@@ -63,17 +63,18 @@ public final class HazelcastStreamRegistry implements StreamRegistry {
   private volatile long sizeCheckedAt = System.nanoTime() - SIZE_REFRESH_NANOS;
 
   /**
+   * @param hazelcast a member or a client (an edge in {@code cluster.edgeMode: client}); a client
+   *     sees the member list too, which is all the liveness of owners needs
+   * @param localMember this node's id, written into the records it claims
    * @param releaseDeadOwners whether this member removes the records of members that leave; true
    *     on data members, which hold the data and outlive edges
    */
-  public HazelcastStreamRegistry(Vertx vertx, HazelcastInstance hazelcast, boolean releaseDeadOwners) {
+  public HazelcastStreamRegistry(Vertx vertx, HazelcastInstance hazelcast, String localMember,
+      boolean releaseDeadOwners) {
     this.vertx = vertx;
     this.hazelcast = hazelcast;
     this.map = hazelcast.getMap(MAP_NAME);
-    this.localMember = memberId(hazelcast.getCluster().getLocalMember());
-    if (localMember == null) {
-      throw new IllegalStateException("member attribute " + HazelcastConfigFactory.MEMBER_ID_ATTRIBUTE + " is not set");
-    }
+    this.localMember = localMember;
     this.background = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "cascade-registry");
       t.setDaemon(true);
@@ -83,8 +84,13 @@ public final class HazelcastStreamRegistry implements StreamRegistry {
         ? hazelcast.getCluster().addMembershipListener(new DeadOwnerReleaser())
         : null;
     this.lifecycleListener = hazelcast.getLifecycleService().addLifecycleListener(event -> {
-      if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
-        LOG.info("event=registry.merged watches={}", watches.size());
+      // Events may have been missed: while split from the others (a member), or while connected to
+      // no origin (a client, whose listeners Hazelcast registers again on reconnecting, also to a
+      // cluster restarted meanwhile).
+      LifecycleEvent.LifecycleState state = event.getState();
+      if (state == LifecycleEvent.LifecycleState.MERGED || state == LifecycleEvent.LifecycleState.CLIENT_CONNECTED
+          || state == LifecycleEvent.LifecycleState.CLIENT_CHANGED_CLUSTER) {
+        LOG.info("event=registry.reread reason={} watches={}", state.name().toLowerCase(), watches.size());
         watches.forEach(KeyWatch::readCurrent);
       }
     });

@@ -671,6 +671,16 @@ public final class ConfigSchema {
           "How members find each other: tcp uses cluster.members, kubernetes looks up"
               + " cluster.kubernetes.serviceDns.");
 
+  public static final Setting<EdgeMode> CLUSTER_EDGE_MODE =
+      of(
+          "cluster.edgeMode",
+          new EnumType<>(EdgeMode.class),
+          "member",
+          "How a leaf edge joins: member is a Hazelcast lite member (in the member list, connected"
+              + " to and heartbeating every member; for tens of edges), client is a Hazelcast client"
+              + " of the origins (one connection per origin, no clustered Vert.x; for hundreds of"
+              + " edges and more, see docs/SCALE.md). Origins and parent edges are always members.");
+
   public static final Setting<String> CLUSTER_KUBERNETES_SERVICE_DNS =
       of(
           "cluster.kubernetes.serviceDns",

@@ -134,7 +134,8 @@ public enum CascadeMeter {
       "Leaf edge: pulls moved to the key's next parent edge (or the origin) because their parent"
           + " left the cluster, stopped announcing itself, or failed the pull."),
   CLUSTER_MEMBERS("cascade.cluster.members", Type.GAUGE, "", List.of(),
-      "Members of the Hazelcast cluster as this node sees it (origins and edges)."),
+      "Members of the Hazelcast cluster as this node sees it (origins and member edges; a client edge is"
+          + " none)."),
   REGISTRY_SIZE("cascade.registry.streams", Type.GAUGE, "", List.of(),
       "Streams in the cluster's stream registry (sampled every 10 s)."),
   REGISTRY_OPERATION("cascade.registry.operation", Type.HISTOGRAM, "seconds", List.of("op", "outcome"),

@@ -170,7 +170,7 @@ public final class Cluster implements AutoCloseable {
     }
     all.forEach(this::startTracked);
     all.forEach(p -> p.awaitReady(READY_TIMEOUT));
-    awaitMembers(all, all.size());
+    awaitMembers(all, members(all));
     log.info("cluster ready name={} origins={} edges={} startMs={}", name, originCount, edgeCount,
         (System.nanoTime() - started) / 1_000_000);
   }
@@ -187,7 +187,7 @@ public final class Cluster implements AutoCloseable {
     ClusterProcess p = newEdge(freePort());
     startTracked(p);
     p.awaitReady(READY_TIMEOUT);
-    awaitMembers(List.of(p), running().size());
+    awaitMembers(List.of(p), members(running()));
     return p;
   }
 
@@ -199,8 +199,13 @@ public final class Cluster implements AutoCloseable {
     }
     added.forEach(this::startTracked);
     added.forEach(p -> p.awaitReady(READY_TIMEOUT));
-    awaitMembers(added, running().size());
+    awaitMembers(added, members(running()));
     return added;
+  }
+
+  /** How many of {@code nodes} are Hazelcast members (a client edge is none). */
+  private static int members(List<ClusterProcess> nodes) {
+    return (int) nodes.stream().filter(ClusterProcess::isClusterMember).count();
   }
 
   /**

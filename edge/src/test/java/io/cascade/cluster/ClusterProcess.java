@@ -129,6 +129,15 @@ public final class ClusterProcess implements HttpNode {
     return node;
   }
 
+  /**
+   * Whether the node is a Hazelcast member: all but a leaf edge with
+   * {@code CASCADE_CLUSTER_EDGE_MODE=client}, which is a client of the origins.
+   */
+  public boolean isClusterMember() {
+    return role != Role.EDGE || !"client".equals(environment.get("CASCADE_CLUSTER_EDGE_MODE"))
+        || "parent".equals(environment.get("CASCADE_EDGE_TIER"));
+  }
+
   public Role role() {
     return role;
   }

@@ -45,7 +45,9 @@ class TieredEdgeIT {
   @RegisterExtension
   static final ClusterExtension nodes = new ClusterExtension(Cluster.builder("tiers").origins(1).edges(4)
       .edgeEnv(0, "CASCADE_EDGE_TIER", "parent")
-      .edgeEnv(1, "CASCADE_EDGE_TIER", "parent"));
+      .edgeEnv(1, "CASCADE_EDGE_TIER", "parent")
+      // One leaf a lite member, the other a Hazelcast client of the origin (docs/SCALE.md).
+      .edgeEnv(3, "CASCADE_CLUSTER_EDGE_MODE", "client"));
 
   private final List<StampedPlayer> players = new ArrayList<>();
   private final List<StampedPublisher> publishers = new ArrayList<>();
