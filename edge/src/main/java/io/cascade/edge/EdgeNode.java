@@ -100,7 +100,8 @@ public final class EdgeNode implements CascadeNode {
     node.listeners = new NodeListeners("edge", config, metrics, node.streams(),
         viewers == null ? null : new StreamsView(registry, viewers));
     if (viewers != null) {
-      node.reporter = new ViewerReporter(vertx, viewers, node.streams(), nodeId, "edge", false);
+      node.reporter = ViewerReporter.edge(vertx, viewers, node.streams(), nodeId, settings.tier().name().toLowerCase(),
+          node.ingests::upstreams);
     }
     return node.listeners.start(vertx, new EdgePolicy(config.get(CLUSTER_SECRET))).map(v -> {
       if (node.reporter != null) {
