@@ -30,6 +30,10 @@ Names. The release's full name is the release name when it already contains the 
 {{- printf "%s-edge" (include "cascade.fullname" .) | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
+{{- define "cascade.parent.fullname" -}}
+{{- printf "%s-edge-parent" (include "cascade.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
 {{/*
 Services. None may be named <anything>-rtmp, -http or -cluster: with service links on, their
 variables (CASCADE_RTMP_PORT=tcp://...) would look like Cascade settings. Pods also turn
@@ -114,9 +118,10 @@ Fully qualified DNS name of the headless Service the nodes find each other throu
 {{- end -}}
 
 {{/*
-cascade.yaml of one role: the shared `config`, then the role's `config`, then what the chart
-itself must decide (ports, discovery, cluster name), which wins.
-Call with (dict "root" $ "role" "origin").
+cascade.yaml of one tier: the shared `config`, then the role's `config` (for parent edges
+`edge.config` and then `parent.config`), then what the chart itself must decide (ports, discovery,
+cluster name, a parent's edge.tier), which wins.
+Call with (dict "root" $ "role" "origin"), parents with (dict "root" $ "role" "edge" "component" "edge-parent").
 */}}
 {{- define "cascade.config" -}}
 {{- $root := .root -}}
@@ -134,7 +139,12 @@ Call with (dict "root" $ "role" "origin").
 {{- $_ := set $chart "recording" (dict "rules" .rules "root" "/var/lib/cascade/recordings" "maxBytes" .maxBytes) -}}
 {{- end }}
 {{- end }}
-{{- $merged := mergeOverwrite (deepCopy $root.Values.config) (deepCopy $role.config) $chart -}}
+{{- $tierConfig := dict -}}
+{{- if eq (default .role .component) "edge-parent" -}}
+{{- $tierConfig = $root.Values.parent.config -}}
+{{- $_ := set $chart "edge" (dict "tier" "parent") -}}
+{{- end -}}
+{{- $merged := mergeOverwrite (deepCopy $root.Values.config) (deepCopy $role.config) (deepCopy $tierConfig) $chart -}}
 {{- toYaml $merged -}}
 {{- end -}}
 

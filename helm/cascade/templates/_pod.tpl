@@ -1,20 +1,23 @@
 {{/*
-Pod template of one role, shared by the origin StatefulSet and the edge Deployment.
-Call with (dict "root" $ "role" "origin").
+Pod template of one tier, shared by the origin StatefulSet and the edge Deployments.
+Call with (dict "root" $ "role" "origin"); the parent edges with
+(dict "root" $ "role" "edge" "component" "edge-parent" "values" $.Values.parent).
+The component names the tier: labels, anti-affinity and the ConfigMap.
 */}}
 {{- define "cascade.podTemplate" -}}
 {{- $root := .root -}}
 {{- $role := .role -}}
-{{- $values := index $root.Values $role -}}
+{{- $component := default .role .component -}}
+{{- $values := default (index $root.Values $role) .values -}}
 metadata:
   labels:
     {{- include "cascade.labels.standard" $root | nindent 4 }}
-    app.kubernetes.io/component: {{ $role }}
+    app.kubernetes.io/component: {{ $component }}
     {{- with $values.podLabels }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
   annotations:
-    checksum/config: {{ include "cascade.config" (dict "root" $root "role" $role) | sha256sum }}
+    checksum/config: {{ include "cascade.config" (dict "root" $root "role" $role "component" $component) | sha256sum }}
     {{- if $root.Values.auth.clusterSecret }}
     checksum/secret: {{ $root.Values.auth.clusterSecret | sha256sum }}
     {{- end }}
@@ -58,7 +61,7 @@ spec:
             labelSelector:
               matchLabels:
                 {{- include "cascade.labels.matchLabels" $root | nindent 16 }}
-                app.kubernetes.io/component: {{ $role }}
+                app.kubernetes.io/component: {{ $component }}
   {{- else if eq $values.podAntiAffinityPreset "hard" }}
   affinity:
     podAntiAffinity:
@@ -67,7 +70,7 @@ spec:
           labelSelector:
             matchLabels:
               {{- include "cascade.labels.matchLabels" $root | nindent 14 }}
-              app.kubernetes.io/component: {{ $role }}
+              app.kubernetes.io/component: {{ $component }}
   {{- end }}
   {{- with $values.nodeSelector }}
   nodeSelector:
@@ -172,7 +175,7 @@ spec:
   volumes:
     - name: config
       configMap:
-        name: {{ printf "%s-%s" (include "cascade.fullname" $root) $role }}
+        name: {{ printf "%s-%s" (include "cascade.fullname" $root) $component }}
     - name: tmp
       emptyDir:
         sizeLimit: {{ $values.tmpSizeLimit }}

@@ -28,15 +28,14 @@ public final class HazelcastViewerDirectory implements ViewerDirectory {
 
   @Override
   public Future<Void> report(NodeViewers viewers) {
-    JsonObject players = new JsonObject();
-    viewers.players().forEach(players::put);
-    JsonObject ingest = new JsonObject();
-    viewers.ingestBitrate().forEach(ingest::put);
     String json = new JsonObject()
         .put("node", viewers.node())
         .put("role", viewers.role())
-        .put("players", players)
-        .put("ingestBitrate", ingest)
+        .put("tier", viewers.tier())
+        .put("players", new JsonObject(Map.copyOf(viewers.players())))
+        .put("relays", new JsonObject(Map.copyOf(viewers.relays())))
+        .put("upstreams", new JsonObject(Map.copyOf(viewers.upstreams())))
+        .put("ingestBitrate", new JsonObject(Map.copyOf(viewers.ingestBitrate())))
         .put("reportedAt", viewers.reportedAt())
         .encode();
     return vertx.executeBlocking(() -> {
@@ -50,21 +49,28 @@ public final class HazelcastViewerDirectory implements ViewerDirectory {
     return vertx.executeBlocking(() -> {
       Map<String, NodeViewers> out = new HashMap<>();
       for (Map.Entry<String, String> e : map.entrySet()) {
-        JsonObject j = new JsonObject(e.getValue());
-        Map<String, Integer> players = new HashMap<>();
-        JsonObject p = j.getJsonObject("players", new JsonObject());
-        for (String k : p.fieldNames()) {
-          players.put(k, p.getInteger(k, 0));
-        }
-        Map<String, Long> ingest = new HashMap<>();
-        JsonObject b = j.getJsonObject("ingestBitrate", new JsonObject());
-        for (String k : b.fieldNames()) {
-          ingest.put(k, b.getLong(k, 0L));
-        }
-        out.put(e.getKey(), new NodeViewers(j.getString("node"), j.getString("role"), players, ingest,
-            j.getLong("reportedAt", 0L)));
+        out.put(e.getKey(), parse(e.getValue()));
       }
       return out;
     }, false);
+  }
+
+  /** A report as {@link #report} wrote it; fields a node of an earlier version did not write read as empty. */
+  static NodeViewers parse(String text) {
+    JsonObject j = new JsonObject(text);
+    Map<String, Integer> players = new HashMap<>();
+    Map<String, Integer> relays = new HashMap<>();
+    Map<String, String> upstreams = new HashMap<>();
+    Map<String, Long> ingest = new HashMap<>();
+    JsonObject p = j.getJsonObject("players", new JsonObject());
+    p.fieldNames().forEach(k -> players.put(k, p.getInteger(k, 0)));
+    JsonObject r = j.getJsonObject("relays", new JsonObject());
+    r.fieldNames().forEach(k -> relays.put(k, r.getInteger(k, 0)));
+    JsonObject u = j.getJsonObject("upstreams", new JsonObject());
+    u.fieldNames().forEach(k -> upstreams.put(k, u.getString(k)));
+    JsonObject b = j.getJsonObject("ingestBitrate", new JsonObject());
+    b.fieldNames().forEach(k -> ingest.put(k, b.getLong(k, 0L)));
+    return new NodeViewers(j.getString("node"), j.getString("role"), j.getString("tier"), players, relays, upstreams,
+        ingest, j.getLong("reportedAt", 0L));
   }
 }

@@ -10,11 +10,17 @@ import java.util.Map;
 public interface ViewerDirectory {
 
   /**
-   * One node's report: its role, players per stream key, and for streams it ingests (an origin's
-   * publishers) the ingest bitrate in bits per second.
+   * One node's report, per stream key where it has any.
+   *
+   * @param role {@code origin} or {@code edge}
+   * @param tier an edge's tier ({@code parent} or {@code leaf}); null for an origin
+   * @param players everything the node serves: players and relays (other nodes pulling from it)
+   * @param relays of those, the relays
+   * @param upstreams the node the stream is pulled from (an edge's origin or parent), while a pull plays
+   * @param ingestBitrate for streams published on the node (an origin's), bits per second
    */
-  record NodeViewers(String node, String role, Map<String, Integer> players, Map<String, Long> ingestBitrate,
-      long reportedAt) {
+  record NodeViewers(String node, String role, String tier, Map<String, Integer> players, Map<String, Integer> relays,
+      Map<String, String> upstreams, Map<String, Long> ingestBitrate, long reportedAt) {
   }
 
   /** Replaces this node's report. */

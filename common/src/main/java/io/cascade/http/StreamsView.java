@@ -13,7 +13,8 @@ import java.util.Optional;
 
 /**
  * The cluster-wide stream list behind {@code /api/v1/streams}: registry records (owner, codecs,
- * uptime) joined with every node's viewer report (players per edge, ingest bitrate).
+ * uptime) joined with every node's viewer report (players per edge, ingest bitrate, the tree of
+ * nodes serving the stream: {@link StreamTree}).
  */
 public final class StreamsView {
   private final StreamRegistry registry;
@@ -57,6 +58,7 @@ public final class StreamsView {
         ingest = n.ingestBitrate().getOrDefault(r.key(), 0L);
       }
     }
+    StreamTree.Tree tree = StreamTree.of(r.key(), r.ownerNode(), reports.values());
     return new JsonObject()
         .put("key", r.key())
         .put("owner", new JsonObject()
@@ -70,6 +72,8 @@ public final class StreamsView {
         .put("audioCodec", r.audioCodec())
         .put("ingestBitrate", ingest)
         .put("viewers", total)
-        .put("viewersByNode", perNode);
+        .put("viewersByNode", perNode)
+        .put("tree", tree.root())
+        .put("detached", tree.detached());
   }
 }

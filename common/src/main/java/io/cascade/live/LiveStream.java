@@ -329,12 +329,14 @@ public final class LiveStream {
 
   public synchronized StreamInfo info() {
     int viewers = 0;
+    int relays = 0;
     for (LoopGroup g : groups) {
       for (Subscriber s : g.members) {
         viewers += s.viewers();
+        relays += s.relay() ? 1 : 0;
       }
     }
-    return new StreamInfo(key, publisher != null, publishedAtMillis, subscriberCount, viewers, videoCodec, audioCodec,
-        framesIn, bytesIn, gop.bytes());
+    return new StreamInfo(key, publisher != null, publishedAtMillis, subscriberCount, viewers, relays, videoCodec,
+        audioCodec, framesIn, bytesIn, gop.bytes());
   }
 }

@@ -50,6 +50,11 @@ public interface Subscriber {
     return 1;
   }
 
+  /** Whether this subscriber is another Cascade node pulling the stream (counted in {@link #viewers()} too). */
+  default boolean relay() {
+    return false;
+  }
+
   /** A publisher started (or restarted) the stream; also the first callback of a join to a live stream. */
   void onPublish();
 

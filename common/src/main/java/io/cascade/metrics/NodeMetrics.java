@@ -27,8 +27,8 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * The node's meter registry (Prometheus) and the rules every Cascade meter follows: names,
- * descriptions and units from {@link CascadeMeter}, the common tags {@code role} and {@code node},
- * and bounded tag values. The JVM's own meters (memory, GC, threads, CPU, file descriptors) are
+ * descriptions and units from {@link CascadeMeter}, the common tags {@code role}, {@code tier} and
+ * {@code node}, and bounded tag values. The JVM's own meters (memory, GC, threads, CPU, file descriptors) are
  * bound here too; Vert.x's join when the node's Vert.x is built with this registry.
  */
 public final class NodeMetrics implements AutoCloseable {
@@ -42,11 +42,21 @@ public final class NodeMetrics implements AutoCloseable {
   private final JvmGcMetrics gc = new JvmGcMetrics();
   private final JvmHeapPressureMetrics heapPressure = new JvmHeapPressureMetrics();
 
+  /** A node of {@code role} at its default tier ({@link #defaultTier}). */
   public NodeMetrics(String role, String nodeId, MetricsSettings settings) {
+    this(role, defaultTier(role), nodeId, settings);
+  }
+
+  /**
+   * @param tier the node's level in a stream's tree of nodes: {@code origin}, or an edge's
+   *     {@code edge.tier} ({@code parent}, {@code leaf}); a tag of its own beside {@code role}, so
+   *     every query on {@code role="edge"} keeps counting parents and a sum by tier splits them
+   */
+  public NodeMetrics(String role, String tier, String nodeId, MetricsSettings settings) {
     this.role = role;
     this.settings = settings;
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    registry.config().commonTags("role", role, "node", nodeId);
+    registry.config().commonTags("role", role, "tier", tier, "node", nodeId);
     new JvmMemoryMetrics().bindTo(registry);
     gc.bindTo(registry);
     heapPressure.bindTo(registry);
@@ -56,6 +66,11 @@ public final class NodeMetrics implements AutoCloseable {
     new UptimeMetrics().bindTo(registry);
     new FileDescriptorMetrics().bindTo(registry);
     gauge(CascadeMeter.NETTY_DIRECT_MEMORY, this, m -> nettyDirectMemory());
+  }
+
+  /** The tier of a node of {@code role} that has no other: an edge is a leaf unless configured as a parent. */
+  public static String defaultTier(String role) {
+    return "edge".equals(role) ? "leaf" : role;
   }
 
   /** A node with the default metrics settings, for nodes started without a config (tests). */

@@ -1,5 +1,6 @@
 package io.cascade.node;
 
+import static io.cascade.config.ConfigSchema.EDGE_TIER;
 import static io.cascade.config.ConfigSchema.HTTP_HOST;
 import static io.cascade.config.ConfigSchema.LOG_FORMAT;
 import static io.cascade.config.ConfigSchema.NODE_DRAIN_GRACE;
@@ -78,7 +79,7 @@ public final class NodeRunner {
   }
 
   private void start(ClusterNode.Role clusterRole, Starter starter) {
-    NodeMetrics metrics = new NodeMetrics(role, nodeId, MetricsSettings.from(config));
+    NodeMetrics metrics = new NodeMetrics(role, tier(), nodeId, MetricsSettings.from(config));
     VertxOptions options = new VertxOptions();
     if (config.get(RTMP_EVENT_LOOPS) > 0) {
       options.setEventLoopPoolSize(config.get(RTMP_EVENT_LOOPS));
@@ -109,6 +110,11 @@ public final class NodeRunner {
     Signal.handle(new Signal("TERM"), this::onSignal);
     Signal.handle(new Signal("INT"), this::onSignal);
     Runtime.getRuntime().addShutdownHook(new Thread(this::stopNow, "cascade-shutdown"));
+  }
+
+  /** The metrics' tier tag: an edge's {@code edge.tier}, the role for an origin. */
+  private String tier() {
+    return "edge".equals(role) ? config.get(EDGE_TIER).name().toLowerCase(Locale.ROOT) : NodeMetrics.defaultTier(role);
   }
 
   private void onSignal(Signal signal) {

@@ -182,6 +182,11 @@ final class PlaySession implements Subscriber {
   }
 
   @Override
+  public boolean relay() {
+    return relay;
+  }
+
+  @Override
   public void onPublish() {
     if (stopped) {
       return;

@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * (About 570 lines, over the usual ~400: every transition of one state machine, read together;
+ * (About 580 lines, over the usual ~400: every transition of one state machine, read together;
  * the connection, the retry policy, the choice of upstream and time are already their own classes.)
  *
  * <p>Pulls one stream from the origin that owns it and feeds it into this edge's live stream as its
@@ -95,6 +95,8 @@ final class EdgeIngest implements Upstream.Listener {
   private Scheduler.Timer republishTimer;
   /** The source ({@code origin}/{@code parent}) counted in the stats for the playing upstream; null when none. */
   private String countedSource;
+  /** The node the playing upstream comes from (origin or parent); null when none plays. Read by the viewer reports. */
+  private volatile String playingFrom;
 
   EdgeIngest(String key, EdgeIngests owner, Scheduler scheduler, Upstream.Connector connector) {
     this.key = key;
@@ -121,6 +123,11 @@ final class EdgeIngest implements Upstream.Listener {
   /** Completes once the ingest has stopped for good and left its manager. */
   Future<Void> stopped() {
     return stopped.future();
+  }
+
+  /** The node the stream is pulled from while an upstream plays (origin or parent); null otherwise. Any thread. */
+  String playingFrom() {
+    return playingFrom;
   }
 
   /** The state now (diagnostics and tests). */
@@ -340,6 +347,7 @@ final class EdgeIngest implements Upstream.Listener {
     stats.pullPlaying();
     countedSource = router.current().source();
     stats.sourceStarted(countedSource);
+    playingFrom = router.current().via();
     u.feed(stream, this);
     long now = scheduler.nanoTime();
     long connectMs = (now - connectStartNanos) / 1_000_000;
@@ -457,6 +465,7 @@ final class EdgeIngest implements Upstream.Listener {
   }
 
   private void dropUpstream() {
+    playingFrom = null;
     if (countedSource != null) {
       stats.sourceEnded(countedSource);
       countedSource = null;

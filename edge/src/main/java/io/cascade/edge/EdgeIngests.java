@@ -11,6 +11,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -109,6 +110,18 @@ public final class EdgeIngests implements StreamDemand {
   /** The ingest of {@code key}, or null (diagnostics and tests). */
   EdgeIngest ingest(String key) {
     return ingests.get(key);
+  }
+
+  /** The node each playing pull comes from (an origin or a parent edge), by stream key; any thread. */
+  public Map<String, String> upstreams() {
+    Map<String, String> out = new HashMap<>();
+    ingests.forEach((key, ingest) -> {
+      String from = ingest.playingFrom();
+      if (from != null) {
+        out.put(key, from);
+      }
+    });
+    return out;
   }
 
   /** Streams with an ingest now. */

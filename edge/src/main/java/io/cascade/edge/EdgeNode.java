@@ -64,7 +64,7 @@ public final class EdgeNode implements CascadeNode {
 
   /** An edge in the cluster {@code cluster} has joined: registry, viewer reports and the cluster-wide API. */
   public static Future<EdgeNode> start(ClusterNode cluster, CascadeConfig config) {
-    return start(cluster, config, new NodeMetrics("edge", config.get(NODE_ID), MetricsSettings.from(config)));
+    return start(cluster, config, metrics(config));
   }
 
   /** As {@link #start(ClusterNode, CascadeConfig)}, measured into {@code metrics}. */
@@ -89,8 +89,13 @@ public final class EdgeNode implements CascadeNode {
   /** An edge on {@code registry} without viewer reports; its API lists only its own streams. */
   public static Future<EdgeNode> start(Vertx vertx, StreamRegistry registry, CascadeConfig config,
       EdgeSettings settings) {
-    return start(vertx, registry, ParentDirectory.NONE, null, config, settings,
-        new NodeMetrics("edge", config.get(NODE_ID), MetricsSettings.from(config)));
+    return start(vertx, registry, ParentDirectory.NONE, null, config, settings, metrics(config));
+  }
+
+  /** The edge's metrics, tagged with its tier. */
+  private static NodeMetrics metrics(CascadeConfig config) {
+    return new NodeMetrics("edge", EdgeSettings.from(config).tier().name().toLowerCase(), config.get(NODE_ID),
+        MetricsSettings.from(config));
   }
 
   private static Future<EdgeNode> start(Vertx vertx, StreamRegistry registry, ParentDirectory parents,
@@ -100,7 +105,8 @@ public final class EdgeNode implements CascadeNode {
     node.listeners = new NodeListeners("edge", config, metrics, node.streams(),
         viewers == null ? null : new StreamsView(registry, viewers));
     if (viewers != null) {
-      node.reporter = new ViewerReporter(vertx, viewers, node.streams(), nodeId, "edge", false);
+      node.reporter = ViewerReporter.edge(vertx, viewers, node.streams(), nodeId, settings.tier().name().toLowerCase(),
+          node.ingests::upstreams);
     }
     return node.listeners.start(vertx, new EdgePolicy(config.get(CLUSTER_SECRET))).map(v -> {
       if (node.reporter != null) {

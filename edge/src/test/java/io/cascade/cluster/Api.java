@@ -70,6 +70,34 @@ final class Api {
     return find(new JsonObject(r.body()).getJsonArray("local"), key).map(j -> j.getInteger("players", 0)).orElse(0);
   }
 
+  /**
+   * The stream's tree as {@code GET /api/v1/streams/{key}} on {@code node} gives it, in one line:
+   * {@code node(tier players/relays)[children]}, with {@code detached[...]} after it when any; null
+   * when the stream is not live there.
+   */
+  static String tree(HttpNode node, String key) {
+    Lookup l = stream(node, key);
+    if (!l.live()) {
+      return null;
+    }
+    String tree = shape(l.body().getJsonObject("tree"));
+    JsonArray detached = l.body().getJsonArray("detached", new JsonArray());
+    return detached.isEmpty() ? tree : tree + " detached" + shapes(detached);
+  }
+
+  private static String shape(JsonObject n) {
+    return n.getString("node") + "(" + n.getString("tier", n.getString("role")) + " " + n.getInteger("players") + "/"
+        + n.getInteger("relays") + ")" + shapes(n.getJsonArray("children"));
+  }
+
+  private static String shapes(JsonArray nodes) {
+    StringBuilder b = new StringBuilder("[");
+    for (int i = 0; i < nodes.size(); i++) {
+      b.append(i == 0 ? "" : ",").append(shape(nodes.getJsonObject(i)));
+    }
+    return b.append("]").toString();
+  }
+
   private static Optional<JsonObject> find(JsonArray list, String key) {
     if (list == null) {
       return Optional.empty();

@@ -62,7 +62,7 @@ class DrainIT {
       long notReady = Await.until(Duration.ofSeconds(3), "edge not ready after SIGTERM",
           () -> edge.status("/health/ready") == 503);
       log.info("MEASURED drain.edge.not_ready_ms={}", notReady);
-      assertThat(edge.get("/metrics").body()).contains("cascade_node_draining{node=\"" + edge.node() + "\",role=\"edge\"} 1.0");
+      assertThat(edge.get("/metrics").body()).contains("cascade_node_draining{node=\"" + edge.node() + "\",role=\"edge\",tier=\"leaf\"} 1.0");
 
       // A new player is refused (the listener is closed) while the connected ones play on.
       StampedPlayer late = StampedPlayer.play(nodes.loops(), edge.rtmpUrl(Streams.APP, stream), "late");

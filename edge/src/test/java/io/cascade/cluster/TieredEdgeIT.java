@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * on both leaves. The origin serves exactly one relay per stream (each stream's parent), each
  * parent serves its own streams to both leaves; then one parent is killed (SIGKILL) and its
  * leaves' pulls move to the other parent within 3 s, every player on its original connection with
- * timestamps that never go back, and the origin is back to one relay per stream.
+ * timestamps that never go back, and the origin is back to one relay per stream. The streams API
+ * (asked on the origin and on a leaf) shows each stream's tree, origin -> parent -> both leaves,
+ * before the kill and through the survivor after it.
  */
 class TieredEdgeIT {
   private static final Logger log = LoggerFactory.getLogger(TieredEdgeIT.class);
@@ -128,6 +130,24 @@ class TieredEdgeIT {
         }
       }
 
+      // The API draws each stream's tree from the viewer reports: origin -> its parent -> both leaves.
+      for (ClusterProcess asked : List.of(origin, leaves.get(0))) {
+        for (String stream : names) {
+          String expected = expectedTree(origin, streams.get(stream), leaves);
+          Await.until(Duration.ofSeconds(10), "tree of " + stream + " as " + asked.node() + " reports it",
+              () -> expected.equals(Api.tree(asked, Streams.key(stream))),
+              () -> "expected " + expected + " got " + Api.tree(asked, Streams.key(stream)));
+        }
+      }
+
+      // Every node's series carry its tier, so the dashboards split the tree's egress by level.
+      Map<ClusterProcess, String> tierOf = new LinkedHashMap<>();
+      tierOf.put(origin, "origin");
+      parents.forEach(p -> tierOf.put(p, "parent"));
+      leaves.forEach(l -> tierOf.put(l, "leaf"));
+      tierOf.forEach((node, tier) -> assertThat(scrape(node).sum("cascade_sent_bytes_total", "tier", tier, "role",
+          tier.equals("origin") ? "origin" : "edge")).as("bytes sent by %s, tier %s", node.node(), tier).isPositive());
+
       ClusterProcess victim = parents.get(0);
       ClusterProcess survivor = parents.get(1);
       List<StampedPlayer> moved = players.stream().filter(p -> streams.get(streamOf.get(p)) == victim).toList();
@@ -153,6 +173,12 @@ class TieredEdgeIT {
           () -> relays(origin) == names.size() && oneRelayEach(origin, names) && sources(survivor, "origin") == names.size()
               && relays(survivor) == names.size() * leaves.size(),
           () -> "origin relays " + relays(origin) + "; survivor " + describeSources(List.of(survivor)));
+      for (String stream : names) {
+        String expected = expectedTree(origin, survivor, leaves);
+        Await.until(Duration.ofSeconds(15), "tree of " + stream + " through the survivor",
+            () -> expected.equals(Api.tree(origin, Streams.key(stream))),
+            () -> "expected " + expected + " got " + Api.tree(origin, Streams.key(stream)));
+      }
       for (ClusterProcess leaf : leaves) {
         Scrape s = scrape(leaf);
         assertThat(s.sum("cascade_upstream_rehomes_total")).as("re-homes on %s", leaf.node())
@@ -170,6 +196,13 @@ class TieredEdgeIT {
       players.forEach(StampedPlayer::close);
       publishers.forEach(StampedPublisher::close);
     }
+  }
+
+  /** A stream's tree in {@link Api#tree}'s form: one relay from the origin to the parent, one player on each leaf. */
+  private static String expectedTree(ClusterProcess origin, ClusterProcess parent, List<ClusterProcess> leaves) {
+    String children = leaves.stream().map(ClusterProcess::node).sorted().map(n -> n + "(leaf 1/0)[]")
+        .collect(Collectors.joining(","));
+    return origin.node() + "(origin 0/1)[" + parent.node() + "(parent 0/" + leaves.size() + ")[" + children + "]]";
   }
 
   /** Whether the origin serves each stream to exactly one puller (players are only on the leaves). */

@@ -4,6 +4,7 @@ import static io.cascade.config.ConfigSchema.CLUSTER_ADVERTISED_HOST;
 import static io.cascade.config.ConfigSchema.CLUSTER_DISCOVERY;
 import static io.cascade.config.ConfigSchema.CLUSTER_KUBERNETES_SERVICE_DNS;
 import static io.cascade.config.ConfigSchema.CLUSTER_PORT;
+import static io.cascade.config.ConfigSchema.EDGE_TIER;
 import static io.cascade.config.ConfigSchema.HTTP_PORT;
 import static io.cascade.config.ConfigSchema.RTMP_PORT;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -15,6 +16,7 @@ import io.cascade.config.CascadeConfig;
 import io.cascade.config.ClusterDiscovery;
 import io.cascade.config.ConfigLoader;
 import io.cascade.config.ConfigSchema;
+import io.cascade.config.EdgeTier;
 import io.cascade.config.LoadedConfig;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
@@ -87,7 +89,7 @@ class HelmChartTest {
   @Test
   void everyScenarioIsTested() throws IOException {
     assertThat(scenarios().toList()).contains("default-values.yaml", "minimal-values.yaml",
-        "monitoring-values.yaml", "production-values.yaml");
+        "monitoring-values.yaml", "production-values.yaml", "tiered-values.yaml");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -109,9 +111,15 @@ class HelmChartTest {
     assertThat(objects.stream().map(HelmChartTest::name).distinct()).as("names").hasSize(objects.size());
 
     StatefulSet origins = only(objects, StatefulSet.class);
-    Deployment edges = only(objects, Deployment.class);
-    assertPod(objects, "origin", origins.getSpec().getTemplate());
-    assertPod(objects, "edge", edges.getSpec().getTemplate());
+    Deployment edges = named(objects, Deployment.class, "-edge");
+    Optional<Deployment> parents = parents(objects);
+    assertPod(objects, "origin", "origin", origins.getSpec().getTemplate());
+    assertPod(objects, "edge", "edge", edges.getSpec().getTemplate());
+    if (parents.isPresent()) {
+      assertPod(objects, "edge", "edge-parent", parents.get().getSpec().getTemplate());
+    }
+    List<PodTemplateSpec> tiers = new ArrayList<>(List.of(origins.getSpec().getTemplate(), edges.getSpec().getTemplate()));
+    parents.ifPresent(d -> tiers.add(d.getSpec().getTemplate()));
     assertThat(origins.getSpec().getServiceName()).as("StatefulSet's governing Service")
         .isEqualTo(headless(objects).getMetadata().getName());
 
@@ -119,9 +127,10 @@ class HelmChartTest {
     Service play = named(objects, Service.class, "-play");
     assertSelectsOnly(ingest.getSpec().getSelector(), origins.getSpec().getTemplate(), edges.getSpec().getTemplate());
     assertSelectsOnly(play.getSpec().getSelector(), edges.getSpec().getTemplate(), origins.getSpec().getTemplate());
+    parents.ifPresent(d -> assertSelectsOnly(play.getSpec().getSelector(), edges.getSpec().getTemplate(),
+        d.getSpec().getTemplate()));
     Service api = named(objects, Service.class, "-api");
-    assertThat(selects(api.getSpec().getSelector(), origins.getSpec().getTemplate())
-        && selects(api.getSpec().getSelector(), edges.getSpec().getTemplate())).as("api Service selects every node").isTrue();
+    assertThat(tiers).as("api Service selects every node").allMatch(t -> selects(api.getSpec().getSelector(), t));
     for (Service s : all(objects, Service.class)) {
       for (ServicePort p : s.getSpec().getPorts()) {
         assertThat(p.getTargetPort().getStrVal()).as("%s port %s targets a named container port", name(s), p.getName())
@@ -133,30 +142,34 @@ class HelmChartTest {
 
     for (PodDisruptionBudget pdb : all(objects, PodDisruptionBudget.class)) {
       Map<String, String> selector = pdb.getSpec().getSelector().getMatchLabels();
-      assertThat(selects(selector, origins.getSpec().getTemplate()) ^ selects(selector, edges.getSpec().getTemplate()))
-          .as("%s covers exactly one role", name(pdb)).isTrue();
+      assertThat(tiers.stream().filter(t -> selects(selector, t))).as("%s covers exactly one tier", name(pdb)).hasSize(1);
     }
-    Optional<HorizontalPodAutoscaler> hpa = all(objects, HorizontalPodAutoscaler.class).stream().findFirst();
-    if (hpa.isPresent()) {
-      var spec = hpa.get().getSpec();
-      assertThat(spec.getScaleTargetRef().getKind()).isEqualTo("Deployment");
-      assertThat(spec.getScaleTargetRef().getName()).isEqualTo(edges.getMetadata().getName());
-      assertThat(spec.getMinReplicas()).isPositive().isLessThanOrEqualTo(spec.getMaxReplicas());
-      assertThat(spec.getMetrics()).as("HPA metrics").isNotEmpty();
-      assertThat(edges.getSpec().getReplicas()).as("edge replicas are the HPA's to set").isNull();
-    } else {
-      assertThat(edges.getSpec().getReplicas()).as("edge replicas without an HPA").isPositive();
+    List<Deployment> deployments = new ArrayList<>(List.of(edges));
+    parents.ifPresent(deployments::add);
+    List<HorizontalPodAutoscaler> hpas = all(objects, HorizontalPodAutoscaler.class);
+    for (Deployment d : deployments) {
+      Optional<HorizontalPodAutoscaler> hpa = hpas.stream()
+          .filter(h -> h.getSpec().getScaleTargetRef().getName().equals(d.getMetadata().getName())).findFirst();
+      if (hpa.isPresent()) {
+        var spec = hpa.get().getSpec();
+        assertThat(spec.getScaleTargetRef().getKind()).isEqualTo("Deployment");
+        assertThat(spec.getMinReplicas()).isPositive().isLessThanOrEqualTo(spec.getMaxReplicas());
+        assertThat(spec.getMetrics()).as("HPA metrics").isNotEmpty();
+        assertThat(d.getSpec().getReplicas()).as("%s replicas are the HPA's to set", name(d)).isNull();
+      } else {
+        assertThat(d.getSpec().getReplicas()).as("%s replicas without an HPA", name(d)).isPositive();
+      }
     }
+    assertThat(hpas).as("every HPA scales an edge Deployment").allMatch(h -> deployments.stream()
+        .anyMatch(d -> d.getMetadata().getName().equals(h.getSpec().getScaleTargetRef().getName())));
     for (NetworkPolicy np : all(objects, NetworkPolicy.class)) {
       Map<String, String> selector = np.getSpec().getPodSelector().getMatchLabels();
-      assertThat(selects(selector, origins.getSpec().getTemplate()) && selects(selector, edges.getSpec().getTemplate()))
-          .as("%s applies to every node", name(np)).isTrue();
+      assertThat(tiers).as("%s applies to every node", name(np)).allMatch(t -> selects(selector, t));
       // The first rule lets the release's pods reach each other on any port (Hazelcast, event bus).
       var intra = np.getSpec().getIngress().get(0);
       assertThat(intra.getPorts()).as("ports of the intra-release rule").isNullOrEmpty();
-      assertThat(intra.getFrom()).singleElement().satisfies(peer -> assertThat(
-          selects(peer.getPodSelector().getMatchLabels(), origins.getSpec().getTemplate())
-              && selects(peer.getPodSelector().getMatchLabels(), edges.getSpec().getTemplate())).isTrue());
+      assertThat(intra.getFrom()).singleElement().satisfies(peer -> assertThat(tiers)
+          .as("leaves reach parents, edges reach origins").allMatch(t -> selects(peer.getPodSelector().getMatchLabels(), t)));
     }
     for (ServiceMonitor sm : all(objects, ServiceMonitor.class)) {
       assertThat(sm.getSpec().getSelector().getMatchLabels()).isEqualTo(api.getMetadata().getLabels().entrySet().stream()
@@ -170,9 +183,10 @@ class HelmChartTest {
     }
   }
 
-  private void assertPod(List<HasMetadata> objects, String role, PodTemplateSpec template) throws IOException {
+  private void assertPod(List<HasMetadata> objects, String role, String component, PodTemplateSpec template)
+      throws IOException {
     var labels = template.getMetadata().getLabels();
-    assertThat(labels).containsEntry("app.kubernetes.io/component", role);
+    assertThat(labels).containsEntry("app.kubernetes.io/component", component);
     var pod = template.getSpec();
     assertThat(pod.getEnableServiceLinks()).as("%s enableServiceLinks", role).isFalse();
     assertThat(pod.getAutomountServiceAccountToken()).as("%s mounts no API token", role).isFalse();
@@ -230,7 +244,11 @@ class HelmChartTest {
     ConfigMap configMap = all(objects, ConfigMap.class).stream()
         .filter(m -> m.getMetadata().getName().equals(configMapName)).findFirst()
         .orElseThrow(() -> new AssertionError(role + " mounts ConfigMap " + configMapName + ", which is not rendered"));
-    assertNodeAcceptsItsConfig(objects, role, c, configMap, env);
+    CascadeConfig config = assertNodeAcceptsItsConfig(objects, role, c, configMap, env);
+    if (role.equals("edge")) {
+      assertThat(config.get(EDGE_TIER)).as("edge.tier of %s", component)
+          .isEqualTo(component.equals("edge-parent") ? EdgeTier.PARENT : EdgeTier.LEAF);
+    }
   }
 
   /**
@@ -238,8 +256,8 @@ class HelmChartTest {
    * downward API and the Secret stand in as plain values): it must accept them, and the ports and
    * discovery name must be the container's and the headless Service's.
    */
-  private void assertNodeAcceptsItsConfig(List<HasMetadata> objects, String role, Container c, ConfigMap configMap,
-      Map<String, EnvVar> env) throws IOException {
+  private CascadeConfig assertNodeAcceptsItsConfig(List<HasMetadata> objects, String role, Container c,
+      ConfigMap configMap, Map<String, EnvVar> env) throws IOException {
     Path file = Files.createTempFile("cascade-" + role, ".yaml");
     try {
       Files.writeString(file, configMap.getData().get("cascade.yaml"));
@@ -260,9 +278,48 @@ class HelmChartTest {
       assertThat(config.get(CLUSTER_PORT)).isEqualTo(containerPort(c, "hazelcast"));
       assertThat(headless.getSpec().getPorts()).singleElement()
           .satisfies(p -> assertThat(p.getTargetPort().getStrVal()).isEqualTo("hazelcast"));
+      return config;
     } finally {
       Files.deleteIfExists(file);
     }
+  }
+
+  @Test
+  void parentTierIsOffByDefaultAndItsOwnDeploymentWithAutoscalerAndBudgetWhenOn() {
+    List<HasMetadata> defaults = render(DEFAULT);
+    assertThat(parents(defaults)).as("parent tier by default").isEmpty();
+    assertThat(all(defaults, HorizontalPodAutoscaler.class)).hasSize(1);
+
+    List<HasMetadata> objects = render("tiered-values.yaml");
+    Deployment leaves = named(objects, Deployment.class, "-edge");
+    Deployment parents = parents(objects).orElseThrow();
+    PodTemplateSpec parent = parents.getSpec().getTemplate();
+    assertThat(selects(leaves.getSpec().getSelector().getMatchLabels(), parent))
+        .as("the leaves' Deployment selects no parent pod").isFalse();
+    assertThat(selects(parents.getSpec().getSelector().getMatchLabels(), leaves.getSpec().getTemplate()))
+        .as("the parents' Deployment selects no leaf pod").isFalse();
+    HorizontalPodAutoscaler hpa = named(objects, HorizontalPodAutoscaler.class, "-edge-parent");
+    assertThat(hpa.getSpec().getScaleTargetRef().getName()).isEqualTo(parents.getMetadata().getName());
+    assertThat(hpa.getSpec().getMaxReplicas()).isEqualTo(4);
+    PodDisruptionBudget pdb = named(objects, PodDisruptionBudget.class, "-edge-parent");
+    assertThat(selects(pdb.getSpec().getSelector().getMatchLabels(), parent)).isTrue();
+    assertThat(selects(named(objects, PodDisruptionBudget.class, "-edge").getSpec().getSelector().getMatchLabels(),
+        parent)).as("the leaves' budget leaves parents out").isFalse();
+    assertThat(selects(headless(objects).getSpec().getSelector(), parent)).as("parents join the cluster").isTrue();
+    assertThat(all(objects, Service.class)).as("Services selecting parents: discovery and the API only")
+        .filteredOn(s -> selects(s.getSpec().getSelector(), parent))
+        .extracting(s -> s.getMetadata().getName()).allMatch(n -> n.endsWith("-hazelcast") || n.endsWith("-api"));
+    String config = named(objects, ConfigMap.class, "-edge-parent").getData().get("cascade.yaml");
+    assertThat(config).as("parent.config over edge.config").contains("rehomeJitter: 500ms", "upstreamIdleGrace: 60s",
+        "tier: parent");
+    assertThat(named(objects, ConfigMap.class, "-edge").getData().get("cascade.yaml"))
+        .contains("rehomeJitter: 500ms", "upstreamIdleGrace: 30s").doesNotContain("tier:");
+    ServiceMonitor sm = only(objects, ServiceMonitor.class);
+    assertThat(sm.getSpec().getEndpoints().get(0).getRelabelings()).singleElement().satisfies(r -> {
+      assertThat(r.getTargetLabel()).isEqualTo("role");
+      assertThat(java.util.regex.Pattern.compile(r.getRegex()).matcher("edge-parent").replaceAll(r.getReplacement() == null
+          ? "$1" : r.getReplacement())).as("role of a parent's series").isEqualTo("edge");
+    });
   }
 
   @Test
@@ -421,6 +478,12 @@ class HelmChartTest {
         .filter(s -> "None".equals(s.getSpec().getClusterIP())).toList();
     assertThat(headless).as("headless Services").hasSize(1);
     return headless.get(0);
+  }
+
+  /** The parent edges' Deployment, when the tier is on. */
+  private static Optional<Deployment> parents(List<HasMetadata> objects) {
+    return all(objects, Deployment.class).stream().filter(d -> d.getMetadata().getName().endsWith("-edge-parent"))
+        .findFirst();
   }
 
   private static boolean selects(Map<String, String> selector, PodTemplateSpec pod) {

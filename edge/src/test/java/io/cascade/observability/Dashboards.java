@@ -63,6 +63,15 @@ public final class Dashboards {
         target("sum by (node) (rate(cascade_received_bytes_total{role=\"origin\"}[$__rate_interval])) * 8", "{{node}}"));
     b.series("Egress bit rate by role", "bps",
         target("sum by (role) (rate(cascade_sent_bytes_total[$__rate_interval])) * 8", "{{role}}"));
+    // The tree of edges (edge.tier): what each level sends, where pulls come from, and pulls that moved.
+    b.series("Egress bit rate by tier (origin, parent, leaf)", "bps",
+        target("sum by (tier) (rate(cascade_sent_bytes_total[$__rate_interval])) * 8", "{{tier}}"));
+    b.series("Relays served by tier (origin: one per stream when parents are up)", "short",
+        target("sum by (tier) (cascade_players_active{kind=\"relay\"})", "{{tier}}"));
+    b.series("Edge pulls by tier and source", "short",
+        target("sum by (tier, source) (cascade_upstream_sources)", "{{tier}} from {{source}}"));
+    b.series("Re-homes (leaf pulls moved off a parent that left or failed)", "short",
+        target("sum by (node) (increase(cascade_upstream_rehomes_total[$__rate_interval]))", "{{node}}"));
     b.series("Fan-out lag p99 by role", "s",
         target("histogram_quantile(0.99, sum by (role, le) (rate(cascade_edge_fanout_lag_seconds_bucket[$__rate_interval])))",
             "{{role}} p99"));

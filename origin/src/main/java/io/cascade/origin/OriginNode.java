@@ -84,7 +84,7 @@ public final class OriginNode implements CascadeNode {
     HazelcastViewerDirectory directory = new HazelcastViewerDirectory(vertx,
         cluster.hazelcast().getMap(HazelcastViewerDirectory.MAP_NAME), VIEWER_REPORT_INTERVAL);
     node.listeners = new NodeListeners("origin", config, metrics, node.streams, new StreamsView(registry, directory));
-    node.reporter = new ViewerReporter(vertx, directory, node.streams, nodeId, "origin", true);
+    node.reporter = ViewerReporter.origin(vertx, directory, node.streams, nodeId);
     node.clusterMetrics = new ClusterMetrics(metrics, cluster).start();
     return node.listeners.start(vertx, node.recording(vertx, node.policy)).map(v -> {
       node.policy.start(config.get(CLUSTER_CLAIM_CHECK_INTERVAL));
