@@ -20,6 +20,9 @@ import io.cascade.metrics.TimedStreamRegistry;
 import io.cascade.node.CascadeNode;
 import io.cascade.node.NodeListeners;
 import io.cascade.recording.Recorder;
+import io.cascade.recording.upload.RecordingUploader;
+import io.cascade.recording.upload.RecordingUploads;
+import io.cascade.recording.upload.S3UploadSettings;
 import io.cascade.recording.RecordingSettings;
 import io.cascade.recording.RecordingTrigger;
 import io.cascade.server.SessionPolicy;
@@ -53,6 +56,8 @@ public final class OriginNode implements CascadeNode {
   private ClusteredOriginPolicy policy;
   private ViewerReporter reporter;
   private Recorder recorder;
+  /** With {@code recording.s3.enabled}: uploads what the recorder finishes. */
+  private RecordingUploader uploader;
 
   private OriginNode(CascadeConfig config, NodeMetrics metrics) {
     this.config = config;
@@ -102,6 +107,11 @@ public final class OriginNode implements CascadeNode {
     RecordingSettings settings = RecordingSettings.from(config);
     recorder = new Recorder(settings, streams, metrics, PooledByteBufAllocator.DEFAULT,
         () -> ((VertxInternal) vertx).nettyEventLoopGroup().next()).start();
+    S3UploadSettings s3 = S3UploadSettings.from(config);
+    if (s3.enabled()) {
+      uploader = RecordingUploader.create(s3, metrics);
+      recorder.addListener(new RecordingUploads(uploader));
+    }
     return settings.enabled() ? RecordingTrigger.wrap(policy, recorder) : policy;
   }
 
@@ -171,6 +181,12 @@ public final class OriginNode implements CascadeNode {
         .otherwise(e -> {
           LOG.warn("event=recording.stop_incomplete detail=\"{}\"", e.toString());
           return null;
+        })
+        // The last segments and playlists were handed to the uploader by now; it stops taking more.
+        .onComplete(v -> {
+          if (uploader != null) {
+            uploader.close();
+          }
         })
         .transform(v -> ar.succeeded() ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(ar.cause())));
   }

@@ -84,6 +84,8 @@ class HttpFlvIT {
         Map.entry("rtmp.host", "127.0.0.1"), Map.entry("rtmp.port", 0),
         Map.entry("http.host", "127.0.0.1"), Map.entry("http.port", 0),
         Map.entry("live.playerWaitTimeout", "2s"),
+        // Shorter than the plays below: a player written to all the time is never idle.
+        Map.entry("http.idleTimeout", "3s"), Map.entry("hls.blockTimeout", "1s"),
         Map.entry("http.flv.maxConnections", MAX_CONNECTIONS),
         // Small queue bounds so a reader that stops reading is cut within seconds (slowReaderIsCut).
         Map.entry("live.subscriber.maxQueueBytes", "256KiB"),

@@ -9,6 +9,7 @@ import io.cascade.transport.FrameWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.util.function.LongSupplier;
 
 /**
@@ -76,6 +77,13 @@ final class FlvOutput implements MediaOutput, FrameBatch.Written {
       return;
     }
     ChannelPipeline pipeline = ctx.pipeline();
+    // Tags are written ahead of the HTTP server's idle handler (http.idleTimeout), which would see
+    // no write and close a healthy player; a player that stops reading is cut by its queue instead
+    // (live.subscriber.maxBehindDuration, with http.sendBufferSize bounding what the kernel holds).
+    IdleStateHandler idle = pipeline.get(IdleStateHandler.class);
+    if (idle != null) {
+      pipeline.remove(idle);
+    }
     writer = new FrameWriter(maxBatchBytes, transport.framing(), onWritable);
     pipeline.addFirst(FrameWriter.NAME, writer);
     onWritable.run();

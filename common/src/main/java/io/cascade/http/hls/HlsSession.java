@@ -350,7 +350,7 @@ final class HlsSession implements Subscriber, HlsRenditions.Listener {
       // The same publisher goes on from a new source (an edge's upstream moved to another origin,
       // LiveStream.restartSession): a new encoder session, so the open segment ends here and the next
       // one carries EXT-X-DISCONTINUITY and a program date-time taken from the wall clock again.
-      segmenter.onUnpublish();
+      renditions.onUnpublish();
     }
     live = true;
     everLive = true;

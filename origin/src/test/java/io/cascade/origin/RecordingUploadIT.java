@@ -1,0 +1,137 @@
+package io.cascade.origin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cascade.config.ConfigLoader;
+import io.cascade.testing.Await;
+import io.cascade.testing.Ffmpeg;
+import io.cascade.testing.PlayReport;
+import io.cascade.testing.PublishProfile;
+import io.cascade.testing.Publisher;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStore;
+import org.jclouds.blobstore.BlobStoreContext;
+import org.jclouds.blobstore.TransientApiMetadata;
+import org.jclouds.blobstore.domain.StorageMetadata;
+import org.jclouds.blobstore.options.ListContainerOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Recording to object storage end to end: ffmpeg publishes to an origin whose
+ * {@code recording.rules} match and whose {@code recording.s3.*} point at S3Proxy (a real S3 API
+ * server in this JVM); the init segment, every segment and the final VOD playlist arrive under
+ * {@code prefix/app/stream/recordingId/}, byte for byte the local files, and ffprobe plays the
+ * recording rebuilt from the bucket alone.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class RecordingUploadIT {
+  private static final Logger log = LoggerFactory.getLogger(RecordingUploadIT.class);
+  private static final String BUCKET = "recordings";
+  private static final String ACCESS_KEY = "cascade-it-access";
+  private static final String SECRET_KEY = "cascade-it-secret-Pw7";
+
+  @Test
+  void aRecordingArrivesInTheBucketAndPlaysFromIt(Vertx vertx, @TempDir Path dir) throws Exception {
+    BlobStoreContext context = ContextBuilder.newBuilder(new TransientApiMetadata()).credentials("local", "local")
+        .build(BlobStoreContext.class);
+    BlobStore blobs = context.getBlobStore();
+    blobs.createContainerInLocation(null, BUCKET);
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    S3Proxy proxy = S3Proxy.builder().blobStore(blobs).endpoint(URI.create("http://127.0.0.1:" + port))
+        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).build();
+    proxy.start();
+    Await.until(Duration.ofSeconds(20), "S3Proxy started", () -> proxy.getState().equals("STARTED"));
+    // The SDK's default credentials chain reads these first, as it would the pod's environment.
+    System.setProperty("aws.accessKeyId", ACCESS_KEY);
+    System.setProperty("aws.secretAccessKey", SECRET_KEY);
+    Path recordings = dir.resolve("recordings");
+    OriginNode origin = OriginNode.start(vertx, ConfigLoader.load((Path) null, Map.of(), Map.ofEntries(
+        Map.entry("rtmp.host", "127.0.0.1"), Map.entry("rtmp.port", 0),
+        Map.entry("http.host", "127.0.0.1"), Map.entry("http.port", 0),
+        Map.entry("live.republishWaitTimeout", "1s"),
+        Map.entry("recording.rules", "up/*;segment=2s"),
+        Map.entry("recording.root", recordings.toString()),
+        Map.entry("recording.s3.enabled", "true"),
+        Map.entry("recording.s3.endpoint", "http://127.0.0.1:" + port),
+        Map.entry("recording.s3.bucket", BUCKET),
+        Map.entry("recording.s3.prefix", "vod/"),
+        Map.entry("recording.s3.pathStyle", "true"))).config()).await(30, TimeUnit.SECONDS);
+    try {
+      Ffmpeg ffmpeg = Ffmpeg.locate();
+      String name = "cam-" + UUID.randomUUID().toString().substring(0, 8);
+      try (Publisher p = ffmpeg.publish(PublishProfile.H264_AAC,
+          "rtmp://127.0.0.1:" + origin.rtmpPort() + "/up/" + name, Duration.ofSeconds(7))) {
+        p.awaitFramesSent(PublishProfile.FPS, Duration.ofSeconds(20));
+        p.awaitExit();
+      }
+      String prefix = "vod/up/" + name + "/";
+      Await.until(Duration.ofSeconds(30), "the VOD playlist in the bucket",
+          () -> keys(blobs, prefix).stream().anyMatch(k -> k.endsWith("/index.m3u8")), () -> keys(blobs, prefix).toString());
+      List<String> keys = keys(blobs, prefix);
+      log.info("objects in the bucket: {}", keys);
+      assertThat(keys).anyMatch(k -> k.endsWith("/init.mp4"));
+      assertThat(keys.stream().filter(k -> k.endsWith(".m4s"))).as("segments").hasSizeGreaterThanOrEqualTo(3);
+
+      // Byte for byte the local files, and playable from the bucket's copy alone.
+      Path local;
+      try (Stream<Path> found = Files.walk(recordings)) {
+        local = found.filter(f -> f.getFileName().toString().equals("index.m3u8")).findFirst().orElseThrow().getParent();
+      }
+      Path rebuilt = Files.createDirectories(dir.resolve("from-bucket"));
+      Map<String, Long> sizes = new TreeMap<>();
+      for (String key : keys) {
+        byte[] bytes;
+        try (InputStream in = blobs.getBlob(BUCKET, key).getPayload().openStream()) {
+          bytes = in.readAllBytes();
+        }
+        String file = key.substring(key.lastIndexOf('/') + 1);
+        assertThat(bytes).as(key).isEqualTo(Files.readAllBytes(local.resolve(file)));
+        Files.write(rebuilt.resolve(file), bytes);
+        sizes.put(file, (long) bytes.length);
+      }
+      PlayReport report = ffmpeg.probeFile(rebuilt.resolve("index.m3u8"));
+      log.info("played from the bucket: {} ({} objects, {})", report.summary(), keys.size(), sizes);
+      assertThat(report.firstVideoFrameIsKeyframe()).isTrue();
+      assertThat(report.videoFrames()).as("frames of ~7 s at 30 fps").isGreaterThan(150);
+      assertThat(origin.metrics().registry().find("cascade.recording.upload.files").counters().stream()
+          .mapToDouble(c -> c.count()).sum()).as("uploads counted").isGreaterThanOrEqualTo(keys.size());
+    } finally {
+      InProcessOrigin.stop(origin);
+      proxy.stop();
+      context.close();
+      System.clearProperty("aws.accessKeyId");
+      System.clearProperty("aws.secretAccessKey");
+    }
+  }
+
+  private static List<String> keys(BlobStore blobs, String prefix) {
+    return blobs.list(BUCKET, ListContainerOptions.Builder.prefix(prefix).recursive()).stream()
+        .map(StorageMetadata::getName).filter(n -> n.startsWith(prefix)).sorted().toList();
+  }
+}
