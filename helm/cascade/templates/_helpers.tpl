@@ -111,7 +111,35 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
 {{/*
-Fully qualified DNS name of the headless Service the nodes find each other through.
+How a pod of one tier takes part in the Hazelcast cluster, as the value of the label
+cascade.io/hazelcast: "member" for origins, parents and leaves in edge.clusterMode member,
+"client" for leaves in edge.clusterMode client. The headless Service selects the members only: a
+client has no cluster port and must not be handed out as one. Call with (dict "root" $ "component" "edge").
+The mode is the chart's to set (leaves' discovery depends on it): cluster.edgeMode in a config
+value, or CASCADE_CLUSTER_EDGE_MODE among the edges' extra variables, fails the install.
+*/}}
+{{- define "cascade.hazelcastRole" -}}
+{{- $root := .root -}}
+{{- range $where, $config := dict "config" $root.Values.config "edge.config" $root.Values.edge.config "parent.config" $root.Values.parent.config -}}
+{{- if and $config.cluster (hasKey $config.cluster "edgeMode") -}}
+{{- fail (printf "%s.cluster.edgeMode: set edge.clusterMode instead (the chart points the leaves' discovery at the members to match)" $where) -}}
+{{- end -}}
+{{- end -}}
+{{- range $root.Values.edge.extraEnvVars -}}
+{{- if eq .name "CASCADE_CLUSTER_EDGE_MODE" -}}
+{{- fail "edge.extraEnvVars: CASCADE_CLUSTER_EDGE_MODE is set by the chart from edge.clusterMode" -}}
+{{- end -}}
+{{- end -}}
+{{- if and (eq .component "edge") (eq $root.Values.edge.clusterMode "client") -}}
+client
+{{- else -}}
+member
+{{- end -}}
+{{- end -}}
+
+{{/*
+Fully qualified DNS name of the headless Service the nodes find each other through: members join
+through it, client edges connect to the members it lists.
 */}}
 {{- define "cascade.hazelcast.serviceDns" -}}
 {{- printf "%s.%s.svc.%s" (include "cascade.hazelcast.serviceName" .) (include "cascade.namespace" .) .Values.clusterDomain -}}

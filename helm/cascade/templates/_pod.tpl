@@ -9,10 +9,12 @@ The component names the tier: labels, anti-affinity and the ConfigMap.
 {{- $role := .role -}}
 {{- $component := default .role .component -}}
 {{- $values := default (index $root.Values $role) .values -}}
+{{- $hazelcast := include "cascade.hazelcastRole" (dict "root" $root "component" $component) -}}
 metadata:
   labels:
     {{- include "cascade.labels.standard" $root | nindent 4 }}
     app.kubernetes.io/component: {{ $component }}
+    cascade.io/hazelcast: {{ $hazelcast }}
     {{- with $values.podLabels }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
@@ -113,6 +115,11 @@ spec:
           value: {{ printf "%ds" (int $values.drainGraceSeconds) | quote }}
         - name: JAVA_OPTS
           value: {{ $values.javaOpts | quote }}
+        {{- if eq $component "edge" }}
+        # edge.clusterMode: a lite member, or a Hazelcast client of the members (docs/SCALE.md).
+        - name: CASCADE_CLUSTER_EDGE_MODE
+          value: {{ $hazelcast }}
+        {{- end }}
         {{- with $values.extraEnvVars }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -123,9 +130,11 @@ spec:
         - name: http
           containerPort: {{ $root.Values.containerPorts.http }}
           protocol: TCP
+        {{- if eq $hazelcast "member" }}
         - name: hazelcast
           containerPort: {{ $root.Values.containerPorts.hazelcast }}
           protocol: TCP
+        {{- end }}
       {{- with $values.containerSecurityContext }}
       securityContext:
         {{- toYaml . | nindent 8 }}

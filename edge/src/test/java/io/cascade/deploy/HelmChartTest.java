@@ -2,6 +2,7 @@ package io.cascade.deploy;
 
 import static io.cascade.config.ConfigSchema.CLUSTER_ADVERTISED_HOST;
 import static io.cascade.config.ConfigSchema.CLUSTER_DISCOVERY;
+import static io.cascade.config.ConfigSchema.CLUSTER_EDGE_MODE;
 import static io.cascade.config.ConfigSchema.CLUSTER_KUBERNETES_SERVICE_DNS;
 import static io.cascade.config.ConfigSchema.CLUSTER_PORT;
 import static io.cascade.config.ConfigSchema.EDGE_TIER;
@@ -16,6 +17,7 @@ import io.cascade.config.CascadeConfig;
 import io.cascade.config.ClusterDiscovery;
 import io.cascade.config.ConfigLoader;
 import io.cascade.config.ConfigSchema;
+import io.cascade.config.EdgeMode;
 import io.cascade.config.EdgeTier;
 import io.cascade.config.LoadedConfig;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -61,7 +63,8 @@ import org.yaml.snakeyaml.Yaml;
  * rendered object parsed strictly with fabric8's model, then what a cluster operator relies on:
  * probes, resources, non-root read-only pods, drain timings, disruption budgets, the autoscaler,
  * Services selecting the right pods, a configuration the nodes accept that finds the headless
- * Service, and dashboards and alert rules identical to grafana/. Also: k8s/ is the chart's output.
+ * Service, leaf edges as Hazelcast clients finding only the members, and dashboards and alert
+ * rules identical to grafana/. Also: k8s/ is the chart's output.
  */
 class HelmChartTest {
   private static final Logger log = LoggerFactory.getLogger(HelmChartTest.class);
@@ -89,7 +92,7 @@ class HelmChartTest {
   @Test
   void everyScenarioIsTested() throws IOException {
     assertThat(scenarios().toList()).contains("default-values.yaml", "minimal-values.yaml",
-        "monitoring-values.yaml", "production-values.yaml", "tiered-values.yaml");
+        "monitoring-values.yaml", "production-values.yaml", "tiered-values.yaml", "clients-values.yaml");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -122,6 +125,12 @@ class HelmChartTest {
     parents.ifPresent(d -> tiers.add(d.getSpec().getTemplate()));
     assertThat(origins.getSpec().getServiceName()).as("StatefulSet's governing Service")
         .isEqualTo(headless(objects).getMetadata().getName());
+    // Discovery hands out members only: a client edge has no cluster port to be connected to.
+    for (PodTemplateSpec t : tiers) {
+      assertThat(selects(headless(objects).getSpec().getSelector(), t))
+          .as("headless Service selects %s", t.getMetadata().getLabels())
+          .isEqualTo(hazelcastRole(t).equals("member"));
+    }
 
     Service ingest = named(objects, Service.class, "-ingest");
     Service play = named(objects, Service.class, "-play");
@@ -209,15 +218,25 @@ class HelmChartTest {
     assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/health/ready");
     assertThat(c.getReadinessProbe().getHttpGet().getPort()).isEqualTo(new IntOrString("http"));
     assertThat(c.getStartupProbe().getHttpGet().getPath()).isEqualTo("/health/live");
-    assertThat(c.getPorts().stream().map(ContainerPort::getName)).containsExactlyInAnyOrder("rtmp", "http", "hazelcast");
+    Map<String, EnvVar> env = new TreeMap<>();
+    c.getEnv().forEach(e -> env.put(e.getName(), e));
+    // Leaves say how they join (edge.clusterMode); origins and parents are members whatever it is.
+    String hazelcast = hazelcastRole(template);
+    if (component.equals("edge")) {
+      assertThat(env.get("CASCADE_CLUSTER_EDGE_MODE").getValue()).as("leaves' cluster mode").isEqualTo(hazelcast);
+    } else {
+      assertThat(env).as("%s sets no edge mode", component).doesNotContainKey("CASCADE_CLUSTER_EDGE_MODE");
+      assertThat(hazelcast).as("%s is a member", component).isEqualTo("member");
+    }
+    assertThat(c.getPorts().stream().map(ContainerPort::getName)).as("%s container ports", component)
+        .containsExactlyInAnyOrderElementsOf(hazelcast.equals("member") ? List.of("rtmp", "http", "hazelcast")
+            : List.of("rtmp", "http"));
 
     // The drain: the preStop pause and the node's own grace fit in the pod's termination grace,
     // with the 10 s margin node.drainGrace's description asks for.
     List<String> preStop = c.getLifecycle().getPreStop().getExec().getCommand();
     assertThat(preStop).as("%s preStop", role).hasSize(2).first().isEqualTo("sleep");
     long preStopSeconds = Long.parseLong(preStop.get(1));
-    Map<String, EnvVar> env = new TreeMap<>();
-    c.getEnv().forEach(e -> env.put(e.getName(), e));
     long drainSeconds = Duration.ofMillis(toMillis(env.get("CASCADE_NODE_DRAIN_GRACE").getValue())).toSeconds();
     assertThat(pod.getTerminationGracePeriodSeconds()).as("%s terminationGracePeriodSeconds (preStop %d s, drain %d s)",
         role, preStopSeconds, drainSeconds).isGreaterThanOrEqualTo(preStopSeconds + drainSeconds + 10);
@@ -249,6 +268,11 @@ class HelmChartTest {
       assertThat(config.get(EDGE_TIER)).as("edge.tier of %s", component)
           .isEqualTo(component.equals("edge-parent") ? EdgeTier.PARENT : EdgeTier.LEAF);
     }
+    // What the node makes of it: only a leaf with cluster.edgeMode client joins as a client
+    // (ClusterNode.joinsAsClient), and that is exactly the pod the headless Service leaves out.
+    boolean joinsAsClient = role.equals("edge") && config.get(CLUSTER_EDGE_MODE) == EdgeMode.CLIENT
+        && config.get(EDGE_TIER) != EdgeTier.PARENT;
+    assertThat(joinsAsClient).as("%s joins as a Hazelcast client", component).isEqualTo(hazelcast.equals("client"));
   }
 
   /**
@@ -275,9 +299,14 @@ class HelmChartTest {
       assertThat(config.get(CLUSTER_ADVERTISED_HOST)).isEqualTo("10.20.30.40");
       assertThat(config.get(RTMP_PORT)).isEqualTo(containerPort(c, "rtmp"));
       assertThat(config.get(HTTP_PORT)).isEqualTo(containerPort(c, "http"));
-      assertThat(config.get(CLUSTER_PORT)).isEqualTo(containerPort(c, "hazelcast"));
-      assertThat(headless.getSpec().getPorts()).singleElement()
-          .satisfies(p -> assertThat(p.getTargetPort().getStrVal()).isEqualTo("hazelcast"));
+      // A member listens on cluster.port; a client connects to the members there.
+      assertThat(headless.getSpec().getPorts()).singleElement().satisfies(p -> {
+        assertThat(p.getTargetPort().getStrVal()).isEqualTo("hazelcast");
+        assertThat(config.get(CLUSTER_PORT)).as("%s cluster.port", role).isEqualTo(p.getPort());
+      });
+      if (c.getPorts().stream().anyMatch(p -> p.getName().equals("hazelcast"))) {
+        assertThat(config.get(CLUSTER_PORT)).isEqualTo(containerPort(c, "hazelcast"));
+      }
       return config;
     } finally {
       Files.deleteIfExists(file);
@@ -322,6 +351,76 @@ class HelmChartTest {
     });
   }
 
+  /**
+   * edge.clusterMode: member by default (every node in the headless Service, leaves lite members);
+   * client turns the leaves into Hazelcast clients that find the origins and parents, and only
+   * them, through the same Service, and still reach their cluster port through the NetworkPolicy.
+   */
+  @Test
+  void clientModeLeavesFindOnlyTheMembersThroughTheHeadlessService() throws IOException {
+    List<HasMetadata> members = render(DEFAULT);
+    PodTemplateSpec memberLeaf = named(members, Deployment.class, "-edge").getSpec().getTemplate();
+    assertThat(leafConfig(members).get(CLUSTER_EDGE_MODE)).as("default mode").isEqualTo(EdgeMode.MEMBER);
+    assertThat(selects(headless(members).getSpec().getSelector(), memberLeaf)).as("member leaves are found").isTrue();
+
+    List<HasMetadata> objects = render("clients-values.yaml");
+    Service headless = headless(objects);
+    PodTemplateSpec leaf = named(objects, Deployment.class, "-edge").getSpec().getTemplate();
+    PodTemplateSpec parent = parents(objects).orElseThrow().getSpec().getTemplate();
+    PodTemplateSpec origin = only(objects, StatefulSet.class).getSpec().getTemplate();
+    assertThat(leaf.getSpec().getContainers().get(0).getEnv())
+        .contains(new EnvVar("CASCADE_CLUSTER_EDGE_MODE", "client", null));
+    assertThat(parent.getSpec().getContainers().get(0).getEnv()).extracting(EnvVar::getName)
+        .doesNotContain("CASCADE_CLUSTER_EDGE_MODE");
+    assertThat(headless.getSpec().getSelector()).containsEntry("cascade.io/hazelcast", "member");
+    assertThat(selects(headless.getSpec().getSelector(), origin)).as("origins are found").isTrue();
+    assertThat(selects(headless.getSpec().getSelector(), parent)).as("parents are found").isTrue();
+    assertThat(selects(headless.getSpec().getSelector(), leaf)).as("client leaves are not").isFalse();
+    CascadeConfig config = leafConfig(objects);
+    assertThat(config.get(CLUSTER_EDGE_MODE)).isEqualTo(EdgeMode.CLIENT);
+    assertThat(config.get(CLUSTER_KUBERNETES_SERVICE_DNS))
+        .isEqualTo(headless.getMetadata().getName() + "." + ChartRenderer.NAMESPACE + ".svc.cluster.local");
+    assertThat(config.get(CLUSTER_PORT)).isEqualTo(headless.getSpec().getPorts().get(0).getPort());
+    NetworkPolicy np = only(objects, NetworkPolicy.class);
+    assertThat(selects(np.getSpec().getPodSelector().getMatchLabels(), origin)
+        && selects(np.getSpec().getPodSelector().getMatchLabels(), parent)).as("the policy guards the members").isTrue();
+    assertThat(np.getSpec().getIngress().get(0).getFrom()).singleElement()
+        .satisfies(peer -> assertThat(selects(peer.getPodSelector().getMatchLabels(), leaf))
+            .as("client leaves may reach the members' cluster port").isTrue());
+  }
+
+  @Test
+  void theChartOwnsTheEdgeMode() {
+    for (String value : List.of("config.cluster.edgeMode", "edge.config.cluster.edgeMode")) {
+      assertThatThrownBy(() -> new com.marcnuri.helm.Helm(Repo.chart()).template()
+          .withKubeVersion(ChartRenderer.KUBE_VERSION).set(value, "client").call())
+          .as(value).hasMessageContaining(value).hasMessageContaining("edge.clusterMode");
+    }
+    assertThatThrownBy(() -> new com.marcnuri.helm.Helm(Repo.chart()).template().withKubeVersion(ChartRenderer.KUBE_VERSION)
+        .set("edge.clusterMode", "lite").call())
+        .hasMessageContaining("clusterMode");
+  }
+
+  /** The leaves' cascade.yaml with their own variables, as their ConfigLoader reads it. */
+  private static CascadeConfig leafConfig(List<HasMetadata> objects) throws IOException {
+    Container c = named(objects, Deployment.class, "-edge").getSpec().getTemplate().getSpec().getContainers().get(0);
+    Map<String, String> vars = new HashMap<>();
+    c.getEnv().stream().filter(e -> e.getValue() != null).forEach(e -> vars.put(e.getName(), e.getValue()));
+    Path file = Files.createTempFile("cascade-leaf", ".yaml");
+    try {
+      Files.writeString(file, named(objects, ConfigMap.class, "-edge").getData().get("cascade.yaml"));
+      return ConfigLoader.load(file, vars, Map.of()).config();
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+
+  private static String hazelcastRole(PodTemplateSpec pod) {
+    String role = pod.getMetadata().getLabels().get("cascade.io/hazelcast");
+    assertThat(role).as("cascade.io/hazelcast of %s", pod.getMetadata().getLabels()).isIn("member", "client");
+    return role;
+  }
+
   @Test
   void headlessServiceFindsEveryNodeBeforeItIsReady() {
     List<HasMetadata> objects = render(DEFAULT);
@@ -329,7 +428,7 @@ class HelmChartTest {
     assertThat(headless.getSpec().getPublishNotReadyAddresses()).isTrue();
     assertThat(selects(headless.getSpec().getSelector(), only(objects, StatefulSet.class).getSpec().getTemplate())
         && selects(headless.getSpec().getSelector(), only(objects, Deployment.class).getSpec().getTemplate()))
-        .as("the headless Service selects origins and edges").isTrue();
+        .as("the headless Service selects origins and (member) edges").isTrue();
   }
 
   @Test
