@@ -352,6 +352,25 @@ public final class ConfigSchema {
           "Most bytes of init segments and parts kept per stream per node; past it the oldest"
               + " segments are dropped (counted in cascade.hls.window.dropped).");
 
+  public static final Setting<Duration> HLS_DVR_WINDOW =
+      of(
+          "hls.dvrWindow",
+          duration("0", "2h"),
+          "0",
+          "DVR: the live media playlist keeps complete segments back this far behind the live edge"
+              + " (at least hls.windowSegments), so a player can seek back and return to live; parts"
+              + " are listed for the newest segments only, and players still start at the live edge."
+              + " 0 turns it off. Memory is bounded by hls.dvrMaxBytes.");
+
+  public static final Setting<Long> HLS_DVR_MAX_BYTES =
+      of(
+          "hls.dvrMaxBytes",
+          size("1MiB", "16GiB"),
+          "256MiB",
+          "With hls.dvrWindow on, the most bytes of init segments and parts kept per stream per node"
+              + " (in place of hls.maxWindowBytes); past it the oldest segments are dropped before"
+              + " the DVR window is full (counted in cascade.hls.window.dropped).");
+
   public static final Setting<Integer> HLS_MAX_BLOCKED_REQUESTS =
       of(
           "hls.maxBlockedRequests",

@@ -54,8 +54,8 @@ public enum CascadeMeter {
       "How long HLS requests waited (blocking playlist reloads, preload-hinted parts, first"
           + " requests of a stream not live yet), by outcome (served, timeout)."),
   HLS_WINDOW_DROPPED("cascade.hls.window.dropped", Type.COUNTER, "", List.of("reason"),
-      "Segments dropped from streams' HLS windows, by reason (window: hls.windowSegments,"
-          + " bytes: hls.maxWindowBytes)."),
+      "Segments dropped from streams' HLS windows, by reason (window: hls.windowSegments and"
+          + " hls.dvrWindow, bytes: hls.maxWindowBytes or hls.dvrMaxBytes)."),
   HLS_VIEWERS("cascade.hls.viewers", Type.GAUGE, "", List.of(),
       "HLS viewers on this node (a client address and query string seen within hls.viewerIdle)."),
   HLS_BLOCKED("cascade.hls.blocked", Type.GAUGE, "", List.of(),

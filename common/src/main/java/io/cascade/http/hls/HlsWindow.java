@@ -17,9 +17,10 @@ import java.util.function.LongSupplier;
 /**
  * What one stream's HLS packaging keeps on one node: init segments, and segments made of parts,
  * numbered on one media sequence line that never goes back (a republish continues it with a
- * discontinuity). Bounded by {@code hls.windowSegments} complete segments and {@code
- * hls.maxWindowBytes}; the oldest segment goes first. Owns every buffer and part it was given until
- * it drops them or is closed. Confined to the session's event loop.
+ * discontinuity). Keeps {@code hls.windowSegments} complete segments, or with a DVR window ({@code
+ * hls.dvrWindow}) as many more as that window needs; bounded in bytes by {@code hls.maxWindowBytes}
+ * ({@code hls.dvrMaxBytes} with a DVR window). The oldest segment goes first. Owns every buffer and
+ * part it was given until it drops them or is closed. Confined to the session's event loop.
  */
 final class HlsWindow implements CmafSink {
 
@@ -97,6 +98,8 @@ final class HlsWindow implements CmafSink {
   /** After the byte bound dropped the open segment: parts are skipped until the next segment starts. */
   private boolean resync;
   private long bytes;
+  /** Summed duration of the complete segments in the window. */
+  private long completeMillis;
   private long longestSegmentMillis;
   private long peakBitsPerSecond;
   private long droppedByCount;
@@ -200,6 +203,7 @@ final class HlsWindow implements CmafSink {
 
   private void complete(Segment s) {
     s.complete = true;
+    completeMillis += s.durationMillis;
     longestSegmentMillis = Math.max(longestSegmentMillis, s.durationMillis);
     if (s.durationMillis > 0) {
       peakBitsPerSecond = Math.max(peakBitsPerSecond, s.bytes * 8_000 / s.durationMillis);
@@ -215,11 +219,14 @@ final class HlsWindow implements CmafSink {
   }
 
   private void bound() {
-    while (completeCount() > settings.windowSegments()) {
+    long dvrMillis = settings.dvrWindow().toMillis();
+    // Beyond hls.windowSegments, the oldest segment stays while the newer ones cover less than the DVR window.
+    while (completeCount() > settings.windowSegments()
+        && completeMillis - segments.peekFirst().durationMillis >= dvrMillis) {
       drop(segments.pollFirst());
       droppedByCount++;
     }
-    while (bytes > settings.maxWindowBytes() && !segments.isEmpty()) {
+    while (bytes > settings.windowBytes() && !segments.isEmpty()) {
       Segment oldest = segments.pollFirst();
       if (!oldest.complete) {
         // The open segment alone is over the bound: give it up and start again at the next segment.
@@ -235,6 +242,9 @@ final class HlsWindow implements CmafSink {
   private void drop(Segment s) {
     if (s.discontinuity) {
       discontinuitySequence++;
+    }
+    if (s.complete) {
+      completeMillis -= s.durationMillis;
     }
     for (Part p : s.parts) {
       bytes -= p.content().readableBytes();
@@ -409,6 +419,11 @@ final class HlsWindow implements CmafSink {
 
   long bytes() {
     return bytes;
+  }
+
+  /** Summed duration of the complete segments in the window (what a player can seek back over). */
+  long completeMillis() {
+    return completeMillis;
   }
 
   long droppedByCount() {

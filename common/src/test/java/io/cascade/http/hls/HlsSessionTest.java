@@ -82,6 +82,12 @@ class HlsSessionTest {
         maxBlockedPerStream, Duration.ofSeconds(6), viewerIdle, 100, 8);
   }
 
+  /** A window of 3 segments with a DVR window behind it. */
+  private static HlsSettings dvrSettings(Duration dvrWindow, long maxWindowBytes, long dvrMaxBytes) {
+    return new HlsSettings(true, Duration.ofMillis(250), Duration.ofSeconds(2), 3, maxWindowBytes, 100, 1_000,
+        Duration.ofSeconds(6), Duration.ofHours(1), 100, 8, dvrWindow, dvrMaxBytes);
+  }
+
   private void start() {
     channel.freezeTime();
     node = new HlsNode(settings, streams, new HlsMeters(metrics, () -> 0, blocked::get),
@@ -650,6 +656,108 @@ class HlsSessionTest {
     assertThat(segs.get(0).msn).isEqualTo(session.window().droppedByCount());
     String p = get("media.m3u8").text();
     assertThat(p).contains("#EXT-X-MEDIA-SEQUENCE:" + segs.get(0).msn + "\n");
+  }
+
+  @Test
+  void aDvrWindowKeepsSegmentsBackToItsLengthWithPartsOnlyNearTheLiveEdge() {
+    settings = dvrSettings(Duration.ofSeconds(30), 64L << 20, 64L << 20);
+    start();
+    feed(60_100);
+    HlsWindow w = session.window();
+    List<HlsWindow.Segment> segs = w.segments();
+    HlsWindow.Segment oldest = segs.get(0);
+    // Enough to seek back 30 s, and not a segment more: without the oldest it would be short of it.
+    assertThat(w.completeMillis()).isGreaterThanOrEqualTo(30_000);
+    assertThat(w.completeMillis() - oldest.durationMillis).isLessThan(30_000);
+    assertThat(segs.stream().filter(s -> s.complete).count()).as("complete segments").isEqualTo(15);
+    assertThat(w.droppedByCount()).isEqualTo(oldest.msn).isPositive();
+    assertThat(metrics.registry().find("cascade.hls.window.dropped").tag("reason", "window").counter().count())
+        .isEqualTo(w.droppedByCount());
+
+    String p = get("media.m3u8").text();
+    assertThat(p).contains("#EXT-X-MEDIA-SEQUENCE:" + oldest.msn + "\n");
+    List<String> uris = lines(p, "seg-t1-");
+    assertThat(uris).hasSize(15);
+    for (int i = 0; i < uris.size(); i++) {
+      assertThat(uris.get(i)).isEqualTo("seg-t1-" + (oldest.msn + i) + ".m4s");
+    }
+    // Parts of the newest segments only (3 target durations and the open one), as without DVR.
+    long partedSegments = lines(p, "#EXT-X-PART:").stream()
+        .map(l -> w.part(Long.parseLong(uri(l).replaceAll("part-t1-(\\d+)\\.m4s", "$1"))).msn())
+        .distinct().count();
+    assertThat(partedSegments).isBetween(3L, 4L);
+    // No EXT-X-START and no ENDLIST: a player starts at the live edge (PART-HOLD-BACK).
+    assertThat(p).doesNotContain("#EXT-X-START").doesNotContain("#EXT-X-ENDLIST");
+    // A segment from the far end of the window is served.
+    Answer first = get("seg-t1-" + oldest.msn + ".m4s");
+    assertThat(first.status).isEqualTo(200);
+    assertThat(first.body.readableBytes()).isEqualTo((int) oldest.bytes);
+
+    // A delta update skips what is older than CAN-SKIP-UNTIL (12 s) and keeps the rest.
+    String delta = get("media.m3u8?_HLS_skip=YES").text();
+    int skipped = Integer.parseInt(lines(delta, "#EXT-X-SKIP:SKIPPED-SEGMENTS=").get(0).replaceAll("\\D", ""));
+    // 15 segments of 2 s and 0.1 s of an open one: those starting over 12 s before the end are 0 to 9.
+    assertThat(skipped).isEqualTo(10);
+    assertThat(lines(delta, "seg-t1-").get(0)).isEqualTo("seg-t1-" + (oldest.msn + skipped) + ".m4s");
+    assertThat(lines(delta, "#EXT-X-MAP:")).hasSize(1);
+    assertThat(delta).contains("#EXT-X-MEDIA-SEQUENCE:" + oldest.msn + "\n");
+  }
+
+  @Test
+  void aDvrWindowIsBoundedByItsOwnByteLimitAndReleasesWhatItDrops() {
+    // 1 MiB is the live window's bound; the DVR window may use 3 MiB, and no more.
+    settings = dvrSettings(Duration.ofSeconds(60), 1L << 20, 3L << 20);
+    start();
+    videoPayload = 5_000; // 125 kB/s: a 2 s segment is about 250 kB, 60 s would be 7.5 MB
+    List<ByteBuf> seen = new ArrayList<>();
+    long most = 0;
+    for (int i = 0; i < 150; i++) {
+      feed(240);
+      HlsWindow w = session.window();
+      most = Math.max(most, w.bytes());
+      assertThat(w.bytes()).isLessThanOrEqualTo(3L << 20);
+      if (w.lastPart() != null) {
+        seen.add(w.lastPart().content());
+      }
+    }
+    HlsWindow w = session.window();
+    assertThat(most).as("bytes held at the most").isGreaterThan(1L << 20);
+    assertThat(w.droppedByBytes()).isPositive();
+    assertThat(w.droppedByCount()).as("the DVR window was never full").isZero();
+    assertThat(w.completeMillis()).isLessThan(60_000).isGreaterThan(10_000);
+    assertThat(metrics.registry().find("cascade.hls.window.dropped").tag("reason", "bytes").counter().count())
+        .isEqualTo(w.droppedByBytes());
+    String p = get("media.m3u8").text();
+    assertThat(p).contains("#EXT-X-MEDIA-SEQUENCE:" + w.segments().get(0).msn + "\n");
+    session.close("test");
+    assertThat(seen).allMatch(b -> b.refCnt() == 0);
+  }
+
+  @Test
+  void aRepublishInTheDvrWindowKeepsItsDiscontinuityUntilItSlidesOut() {
+    settings = dvrSettings(Duration.ofSeconds(20), 64L << 20, 64L << 20);
+    start();
+    feed(10_100);
+    streams.unpublish(stream, publisher);
+    channel.runPendingTasks();
+    timeBase = 50_000;
+    streamTime = 0;
+    publish();
+    feed(12_100);
+    String p = get("media.m3u8").text();
+    assertThat(p).contains("#EXT-X-DISCONTINUITY-SEQUENCE:0\n");
+    assertThat(lines(p, "#EXT-X-DISCONTINUITY")).filteredOn(l -> l.equals("#EXT-X-DISCONTINUITY")).hasSize(1);
+    // Delta updates skip segments on both sides of it; the skipped discontinuity stays counted from 0.
+    String delta = get("media.m3u8?_HLS_skip=YES").text();
+    assertThat(lines(delta, "#EXT-X-SKIP:")).hasSize(1);
+    assertThat(delta).contains("#EXT-X-DISCONTINUITY-SEQUENCE:0\n");
+
+    feed(24_000);
+    String later = get("media.m3u8").text();
+    assertThat(later).contains("#EXT-X-DISCONTINUITY-SEQUENCE:1\n").doesNotContain("#EXT-X-DISCONTINUITY\n");
+    long sequence = Long.parseLong(lines(later, "#EXT-X-MEDIA-SEQUENCE:").get(0).replaceAll("\\D", ""));
+    assertThat(lines(later, "seg-t1-").get(0)).isEqualTo("seg-t1-" + sequence + ".m4s");
+    assertThat(session.window().completeMillis()).isBetween(20_000L, 22_000L);
   }
 
   @Test
