@@ -130,8 +130,10 @@ class HlsHostileIT {
    * viewer that reads keeps getting its parts.
    */
   @Test
-  void stalledReadersAreClosedAfterTheIdleTimeoutAndOthersPlayOn(Vertx vertx) throws Exception {
-    OriginNode strict = OriginNode.start(vertx, ConfigLoader.load((Path) null, Map.of(), Map.of(
+  void stalledReadersAreClosedAfterTheIdleTimeoutAndOthersPlayOn() throws Exception {
+    // A Vert.x of its own: two nodes on one Vert.x with port 0 would share its random ports.
+    Vertx own = Vertx.vertx();
+    OriginNode strict = OriginNode.start(own, ConfigLoader.load((Path) null, Map.of(), Map.of(
         "rtmp.host", "127.0.0.1", "rtmp.port", 0, "http.host", "127.0.0.1", "http.port", 0,
         "http.sendBufferSize", "16KiB", "http.idleTimeout", "3s", "hls.blockTimeout", "1s")).config())
         .await(30, TimeUnit.SECONDS);
@@ -190,6 +192,7 @@ class HlsHostileIT {
         s.close();
       }
       InProcessOrigin.stop(strict);
+      own.close().await(30, TimeUnit.SECONDS);
     }
   }
 
