@@ -263,7 +263,7 @@ public final class ConfigSchema {
   public static final Setting<String> API_TOKEN =
       secret(
           "api.token",
-          string(),
+          optionalString(),
           "Bearer token of the HTTP control endpoints (POST /api/v1/recordings and DELETE"
               + " /api/v1/recordings/{app}/{stream}): a request must send Authorization: Bearer"
               + " <token>. Empty disables them (403). Reading endpoints need no token.");
@@ -475,7 +475,7 @@ public final class ConfigSchema {
   public static final Setting<String> RECORDING_WEBHOOK_URL =
       of(
           "recording.webhook.url",
-          string(),
+          optionalString(),
           "",
           "URL POSTed a JSON event when a recorded segment is complete (action"
               + " recording_segment) and when a recording ends (recording_complete); with"

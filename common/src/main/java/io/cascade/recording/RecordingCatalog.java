@@ -132,7 +132,13 @@ public final class RecordingCatalog {
       return Optional.empty();
     }
     Path file = root.resolve(app).resolve(stream).resolve(id).resolve(name).normalize();
-    if (!file.startsWith(root) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+    try {
+      // Links are resolved: a link under the root that points out of it is not followed.
+      if (!file.startsWith(root) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+          || !file.toRealPath().startsWith(root.toRealPath())) {
+        return Optional.empty();
+      }
+    } catch (IOException e) {
       return Optional.empty();
     }
     return Optional.of(file);
