@@ -103,7 +103,7 @@ public final class RecordingEvents implements SegmentListener {
         .put("node", nodeId)
         .put("app", streamKey.substring(0, Math.max(0, slash)))
         .put("stream", streamKey.substring(slash + 1))
-        .put("key", streamKey)
+        .put("streamKey", streamKey)
         .put("recordingId", recordingId);
   }
 

@@ -138,7 +138,8 @@ class RecordingApiIT {
     Await.until(Duration.ofSeconds(10), "the completion event of " + id, () -> event("recording_complete", id) != null);
     JsonObject complete = event("recording_complete", id);
     log.info("completion event {}", complete.encode());
-    assertThat(complete.getString("key")).isEqualTo("rec/" + name);
+    assertThat(complete.getString("streamKey")).isEqualTo("rec/" + name);
+    assertThat(complete.containsKey("bucket")).as("no uploads here").isFalse();
     assertThat(complete.getInteger("segments")).isEqualTo(rec.getInteger("segments"));
     assertThat(complete.getLong("bytes")).isEqualTo(rec.getLong("bytes"));
     assertThat(complete.getString("url")).isEqualTo(rec.getString("playlist"));
