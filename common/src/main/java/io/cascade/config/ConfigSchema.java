@@ -260,6 +260,14 @@ public final class ConfigSchema {
           "HTTP listen port (HTTP/1.1, and HTTP/2 cleartext by prior knowledge or Upgrade: h2c);"
               + " 0 picks a free port.");
 
+  public static final Setting<String> API_TOKEN =
+      secret(
+          "api.token",
+          optionalString(),
+          "Bearer token of the HTTP control endpoints (POST /api/v1/recordings and DELETE"
+              + " /api/v1/recordings/{app}/{stream}): a request must send Authorization: Bearer"
+              + " <token>. Empty disables them (403). Reading endpoints need no token.");
+
   public static final Setting<Boolean> HTTPS_ENABLED =
       of(
           "https.enabled",
@@ -474,6 +482,32 @@ public final class ConfigSchema {
           "Most media bytes of all recordings on this node waiting for the disk; past it parts are"
               + " dropped up to the next segment, which starts after a discontinuity"
               + " (cascade.recording.dropped). Live delivery never waits for the disk.");
+
+  public static final Setting<Integer> RECORDING_LIST_MAX_LIMIT =
+      of(
+          "recording.list.maxLimit",
+          integer(1, 100_000),
+          "1000",
+          "Most recordings one GET /api/v1/recordings answers with (its limit parameter, 100 by"
+              + " default, is capped here); page on with from= the last start.");
+
+  public static final Setting<String> RECORDING_WEBHOOK_URL =
+      of(
+          "recording.webhook.url",
+          optionalString(),
+          "",
+          "URL POSTed a JSON event when a recorded segment is complete (action"
+              + " recording_segment) and when a recording ends (recording_complete); with"
+              + " recording.s3.enabled, after the file's upload, with its bucket and key. Empty: no"
+              + " events. Sent like the auth end notifications, at most auth.webhook.maxConcurrent"
+              + " at once and auth.webhook.maxQueued waiting; further ones are dropped and logged.");
+
+  public static final Setting<Duration> RECORDING_WEBHOOK_TIMEOUT =
+      of(
+          "recording.webhook.timeout",
+          duration("100ms", "1m"),
+          "5s",
+          "How long one recording event may take to be answered before it counts as failed (logged).");
 
   public static final Setting<Long> LIVE_GOP_CACHE_MAX_BYTES =
       of(
@@ -834,7 +868,8 @@ public final class ConfigSchema {
           integer(1, 1000),
           "16",
           "Most end notifications (unpublish, stop) sent to webhooks at once; more wait in"
-              + " a queue.");
+              + " a queue. The recording events (recording.webhook.url) have a queue of their own"
+              + " with the same bounds.");
 
   public static final Setting<Integer> AUTH_WEBHOOK_MAX_QUEUED =
       of(

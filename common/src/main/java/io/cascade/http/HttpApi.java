@@ -24,7 +24,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The node's HTTP endpoints: liveness (event loops responsive), readiness, Prometheus metrics,
- * the stream list (cluster-wide with the registry), HTTP-FLV, LL-HLS and the web console at {@code /};
+ * the stream list (cluster-wide with the registry), HTTP-FLV, LL-HLS, an origin's recordings and
+ * the web console at {@code /};
  * on the HTTP port and, when configured, on an HTTPS port.
  */
 public final class HttpApi {
@@ -44,6 +45,7 @@ public final class HttpApi {
   private volatile int httpsPort = -1;
   private HttpFlvRoute flv;
   private HlsRoute hls;
+  private RecordingsRoute recordings;
 
   /** {@code cluster} may be null: then the stream list is this node's own. */
   public HttpApi(StreamManager streams, String nodeId, String role, BooleanSupplier ready, StreamsView cluster) {
@@ -75,6 +77,12 @@ public final class HttpApi {
   /** Serves LL-HLS ({@code /{app}/{stream}/index.m3u8} and what it lists) through {@code route}. */
   public HttpApi hls(HlsRoute route) {
     this.hls = route;
+    return this;
+  }
+
+  /** Serves the recording API and recording files (an origin's) through {@code route}. */
+  public HttpApi recordings(RecordingsRoute route) {
+    this.recordings = route;
     return this;
   }
 
@@ -227,7 +235,9 @@ public final class HttpApi {
         }
       }
       default -> {
-        if (flv != null && HttpFlvRoute.matches(path)) {
+        if (recordings != null && RecordingsRoute.matches(path)) {
+          recordings.handle(req);
+        } else if (flv != null && HttpFlvRoute.matches(path)) {
           flv.handle(req);
         } else if (hls != null && HlsRoute.matches(path)) {
           hls.handle(req);

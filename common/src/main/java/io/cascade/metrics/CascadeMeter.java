@@ -76,6 +76,10 @@ public enum CascadeMeter {
       "Bytes of recordings under recording.root counted against recording.maxBytes."),
   RECORDING_ACTIVE("cascade.recording.active", Type.GAUGE, "", List.of(),
       "Recordings in progress on this node."),
+  RECORDING_API_REFUSED("cascade.recording.api.refused", Type.COUNTER, "", List.of("reason"),
+      "Requests to the recording API and recording files refused, by reason (disabled: no api.token,"
+          + " unauthorized: a missing or wrong bearer token, bad_request: a malformed parameter or body,"
+          + " bad_path: a file name the recorder does not write)."),
   AUTH_FAILURES("cascade.auth.failures", Type.COUNTER, "", List.of("action", "reason"),
       "Publishes and plays refused by the node's policy, by action (publish, play) and reason."),
   LIMITS_HIT("cascade.limits.hit", Type.COUNTER, "", List.of("limit"),

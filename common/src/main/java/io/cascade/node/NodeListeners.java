@@ -18,6 +18,7 @@ import io.cascade.auth.AuthPolicy;
 import io.cascade.auth.AuthSettings;
 import io.cascade.config.CascadeConfig;
 import io.cascade.http.HttpApi;
+import io.cascade.http.RecordingsRoute;
 import io.cascade.http.StreamsView;
 import io.cascade.http.flv.HttpFlvRoute;
 import io.cascade.http.hls.HlsRoute;
@@ -65,6 +66,11 @@ public final class NodeListeners {
     this.metrics = metrics;
     this.streams = streams;
     this.http = new HttpApi(streams, config.get(NODE_ID), role, this::isReady, view);
+  }
+
+  /** Serves the recording API and recording files through {@code route} (an origin's); before {@link #start}. */
+  public void recordings(RecordingsRoute route) {
+    http.recordings(route);
   }
 
   /** Starts RTMP (admission: the node's auth, then {@code policy}) and HTTP; ready once both listen. */

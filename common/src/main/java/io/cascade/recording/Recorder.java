@@ -2,6 +2,7 @@ package io.cascade.recording;
 
 import io.cascade.cmaf.CmafSettings;
 import io.cascade.config.RecordingRule;
+import io.cascade.live.LiveStream;
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.NodeMetrics;
 import io.netty.buffer.ByteBufAllocator;
@@ -13,15 +14,16 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The recordings of one node: a publish that a {@code recording.rules} rule matches gets a
- * {@link StreamRecording} (one per stream at a time; a republish while it waits continues it), on an
- * event loop of the node. Their files are written by one {@link RecordingWriter} thread, under one
- * {@link DiskQuota}. Thread-safe.
+ * The recordings of one node: a publish that a {@code recording.rules} rule matches, or a live
+ * stream the control API names ({@link #record}), gets a {@link StreamRecording} (one per stream at a
+ * time; a republish while it waits continues it), on an event loop of the node. Their files are
+ * written by one {@link RecordingWriter} thread, under one {@link DiskQuota}. Thread-safe.
  */
 public final class Recorder {
   private static final Logger LOG = LoggerFactory.getLogger("cascade.recording");
@@ -36,7 +38,24 @@ public final class Recorder {
   private final RecordingSettings settings;
   private final Supplier<EventLoop> loops;
   private final ConcurrentHashMap<String, StreamRecording> recordings = new ConcurrentHashMap<>();
+  private final AtomicBoolean diskInUse = new AtomicBoolean();
   private volatile boolean stopped;
+
+  /** What a control request did. */
+  public enum Control {
+    /** A recording of the stream started. */
+    STARTED,
+    /** The stream was being recorded already. */
+    ALREADY_RECORDING,
+    /** No live stream of that name on this node. */
+    NOT_LIVE,
+    /** The stream is not being recorded. */
+    NOT_RECORDING,
+    /** The recording ends: its open segment is completed and its playlist becomes VOD. */
+    STOPPING,
+    /** The node is stopping. */
+    NODE_STOPPING
+  }
 
   /** A recorder with its own writer thread and the system clock. */
   public Recorder(RecordingSettings settings, StreamManager streams, NodeMetrics metrics, ByteBufAllocator alloc,
@@ -66,10 +85,17 @@ public final class Recorder {
     if (!settings.enabled()) {
       return this;
     }
-    writer.offerControl(() -> disk.quota.scan(settings.root()));
+    useDisk();
     LOG.info("event=recording.ready root={} rules={} max_bytes={} fsync={}", settings.root().toAbsolutePath(),
         settings.rules(), settings.maxBytes(), settings.fsync());
     return this;
+  }
+
+  /** The first recording (by rule or by request) counts what is under the root first. */
+  private void useDisk() {
+    if (diskInUse.compareAndSet(false, true)) {
+      writer.offerControl(() -> disk.quota.scan(settings.root()));
+    }
   }
 
   /** {@code listener} hears of every segment closed and recording ended from now on. */
@@ -86,18 +112,57 @@ public final class Recorder {
     if (stopped || rule.isEmpty()) {
       return;
     }
+    if (begin(app, stream, rule.get().segmentOr(settings.segmentDuration()))) {
+      LOG.info("event=recording.matched stream={} rule={}", app + "/" + stream, rule.get());
+    }
+  }
+
+  /**
+   * Starts recording the live stream {@code app}/{@code stream} without a rule (the control API),
+   * with {@code recording.segmentDuration}; it ends like any recording, or by {@link #endRecording}.
+   */
+  public Control record(String app, String stream) {
     String key = app + "/" + stream;
+    if (stopped) {
+      return Control.NODE_STOPPING;
+    }
+    LiveStream live = streams.get(key);
+    if (live == null || !live.isLive()) {
+      return Control.NOT_LIVE;
+    }
+    if (!begin(app, stream, settings.segmentDuration())) {
+      return Control.ALREADY_RECORDING;
+    }
+    LOG.info("event=recording.requested stream={}", key);
+    return Control.STARTED;
+  }
+
+  /**
+   * Ends the recording of {@code app}/{@code stream}, on its event loop: the open segment is
+   * completed and the playlist becomes VOD. A later publish that a rule matches records again.
+   */
+  public Control endRecording(String app, String stream) {
+    StreamRecording recording = recordings.get(app + "/" + stream);
+    if (recording == null) {
+      return Control.NOT_RECORDING;
+    }
+    recording.eventLoop().execute(() -> recording.close("requested"));
+    return Control.STOPPING;
+  }
+
+  /** Makes the stream's recording unless there is one; true when it made it. */
+  private boolean begin(String app, String stream, Duration segment) {
     boolean[] created = new boolean[1];
-    StreamRecording recording = recordings.computeIfAbsent(key, k -> {
+    StreamRecording recording = recordings.computeIfAbsent(app + "/" + stream, k -> {
       created[0] = true;
-      CmafSettings cmaf = new CmafSettings(PART, rule.get().segmentOr(settings.segmentDuration()),
-          Math.max(64 * 1024, settings.maxPendingBytes() / 8));
+      CmafSettings cmaf = new CmafSettings(PART, segment, Math.max(64 * 1024, settings.maxPendingBytes() / 8));
       return new StreamRecording(this, k, app, stream, loops.get(), cmaf);
     });
     if (created[0]) {
-      LOG.info("event=recording.matched stream={} rule={}", key, rule.get());
+      useDisk();
       recording.eventLoop().execute(recording::join);
     }
+    return created[0];
   }
 
   void ended(StreamRecording recording) {
@@ -115,7 +180,7 @@ public final class Recorder {
    */
   public CompletableFuture<Void> stop() {
     stopped = true;
-    if (!settings.enabled()) {
+    if (!diskInUse.get()) {
       return CompletableFuture.completedFuture(null);
     }
     List<CompletableFuture<Void>> closing = new ArrayList<>();

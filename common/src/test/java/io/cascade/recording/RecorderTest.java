@@ -181,6 +181,33 @@ class RecorderTest {
   }
 
   @Test
+  void aLiveStreamWithoutARuleIsRecordedOnRequestAndEndedOnRequestWhileStillLive() throws IOException {
+    start(root, 64L << 20);
+    assertThat(recorder.record("live", "a")).as("not published yet").isEqualTo(Recorder.Control.NOT_LIVE);
+    publish("live", "a");
+    assertThat(recorder.active()).as("no rule").isZero();
+    assertThat(recorder.record("live", "a")).isEqualTo(Recorder.Control.STARTED);
+    assertThat(recorder.record("live", "a")).isEqualTo(Recorder.Control.ALREADY_RECORDING);
+    channel.runPendingTasks();
+    feed(10_000);
+    assertThat(recorder.endRecording("live", "a")).isEqualTo(Recorder.Control.STOPPING);
+    channel.runPendingTasks();
+    disk.runAll();
+
+    assertThat(stream.isLive()).isTrue();
+    assertThat(recorder.active()).isZero();
+    assertThat(recorder.endRecording("live", "a")).isEqualTo(Recorder.Control.NOT_RECORDING);
+    Path dir = recordingDir("live", "a");
+    assertThat(Files.readString(dir.resolve("index.m3u8"))).contains("#EXT-X-PLAYLIST-TYPE:VOD", "#EXT-X-ENDLIST");
+    assertThat(closed).extracting(RecordedSegment::number).startsWith(1, 2);
+    assertThat(ended).containsExactly(dir.resolve("index.m3u8"));
+    int segments = closed.size();
+    feed(4_000);
+    disk.runAll();
+    assertThat(closed).as("nothing recorded after the end").hasSize(segments);
+  }
+
+  @Test
   void aRepublishWithinTheWaitContinuesTheRecordingAfterADiscontinuity() throws IOException {
     start(root, 64L << 20, "live/*");
     publish("live", "a");

@@ -171,6 +171,13 @@ public final class Ffmpeg {
     }
   }
 
+  /** Decodes every frame {@code url} (a VOD playlist over HTTP, say) has, to its end. */
+  public PlayReport probeUrl(String url) {
+    try (Playback playback = startProbe(url, List.of(), START_SLACK)) {
+      return playback.await();
+    }
+  }
+
   private Playback startProbe(String source, List<String> readArgs, Duration hardTimeout) {
     List<String> command = new ArrayList<>(List.of(ffprobe.toString(), "-hide_banner", "-loglevel", "error"));
     command.addAll(readArgs);

@@ -145,6 +145,27 @@ public final class Dashboards {
     b.series("Heap used", "bytes",
         target("sum by (node) (jvm_memory_used_bytes{role=\"origin\", area=\"heap\"})", "{{node}}"));
     b.series("Netty direct memory", "bytes", target("cascade_netty_direct_memory_bytes", "{{node}}"));
+    // Recording meters exist (at 0) on every origin; upload meters only with recording.s3.enabled, so none here.
+    b.row("Recording");
+    b.series("Recordings in progress per origin", "short",
+        target("sum by (node) (cascade_recording_active{role=\"origin\"})", "{{node}}"));
+    b.series("Recording write rate per origin", "bps",
+        target("sum by (node) (rate(cascade_recording_bytes_total{role=\"origin\"}[$__rate_interval])) * 8", "{{node}}"));
+    b.series("Segments recorded and media dropped (recording.maxPendingBytes)", "short",
+        target("sum by (node) (increase(cascade_recording_segments_total{role=\"origin\"}[$__rate_interval]))",
+            "segments {{node}}"),
+        target("sum by (node) (increase(cascade_recording_dropped_bytes_total{role=\"origin\"}[$__rate_interval]))",
+            "bytes dropped {{node}}"));
+    b.series("Recording disk use per origin (recording.maxBytes)", "bytes",
+        target("sum by (node) (cascade_recording_disk_bytes{role=\"origin\"})", "{{node}}"));
+    b.series("Recording errors by reason and quota deletions", "short",
+        target("sum by (reason) (increase(cascade_recording_errors_total{role=\"origin\"}[$__rate_interval]))",
+            "error {{reason}}"),
+        target("sum(increase(cascade_recording_quota_deletions_total{role=\"origin\"}[$__rate_interval]))",
+            "quota deletions"));
+    b.series("Recording API requests refused by reason", "short",
+        target("sum by (reason) (increase(cascade_recording_api_refused_total{role=\"origin\"}[$__rate_interval]))",
+            "{{reason}}"));
     return b.json();
   }
 
@@ -241,6 +262,14 @@ public final class Dashboards {
         t.add(target.put("refId", String.valueOf(ref++)));
       }
       place(panel("timeseries", title, unit, 12, 8).put("targets", t));
+    }
+
+    /** A row header across the board; the panels after it are its own (it has no query). */
+    void row(String title) {
+      place(new JsonObject()
+          .put("id", panels.size() + 1).put("type", "row").put("title", title).put("collapsed", false)
+          .put("gridPos", new JsonObject().put("w", 24).put("h", 1))
+          .put("panels", new JsonArray()));
     }
 
     void heatmap(String title, String expr) {

@@ -1,15 +1,23 @@
 package io.cascade.origin;
 
+import static io.cascade.config.ConfigSchema.API_TOKEN;
+import static io.cascade.config.ConfigSchema.AUTH_WEBHOOK_MAX_CONCURRENT;
+import static io.cascade.config.ConfigSchema.AUTH_WEBHOOK_MAX_QUEUED;
 import static io.cascade.config.ConfigSchema.CLUSTER_CLAIM_CHECK_INTERVAL;
 import static io.cascade.config.ConfigSchema.CLUSTER_SECRET;
 import static io.cascade.config.ConfigSchema.NODE_ID;
 import static io.cascade.config.ConfigSchema.ORIGIN_LOCAL_PLAYBACK;
+import static io.cascade.config.ConfigSchema.RECORDING_LIST_MAX_LIMIT;
+import static io.cascade.config.ConfigSchema.RECORDING_WEBHOOK_TIMEOUT;
+import static io.cascade.config.ConfigSchema.RECORDING_WEBHOOK_URL;
 
+import io.cascade.auth.Webhook;
 import io.cascade.cluster.ClusterNode;
 import io.cascade.cluster.HazelcastViewerDirectory;
 import io.cascade.cluster.StreamRegistry;
 import io.cascade.cluster.ViewerReporter;
 import io.cascade.config.CascadeConfig;
+import io.cascade.http.RecordingsRoute;
 import io.cascade.http.StreamsView;
 import io.cascade.live.LiveSettings;
 import io.cascade.live.StreamManager;
@@ -20,6 +28,7 @@ import io.cascade.metrics.TimedStreamRegistry;
 import io.cascade.node.CascadeNode;
 import io.cascade.node.NodeListeners;
 import io.cascade.recording.Recorder;
+import io.cascade.recording.RecordingEvents;
 import io.cascade.recording.upload.RecordingUploader;
 import io.cascade.recording.upload.RecordingUploads;
 import io.cascade.recording.upload.S3UploadSettings;
@@ -58,6 +67,8 @@ public final class OriginNode implements CascadeNode {
   private Recorder recorder;
   /** With {@code recording.s3.enabled}: uploads what the recorder finishes. */
   private RecordingUploader uploader;
+  /** With {@code recording.webhook.url}: sends the recording events. */
+  private Webhook webhook;
 
   private OriginNode(CascadeConfig config, NodeMetrics metrics) {
     this.config = config;
@@ -108,10 +119,20 @@ public final class OriginNode implements CascadeNode {
     recorder = new Recorder(settings, streams, metrics, PooledByteBufAllocator.DEFAULT,
         () -> ((VertxInternal) vertx).nettyEventLoopGroup().next()).start();
     S3UploadSettings s3 = S3UploadSettings.from(config);
+    RecordingEvents events = null;
+    if (!config.get(RECORDING_WEBHOOK_URL).isEmpty()) {
+      webhook = new Webhook(vertx, config.get(AUTH_WEBHOOK_MAX_CONCURRENT), config.get(AUTH_WEBHOOK_MAX_QUEUED));
+      events = new RecordingEvents(webhook, config.get(RECORDING_WEBHOOK_URL), config.get(RECORDING_WEBHOOK_TIMEOUT),
+          config.get(NODE_ID));
+    }
     if (s3.enabled()) {
       uploader = RecordingUploader.create(s3, metrics);
-      recorder.addListener(new RecordingUploads(uploader));
+      recorder.addListener(new RecordingUploads(uploader, events));
+    } else if (events != null) {
+      recorder.addListener(events);
     }
+    listeners.recordings(new RecordingsRoute(recorder, settings.root(), config.get(API_TOKEN),
+        config.get(RECORDING_LIST_MAX_LIMIT), s3.enabled() ? "s3://" + s3.bucket() + "/" + s3.prefix() : null, metrics));
     return settings.enabled() ? RecordingTrigger.wrap(policy, recorder) : policy;
   }
 
@@ -186,6 +207,9 @@ public final class OriginNode implements CascadeNode {
         .onComplete(v -> {
           if (uploader != null) {
             uploader.close();
+          }
+          if (webhook != null) {
+            webhook.close();
           }
         })
         .transform(v -> ar.succeeded() ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(ar.cause())));

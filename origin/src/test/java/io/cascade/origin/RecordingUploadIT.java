@@ -9,6 +9,8 @@ import io.cascade.testing.PlayReport;
 import io.cascade.testing.PublishProfile;
 import io.cascade.testing.Publisher;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,8 +21,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.gaul.s3proxy.AuthenticationType;
@@ -43,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * {@code recording.rules} match and whose {@code recording.s3.*} point at S3Proxy (a real S3 API
  * server in this JVM); the init segment, every segment and the final VOD playlist arrive under
  * {@code prefix/app/stream/recordingId/}, byte for byte the local files, and ffprobe plays the
- * recording rebuilt from the bucket alone.
+ * recording rebuilt from the bucket alone. The recording webhook's events name the bucket and key
+ * of each segment and, once it is stored, of the playlist.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -70,6 +75,11 @@ class RecordingUploadIT {
     // The SDK's default credentials chain reads these first, as it would the pod's environment.
     System.setProperty("aws.accessKeyId", ACCESS_KEY);
     System.setProperty("aws.secretAccessKey", SECRET_KEY);
+    Queue<JsonObject> events = new ConcurrentLinkedQueue<>();
+    HttpServer hooks = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
+      events.add(body.toJsonObject());
+      req.response().setStatusCode(204).end();
+    })).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
     Path recordings = dir.resolve("recordings");
     OriginNode origin = OriginNode.start(vertx, ConfigLoader.load((Path) null, Map.of(), Map.ofEntries(
         Map.entry("rtmp.host", "127.0.0.1"), Map.entry("rtmp.port", 0),
@@ -81,7 +91,9 @@ class RecordingUploadIT {
         Map.entry("recording.s3.endpoint", "http://127.0.0.1:" + port),
         Map.entry("recording.s3.bucket", BUCKET),
         Map.entry("recording.s3.prefix", "vod/"),
-        Map.entry("recording.s3.pathStyle", "true"))).config()).await(30, TimeUnit.SECONDS);
+        Map.entry("recording.s3.pathStyle", "true"),
+        Map.entry("recording.webhook.url", "http://127.0.0.1:" + hooks.actualPort() + "/hook"))).config())
+        .await(30, TimeUnit.SECONDS);
     try {
       Ffmpeg ffmpeg = Ffmpeg.locate();
       String name = "cam-" + UUID.randomUUID().toString().substring(0, 8);
@@ -121,9 +133,25 @@ class RecordingUploadIT {
       assertThat(report.videoFrames()).as("frames of ~7 s at 30 fps").isGreaterThan(150);
       assertThat(origin.metrics().registry().find("cascade.recording.upload.files").counters().stream()
           .mapToDouble(c -> c.count()).sum()).as("uploads counted").isGreaterThanOrEqualTo(keys.size());
+
+      Await.until(Duration.ofSeconds(10), "the completion event",
+          () -> events.stream().anyMatch(e -> "recording_complete".equals(e.getString("action"))));
+      JsonObject complete = events.stream().filter(e -> "recording_complete".equals(e.getString("action")))
+          .findFirst().orElseThrow();
+      log.info("completion event {}", complete.encode());
+      assertThat(complete.getString("streamKey")).isEqualTo("up/" + name);
+      assertThat(complete.getString("bucket")).isEqualTo(BUCKET);
+      assertThat(complete.getString("key")).startsWith(prefix).endsWith("/index.m3u8").isIn(keys);
+      Await.until(Duration.ofSeconds(10), "an event per segment", () -> events.stream()
+          .filter(e -> "recording_segment".equals(e.getString("action"))).count() == complete.getInteger("segments"));
+      List<String> stored = keys(blobs, prefix);
+      assertThat(events).filteredOn(e -> "recording_segment".equals(e.getString("action")))
+          .allSatisfy(e -> assertThat(e.getString("key")).isIn(stored))
+          .allSatisfy(e -> assertThat(e.getString("bucket")).isEqualTo(BUCKET));
     } finally {
       InProcessOrigin.stop(origin);
       proxy.stop();
+      hooks.close();
       context.close();
       System.clearProperty("aws.accessKeyId");
       System.clearProperty("aws.secretAccessKey");

@@ -1,12 +1,15 @@
 package io.cascade.recording.upload;
 
 import io.cascade.recording.RecordedSegment;
+import io.cascade.recording.RecordingEvents;
 import io.cascade.recording.SegmentListener;
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,6 +20,10 @@ import org.slf4j.LoggerFactory;
  * recording in the bucket plays as it does from disk. Local copies stay: the node's byte quota
  * removes them, oldest first. Called on the recorder's writer thread; {@link RecordingUploader#upload}
  * never blocks it, and a full upload queue leaves the file on disk, counted there.
+ *
+ * <p>With {@link RecordingEvents}, a segment's event and a recording's completion are sent once the
+ * segment or the playlist is stored, with its bucket and key (without them when the upload failed:
+ * the file is still on disk).
  */
 public final class RecordingUploads implements SegmentListener {
   private static final Logger LOG = LoggerFactory.getLogger("cascade.recording");
@@ -24,6 +31,7 @@ public final class RecordingUploads implements SegmentListener {
   private static final int REMEMBERED_RECORDINGS = 1_024;
 
   private final RecordingUploader uploader;
+  private final RecordingEvents events;
   private final Map<String, Set<Path>> initsSent = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, Set<Path>> eldest) {
@@ -32,7 +40,13 @@ public final class RecordingUploads implements SegmentListener {
   };
 
   public RecordingUploads(RecordingUploader uploader) {
+    this(uploader, null);
+  }
+
+  /** {@code events} (may be null) are sent as the files they are about are stored. */
+  public RecordingUploads(RecordingUploader uploader, RecordingEvents events) {
     this.uploader = uploader;
+    this.events = events;
   }
 
   @Override
@@ -42,20 +56,30 @@ public final class RecordingUploads implements SegmentListener {
     if (init != null && initsSent.computeIfAbsent(segment.recordingId(), id -> new HashSet<>()).add(init)) {
       send(init, prefix, "video/mp4", segment);
     }
-    send(segment.file(), prefix, "video/iso.segment", segment);
+    JsonObject event = events == null ? null : events.segmentEvent(segment);
+    send(segment.file(), prefix, "video/iso.segment", segment).whenComplete((result, e) -> tell(event, result));
   }
 
   @Override
   public void recordingEnded(String streamKey, String recordingId, Path directory, Path playlist) {
     initsSent.remove(recordingId);
     if (playlist != null) {
+      // Read now, on the writer thread, before the quota may remove the directory.
+      JsonObject event = events == null ? null : events.completeEvent(streamKey, directory, playlist).orElse(null);
       uploader.upload(new UploadRequest(playlist, streamKey + "/" + recordingId + "/" + playlist.getFileName(),
-          "application/vnd.apple.mpegurl", Map.of("stream", streamKey, "recording", recordingId), false));
+          "application/vnd.apple.mpegurl", Map.of("stream", streamKey, "recording", recordingId), false))
+          .whenComplete((result, e) -> tell(event, result));
     }
   }
 
-  private void send(Path file, String prefix, String type, RecordedSegment segment) {
-    uploader.upload(new UploadRequest(file, prefix + file.getFileName(), type,
+  private void tell(JsonObject event, UploadResult stored) {
+    if (event != null) {
+      events.send(stored == null ? event : RecordingEvents.stored(event, stored.bucket(), stored.key()));
+    }
+  }
+
+  private CompletionStage<UploadResult> send(Path file, String prefix, String type, RecordedSegment segment) {
+    return uploader.upload(new UploadRequest(file, prefix + file.getFileName(), type,
         Map.of("stream", segment.streamKey(), "recording", segment.recordingId()), false))
         .whenComplete((result, e) -> {
           if (e != null) {
