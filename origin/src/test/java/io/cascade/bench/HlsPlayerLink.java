@@ -46,6 +46,7 @@ final class HlsPlayerLink implements PlayerLink {
   static final int MAX_MEDIA = 32 << 20;
   /** Live-edge distance at the start, as hls.js's PART-HOLD-BACK and liveSyncDurationCount. */
   static final int START_BEHIND = 3;
+  static final Duration INDEX_RETRY = Duration.ofMillis(500);
 
   private final Vertx vertx;
   private final String host;
@@ -91,9 +92,24 @@ final class HlsPlayerLink implements PlayerLink {
         .setConnectTimeout((int) REQUEST_TIMEOUT.toMillis());
     client = vertx.createHttpClient(o, new PoolOptions().setHttp1MaxSize(2).setHttp2MaxSize(1));
     context = vertx.getOrCreateContext();
-    context.runOnContext(v -> get(indexPath, MAX_PLAYLIST, REQUEST_TIMEOUT).onComplete(r -> {
+    long deadline = System.nanoTime() + REQUEST_TIMEOUT.toNanos();
+    context.runOnContext(v -> loadIndex(deadline));
+    return answered;
+  }
+
+  /**
+   * The first playlist, asked again every {@link #INDEX_RETRY} while it is 404 until
+   * {@code deadline}: a server that writes playlists as files (nginx-rtmp) has none before its
+   * first segment; Cascade's answer waits for the stream itself.
+   */
+  private void loadIndex(long deadline) {
+    get(indexPath, MAX_PLAYLIST, REQUEST_TIMEOUT).onComplete(r -> {
       if (r.failed()) {
-        fail(r.cause());
+        if (r.cause() instanceof Status s && s.code == 404 && System.nanoTime() < deadline && !stopped) {
+          vertx.setTimer(INDEX_RETRY.toMillis(), t -> loadIndex(deadline));
+        } else {
+          fail(r.cause());
+        }
         return;
       }
       long now = System.nanoTime();
@@ -105,8 +121,7 @@ final class HlsPlayerLink implements PlayerLink {
       String variant = HlsPlaylist.firstVariant(text);
       mediaPath = variant == null ? indexPath : resolve(variant);
       reload(null);
-    }));
-    return answered;
+    });
   }
 
   /** A playlist request, blocking when {@code query} names the next part. */
@@ -252,7 +267,7 @@ final class HlsPlayerLink implements PlayerLink {
       }
       return resp.body().compose(body -> {
         if (resp.statusCode() != 200) {
-          return Future.failedFuture(new IOException("GET " + path + ": HTTP " + resp.statusCode() + " "
+          return Future.failedFuture(new Status(resp.statusCode(), "GET " + path + ": HTTP " + resp.statusCode() + " "
               + body.toString().substring(0, Math.min(200, body.length())).strip()));
         }
         return body.length() > maxBytes
@@ -260,6 +275,16 @@ final class HlsPlayerLink implements PlayerLink {
             : Future.succeededFuture(body);
       });
     });
+  }
+
+  /** An answer other than 200. */
+  private static final class Status extends IOException {
+    final int code;
+
+    Status(int code, String message) {
+      super(message);
+      this.code = code;
+    }
   }
 
   /** A playlist URI relative to the media playlist's (or the index's) directory. */
