@@ -47,6 +47,11 @@ final class HlsPlayerLink implements PlayerLink {
   /** Live-edge distance at the start, as hls.js's PART-HOLD-BACK and liveSyncDurationCount. */
   static final int START_BEHIND = 3;
   static final Duration INDEX_RETRY = Duration.ofMillis(500);
+  /** A viewer that gets this many 404s for media in a row gives up. */
+  static final int MAX_GONE = 5;
+  /** HTTP/2 flow-control windows as Chrome's (6 MiB a stream, 15 MiB the connection), not the 64 KiB default. */
+  static final int H2_STREAM_WINDOW = 6 << 20;
+  static final int H2_CONNECTION_WINDOW = 15 << 20;
 
   private final Vertx vertx;
   private final String host;
@@ -69,6 +74,8 @@ final class HlsPlayerLink implements PlayerLink {
   private boolean reloadInFlight;
   private long reloadTimer = -1;
   private long lastNumber = -1;
+  /** 404s of parts or segments in a row. */
+  private int gone;
 
   HlsPlayerLink(Vertx vertx, String host, int port, String indexPath, boolean http2, BenchPlayer player) {
     this.vertx = vertx;
@@ -89,7 +96,8 @@ final class HlsPlayerLink implements PlayerLink {
     player.connectStartNanos = System.nanoTime();
     HttpClientOptions o = new HttpClientOptions().setProtocolVersion(http2 ? HttpVersion.HTTP_2 : HttpVersion.HTTP_1_1)
         .setHttp2ClearTextUpgrade(false).setTcpNoDelay(true).setDefaultHost(host).setDefaultPort(port)
-        .setConnectTimeout((int) REQUEST_TIMEOUT.toMillis());
+        .setConnectTimeout((int) REQUEST_TIMEOUT.toMillis()).setHttp2ConnectionWindowSize(H2_CONNECTION_WINDOW);
+    o.getInitialSettings().setInitialWindowSize(H2_STREAM_WINDOW);
     client = vertx.createHttpClient(o, new PoolOptions().setHttp1MaxSize(2).setHttp2MaxSize(1));
     context = vertx.getOrCreateContext();
     long deadline = System.nanoTime() + REQUEST_TIMEOUT.toNanos();
@@ -231,9 +239,20 @@ final class HlsPlayerLink implements PlayerLink {
     get(resolve(uri), MAX_MEDIA, REQUEST_TIMEOUT).onComplete(r -> {
       mediaInFlight = -1;
       if (r.failed()) {
+        if (r.cause() instanceof Status s && s.code == 404 && ++gone <= MAX_GONE) {
+          // Fallen out of the window (the viewer is behind): as hls.js, reload and go on from
+          // what is listed now; what is skipped counts as missing.
+          player.hlsMissing += lastNumber >= 0 && number > lastNumber ? number - lastNumber : 1;
+          lastNumber = Math.max(lastNumber, number);
+          if (!reloadInFlight) {
+            reload(null);
+          }
+          return;
+        }
         fail(r.cause());
         return;
       }
+      gone = 0;
       if (number <= lastNumber) {
         // Already had (a preload hint that the playlist listed meanwhile): nothing new.
         advance();
