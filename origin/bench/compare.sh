@@ -230,7 +230,11 @@ run_one() { # server round
   [ -n "$publish_url" ] && warm+=(--publish-url "${publish_url%/*}/warm")
   timeout 90 java -Dio.netty.leakDetectionLevel=disabled -cp "$bench_cp" io.cascade.bench.FanoutBench "${warm[@]}" \
     >"$out/$server-$round-warmup.txt" 2>&1 || echo "warm-up failed, see $out/$server-$round-warmup.txt" >&2
-  timeout "$limit" java -Xms1g -Xmx2g -Dio.netty.leakDetectionLevel=disabled -cp "$bench_cp" \
+  # HLS viewers hold whole parts and segments (a 2 s TS segment at 4 Mbit/s is 1 MB, fetched by
+  # every viewer at once): the bench gets a larger heap for them.
+  local bench_heap=-Xmx2g
+  [[ $server == *-hls ]] && bench_heap=-Xmx4g
+  timeout "$limit" java -Xms1g $bench_heap -Dio.netty.leakDetectionLevel=disabled -cp "$bench_cp" \
     io.cascade.bench.FanoutBench "${args[@]}" >"$out/$server-$round.txt" 2>&1 || echo "bench failed, see $out/$server-$round.txt" >&2
   cleanup
   sleep 2

@@ -4,8 +4,8 @@ import io.cascade.client.SyntheticMedia;
 import io.cascade.rtmp.message.MessageType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 /**
  * Finds the synthetic frames in an HLS part or segment, so an HLS viewer's lag is measured per
@@ -162,16 +162,30 @@ final class HlsMedia {
 
   // --- MPEG-TS ------------------------------------------------------------------------------
 
+  /**
+   * Per thread, one PID's payload at a time: reused from segment to segment, so a megabyte
+   * segment does not leave megabytes of garbage per viewer. Grows to the largest PID's payload.
+   */
+  private static final ThreadLocal<ByteBuf> TS_SCRATCH = ThreadLocal.withInitial(() -> Unpooled.buffer(1 << 20));
+
   private static int tsFrames(ByteBuf body, FrameSink sink) {
-    Map<Integer, ByteBuf> byPid = new LinkedHashMap<>();
-    try {
+    Set<Integer> pids = new LinkedHashSet<>();
+    for (int at = body.readerIndex(); at + TS_PACKET <= body.writerIndex(); at += TS_PACKET) {
+      if (body.getUnsignedByte(at) != TS_SYNC) {
+        throw new IllegalArgumentException("MPEG-TS sync byte missing at " + at);
+      }
+      int pid = body.getUnsignedShort(at + 1) & 0x1FFF;
+      if (pid != 0 && pid != TS_NULL_PID) {
+        pids.add(pid);
+      }
+    }
+    ByteBuf stream = TS_SCRATCH.get();
+    int found = 0;
+    for (int pid : pids) {
+      stream.clear();
       for (int at = body.readerIndex(); at + TS_PACKET <= body.writerIndex(); at += TS_PACKET) {
-        if (body.getUnsignedByte(at) != TS_SYNC) {
-          throw new IllegalArgumentException("MPEG-TS sync byte missing at " + at);
-        }
-        int pid = body.getUnsignedShort(at + 1) & 0x1FFF;
         int control = body.getUnsignedByte(at + 3) >> 4 & 0x3;
-        if (pid == 0 || pid == TS_NULL_PID || (control & 0x1) == 0) {
+        if ((body.getUnsignedShort(at + 1) & 0x1FFF) != pid || (control & 0x1) == 0) {
           continue;
         }
         int payload = at + 4;
@@ -179,24 +193,18 @@ final class HlsMedia {
           payload += 1 + body.getUnsignedByte(at + 4);
         }
         if (payload < at + TS_PACKET) {
-          byPid.computeIfAbsent(pid, p -> Unpooled.buffer(body.readableBytes()))
-              .writeBytes(body, payload, at + TS_PACKET - payload);
+          stream.writeBytes(body, payload, at + TS_PACKET - payload);
         }
       }
-      int found = 0;
-      for (ByteBuf stream : byPid.values()) {
-        int at = stream.readerIndex();
-        while ((at = SyntheticMedia.indexOfStamp(stream, at, stream.writerIndex())) >= 0) {
-          boolean video = SyntheticMedia.videoStampAt(stream, at);
-          sink.frame(video ? MessageType.VIDEO : MessageType.AUDIO, SyntheticMedia.stampAt(stream, at),
-              video && SyntheticMedia.keyframeAfterStamp(stream, at));
-          found++;
-          at += SyntheticMedia.stampSize();
-        }
+      int at = stream.readerIndex();
+      while ((at = SyntheticMedia.indexOfStamp(stream, at, stream.writerIndex())) >= 0) {
+        boolean video = SyntheticMedia.videoStampAt(stream, at);
+        sink.frame(video ? MessageType.VIDEO : MessageType.AUDIO, SyntheticMedia.stampAt(stream, at),
+            video && SyntheticMedia.keyframeAfterStamp(stream, at));
+        found++;
+        at += SyntheticMedia.stampSize();
       }
-      return found;
-    } finally {
-      byPid.values().forEach(ByteBuf::release);
     }
+    return found;
   }
 }
