@@ -6,6 +6,11 @@
 # nginx-rtmp and with their RTMP twin (origin, edge) of the same round. nginx-rtmp has no HTTP-FLV.
 # origin-mixed and edge-mixed play one server with both at once (even players RTMP, odd ones
 # HTTP-FLV, on the same client loops): the lag of the two halves compared under one load.
+# origin-hls and edge-hls are played by LL-HLS viewers that load like hls.js (HlsPlayerLink: h2c,
+# one connection per viewer, blocking reload + preload-hinted part); nginx-hls is nginx-rtmp with
+# `hls on;` writing MPEG-TS segments to a tmpfs directory that the same nginx serves over HTTP
+# (HTTP/2 without TLS, as the Cascade viewers use), played by the same viewers, which poll its
+# playlist as a plain HLS player does. Their CPU per Gbit is compared with their RTMP twin.
 # Loopback only; every server is started fresh for each run and stopped after it. See
 # docs/BENCHMARKS.md ("Side by side with nginx-rtmp").
 #
@@ -14,6 +19,7 @@
 #   origin/bench/compare.sh --steps 1000,2000,3000 --bitrate-kbps 1000 --duration 15
 #   origin/bench/compare.sh --servers nginx,origin,origin-flv   # HTTP-FLV against RTMP
 #   origin/bench/compare.sh --servers origin-mixed,edge-mixed   # both at once, lag per protocol
+#   origin/bench/compare.sh --servers edge,edge-hls,nginx,nginx-hls   # LL-HLS against RTMP, nginx-rtmp's HLS
 #
 # Prints one table (and writes every run's JSON under origin/target/compare/<time>/).
 set -euo pipefail
@@ -50,8 +56,8 @@ done
 IFS=, read -r -a server_list <<<"$servers"
 for s in "${server_list[@]}"; do
   case "$s" in
-    nginx | origin | edge | origin-flv | edge-flv | origin-mixed | edge-mixed) ;;
-    *) echo "unknown server $s (nginx, origin, edge, origin-flv, edge-flv, origin-mixed, edge-mixed)" >&2; exit 2 ;;
+    nginx | origin | edge | origin-flv | edge-flv | origin-mixed | edge-mixed | origin-hls | edge-hls | nginx-hls) ;;
+    *) echo "unknown server $s (nginx, origin, edge, origin-flv, edge-flv, origin-mixed, edge-mixed, origin-hls, edge-hls, nginx-hls)" >&2; exit 2 ;;
   esac
 done
 
@@ -67,12 +73,14 @@ cleanup() {
     [ -n "$p" ] && timeout 20 tail --pid="$p" -f /dev/null 2>/dev/null || true
   done
   pids=()
+  if [ -n "${hls_root:-}" ]; then rm -rf "$hls_root"; fi
+  hls_root=
 }
 trap cleanup EXIT
 
 # --- what we need ---------------------------------------------------------------------------
 rtmp_module=/usr/lib/nginx/modules/ngx_rtmp_module.so
-if [[ ,$servers, == *,nginx,* ]] && { ! command -v nginx >/dev/null || [ ! -f $rtmp_module ]; }; then
+if [[ ,$servers, == *,nginx,* || ,$servers, == *,nginx-hls,* ]] && { ! command -v nginx >/dev/null || [ ! -f $rtmp_module ]; }; then
   echo "installing nginx + libnginx-mod-rtmp (Debian)" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx libnginx-mod-rtmp >/dev/null
 fi
@@ -98,10 +106,29 @@ port_free() {
 }
 
 # --- servers: each function starts one, sets url/publish_url/http_port/watch -------------------
-start_nginx() {
-  local dir=$out/nginx-$1 port=$port_base
+start_nginx() { # round [hls]
+  local dir=$out/nginx-$1 port=$port_base hls=${2:-} hls_conf= http_conf=
   port_free $port || { echo "port $port is taken" >&2; return 1; }
   mkdir -p "$dir/logs"
+  if [ -n "$hls" ]; then
+    # Segments on tmpfs: the disk is not what is measured. 2 s fragments (the GOP), 5 listed.
+    hls_root=/dev/shm/cascade-compare-$$-$1
+    mkdir -p "$hls_root/hls"
+    chmod 777 "$hls_root/hls" # the worker runs as nobody
+    hls_conf="hls on; hls_path $hls_root/hls; hls_fragment 2s; hls_playlist_length 10s;"
+    port_free $((port + 1)) || { echo "port $((port + 1)) is taken" >&2; return 1; }
+    http_conf="http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 100000;
+  types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; }
+  server {
+    listen 127.0.0.1:$((port + 1)) http2;
+    location /hls/ { root $hls_root; add_header Cache-Control no-cache; }
+  }
+}"
+  fi
   local nofile
   nofile=$(ulimit -Hn)
   [ "$nofile" = unlimited ] && nofile=65536
@@ -120,9 +147,11 @@ rtmp {
       live on;
       wait_key on;
       wait_video on;
+      $hls_conf
     }
   }
 }
+$http_conf
 EOF
   nginx -p "$dir" -c "$dir/nginx.conf" -g 'daemon off;' >"$dir/logs/stdout.log" 2>&1 &
   local master=$!
@@ -133,6 +162,7 @@ EOF
   url=rtmp://127.0.0.1:$port/live/bench
   publish_url=
   http_port=
+  [ -n "$hls" ] && http_port=$((port + 1))
   watch=(--watch "nginx=$master+$worker")
 }
 
@@ -171,14 +201,20 @@ start_edge() {
 
 run_one() { # server round
   local server=$1 round=$2 json=$out/$1-$2.json
-  # origin-flv / edge-flv: the same server as origin / edge, played over HTTP-FLV; *-mixed: both.
-  local base=${server%-flv} players_speak=()
+  # origin-flv / edge-flv: the same server as origin / edge, played over HTTP-FLV; *-mixed: both;
+  # *-hls: HLS viewers (nginx-hls: nginx-rtmp with hls on).
+  local base=${server%-flv} players_speak=() warm_speak=()
   base=${base%-mixed}
-  "start_$base" "$round"
+  base=${base%-hls}
+  "start_$base" "$round" ${server#"$base"}
   case "$server" in
     *-flv) players_speak=(--protocol http-flv --http-port "$http_port") ;;
     *-mixed) players_speak=(--protocol mixed --http-port "$http_port") ;;
+    nginx-hls) players_speak=(--protocol hls --http-port "$http_port" --hls-path /hls/bench.m3u8) ;;
+    *-hls) players_speak=(--protocol hls --http-port "$http_port") ;;
   esac
+  warm_speak=("${players_speak[@]}")
+  [ "$server" = nginx-hls ] && warm_speak=(--protocol hls --http-port "$http_port" --hls-path /hls/warm.m3u8)
   local args=(--url "$url" --bitrate-kbps "$bitrate" --fps 30 --gop-seconds 2 --duration-seconds "$duration"
     --ramp "$ramp" --prime on --json "$json" "${watch[@]}" --watch bench=self "${players_speak[@]}")
   [ -n "$publish_url" ] && args+=(--publish-url "$publish_url")
@@ -190,11 +226,15 @@ run_one() { # server round
   echo "== $server round $round ($(uptime | sed 's/.*load average/load average/'))" >&2
   # Warm-up on another stream: the JVM's JIT (and nginx's caches) see the code paths first.
   local warm=(--url "${url%/*}/warm" --players 100 --bitrate-kbps "$bitrate" --duration-seconds 5 --ramp 200
-    "${players_speak[@]}")
+    "${warm_speak[@]}")
   [ -n "$publish_url" ] && warm+=(--publish-url "${publish_url%/*}/warm")
   timeout 90 java -Dio.netty.leakDetectionLevel=disabled -cp "$bench_cp" io.cascade.bench.FanoutBench "${warm[@]}" \
     >"$out/$server-$round-warmup.txt" 2>&1 || echo "warm-up failed, see $out/$server-$round-warmup.txt" >&2
-  timeout "$limit" java -Xms1g -Xmx2g -Dio.netty.leakDetectionLevel=disabled -cp "$bench_cp" \
+  # HLS viewers hold whole parts and segments (a 2 s TS segment at 4 Mbit/s is 1 MB, fetched by
+  # every viewer at once): the bench gets a larger heap for them.
+  local bench_heap=-Xmx2g
+  [[ $server == *-hls ]] && bench_heap=-Xmx4g
+  timeout "$limit" java -Xms1g $bench_heap -Dio.netty.leakDetectionLevel=disabled -cp "$bench_cp" \
     io.cascade.bench.FanoutBench "${args[@]}" >"$out/$server-$round.txt" 2>&1 || echo "bench failed, see $out/$server-$round.txt" >&2
   cleanup
   sleep 2
@@ -226,7 +266,8 @@ for ((r = 1; r <= rounds; r++)); do
     else
       # The watched server process is named after the base server (origin-flv watches "origin").
       p=${s%-flv}
-      jq -r --arg s "$s" --arg p "${p%-mixed}" --arg r "$r" '
+      p=${p%-mixed}
+      jq -r --arg s "$s" --arg p "${p%-hls}" --arg r "$r" '
         .cpu.processes[$p] as $srv
         | [$s, $r, (.cpu.loadAverage*10|round/10), (.deliveredMbps/1000),
            .cpu.machineCpuSecondsPerGbit, $srv.cpuSecondsPerGbit, ([.cpu.processes[].cpuSecondsPerGbit]|add),
@@ -285,6 +326,27 @@ if [[ $servers == *-flv* ]]; then
         }
       }' "$out/table.txt" | sort -k2,2
   fi
+fi
+# HLS rows against their RTMP twin of the same round (edge-hls / edge, nginx-hls / nginx).
+if [[ $servers == *-hls* ]] && [ -z "$steps" ]; then
+  echo
+  echo "HLS viewers against RTMP players on the same server, same round (proc/G: the server's CPU-s per delivered"
+  echo "Gbit, ratio HLS / RTMP; target for edge-hls / edge: <= 1.5x); media: parts (LL-HLS) or segments received,"
+  echo "skipped: their numbers skipped; RSS MiB of the server before the first player and at the end of the window"
+  for ((r = 1; r <= rounds; r++)); do
+    for s in "${server_list[@]}"; do
+      [[ $s == *-hls ]] || continue
+      f=$out/$s-$r.json twin=$out/${s%-hls}-$r.json p=${s%-hls}
+      [ -f "$f" ] || continue
+      jq -r --arg s "$s" --arg r "$r" --arg p "$p" --slurpfile t <(if [ -f "$twin" ]; then cat "$twin"; else echo null; fi) '
+        .cpu.processes[$p] as $srv | ($t[0].cpu.processes[$p].cpuSecondsPerGbit // null) as $rtmp
+        | [$s, $r, $srv.cpuSecondsPerGbit, ($rtmp // -1), (if $rtmp then $srv.cpuSecondsPerGbit / $rtmp else -1 end),
+           .hls.media, .hls.missingMedia, .hls.playersMissingMedia, ($srv.rssBaselineKib / 1024), ($srv.rssEndKib / 1024),
+           .lagMs.p50, .lagMs.p99, .deliveredMbps, .expectedMbps] | @tsv' "$f" |
+        awk -F'\t' '{printf "%-10s %-3s proc/G %.3f vs RTMP %.3f = %.2fx  media %d skipped %d (%d players)  RSS %.0f -> %.0f MiB  lag50 %.1f lag99 %.1f ms  %.0f/%.0f Mbit/s\n",
+          $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14}'
+    done
+  done | tee -a "$out/table.txt"
 fi
 # Mixed rows: the two halves of one run, HTTP-FLV's lag against RTMP's.
 if [[ $servers == *-mixed* ]] && [ -z "$steps" ]; then

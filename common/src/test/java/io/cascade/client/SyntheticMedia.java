@@ -260,6 +260,71 @@ public final class SyntheticMedia {
     return new Stamp(payload.getLong(at + MARKER.length), payload.getLong(at + MARKER.length + 8));
   }
 
+  /**
+   * Where the next stamp's marker starts in {@code buf} between {@code from} and {@code to}, or -1:
+   * for packaged media (MPEG-TS payload), where frames are not at known offsets. A naive search;
+   * the marker's first byte is rare in synthetic frames (zero padding).
+   */
+  public static int indexOfStamp(ByteBuf buf, int from, int to) {
+    int last = to - STAMP_SIZE;
+    for (int i = from; i <= last; i++) {
+      if (buf.getByte(i) == MARKER[0] && markerAt(buf, i)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Whether a stamp's marker starts at {@code at} (and the whole stamp fits before the writer index). */
+  public static boolean markerAt(ByteBuf buf, int at) {
+    if (at < 0 || at + STAMP_SIZE > buf.writerIndex()) {
+      return false;
+    }
+    for (int i = 0; i < MARKER.length; i++) {
+      if (buf.getByte(at + i) != MARKER[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The stamp whose marker starts at {@code at} (see {@link #markerAt}). */
+  public static Stamp stampAt(ByteBuf buf, int at) {
+    return new Stamp(buf.getLong(at + MARKER.length), buf.getLong(at + MARKER.length + 8));
+  }
+
+  /** Bytes of a stamp (marker, sequence, send time). */
+  public static int stampSize() {
+    return STAMP_SIZE;
+  }
+
+  /**
+   * Whether the stamp at {@code at} sits in a video frame's SEI (the two bytes before it are the
+   * SEI's NAL header and payload type; an audio frame's stamp starts the raw AAC frame).
+   */
+  public static boolean videoStampAt(ByteBuf buf, int at) {
+    return at >= 3 && buf.getUnsignedByte(at - 3) == NAL_SEI && buf.getUnsignedByte(at - 2) == SEI_USER_DATA_UNREGISTERED;
+  }
+
+  /**
+   * For a video stamp at {@code at}: whether the slice after the SEI is an IDR one, whatever comes
+   * between them (a 4-byte NAL length in fMP4, a 3- or 4-byte start code in MPEG-TS).
+   */
+  public static boolean keyframeAfterStamp(ByteBuf buf, int at) {
+    int slice = at + STAMP_SIZE + 1;
+    for (int i = slice + 3; i <= slice + 4 && i < buf.writerIndex(); i++) {
+      if (buf.getUnsignedByte(i) == NAL_IDR) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Where a video frame's stamp starts inside its AVC sample (the FLV body minus its 5-byte header). */
+  public static int videoStampInSample() {
+    return VIDEO_STAMP_AT - 5;
+  }
+
   private static void writeStamp(ByteBuf out, long sequence, long sendMicros) {
     out.writeBytes(MARKER);
     out.writeLong(sequence);

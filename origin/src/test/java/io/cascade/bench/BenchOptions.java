@@ -36,17 +36,21 @@ import java.util.function.IntPredicate;
  * @param protocol what the players speak; the publisher always uses RTMP
  * @param httpPort the HTTP port of the server under {@code url}, for HTTP-FLV players; 0 when
  *     unknown (an in-process origin tells its own)
+ * @param hlsHttp2 HLS viewers speak HTTP/2 (h2c, prior knowledge); else HTTP/1.1
+ * @param hlsPath the playlist HLS viewers open, null for the node's {@code /{app}/{stream}/index.m3u8}
  */
 record BenchOptions(RtmpUrl url, RtmpUrl publishUrl, int players, int bitrateKbps, int fps, double gopSeconds, boolean audio,
     int durationSeconds, double ramp, int slowPlayers, int slowReadPercent, int eventLoops, Path json, boolean verbose,
     List<Integer> steps, double maxLagMs, Map<String, List<Long>> watch, int slowReceiveBuffer, boolean prime,
-    int probePlayers, Protocol protocol, int httpPort) {
+    int probePlayers, Protocol protocol, int httpPort, boolean hlsHttp2, String hlsPath) {
 
   /** The players' protocol. */
   enum Protocol {
     RTMP("rtmp"), HTTP_FLV("http-flv"),
     /** Even players RTMP, odd ones HTTP-FLV, on the same client loops: lag compared under one load. */
-    MIXED("mixed");
+    MIXED("mixed"),
+    /** LL-HLS (or plain HLS) viewers that load like hls.js ({@link HlsPlayerLink}). */
+    HLS("hls");
 
     final String option;
 
@@ -60,7 +64,7 @@ record BenchOptions(RtmpUrl url, RtmpUrl publishUrl, int players, int bitrateKbp
           return p;
         }
       }
-      throw new IllegalArgumentException("--protocol needs rtmp, http-flv or mixed: " + value);
+      throw new IllegalArgumentException("--protocol needs rtmp, http-flv, mixed or hls: " + value);
     }
   }
 
@@ -101,6 +105,12 @@ record BenchOptions(RtmpUrl url, RtmpUrl publishUrl, int players, int bitrateKbp
                                http://HOST:HTTP_PORT/APP/STREAM.flv of --url; publishing stays RTMP;
                                mixed: even players RTMP, odd ones HTTP-FLV, lag reported per protocol
         --http-port P          HTTP port of the --url server (needed with --url and http-flv)
+        --protocol hls         HLS viewers that load like hls.js: LL-HLS (blocking reload + preload-hinted
+                               part) from http://HOST:HTTP_PORT/APP/STREAM/index.m3u8, or plain HLS
+                               polling when the playlist has no parts; lag per frame found in the media
+        --hls-http 2|1.1       HLS viewers' HTTP version (default 2: h2c prior knowledge, one
+                               connection per viewer; 1.1: two connections per viewer)
+        --hls-path PATH        the playlist HLS viewers open instead (e.g. /hls/bench.m3u8 of nginx-rtmp)
       """;
 
   static BenchOptions parse(String[] args) {
@@ -126,6 +136,8 @@ record BenchOptions(RtmpUrl url, RtmpUrl publishUrl, int players, int bitrateKbp
     int probes = 0;
     Protocol protocol = Protocol.RTMP;
     int httpPort = 0;
+    boolean hlsHttp2 = true;
+    String hlsPath = null;
     for (int i = 0; i < args.length; i++) {
       String name = args[i];
       if (name.equals("--verbose")) {
@@ -157,6 +169,12 @@ record BenchOptions(RtmpUrl url, RtmpUrl publishUrl, int players, int bitrateKbp
         case "--event-loops" -> loops = intIn(name, value, n -> n >= 1 && n <= 256);
         case "--json" -> json = Path.of(value);
         case "--protocol" -> protocol = Protocol.of(value);
+        case "--hls-http" -> hlsHttp2 = switch (value) {
+          case "2" -> true;
+          case "1.1" -> false;
+          default -> throw new IllegalArgumentException("--hls-http needs 2 or 1.1: " + value);
+        };
+        case "--hls-path" -> hlsPath = value.startsWith("/") ? value : "/" + value;
         case "--http-port" -> httpPort = intIn(name, value, n -> n >= 1 && n <= 65535);
         default -> throw new IllegalArgumentException("unknown option " + name);
       }
@@ -178,8 +196,12 @@ record BenchOptions(RtmpUrl url, RtmpUrl publishUrl, int players, int bitrateKbp
     if (protocol != Protocol.RTMP && url != null && httpPort == 0) {
       throw new IllegalArgumentException("--protocol " + protocol.option + " with --url needs --http-port");
     }
+    if (protocol == Protocol.HLS && slow > 0) {
+      throw new IllegalArgumentException("--slow-players is not supported with --protocol hls");
+    }
     return new BenchOptions(url, publishUrl, players, bitrate, fps, gop, audio, duration, ramp, slow, slowPercent, loops, json,
-        verbose, steps, maxLag, ProcSampler.parseWatch(watch), slowRcvbuf, prime, probes, protocol, httpPort);
+        verbose, steps, maxLag, ProcSampler.parseWatch(watch), slowRcvbuf, prime, probes, protocol, httpPort, hlsHttp2,
+        hlsPath);
   }
 
   boolean stepping() {

@@ -53,6 +53,11 @@ final class BenchPlayer {
   long unpublishNotifies;
 
   long joinFrames;
+  /** HLS viewers only: parts (or segments) received, skipped by number, playlists and their bytes. */
+  long hlsMedia;
+  long hlsMissing;
+  long hlsPlaylists;
+  long hlsOverheadBytes;
   /** Slow players only: bytes this player may still read in the current tick; negative is debt. */
   private long readBudget;
   private long readQuota;
@@ -102,6 +107,15 @@ final class BenchPlayer {
       // Sequence headers: configuration, not frames.
       return;
     }
+    onFrame(type, timestamp, stamp,
+        type == MessageType.VIDEO && MediaTags.has(MediaTags.classify(type, head), MediaTags.KEYFRAME));
+  }
+
+  /**
+   * One stamped audio or video frame, however it came (an FLV tag through {@link #onTag}, or a
+   * sample an HLS link found in a part or segment; those count their bytes themselves).
+   */
+  void onFrame(int type, long timestamp, SyntheticMedia.Stamp stamp, boolean keyframe) {
     long now = SyntheticMedia.epochMicros();
     boolean fromCache = stamp.sendMicros() < playCalledMicros;
     (fromCache ? joinLag : liveLag).record(now - stamp.sendMicros());
@@ -123,7 +137,7 @@ final class BenchPlayer {
       }
       started = true;
       firstFrameNanos = System.nanoTime();
-      firstFrameNotKeyframe = !MediaTags.has(MediaTags.classify(type, head), MediaTags.KEYFRAME);
+      firstFrameNotKeyframe = !keyframe;
     }
     int track = type == MessageType.VIDEO ? VIDEO : AUDIO;
     long last = lastSeq[track];

@@ -128,6 +128,11 @@ record BenchResult(
           count(slow, BenchPlayer::hasGaps), slow.size(), sum(slow, p -> p.missingFrames),
           count(slow, p -> p.unexpectedClose != null)));
     }
+    if (options.protocol() == BenchOptions.Protocol.HLS) {
+      s.append(String.format("hls         parts/segments %d, skipped %d (players skipping %d/%d), playlists %d, playlist bytes %d%n",
+          sum(normal, p -> p.hlsMedia), sum(normal, p -> p.hlsMissing), count(normal, p -> p.hlsMissing > 0), normal.size(),
+          sum(normal, p -> p.hlsPlaylists), sum(normal, p -> p.hlsOverheadBytes)));
+    }
     s.append(String.format("delivered   %.1f Mbit/s to players (%.1f expected: %d playing x %.3f)%s%n",
         deliveredMbps(windowBytes), normalPlayingAtStart() * streamMbps, normalPlayingAtStart(), streamMbps,
         options.slowPlayers() == 0 ? "" : String.format("; slow players %.1f Mbit/s", deliveredMbps(windowBytesSlow))));
@@ -270,6 +275,11 @@ record BenchResult(
         .put("expectedMbps", normalPlayingAtStart() * profile.bitsPerSecond() / 1e6)
         .put("cpuCores", cpuSeconds / windowSeconds)
         .put("cpu", procJson());
+    if (options.protocol() == BenchOptions.Protocol.HLS) {
+      o.put("hls", new JsonObject().put("http2", options.hlsHttp2()).put("media", sum(normal, p -> p.hlsMedia))
+          .put("missingMedia", sum(normal, p -> p.hlsMissing)).put("playersMissingMedia", count(normal, p -> p.hlsMissing > 0))
+          .put("playlists", sum(normal, p -> p.hlsPlaylists)).put("playlistBytes", sum(normal, p -> p.hlsOverheadBytes)));
+    }
     if (options.stepping()) {
       o.put("steps", new io.vertx.core.json.JsonArray(steps.stream().map(StepResult::json).toList()))
           .put("maxLagMs", options.maxLagMs()).put("largestPassing", largestPassing());

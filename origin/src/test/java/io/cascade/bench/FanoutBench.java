@@ -69,6 +69,8 @@ public final class FanoutBench {
   private final List<CompletableFuture<Void>> plays = new ArrayList<>();
   /** The server's HTTP port for HTTP-FLV players; 0 for RTMP players. */
   private int httpPort;
+  /** The HLS viewers' Vert.x; null unless {@code --protocol hls}. */
+  private Vertx hlsVertx;
 
   private FanoutBench(BenchOptions options) {
     this.options = options;
@@ -117,6 +119,10 @@ public final class FanoutBench {
       }
     }
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(options.eventLoops(), NioIoHandler.newFactory());
+    if (options.protocol() == BenchOptions.Protocol.HLS) {
+      // HLS viewers' HTTP clients run on their own Vert.x, as many loops as the bench's own group.
+      hlsVertx = Vertx.vertx(new io.vertx.core.VertxOptions().setEventLoopPoolSize(options.eventLoops()));
+    }
     try {
       BenchResult result = measure(group, url, publishUrl, origin == null ? null : origin.streams().stats());
       System.out.print(result.text());
@@ -126,6 +132,9 @@ public final class FanoutBench {
       }
     } finally {
       group.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
+      if (hlsVertx != null) {
+        hlsVertx.close().await(30, TimeUnit.SECONDS);
+      }
       if (origin != null) {
         origin.stop().await(30, TimeUnit.SECONDS);
       }
@@ -347,6 +356,7 @@ public final class FanoutBench {
       case RTMP -> new RtmpPlayerLink(group, clientOptions, url, p);
       case HTTP_FLV -> new FlvPlayerLink(group, url.host(), httpPort, FlvPlayerLink.path(url.app(), url.stream()),
           receiveBuffer, p);
+      case HLS -> new HlsPlayerLink(hlsVertx, url.host(), httpPort, hlsPath(url), options.hlsHttp2(), p);
       case MIXED -> throw new IllegalStateException("mixed is resolved per player above");
     };
     return p.link;
@@ -359,7 +369,12 @@ public final class FanoutBench {
       case RTMP -> url.toString();
       case HTTP_FLV -> flv;
       case MIXED -> url + " and " + flv;
+      case HLS -> "http://" + url.host() + ":" + httpPort + hlsPath(url) + (options.hlsHttp2() ? " (h2c)" : " (HTTP/1.1)");
     };
+  }
+
+  private String hlsPath(RtmpUrl url) {
+    return options.hlsPath() != null ? options.hlsPath() : HlsPlayerLink.path(url.app(), url.stream());
   }
 
   /** Limits a slow player's reads to its share of the stream bitrate, ticking on the client's loop. */
