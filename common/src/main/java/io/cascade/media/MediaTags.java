@@ -415,7 +415,7 @@ public final class MediaTags {
    * Follows ModEx prefixes (shared by audio and video) and returns the offset of the byte whose
    * low nibble is the packet type in force, or -1 when the payload ends first.
    */
-  private static int packetTypeAt(ByteBuf buf, int base, int len) {
+  static int packetTypeAt(ByteBuf buf, int base, int len) {
     int at = 0;
     while ((buf.getUnsignedByte(base + at) & 0x0F) == MOD_EX) {
       int pos = at + 1;

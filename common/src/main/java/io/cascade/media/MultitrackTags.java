@@ -95,24 +95,9 @@ public final class MultitrackTags {
   private static int multitrackByteAt(ByteBuf buf, boolean video) {
     int base = buf.readerIndex();
     int len = buf.readableBytes();
-    int at = 0;
-    while ((buf.getUnsignedByte(base + at) & 0x0F) == MOD_EX) {
-      int pos = at + 1;
-      if (pos >= len) {
-        return -1;
-      }
-      int size = buf.getUnsignedByte(base + pos++) + 1;
-      if (size == 256) {
-        if (len - pos < 2) {
-          return -1;
-        }
-        size = buf.getUnsignedShort(base + pos) + 1;
-        pos += 2;
-      }
-      at = pos + size;
-      if (at >= len) {
-        return -1;
-      }
+    int at = MediaTags.packetTypeAt(buf, base, len);
+    if (at < 0) {
+      return -1;
     }
     int packetType = buf.getUnsignedByte(base + at) & 0x0F;
     return packetType == (video ? VIDEO_MULTITRACK : AUDIO_MULTITRACK) && at + 1 < len ? at + 1 : -1;
