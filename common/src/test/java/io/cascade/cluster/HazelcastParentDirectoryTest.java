@@ -45,8 +45,12 @@ class HazelcastParentDirectoryTest {
       Await.until(Duration.ofSeconds(10), "the leaf lists both parents",
           () -> leaf.parents().parents().size() == 2, () -> leaf.parents().parents().toString());
       assertThat(leaf.parents().parents()).containsExactlyInAnyOrder(a, b);
+      // Each member hears the entry events on its own; the local copy is written a moment before
+      // the change listeners run, so the origin's list and the leaf's event count are awaited too.
+      Await.until(Duration.ofSeconds(10), "the origin lists both parents",
+          () -> origin.parents().parents().size() == 2, () -> origin.parents().parents().toString());
       assertThat(origin.parents().parents()).containsExactlyInAnyOrder(a, b);
-      assertThat(changes.get()).isGreaterThanOrEqualTo(2);
+      Await.until(Duration.ofSeconds(5), "the leaf is told of both", () -> changes.get() >= 2);
       assertThat(leaf.parents().announce(a).failed()).as("announcing another member is refused").isTrue();
 
       await(parentB.parents().withdraw());
