@@ -462,7 +462,8 @@ public final class ConfigSchema {
           "10GiB",
           "Most bytes of recordings kept under recording.root by this node; past it the oldest"
               + " ended recordings are deleted whole (cascade.recording.quota.deletions). Recordings"
-              + " in progress are never deleted.");
+              + " in progress are never deleted, nor, with recording.s3.enabled, one the object store"
+              + " does not hold whole yet (a failed upload keeps it: the node runs over the quota).");
 
   public static final Setting<FsyncPolicy> RECORDING_FSYNC =
       of(

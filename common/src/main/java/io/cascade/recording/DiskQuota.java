@@ -7,9 +7,12 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,21 +22,63 @@ import org.slf4j.LoggerFactory;
  * those in progress apart from the ended ones, which are kept in the order they ended (those found
  * at start-up first, oldest first by modification time). Past the quota the oldest ended recording
  * is deleted whole, then the next; a recording in progress is never deleted, so a node recording
- * more than its quota in progress runs over it until one ends. Confined to the writer thread, except
- * {@link #usedBytes()}, read by the gauge.
+ * more than its quota in progress runs over it until one ends.
+ *
+ * <p>With uploads on ({@link #keepUntilStored}), an ended recording is deleted only once the object
+ * store confirmed all of it ({@link #stored}): the confirmation leaves a {@value #STORED_MARKER} file
+ * in its directory, so a later run knows it too. A recording whose upload failed stays, and the node
+ * runs over its quota rather than lose the only copy (logged once per crossing). Confined to the
+ * writer thread, except {@link #usedBytes()}, read by the gauge, and {@link #keepUntilStored}, set
+ * before the first recording.
  */
 final class DiskQuota {
   private static final Logger LOG = LoggerFactory.getLogger("cascade.recording");
+  /** The file that says the object store confirmed the whole recording of its directory. */
+  static final String STORED_MARKER = ".stored";
 
   private final long maxBytes;
   private final RecordingMeters meters;
   private final Map<Path, Long> active = new HashMap<>();
   private final LinkedHashMap<Path, Long> ended = new LinkedHashMap<>();
+  /** Ended recordings the object store holds whole (only read with {@link #keepUntilStored}). */
+  private final Set<Path> stored = new HashSet<>();
+  private volatile boolean keepUntilStored;
+  private boolean overWarned;
   private volatile long used;
 
   DiskQuota(long maxBytes, RecordingMeters meters) {
     this.maxBytes = maxBytes;
     this.meters = meters;
+  }
+
+  /** From now on an ended recording is deleted only after {@link #stored}; set before the first recording. */
+  void keepUntilStored() {
+    keepUntilStored = true;
+  }
+
+  /**
+   * The object store confirmed every file of the recording at {@code dir}: marks it so (on disk too)
+   * and lets the quota delete it in its turn.
+   */
+  void stored(Path dir) {
+    if (markStored(dir)) {
+      stored.add(dir);
+      enforce();
+    }
+  }
+
+  /** Leaves the {@value #STORED_MARKER} file in {@code dir}; false when there is no such directory. */
+  static boolean markStored(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return false;
+    }
+    try {
+      Files.write(dir.resolve(STORED_MARKER), new byte[0]);
+    } catch (IOException | RuntimeException e) {
+      // Not fatal: this run deletes it in its turn; a later run keeps it.
+      LOG.warn("event=recording.stored_marker.failed dir={} detail=\"{}\"", dir, e.toString());
+    }
+    return true;
   }
 
   /**
@@ -59,6 +104,9 @@ final class DiskQuota {
       if (!active.containsKey(f.dir())) {
         ended.put(f.dir(), f.bytes());
         used += f.bytes();
+        if (Files.exists(f.dir().resolve(STORED_MARKER))) {
+          stored.add(f.dir());
+        }
       }
     }
     enforce();
@@ -97,19 +145,32 @@ final class DiskQuota {
   }
 
   private void enforce() {
-    while (used > maxBytes && !ended.isEmpty()) {
-      Map.Entry<Path, Long> oldest = ended.entrySet().iterator().next();
-      ended.remove(oldest.getKey());
+    Iterator<Map.Entry<Path, Long>> oldestFirst = ended.entrySet().iterator();
+    while (used > maxBytes && oldestFirst.hasNext()) {
+      Map.Entry<Path, Long> oldest = oldestFirst.next();
+      Path dir = oldest.getKey();
+      if (keepUntilStored && !stored.contains(dir)) {
+        continue; // its only copy: kept until the store confirms it
+      }
+      oldestFirst.remove();
+      stored.remove(dir);
       used -= oldest.getValue();
       try {
-        deleteTree(oldest.getKey());
+        deleteTree(dir);
         meters.deleted();
-        LOG.info("event=recording.quota.deleted dir={} bytes={} used={} max={}", oldest.getKey(), oldest.getValue(),
-            used, maxBytes);
+        LOG.info("event=recording.quota.deleted dir={} bytes={} used={} max={}", dir, oldest.getValue(), used,
+            maxBytes);
       } catch (IOException | RuntimeException e) {
         meters.error(RecordingMeters.DELETE);
-        LOG.error("event=recording.error dir={} reason=delete detail=\"{}\"", oldest.getKey(), e.toString());
+        LOG.error("event=recording.error dir={} reason=delete detail=\"{}\"", dir, e.toString());
       }
+    }
+    if (used <= maxBytes) {
+      overWarned = false;
+    } else if (!overWarned && !ended.isEmpty()) {
+      overWarned = true;
+      LOG.warn("event=recording.quota.kept used={} max={} not_stored={} reason=\"ended recordings not yet stored "
+          + "whole in the object store are kept\"", used, maxBytes, ended.keySet().stream().filter(d -> !stored.contains(d)).count());
     }
   }
 

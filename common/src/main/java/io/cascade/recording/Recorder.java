@@ -104,6 +104,26 @@ public final class Recorder {
   }
 
   /**
+   * From now on the byte quota deletes an ended recording only after the answer's
+   * {@link StoredRecordings#stored} said the object store holds all of it (uploads on): the local
+   * copy is the only one until then. Call before the first recording.
+   */
+  public StoredRecordings keepUntilStored() {
+    disk.quota.keepUntilStored();
+    return dir -> writer.offerControl(new RecordingWriter.Task() {
+      @Override
+      public void run() {
+        disk.quota.stored(dir);
+      }
+
+      @Override
+      public void discard() {
+        DiskQuota.markStored(dir); // the writer stopped: a later run reads the mark
+      }
+    });
+  }
+
+  /**
    * A publish of {@code app}/{@code stream} was admitted: records it if a rule says so and it is not
    * being recorded already (a republish continues the recording that waits for it).
    */

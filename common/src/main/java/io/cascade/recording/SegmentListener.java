@@ -6,7 +6,8 @@ import java.nio.file.Path;
  * Hears what the recorder finished on disk, in order per recording. Called on the node's recording
  * writer thread: hand work off (an upload) and return; a listener that throws is logged and
  * skipped. Files a listener was told of may later be deleted by the byte quota
- * ({@code recording.maxBytes}), oldest ended recording first.
+ * ({@code recording.maxBytes}), oldest ended recording first; with {@link Recorder#keepUntilStored}
+ * only once the store holds the recording whole.
  */
 public interface SegmentListener {
 

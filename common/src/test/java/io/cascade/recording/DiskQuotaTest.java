@@ -74,4 +74,53 @@ class DiskQuotaTest {
     quota.scan(root.resolve("missing"));
     assertThat(quota.usedBytes()).isZero();
   }
+
+  @Test
+  void withUploadsAnEndedRecordingGoesOnlyOnceTheStoreHoldsItWhole() throws IOException {
+    DiskQuota quota = new DiskQuota(1000, meters);
+    quota.keepUntilStored();
+    Path first = recording("live", "a", "1", 0, 0);
+    Path second = recording("live", "b", "2", 0, 0);
+    Path live = recording("live", "c", "3", 0, 0);
+    quota.add(first, 400);
+    quota.ended(first);
+    quota.add(second, 400);
+    quota.ended(second);
+
+    quota.add(live, 400);
+    assertThat(first).as("over the quota, but not stored yet").exists();
+    assertThat(second).exists();
+    assertThat(quota.usedBytes()).isEqualTo(1200);
+
+    quota.stored(second);
+    assertThat(second).as("the first stored goes, though it ended later").doesNotExist();
+    assertThat(first).exists();
+    assertThat(quota.usedBytes()).isEqualTo(800);
+    assertThat(meters.deletions()).isEqualTo(1);
+
+    quota.add(live, 400);
+    assertThat(first).exists();
+    quota.stored(first);
+    assertThat(first).doesNotExist();
+    assertThat(live).exists();
+    assertThat(meters.deletions()).isEqualTo(2);
+  }
+
+  @Test
+  void aLaterRunKeepsWhatWasNotStoredAndDeletesWhatWas() throws IOException {
+    Path stored = recording("live", "a", "20261101T000000Z", 400, 1_000_000);
+    Files.write(stored.resolve(DiskQuota.STORED_MARKER), new byte[0]);
+    Files.setLastModifiedTime(stored, FileTime.fromMillis(2_000_000));
+    Path unstored = recording("live", "b", "20261001T000000Z", 400, 500_000);
+    Path newest = recording("live", "c", "20261201T000000Z", 400, 3_000_000);
+    DiskQuota quota = new DiskQuota(1000, meters);
+    quota.keepUntilStored();
+
+    quota.scan(root);
+
+    assertThat(unstored).as("the oldest, but its only copy").exists();
+    assertThat(stored).doesNotExist();
+    assertThat(newest).exists();
+    assertThat(quota.usedBytes()).isEqualTo(800);
+  }
 }

@@ -127,7 +127,7 @@ public final class OriginNode implements CascadeNode {
     }
     if (s3.enabled()) {
       uploader = RecordingUploader.create(s3, metrics);
-      recorder.addListener(new RecordingUploads(uploader, events));
+      recorder.addListener(new RecordingUploads(uploader, events, recorder.keepUntilStored()));
     } else if (events != null) {
       recorder.addListener(events);
     }

@@ -11,6 +11,7 @@ import io.cascade.testing.PublishProfile;
 import io.cascade.testing.Publisher;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
@@ -66,6 +67,10 @@ class RecordingS3FaultsIT {
   private static final PublishProfile PROFILE = PublishProfile.H264_AAC;
   private static final Duration LIMIT = Duration.ofSeconds(30);
   private static final Duration PLAY = Duration.ofSeconds(8);
+  /** The node's byte quota in the refusal cases: smaller than what they record. */
+  private static final String QUOTA = "1MiB";
+  /** What the recorder leaves in a recording's directory once the store holds all of it. */
+  private static final String STORED_MARKER = ".stored";
   private static final int RETRY_ATTEMPTS = 12;
 
   private Ffmpeg ffmpeg;
@@ -203,12 +208,14 @@ class RecordingS3FaultsIT {
     }
     Await.until(LIMIT, "the VOD playlist in the bucket",
         () -> keys(prefix).stream().anyMatch(k -> k.endsWith("/index.m3u8")), () -> keys(prefix).toString());
+    Await.until(LIMIT, "the recording marked stored whole, so the quota may delete it",
+        () -> Files.exists(onlyRecording().resolve(STORED_MARKER)));
 
     // Nothing lost: every local file is in the bucket, byte for byte.
     Path local = onlyRecording();
     List<String> files;
     try (Stream<Path> found = Files.list(local)) {
-      files = found.map(p -> p.getFileName().toString()).sorted().toList();
+      files = found.map(p -> p.getFileName().toString()).filter(f -> !f.equals(STORED_MARKER)).sorted().toList();
     }
     List<String> keys = keys(prefix);
     log.info("local files {} objects {}", files, keys);
@@ -238,14 +245,14 @@ class RecordingS3FaultsIT {
   @Test
   void aMissingBucketFailsEachFileAtOnceAndKeepsItLocally(Vertx vertx, @TempDir Path dir) throws Exception {
     System.setProperty("aws.secretAccessKey", SECRET_KEY);
-    startOrigin(vertx, dir, "2s", Map.of("recording.s3.bucket", "no-such-bucket"));
+    startOrigin(vertx, dir, "2s", Map.of("recording.s3.bucket", "no-such-bucket", "recording.maxBytes", QUOTA));
     refusedUploads("no_such_bucket", "404 NoSuchBucket");
   }
 
   @Test
   void aWrongSecretKeyFailsEachFileAtOnceAndIsNeverLogged(Vertx vertx, @TempDir Path dir) throws Exception {
     System.setProperty("aws.secretAccessKey", WRONG_SECRET);
-    startOrigin(vertx, dir, "2s", Map.of());
+    startOrigin(vertx, dir, "2s", Map.of("recording.maxBytes", QUOTA));
     refusedUploads("access_denied", "403");
     assertThat(logs.matching(l -> !l.logger().startsWith("io.cascade.testing")
             && (l.message().contains(WRONG_SECRET) || l.message().contains(SECRET_KEY)
@@ -256,11 +263,13 @@ class RecordingS3FaultsIT {
 
   /**
    * Publishes 8 s with a player on: every file of the recording fails with {@code reason}, logged
-   * with {@code detail}, counted, not retried past the refusal, and stays on disk; the bucket stays empty.
+   * with {@code detail}, counted, not retried past the refusal, and stays on disk, though the
+   * recording is over the node's byte quota ({@link #QUOTA}): its only copy; the bucket stays empty.
    */
   private void refusedUploads(String reason, String detail) throws Exception {
     String name = unique(reason);
-    try (Publisher publisher = ffmpeg.publish(PROFILE, url(name), Duration.ofSeconds(8))) {
+    // 8 s at 8 Mbit/s: about 8 MB, well over the quota.
+    try (Publisher publisher = ffmpeg.publish(PROFILE, url(name), Duration.ofSeconds(8), Ffmpeg.CBR_8_MBIT)) {
       publisher.awaitFramesSent(PublishProfile.FPS, LIMIT);
       try (Playback playback = ffmpeg.play(url(name), Duration.ofSeconds(6))) {
         Await.until(LIMIT, "a failed upload counted as " + reason,
@@ -294,7 +303,11 @@ class RecordingS3FaultsIT {
     double retries = scrape.value("cascade_recording_upload_retries_total", "");
     assertThat(retries).as("retries").isLessThanOrEqualTo(files.size());
     assertThat(failed).allSatisfy(l -> assertThat(l).containsPattern("attempts=[12] "));
-    assertThat(files).as("local copies kept").contains("init.mp4", "index.m3u8", "segment-00001.m4s");
+    assertThat(files).as("local copies kept").contains("init.mp4", "index.m3u8", "segment-00001.m4s")
+        .doesNotContain(STORED_MARKER);
+    assertThat(sizeOf(local)).as("the recording is over the quota").isGreaterThan(1L << 20);
+    assertThat(scrape.value("cascade_recording_quota_deletions_total", "")).as("quota deletions").isZero();
+    assertThat(messages("event=recording.quota.kept")).as("the quota says what it keeps").isNotEmpty();
     assertThat(blobs.list(BUCKET, ListContainerOptions.Builder.recursive())).as("objects in the bucket").isEmpty();
   }
 
@@ -307,6 +320,16 @@ class RecordingS3FaultsIT {
         assertThat(found).as("recordings under %s", stream).hasSize(1);
         return found.get(0);
       }
+    }
+  }
+
+  private static long sizeOf(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      long total = 0;
+      for (Path f : files.toList()) {
+        total += Files.size(f);
+      }
+      return total;
     }
   }
 

@@ -1,0 +1,132 @@
+package io.cascade.recording.upload;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cascade.config.CascadeConfig;
+import io.cascade.metrics.NodeMetrics;
+import io.cascade.recording.RecordedSegment;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * When the recorder may let go of a recording's local copy: only after the store confirmed every
+ * file of it, the final playlist included, and never when one upload failed.
+ */
+class RecordingUploadsTest {
+  @TempDir
+  Path root;
+
+  private final ScriptedStore store = new ScriptedStore();
+  private final VirtualUploadScheduler clock = new VirtualUploadScheduler();
+  private final Deque<Runnable> threads = new ArrayDeque<>();
+  private final NodeMetrics node = NodeMetrics.defaults("origin", "n1");
+  private final List<Path> stored = new ArrayList<>();
+  private RecordingUploader uploader;
+  private RecordingUploads uploads;
+
+  @AfterEach
+  void close() {
+    uploader.close();
+    node.close();
+  }
+
+  private void start(Map<String, Object> settings) {
+    Map<String, Object> values = new java.util.HashMap<>(Map.of("recording.s3.enabled", "true",
+        "recording.s3.bucket", "bucket", "recording.s3.retry.attempts", "1"));
+    values.putAll(settings);
+    Executor manual = threads::add;
+    uploader = new RecordingUploader(S3UploadSettings.from(CascadeConfig.with(values)), store, manual, clock,
+        () -> 0.5, node, List.of());
+    uploads = new RecordingUploads(uploader, null, stored::add);
+  }
+
+  private void runUploads() {
+    for (Runnable next; (next = threads.poll()) != null; ) {
+      next.run();
+    }
+  }
+
+  private RecordedSegment segment(Path dir, int number) throws IOException {
+    Files.createDirectories(dir);
+    Path init = Files.write(dir.resolve("init.mp4"), new byte[10]);
+    Path file = Files.write(dir.resolve("segment-%05d.m4s".formatted(number)), new byte[100]);
+    return new RecordedSegment("live/a", dir.getFileName().toString(), dir, file, init, dir.resolve("index.m3u8"),
+        number, number * 2000L, 2000, 100, false, Instant.EPOCH);
+  }
+
+  private Path playlist(Path dir) throws IOException {
+    return Files.write(dir.resolve("index.m3u8"), "#EXTM3U\n#EXT-X-ENDLIST\n".getBytes());
+  }
+
+  @Test
+  void aRecordingIsStoredOnceEveryFileAndThePlaylistAreConfirmed() throws IOException {
+    start(Map.of());
+    Path dir = root.resolve("live/a/20261206T200000Z");
+    uploads.segmentClosed(segment(dir, 1));
+    uploads.segmentClosed(segment(dir, 2));
+    runUploads();
+    assertThat(stored).as("not ended yet").isEmpty();
+
+    uploads.recordingEnded("live/a", dir.getFileName().toString(), dir, playlist(dir));
+    assertThat(stored).as("the playlist is not confirmed yet").isEmpty();
+    runUploads();
+
+    assertThat(store.calls()).containsExactly("put", "put", "put", "put");
+    assertThat(stored).containsExactly(dir);
+  }
+
+  @Test
+  void segmentsStillInFlightWhenTheRecordingEndsHoldItBack() throws IOException {
+    start(Map.of());
+    Path dir = root.resolve("live/a/20261206T200000Z");
+    uploads.segmentClosed(segment(dir, 1));
+    uploads.recordingEnded("live/a", dir.getFileName().toString(), dir, playlist(dir));
+
+    Runnable init = threads.poll();
+    init.run();
+    assertThat(stored).isEmpty();
+    runUploads();
+    assertThat(stored).containsExactly(dir);
+  }
+
+  @Test
+  void aFailedUploadKeepsTheLocalCopy() throws IOException {
+    start(Map.of());
+    store.failing("put", s3(403, "AccessDenied")); // the init segment, the first file sent
+    Path dir = root.resolve("live/a/20261206T200000Z");
+    uploads.segmentClosed(segment(dir, 1));
+    uploads.recordingEnded("live/a", dir.getFileName().toString(), dir, playlist(dir));
+    runUploads();
+
+    assertThat(store.calls()).hasSize(3);
+    assertThat(stored).as("the init segment was refused: the disk holds the only whole copy").isEmpty();
+  }
+
+  @Test
+  void aRecordingWithNothingRecordedIsForgotten() throws IOException {
+    start(Map.of());
+    Path dir = root.resolve("live/a/20261206T200000Z");
+    uploads.recordingEnded("live/a", dir.getFileName().toString(), dir, null);
+    runUploads();
+    assertThat(store.calls()).isEmpty();
+    assertThat(stored).isEmpty();
+  }
+
+  private static RuntimeException s3(int status, String code) {
+    return S3Exception.builder().statusCode(status)
+        .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).errorMessage("scripted").build()).build();
+  }
+}
