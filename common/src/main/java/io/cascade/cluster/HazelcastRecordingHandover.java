@@ -69,10 +69,10 @@ public final class HazelcastRecordingHandover implements RecordingHandover {
   }
 
   @Override
-  public void remove(String streamKey, String recordingId) {
+  public CompletionStage<Void> remove(String streamKey, String recordingId) {
     CompletableFuture<String> current = map.getAsync(streamKey).toCompletableFuture()
         .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    current.thenAcceptAsync(json -> {
+    return current.thenAcceptAsync(json -> {
       if (json == null) {
         return;
       }

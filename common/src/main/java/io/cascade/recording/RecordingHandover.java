@@ -27,7 +27,8 @@ public interface RecordingHandover {
     }
 
     @Override
-    public void remove(String streamKey, String recordingId) {
+    public CompletionStage<Void> remove(String streamKey, String recordingId) {
+      return CompletableFuture.completedFuture(null);
     }
 
     @Override
@@ -46,8 +47,11 @@ public interface RecordingHandover {
   /** Stores {@code state} as this node's; never blocks. The stage fails when it could not be stored. */
   CompletionStage<Void> update(String streamKey, HandoverState state);
 
-  /** Forgets {@code streamKey}'s entry if it is still this node's recording {@code recordingId}; never blocks. */
-  void remove(String streamKey, String recordingId);
+  /**
+   * Forgets {@code streamKey}'s entry if it is still this node's recording {@code recordingId};
+   * never blocks. The stage completes once that is done (or failed, which is logged).
+   */
+  CompletionStage<Void> remove(String streamKey, String recordingId);
 
   /** Most finished segments an entry lists. */
   int maxSegments();

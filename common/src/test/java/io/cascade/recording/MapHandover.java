@@ -36,12 +36,13 @@ final class MapHandover {
       }
 
       @Override
-      public void remove(String streamKey, String recordingId) {
+      public CompletionStage<Void> remove(String streamKey, String recordingId) {
         String json = entries.get(streamKey);
         if (json != null && HandoverState.parse(json).recordingId().equals(recordingId)
             && HandoverState.parse(json).owner().equals(node)) {
           entries.remove(streamKey);
         }
+        return CompletableFuture.completedFuture(null);
       }
 
       @Override
