@@ -518,7 +518,8 @@ public final class ConfigSchema {
           "How long the cluster keeps what a new owner needs to continue a recording (map"
               + " cascade.recordings, refreshed at each closed segment) after its origin stops"
               + " updating it: a publish of the stream on any origin within it continues the same"
-              + " recording after a discontinuity; later ones start a new recording.");
+              + " recording after a discontinuity; later ones start a new recording. Keep it longer"
+              + " than the longest recorded segment, or a recording's entry lapses between two.");
 
   public static final Setting<Integer> RECORDING_HANDOVER_MAX_SEGMENTS =
       of(
