@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * segments and {@code index.m3u8}. A segment is written to {@code segment-NNNNN.m4s.tmp} and renamed
  * when it is complete (after an fsync with {@code recording.fsync: segment}), so every {@code .m4s}
  * is whole; the playlist is replaced the same way after each one. The directory and the init segment
- * are written when the first segment starts.
+ * are written when the first segment starts. When the cluster holds a recording of the stream that
+ * another origin left ({@link RecordingContinuation}), the directory takes its id and the segments
+ * go on from its next number.
  *
  * <p>A failure of the disk (unwritable directory, disk full) costs the segment being written: it is
  * logged with the stream and the reason, counted, its temporary file removed, and the recording tries
@@ -129,11 +131,6 @@ final class RecordingFiles {
   void endSegment() {
     finishSegment();
     discontinuity = true;
-  }
-
-  /** The recording ended: the open segment is completed and the playlist becomes VOD. */
-  void close() {
-    close(false);
   }
 
   /**
