@@ -28,6 +28,13 @@ public final class Ffmpeg {
   private static final Duration VERSION_TIMEOUT = Duration.ofSeconds(30);
   /** Allowance beyond the media duration for start-up, connection and stream analysis. */
   private static final Duration START_SLACK = Duration.ofSeconds(30);
+  /**
+   * Extra H.264 options for {@link #publish(PublishProfile, String, Duration, List)}: constant
+   * 8 Mbit/s video (x264 pads with filler data), about 1 MB a second whatever the picture, so a
+   * segment of a few seconds is larger than S3's 5 MiB smallest part.
+   */
+  public static final List<String> CBR_8_MBIT = List.of("-b:v", "8M", "-minrate", "8M", "-maxrate", "8M",
+      "-bufsize", "2M", "-x264-params", "nal-hrd=cbr");
   private static Ffmpeg located;
 
   private final Path ffmpeg;
@@ -113,6 +120,14 @@ public final class Ffmpeg {
    * stream through at once and then paces at 30 fps.
    */
   public Publisher publish(PublishProfile profile, String target, Duration duration) {
+    return publish(profile, target, duration, List.of());
+  }
+
+  /**
+   * As {@link #publish(PublishProfile, String, Duration)}, with {@code encoderArgs} after the
+   * profile's own (a later option wins), e.g. {@link #CBR_8_MBIT} for large segments.
+   */
+  public Publisher publish(PublishProfile profile, String target, Duration duration, List<String> encoderArgs) {
     List<String> command = new ArrayList<>(List.of(ffmpeg.toString(), "-hide_banner", "-nostdin",
         "-loglevel", "warning", "-nostats", "-progress", "pipe:1", "-stats_period", "0.2",
         "-re", "-f", "lavfi", "-i", String.format(Locale.ROOT, "testsrc2=size=%dx%d:rate=%d",
@@ -120,6 +135,7 @@ public final class Ffmpeg {
         "-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=" + PublishProfile.SAMPLE_RATE,
         "-map", "0:v", "-map", "1:a", "-t", seconds(duration), "-pix_fmt", "yuv420p"));
     command.addAll(profile.encoderArgs());
+    command.addAll(encoderArgs);
     // Send each packet as it is muxed, and do not try to rewrite the FLV header at the end.
     command.addAll(List.of("-flush_packets", "1", "-flvflags", "no_duration_filesize", "-f", "flv", "-y", target));
     log.info("publish start profile={} target={} duration={}", profile, target, duration);

@@ -119,6 +119,15 @@ public final class PlayReport {
     return tally.timestampProblem;
   }
 
+  /**
+   * The longest step between consecutive decoded video frames, in seconds of stream time (0 with
+   * fewer than two frames): 1/30 s for a player that lost nothing of a 30 fps broadcaster, more
+   * where frames were lost or the stream stalled and resumed with later timestamps.
+   */
+  public double maxVideoGapSeconds() {
+    return tally.maxVideoGap;
+  }
+
   public int audioFrames() {
     return tally.audioFrames;
   }
@@ -135,10 +144,10 @@ public final class PlayReport {
   /** One line with the figures that matter, for logs and assertion messages. */
   public String summary() {
     return String.format("source=%s exit=%d wall=%dms video=%s %dx%d frames=%d keyframes=%d first=%s%s"
-            + " span=%.3fs..%.3fs expectedAt30fps=%d audio=%s %dHz ch=%d frames=%d seconds=%.3f errors=%d",
+            + " span=%.3fs..%.3fs maxGap=%.3fs expectedAt30fps=%d audio=%s %dHz ch=%d frames=%d seconds=%.3f errors=%d",
         source, exitCode, wallTime.toMillis(), tally.videoCodec, tally.width, tally.height, tally.videoFrames,
         tally.videoKeyframes, tally.firstVideoPictType, tally.firstVideoKeyframe ? "(key)" : "(not key)",
-        tally.firstVideoTime, tally.lastVideoTime, expectedVideoFrames(PublishProfile.FPS), tally.audioCodec,
+        tally.firstVideoTime, tally.lastVideoTime, tally.maxVideoGap, expectedVideoFrames(PublishProfile.FPS), tally.audioCodec,
         tally.sampleRate, tally.channels, tally.audioFrames, audioSeconds(), errorLines.size());
   }
 
@@ -162,6 +171,7 @@ public final class PlayReport {
     private double firstVideoTime = Double.NaN;
     private double lastVideoTime = Double.NaN;
     private String timestampProblem;
+    private double maxVideoGap;
     private int audioFrames;
     private long audioSamples;
 
@@ -188,8 +198,13 @@ public final class PlayReport {
           firstVideoKeyframe = key;
           firstVideoPictType = f.get("pict_type");
           firstVideoTime = time;
-        } else if (timestampProblem == null && !(time > lastVideoTime)) {
-          timestampProblem = "video frame " + videoFrames + " at " + time + " s follows one at " + lastVideoTime + " s";
+        } else {
+          if (timestampProblem == null && !(time > lastVideoTime)) {
+            timestampProblem = "video frame " + videoFrames + " at " + time + " s follows one at " + lastVideoTime + " s";
+          }
+          if (time - lastVideoTime > maxVideoGap) {
+            maxVideoGap = time - lastVideoTime;
+          }
         }
         videoFrames++;
         if (key) {

@@ -12,6 +12,11 @@ public final class PlaybackAssertions {
   public static final double MIN_VIDEO_FRAME_SHARE = 0.90;
   /** Share of the played video span that decoded audio must cover. */
   public static final double MIN_AUDIO_SHARE = 0.90;
+  /**
+   * Longest step between decoded video frames of a live player that nothing disturbed: three frame
+   * intervals of the 30 fps broadcaster (a player that lost nothing steps 1/30 s).
+   */
+  public static final double MAX_LIVE_VIDEO_GAP_SECONDS = 0.1;
 
   private PlaybackAssertions() {
   }
@@ -67,6 +72,20 @@ public final class PlaybackAssertions {
       throw new AssertionError("playback of " + report.source() + " failed:\n"
           + softly.errorsCollected().stream().map(Throwable::getMessage).reduce((a, b) -> a + "\n" + b).orElse("")
           + "\n" + report.summary() + "\n" + report.diagnostics());
+    }
+  }
+
+  /**
+   * {@link #assertCleanPlayback}, and no step between consecutive decoded video frames longer than
+   * {@value #MAX_LIVE_VIDEO_GAP_SECONDS} s: a live player that kept playing while something else on
+   * the node (its recording, an upload) failed.
+   */
+  public static void assertUndisturbedPlayback(PlayReport report, PublishProfile profile, Duration minSpan) {
+    assertCleanPlayback(report, profile, minSpan);
+    if (report.maxVideoGapSeconds() > MAX_LIVE_VIDEO_GAP_SECONDS) {
+      throw new AssertionError(String.format("playback of %s has a gap of %.3f s between video frames (at most %.3f"
+          + " s allowed)%n%s", report.source(), report.maxVideoGapSeconds(), MAX_LIVE_VIDEO_GAP_SECONDS,
+          report.summary()));
     }
   }
 }

@@ -163,6 +163,9 @@ final class FileUpload {
 
   private void failed(RuntimeException error) {
     UploadErrors.Verdict verdict = UploadErrors.classify(error);
+    if (verdict.retryable() && partCount == 0 && UploadErrors.cutWhileSending(error)) {
+      verdict = refusalOr(verdict);
+    }
     if (!verdict.retryable()) {
       fail(verdict.reason(), verdict.detail(), error);
     } else if (!Files.isReadable(request.file())) {
@@ -183,6 +186,30 @@ final class FileUpload {
         fail(UploadFailure.CLOSED, "uploader closed; last error " + verdict.detail(), error);
       }
     }
+  }
+
+  /**
+   * A store that refuses a PUT (wrong credentials, no such bucket) may answer before it has read
+   * the body and close the connection, so the client sees a cut connection, not the refusal, and
+   * would retry it to the last attempt. A request without a body, a multipart upload's create
+   * (covered by the same permission as a PUT), gets the refusal itself: if it is refused, that is
+   * the verdict; if not, the upload it created is aborted and the PUT is retried as before.
+   */
+  private UploadErrors.Verdict refusalOr(UploadErrors.Verdict cut) {
+    String probe;
+    try {
+      probe = store.createMultipart(key, request.contentType(), request.metadata());
+    } catch (RuntimeException e) {
+      UploadErrors.Verdict answer = UploadErrors.classify(e);
+      return answer.retryable() ? cut : answer;
+    }
+    try {
+      store.abortMultipart(key, probe);
+    } catch (RuntimeException e) {
+      log.warn("event=recording.upload.abort_failed bucket={} key={} error=\"{}\"", store.bucket(), key,
+          UploadErrors.classify(e).detail());
+    }
+    return cut;
   }
 
   /** What the request that failed was, for the logs. */

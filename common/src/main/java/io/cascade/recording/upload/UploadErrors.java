@@ -1,7 +1,11 @@
 package io.cascade.recording.upload;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
@@ -54,6 +58,20 @@ final class UploadErrors {
       return new Verdict(false, UploadFailure.LOCAL_FILE, describe(rootCause(error)));
     }
     return new Verdict(false, UploadFailure.REJECTED, describe(error));
+  }
+
+  /**
+   * Whether {@code error} is a connection the store cut while the request was under way (reset,
+   * closed, a body that could not be written), as opposed to a store that could not be reached
+   * (refused, unknown host) or did not answer in time: the store was there and may have refused.
+   */
+  static boolean cutWhileSending(Throwable error) {
+    if (!(error instanceof SdkClientException)) {
+      return false;
+    }
+    Throwable root = rootCause(error);
+    return root instanceof IOException && !(root instanceof ConnectException) && !(root instanceof NoRouteToHostException)
+        && !(root instanceof UnknownHostException) && !(root instanceof InterruptedIOException);
   }
 
   private static String errorCode(SdkServiceException service) {

@@ -166,6 +166,61 @@ class RecordingUploaderTest {
     }
   }
 
+  /**
+   * A store that refuses a PUT and closes before the body is read looks like a cut connection: a
+   * request without a body (a multipart create) asks it, and its refusal ends the upload at once.
+   */
+  @Test
+  void aPutCutWhileSendingIsAskedAgainWithoutABodyAndItsRefusalIsFinal() throws Exception {
+    uploader = uploader(Map.of(), 1.0);
+    store.failing("put", cut()).failing("create", s3(403, "SignatureDoesNotMatch"));
+    Path file = file("a.flv", 1000);
+
+    CompletableFuture<UploadResult> result = upload(file, true);
+    threads.runAll();
+    clock.advance(Duration.ofHours(1));
+    threads.runAll();
+
+    UploadException failure = failure(result);
+    assertThat(failure.reason()).isEqualTo(UploadFailure.ACCESS_DENIED);
+    assertThat(failure.attempts()).isEqualTo(1);
+    assertThat(failure.getMessage()).contains("403 SignatureDoesNotMatch");
+    assertThat(store.calls()).containsExactly("put", "create");
+    assertThat(count(CascadeMeter.RECORDING_UPLOAD_RETRIES)).isZero();
+    assertThat(file).exists();
+  }
+
+  /** The bodiless request is accepted: its upload is aborted and the PUT is retried as any cut connection. */
+  @Test
+  void aPutCutWhileSendingIsRetriedWhenTheStoreAcceptsTheBodilessRequest() throws Exception {
+    uploader = uploader(Map.of("recording.s3.retry.backoffMin", "1s", "recording.s3.retry.backoffMax", "1s"), 1.0);
+    store.failing("put", cut());
+    Path file = file("a.flv", 1000);
+
+    CompletableFuture<UploadResult> result = upload(file, true);
+    threads.runAll();
+    clock.advance(Duration.ofSeconds(1));
+    threads.runAll();
+
+    assertThat(done(result).parts()).isEqualTo(1);
+    assertThat(store.calls()).containsExactly("put", "create", "abort", "put");
+    assertThat(count(CascadeMeter.RECORDING_UPLOAD_RETRIES)).isEqualTo(1);
+  }
+
+  /** A store that cannot be reached is not asked: the retry follows the backoff. */
+  @Test
+  void aRefusedConnectionIsRetriedWithoutAsking() throws Exception {
+    uploader = uploader(Map.of("recording.s3.retry.backoffMin", "1s", "recording.s3.retry.backoffMax", "1s"), 1.0);
+    store.failing("put", unreachable());
+    CompletableFuture<UploadResult> result = upload(file("a.flv", 1000), true);
+    threads.runAll();
+    clock.advance(Duration.ofSeconds(1));
+    threads.runAll();
+
+    assertThat(done(result).parts()).isEqualTo(1);
+    assertThat(store.calls()).containsExactly("put", "put");
+  }
+
   @Test
   void multipartResumesAtThePartThatFailedAndSendsEachConfirmedPartOnce() throws Exception {
     uploader = uploader(Map.of("recording.s3.multipartThreshold", "5MiB", "recording.s3.partSize", "5MiB"), 0.0);
@@ -331,6 +386,12 @@ class RecordingUploaderTest {
   private static RuntimeException unreachable() {
     return SdkClientException.create("Unable to execute HTTP request: Connection refused",
         new ConnectException("Connection refused"));
+  }
+
+  /** What the JDK's HTTP client reports when the store closed the connection during the body. */
+  private static RuntimeException cut() {
+    return SdkClientException.create("Unable to execute HTTP request: Error writing request body to server",
+        new java.io.IOException("Error writing request body to server"));
   }
 
   private static RuntimeException unavailable() {

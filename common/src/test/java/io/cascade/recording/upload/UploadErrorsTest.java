@@ -27,6 +27,22 @@ class UploadErrorsTest {
   }
 
   @Test
+  void aConnectionCutWhileSendingIsToldFromAStoreThatCannotBeReached() {
+    assertThat(UploadErrors.cutWhileSending(SdkClientException.create("x",
+        new java.io.IOException("Error writing request body to server")))).isTrue();
+    assertThat(UploadErrors.cutWhileSending(SdkClientException.create("x",
+        new java.net.SocketException("Connection reset")))).isTrue();
+    assertThat(UploadErrors.cutWhileSending(SdkClientException.create("x",
+        new java.net.ConnectException("Connection refused")))).isFalse();
+    assertThat(UploadErrors.cutWhileSending(SdkClientException.create("x",
+        new SocketTimeoutException("Read timed out")))).isFalse();
+    assertThat(UploadErrors.cutWhileSending(SdkClientException.create("x",
+        new java.net.UnknownHostException("minio")))).isFalse();
+    assertThat(UploadErrors.cutWhileSending(ApiCallAttemptTimeoutException.create(1000))).isFalse();
+    assertThat(UploadErrors.cutWhileSending(s3(503, "SlowDown"))).isFalse();
+  }
+
+  @Test
   void refusalsAreFinalWithTheirReason() {
     assertThat(UploadErrors.classify(s3(403, "InvalidAccessKeyId")))
         .isEqualTo(new UploadErrors.Verdict(false, UploadFailure.ACCESS_DENIED, "403 InvalidAccessKeyId"));
