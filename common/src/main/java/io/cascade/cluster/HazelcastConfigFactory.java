@@ -71,6 +71,9 @@ final class HazelcastConfigFactory {
         // takeover while the other origin was frozen); the losing origin sees its claim gone.
         .setPolicy(EpochMergePolicy.class.getName());
 
+    // A recording's handover entry must outlive the origin that wrote it.
+    hz.getMapConfig(HazelcastRecordingHandover.MAP_NAME).setBackupCount(cluster.backupCount()).setAsyncBackupCount(0);
+
     // What vertx-hazelcast's default-cluster.xml sets, which a programmatic config must repeat.
     hz.getMultiMapConfig("__vertx.subs")
         .setBackupCount(cluster.backupCount())

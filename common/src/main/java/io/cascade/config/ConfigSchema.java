@@ -473,7 +473,8 @@ public final class ConfigSchema {
           "segment: fsync each segment before it is renamed into place, and its directory after,"
               + " so a power loss loses only the open segment. none: leave it to the kernel, which"
               + " can lose the last ~30 s of closed segments on a power loss. A killed process"
-              + " (kill -9) loses the open segment either way (left as a .tmp file).");
+              + " (kill -9) loses the open segment either way: it is left as a .tmp file, and an"
+              + " origin that continues the recording starts at the next segment number.");
 
   public static final Setting<Long> RECORDING_MAX_PENDING_BYTES =
       of(
@@ -509,6 +510,35 @@ public final class ConfigSchema {
           duration("100ms", "1m"),
           "5s",
           "How long one recording event may take to be answered before it counts as failed (logged).");
+
+  public static final Setting<Duration> RECORDING_HANDOVER_TTL =
+      of(
+          "recording.handover.ttl",
+          duration("10s", "1h"),
+          "2m",
+          "How long the cluster keeps what a new owner needs to continue a recording (map"
+              + " cascade.recordings, refreshed at each closed segment) after its origin stops"
+              + " updating it: a publish of the stream on any origin within it continues the same"
+              + " recording after a discontinuity; later ones start a new recording. Keep it longer"
+              + " than the longest recorded segment, or a recording's entry lapses between two.");
+
+  public static final Setting<Integer> RECORDING_HANDOVER_MAX_SEGMENTS =
+      of(
+          "recording.handover.maxSegments",
+          integer(1, 100_000),
+          "2000",
+          "Most finished segments of one recording listed in its cluster handover entry, newest"
+              + " kept: a new owner's playlist lists these and the segments before them are left out"
+              + " of it (its media sequence counts them).");
+
+  public static final Setting<Duration> RECORDING_HANDOVER_TIMEOUT =
+      of(
+          "recording.handover.timeout",
+          duration("100ms", "1m"),
+          "2s",
+          "Longest a read or write of a recording's cluster handover entry may take (off the"
+              + " event loops); a read that takes longer starts a new recording, a write that fails"
+              + " is logged and counted and tried again at the next segment.");
 
   public static final Setting<Long> LIVE_GOP_CACHE_MAX_BYTES =
       of(

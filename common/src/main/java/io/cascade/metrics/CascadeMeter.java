@@ -68,6 +68,11 @@ public enum CascadeMeter {
       "Recording failures by reason (directory: a recording's directory cannot be made, write: a"
           + " segment, init segment or playlist cannot be written, delete: the quota cannot delete a"
           + " recording); the segment is lost, the recording tries again at the next one."),
+  RECORDING_HANDOVERS("cascade.recording.handovers", Type.COUNTER, "", List.of("result"),
+      "Recording handovers between origins by result (continued: a recording another origin left was"
+          + " continued here, read_failed: the cascade.recordings entry could not be read in"
+          + " recording.handover.timeout and a new recording started, write_failed: an entry update"
+          + " was not stored; it is written again at the next segment)."),
   RECORDING_DROPPED("cascade.recording.dropped", Type.COUNTER, "bytes", List.of(),
       "Media bytes not recorded because recording.maxPendingBytes were waiting for the disk."),
   RECORDING_QUOTA_DELETIONS("cascade.recording.quota.deletions", Type.COUNTER, "", List.of(),

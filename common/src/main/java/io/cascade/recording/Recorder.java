@@ -98,6 +98,16 @@ public final class Recorder {
     }
   }
 
+  /**
+   * Recordings hand over through {@code handover} (set before any publish): one another origin left
+   * is continued here, and this node's are left for others. {@code listHandedOver}: a continued
+   * recording's playlist lists the earlier owners' segments too (they are in object storage).
+   */
+  public void handover(RecordingHandover handover, boolean listHandedOver) {
+    disk.handover = handover;
+    disk.listHandedOver = listHandedOver;
+  }
+
   /** {@code listener} hears of every segment closed and recording ended from now on. */
   public void addListener(SegmentListener listener) {
     disk.addListener(listener);

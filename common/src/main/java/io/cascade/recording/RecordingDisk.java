@@ -10,8 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the {@link RecordingFiles} of one node share on the writer thread: the root, the fsync
- * policy, the quota, the meters, the wall clock that names recordings, and the listeners told of
- * closed segments.
+ * policy, the quota, the meters, the wall clock that names recordings, the cluster handover, and
+ * the listeners told of closed segments.
  */
 final class RecordingDisk {
   private static final Logger LOG = LoggerFactory.getLogger("cascade.recording");
@@ -21,6 +21,13 @@ final class RecordingDisk {
   final DiskQuota quota;
   final RecordingMeters meters;
   final Clock wallClock;
+  /** Where recordings are handed over between origins; set before the first recording starts. */
+  volatile RecordingHandover handover = RecordingHandover.NONE;
+  /**
+   * A continued recording's playlist lists the segments written before it on other origins too
+   * (true when they are uploaded, so the bucket holds them all); otherwise only this node's.
+   */
+  volatile boolean listHandedOver;
   private final List<SegmentListener> listeners = new CopyOnWriteArrayList<>();
 
   RecordingDisk(Path root, FsyncPolicy fsync, DiskQuota quota, RecordingMeters meters, Clock wallClock) {

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * segments and {@code index.m3u8}. A segment is written to {@code segment-NNNNN.m4s.tmp} and renamed
  * when it is complete (after an fsync with {@code recording.fsync: segment}), so every {@code .m4s}
  * is whole; the playlist is replaced the same way after each one. The directory and the init segment
- * are written when the first segment starts.
+ * are written when the first segment starts. When the cluster holds a recording of the stream that
+ * another origin left ({@link RecordingContinuation}), the directory takes its id and the segments
+ * go on from its next number.
  *
  * <p>A failure of the disk (unwritable directory, disk full) costs the segment being written: it is
  * logged with the stream and the reason, counted, its temporary file removed, and the recording tries
@@ -51,6 +54,8 @@ final class RecordingFiles {
   private boolean discontinuity;
   private long playlistBytes;
   private boolean ended;
+  /** Continues what other origins recorded before (a cluster handover); null until the directory is made. */
+  private RecordingContinuation continuation;
 
   private FileChannel open;
   private Path openTemp;
@@ -59,6 +64,7 @@ final class RecordingFiles {
   private long openDurationMillis;
   private long openBytes;
   private boolean openDiscontinuity;
+  private long openWallMillis;
 
   RecordingFiles(RecordingDisk disk, String key, String app, String stream) {
     this.disk = disk;
@@ -88,6 +94,7 @@ final class RecordingFiles {
         finishSegment();
         discontinuity |= gap;
         openSegment(startMillis);
+        openWallMillis = disk.wallClock.millis() - durationMillis;
       }
       if (open == null) {
         return;
@@ -126,13 +133,20 @@ final class RecordingFiles {
     discontinuity = true;
   }
 
-  /** The recording ended: the open segment is completed and the playlist becomes VOD. */
-  void close() {
+  /**
+   * The recording ended on this node: the open segment is completed and the playlist becomes VOD.
+   * {@code handOver} (the node stops): its cluster entry stays, so an origin its publisher moves to
+   * continues it; otherwise the entry is removed and a later publish starts a new recording.
+   */
+  void close(boolean handOver) {
     if (ended) {
       return;
     }
     ended = true;
     finishSegment();
+    if (continuation != null && !handOver) {
+      continuation.remove();
+    }
     if (init != null) {
       init.release();
       init = null;
@@ -169,7 +183,7 @@ final class RecordingFiles {
     }
     try {
       if (!initWritten && init != null) {
-        initName = initVersion <= 1 ? "init.mp4" : "init-" + initVersion + ".mp4";
+        initName = continuation.initName(initVersion);
         writeAtomically(initName, bytes(init));
         initWritten = true;
       }
@@ -208,10 +222,12 @@ final class RecordingFiles {
     }
     open = null;
     nextNumber++;
-    playlist.add(new RecordingPlaylist.Entry(file.getFileName().toString(), openDurationMillis, openDiscontinuity,
-        initName));
+    RecordingPlaylist.Entry entry = new RecordingPlaylist.Entry(file.getFileName().toString(), openDurationMillis,
+        openDiscontinuity, initName, openWallMillis);
+    playlist.add(entry);
     disk.meters.segment();
     writePlaylist(false);
+    continuation.finished(entry, nextNumber, initVersion);
     disk.segmentClosed(new RecordedSegment(key, id, dir, file, dir.resolve(initName), dir.resolve(PLAYLIST),
         openNumber, openStartMillis, openDurationMillis, openBytes, openDiscontinuity,
         Instant.now(disk.wallClock)));
@@ -220,6 +236,17 @@ final class RecordingFiles {
   private void makeDirectory() throws IOException {
     Path parent = disk.root.resolve(app).resolve(stream);
     Files.createDirectories(parent);
+    continuation = new RecordingContinuation(disk, key);
+    Optional<HandoverState> earlier = continuation.find();
+    if (earlier.isPresent()) {
+      // Another origin (or this one before a crash) recorded it: same id, numbers go on after a gap.
+      id = earlier.get().recordingId();
+      dir = Files.createDirectories(parent.resolve(id));
+      nextNumber = continuation.continueFrom(earlier.get(), playlist);
+      discontinuity = true;
+      disk.quota.add(dir, 0);
+      return;
+    }
     String base = ID.format(disk.wallClock.instant());
     for (int n = 1; ; n++) {
       String candidate = n == 1 ? base : base + "-" + n;
@@ -232,6 +259,7 @@ final class RecordingFiles {
       }
     }
     disk.quota.add(dir, 0);
+    continuation.startedAs(id);
     LOG.info("event=recording.start stream={} recording={} dir={}", key, id, dir);
   }
 

@@ -13,12 +13,16 @@ final class RecordingMeters {
   static final String DIRECTORY = "directory";
   static final String WRITE = "write";
   static final String DELETE = "delete";
+  static final String CONTINUED = "continued";
+  static final String READ_FAILED = "read_failed";
+  static final String WRITE_FAILED = "write_failed";
 
   private final Counter bytes;
   private final Counter segments;
   private final Counter dropped;
   private final Counter deletions;
   private final Map<String, Counter> errors;
+  private final Map<String, Counter> handovers;
 
   RecordingMeters(NodeMetrics node, LongSupplier diskBytes, LongSupplier active) {
     bytes = node.counter(CascadeMeter.RECORDING_BYTES);
@@ -27,6 +31,8 @@ final class RecordingMeters {
     deletions = node.counter(CascadeMeter.RECORDING_QUOTA_DELETIONS);
     errors = List.of(DIRECTORY, WRITE, DELETE).stream()
         .collect(Collectors.toUnmodifiableMap(r -> r, r -> node.counter(CascadeMeter.RECORDING_ERRORS, "reason", r)));
+    handovers = List.of(CONTINUED, READ_FAILED, WRITE_FAILED).stream().collect(Collectors.toUnmodifiableMap(r -> r,
+        r -> node.counter(CascadeMeter.RECORDING_HANDOVERS, "result", r)));
     node.gauge(CascadeMeter.RECORDING_DISK, diskBytes, LongSupplier::getAsLong);
     node.gauge(CascadeMeter.RECORDING_ACTIVE, active, LongSupplier::getAsLong);
   }
@@ -49,6 +55,15 @@ final class RecordingMeters {
 
   void error(String reason) {
     errors.get(reason).increment();
+  }
+
+  /** Thread-safe: also called from the cluster's callbacks. */
+  void handover(String result) {
+    handovers.get(result).increment();
+  }
+
+  double handovers(String result) {
+    return handovers.get(result).count();
   }
 
   double errors(String reason) {

@@ -1,5 +1,8 @@
 package io.cascade.recording;
 
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -8,13 +11,28 @@ import java.util.Locale;
  * The HLS media playlist of one recording: {@code EVENT} while it grows (players may start it and
  * follow), {@code VOD} with {@code EXT-X-ENDLIST} once it ended. A segment after a gap carries
  * {@code EXT-X-DISCONTINUITY}, and the init segment is named again ({@code EXT-X-MAP}) after each
- * gap and whenever it changes.
+ * gap and whenever it changes. Each segment whose wall-clock start is known carries it as
+ * {@code EXT-X-PROGRAM-DATE-TIME}; a recording continued by another origin may list only its
+ * newest segments, and {@code EXT-X-MEDIA-SEQUENCE} then counts those left out.
  */
 final class RecordingPlaylist {
-  record Entry(String file, long durationMillis, boolean discontinuity, String initSegment) {
+  private static final DateTimeFormatter PDT = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSXXX")
+      .withZone(ZoneOffset.UTC);
+  /** One segment; {@code programDateTimeMillis} (epoch ms, 0: unknown) becomes its {@code EXT-X-PROGRAM-DATE-TIME}. */
+  record Entry(String file, long durationMillis, boolean discontinuity, String initSegment,
+      long programDateTimeMillis) {
+    Entry(String file, long durationMillis, boolean discontinuity, String initSegment) {
+      this(file, durationMillis, discontinuity, initSegment, 0);
+    }
   }
 
   private final List<Entry> entries = new ArrayList<>();
+  /** The media sequence number of the first entry: segments of the recording before it are not listed. */
+  private long mediaSequence;
+
+  void mediaSequence(long first) {
+    mediaSequence = first;
+  }
 
   void add(Entry entry) {
     entries.add(entry);
@@ -32,7 +50,7 @@ final class RecordingPlaylist {
     long longest = entries.stream().mapToLong(Entry::durationMillis).max().orElse(1000);
     StringBuilder m3u8 = new StringBuilder("#EXTM3U\n#EXT-X-VERSION:7\n")
         .append("#EXT-X-TARGETDURATION:").append(Math.max(1, (longest + 999) / 1000)).append('\n')
-        .append("#EXT-X-MEDIA-SEQUENCE:0\n")
+        .append("#EXT-X-MEDIA-SEQUENCE:").append(mediaSequence).append('\n')
         .append("#EXT-X-PLAYLIST-TYPE:").append(ended ? "VOD" : "EVENT").append('\n')
         .append("#EXT-X-INDEPENDENT-SEGMENTS\n");
     String map = null;
@@ -43,6 +61,10 @@ final class RecordingPlaylist {
       if (e.discontinuity() || !e.initSegment().equals(map)) {
         map = e.initSegment();
         m3u8.append("#EXT-X-MAP:URI=\"").append(map).append("\"\n");
+      }
+      if (e.programDateTimeMillis() > 0) {
+        m3u8.append("#EXT-X-PROGRAM-DATE-TIME:").append(PDT.format(Instant.ofEpochMilli(e.programDateTimeMillis())))
+            .append('\n');
       }
       m3u8.append(String.format(Locale.ROOT, "#EXTINF:%.3f,\n", e.durationMillis() / 1000.0)).append(e.file())
           .append('\n');

@@ -200,7 +200,8 @@ final class StreamRecording implements Subscriber, CmafSink {
       recorder.streams.unsubscribe(stream, this);
     }
     segmenter.close();
-    recorder.writer.offerControl(files::close);
+    boolean handOver = "node_stop".equals(reason); // its publisher moves to another origin, which continues it
+    recorder.writer.offerControl(() -> files.close(handOver));
     LOG.info("event=recording.stop stream={} reason={}", key, reason);
     recorder.ended(this);
   }

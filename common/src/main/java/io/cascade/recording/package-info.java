@@ -5,6 +5,8 @@
  * queue to one writer thread per node ({@link io.cascade.recording.RecordingWriter}), where
  * {@link io.cascade.recording.RecordingFiles} writes them and {@link io.cascade.recording.DiskQuota}
  * keeps the node under its byte quota. Closed segments are announced to
- * {@link io.cascade.recording.SegmentListener}s (the object-storage upload consumes them).
+ * {@link io.cascade.recording.SegmentListener}s (the object-storage upload consumes them). In a
+ * cluster, {@link io.cascade.recording.RecordingHandover} lets the origin a publisher moves to
+ * continue the recording its earlier origin left.
  */
 package io.cascade.recording;

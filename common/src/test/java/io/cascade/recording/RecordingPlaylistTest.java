@@ -50,4 +50,20 @@ class RecordingPlaylistTest {
         segment-00003.m4s
         """);
   }
+
+  @Test
+  void programDateTimesAreListedAndAMediaSequenceCountsSegmentsLeftOut() {
+    RecordingPlaylist list = new RecordingPlaylist();
+    list.mediaSequence(2);
+    list.add(new RecordingPlaylist.Entry("segment-00003.m4s", 4_000, true, "init-3-1.mp4", 1_796_588_175_129L));
+    list.add(new RecordingPlaylist.Entry("segment-00004.m4s", 4_000, false, "init-3-1.mp4", 0));
+    assertThat(list.render(false)).contains("#EXT-X-MEDIA-SEQUENCE:2\n").endsWith("""
+        #EXT-X-MAP:URI="init-3-1.mp4"
+        #EXT-X-PROGRAM-DATE-TIME:2026-12-06T20:16:15.129Z
+        #EXTINF:4.000,
+        segment-00003.m4s
+        #EXTINF:4.000,
+        segment-00004.m4s
+        """);
+  }
 }

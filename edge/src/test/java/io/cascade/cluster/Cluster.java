@@ -53,6 +53,7 @@ public final class Cluster implements AutoCloseable {
   private final Map<Role, Map<String, String>> roleEnvironment;
   private final Map<String, Integer> groupIds;
   private final Map<Integer, Map<String, String>> perEdgeEnvironment;
+  private final Map<Integer, Map<String, String>> perOriginEnvironment;
   private final Path logDir;
   private final List<Integer> originClusterPorts;
   private final List<ClusterProcess> origins = new CopyOnWriteArrayList<>();
@@ -67,6 +68,7 @@ public final class Cluster implements AutoCloseable {
     this.roleEnvironment = Map.of(Role.ORIGIN, Map.copyOf(b.originEnvironment), Role.EDGE, Map.copyOf(b.edgeEnvironment));
     this.groupIds = Map.copyOf(b.groupIds);
     this.perEdgeEnvironment = Map.copyOf(b.perEdgeEnvironment);
+    this.perOriginEnvironment = Map.copyOf(b.perOriginEnvironment);
     String dir = System.getProperty(LOG_DIR_PROPERTY);
     this.logDir = dir == null || dir.isBlank() ? Path.of("target", "cluster-logs") : Path.of(dir);
     this.originClusterPorts = new ArrayList<>();
@@ -86,6 +88,7 @@ public final class Cluster implements AutoCloseable {
     private final Map<String, String> edgeEnvironment = new LinkedHashMap<>();
     private final Map<String, Integer> groupIds = new HashMap<>();
     private final Map<Integer, Map<String, String>> perEdgeEnvironment = new HashMap<>();
+    private final Map<Integer, Map<String, String>> perOriginEnvironment = new HashMap<>();
 
     private Builder(String label) {
       if (!label.matches("[a-z0-9-]{1,24}")) {
@@ -113,6 +116,12 @@ public final class Cluster implements AutoCloseable {
     /** A {@code CASCADE_*} variable for the {@code index}th edge only (from 0), e.g. its tier. */
     public Builder edgeEnv(int index, String key, String value) {
       perEdgeEnvironment.computeIfAbsent(index, i -> new LinkedHashMap<>()).put(key, value);
+      return this;
+    }
+
+    /** A {@code CASCADE_*} variable for the {@code index}th origin only (from 0), e.g. its own disk. */
+    public Builder originEnv(int index, String key, String value) {
+      perOriginEnvironment.computeIfAbsent(index, i -> new LinkedHashMap<>()).put(key, value);
       return this;
     }
 
@@ -248,6 +257,8 @@ public final class Cluster implements AutoCloseable {
     env.putAll(roleEnvironment.get(role));
     if (role == Role.EDGE) {
       env.putAll(perEdgeEnvironment.getOrDefault(index, Map.of()));
+    } else {
+      env.putAll(perOriginEnvironment.getOrDefault(index, Map.of()));
     }
     Path jar = jar(role == Role.ORIGIN ? ORIGIN_JAR_PROPERTY : EDGE_JAR_PROPERTY);
     return new ClusterProcess(node, role, jar, env, logDir.resolve(node + ".log"), rtmp, http, clusterPort,

@@ -106,7 +106,8 @@ public final class ClusterProcess implements HttpNode {
 
   private static Map<String, String> redacted(Map<String, String> env) {
     Map<String, String> copy = new TreeMap<>(env);
-    copy.replaceAll((k, v) -> ConfigSchema.byEnvName(k).map(Setting::secret).orElse(false) ? "<redacted>" : v);
+    copy.replaceAll((k, v) -> ConfigSchema.byEnvName(k).map(Setting::secret).orElse(false) || k.contains("SECRET")
+        ? "<redacted>" : v);
     return copy;
   }
 

@@ -7,12 +7,16 @@ import static io.cascade.config.ConfigSchema.CLUSTER_CLAIM_CHECK_INTERVAL;
 import static io.cascade.config.ConfigSchema.CLUSTER_SECRET;
 import static io.cascade.config.ConfigSchema.NODE_ID;
 import static io.cascade.config.ConfigSchema.ORIGIN_LOCAL_PLAYBACK;
+import static io.cascade.config.ConfigSchema.RECORDING_HANDOVER_MAX_SEGMENTS;
+import static io.cascade.config.ConfigSchema.RECORDING_HANDOVER_TIMEOUT;
+import static io.cascade.config.ConfigSchema.RECORDING_HANDOVER_TTL;
 import static io.cascade.config.ConfigSchema.RECORDING_LIST_MAX_LIMIT;
 import static io.cascade.config.ConfigSchema.RECORDING_WEBHOOK_TIMEOUT;
 import static io.cascade.config.ConfigSchema.RECORDING_WEBHOOK_URL;
 
 import io.cascade.auth.Webhook;
 import io.cascade.cluster.ClusterNode;
+import io.cascade.cluster.HazelcastRecordingHandover;
 import io.cascade.cluster.HazelcastViewerDirectory;
 import io.cascade.cluster.StreamRegistry;
 import io.cascade.cluster.ViewerReporter;
@@ -48,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * An origin node: accepts publishes and serves players on one RTMP port, with the HTTP API beside
  * it. In a cluster (the default, even alone: an embedded single-member Hazelcast) every publish
  * claims its key in the registry and edges pull from here; {@link #start(Vertx, CascadeConfig)}
- * runs the same node without a registry, for tests of the RTMP and live layers.
+ * runs the same node without a registry, for tests of the RTMP and live layers. A recording whose
+ * origin dies is continued by the origin its publisher moves to (the map {@code cascade.recordings}).
  */
 public final class OriginNode implements CascadeNode {
   private static final Logger LOG = LoggerFactory.getLogger("cascade.origin");
@@ -102,7 +107,11 @@ public final class OriginNode implements CascadeNode {
     node.listeners = new NodeListeners("origin", config, metrics, node.streams, new StreamsView(registry, directory));
     node.reporter = ViewerReporter.origin(vertx, directory, node.streams, nodeId);
     node.clusterMetrics = new ClusterMetrics(metrics, cluster).start();
-    return node.listeners.start(vertx, node.recording(vertx, node.policy)).map(v -> {
+    SessionPolicy admitted = node.recording(vertx, node.policy);
+    node.recorder.handover(new HazelcastRecordingHandover(cluster.hazelcast().getMap(HazelcastRecordingHandover.MAP_NAME),
+        nodeId, config.get(RECORDING_HANDOVER_TTL), config.get(RECORDING_HANDOVER_TIMEOUT),
+        config.get(RECORDING_HANDOVER_MAX_SEGMENTS)), S3UploadSettings.from(config).enabled());
+    return node.listeners.start(vertx, admitted).map(v -> {
       node.policy.start(config.get(CLUSTER_CLAIM_CHECK_INTERVAL));
       node.reporter.start(VIEWER_REPORT_INTERVAL);
       return node;
