@@ -114,6 +114,12 @@ final class DiskQuota {
 
   /** {@code delta} more (or, negative, fewer) bytes in the recording at {@code dir}, which is in progress. */
   void add(Path dir, long delta) {
+    Long before = ended.remove(dir);
+    if (before != null) {
+      // Recorded again (a handover continued into this node's own directory): in progress once more.
+      stored.remove(dir);
+      active.merge(dir, before, Long::sum);
+    }
     active.merge(dir, delta, Long::sum);
     used += delta;
     enforce();

@@ -123,4 +123,23 @@ class DiskQuotaTest {
     assertThat(newest).exists();
     assertThat(quota.usedBytes()).isEqualTo(800);
   }
+
+  @Test
+  void anEndedRecordingRecordedAgainIsInProgressOnceMore() throws IOException {
+    Path continued = recording("live", "a", "20261101T000000Z", 600, 1_000_000);
+    DiskQuota quota = new DiskQuota(1000, meters);
+    quota.scan(root);
+    assertThat(quota.isEnded(continued)).isTrue();
+
+    quota.add(continued, 100);
+    assertThat(quota.isEnded(continued)).isFalse();
+    Path other = recording("live", "b", "2", 0, 0);
+    quota.add(other, 600);
+    assertThat(continued).as("in progress again: never deleted").exists();
+    assertThat(quota.usedBytes()).isEqualTo(1300);
+
+    quota.ended(continued);
+    assertThat(continued).doesNotExist();
+    assertThat(quota.usedBytes()).isEqualTo(600);
+  }
 }
