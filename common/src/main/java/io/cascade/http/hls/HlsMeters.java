@@ -30,7 +30,8 @@ final class HlsMeters {
   private final Timer waitedTimeout;
   private final LongAdder bytesOut = new LongAdder();
 
-  HlsMeters(NodeMetrics node, IntSupplier viewers, IntSupplier blocked) {
+  /** {@code partTarget}: {@code hls.partTarget}, around which the part latency's buckets lie. */
+  HlsMeters(NodeMetrics node, Duration partTarget, IntSupplier viewers, IntSupplier blocked) {
     this.node = node;
     for (String k : KINDS) {
       for (String s : STATUSES) {
@@ -40,7 +41,7 @@ final class HlsMeters {
     KNOWN_REASONS.forEach(this::refusedCounter);
     droppedByCount = node.counter(CascadeMeter.HLS_WINDOW_DROPPED, "reason", "window");
     droppedByBytes = node.counter(CascadeMeter.HLS_WINDOW_DROPPED, "reason", "bytes");
-    partLatency = node.timer(CascadeMeter.HLS_PART_LATENCY);
+    partLatency = node.timer(CascadeMeter.HLS_PART_LATENCY, CascadeMeter.partLatencyBuckets(partTarget));
     waitedServed = node.timer(CascadeMeter.HLS_BLOCK_WAIT, "outcome", "served");
     waitedTimeout = node.timer(CascadeMeter.HLS_BLOCK_WAIT, "outcome", "timeout");
     node.functionCounter(CascadeMeter.SENT_BYTES, bytesOut, LongAdder::sum, "protocol", "hls");
