@@ -195,7 +195,7 @@ public final class Dashboards {
   static JsonObject hls() {
     Board b = new Board("cascade-hls", "Cascade / LL-HLS",
         "Part availability, blocking reloads, HLS requests and viewers, egress by protocol.");
-    b.series("Part availability p50 / p99 per node (first frame in to part listed)", "s",
+    b.series("Part availability p50 / p99 per node (part's media in to part listed)", "s",
         target("histogram_quantile(0.5, sum by (node, le) (rate(cascade_hls_part_latency_seconds_bucket[$__rate_interval])))",
             "p50 {{node}}"),
         target("histogram_quantile(0.99, sum by (node, le) (rate(cascade_hls_part_latency_seconds_bucket[$__rate_interval])))",
