@@ -105,8 +105,8 @@ public final class GlassToGlassBench {
     }
     System.out.printf(Locale.ROOT, "load after: %s%n", loadAverage());
     System.out.println("| played from | glass-to-glass p50 | p90 | p99 | hls.latency p50 | p90 | p99 | samples |"
-        + " playhead stalls | part availability p50 | p99 | parts <= 280 ms | part max | parts |");
-    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        + " playhead stalls | part availability p50 | p99 | parts <= 280 ms | parts <= 50 ms | part max | parts |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     report.forEach(System.out::println);
   }
 
@@ -138,16 +138,18 @@ public final class GlassToGlassBench {
     PartLatency part = partLatency(node);
     System.out.printf(Locale.ROOT, "%s (%s): %d samples, glass-to-glass ms p50 %.0f p90 %.0f p99 %.0f max %.0f;"
             + " hls.latency ms p50 %.0f p90 %.0f p99 %.0f; %d parts: availability p50 %.0f ms p99 %.0f ms"
-            + " (bucket <= %.1f ms), %.1f %% within 280 ms, max %.0f ms; recovered errors %s (last: %s)%n",
+            + " (bucket <= %.1f ms), %.1f %% within 280 ms, %.1f %% within 250 ms, %d within 50 ms, max %.0f ms;"
+            + " recovered errors %s (last: %s)%n",
         node.node(), node.role(), g2g.length, pct(g2g, 50), pct(g2g, 90), pct(g2g, 99), pct(g2g, 100),
         pct(latency, 50), pct(latency, 90), pct(latency, 99), part.count(), part.p50() * 1000, part.p99() * 1000,
-        part.p99Bucket() * 1000, part.withinTarget() * 100, part.max() * 1000, player.get("recoveredErrors"),
+        part.p99Bucket() * 1000, part.withinTarget() * 100, part.within250() * 100, part.within50(), part.max() * 1000,
+        player.get("recoveredErrors"),
         player.get("lastRecoveredError"));
     return String.format(Locale.ROOT, "| %s | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %d | %s"
-            + " | %.0f ms | %.0f ms | %.1f %% | %.0f ms | %d |",
+            + " | %.0f ms | %.0f ms | %.1f %% | %d | %.0f ms | %d |",
         node.role().toString().toLowerCase(Locale.ROOT), pct(g2g, 50), pct(g2g, 90), pct(g2g, 99), pct(latency, 50),
         pct(latency, 90), pct(latency, 99), g2g.length, samples.get("stalls"), part.p50() * 1000, part.p99() * 1000,
-        part.withinTarget() * 100, part.max() * 1000, part.count());
+        part.withinTarget() * 100, part.within50(), part.max() * 1000, part.count());
   }
 
   private static Map<String, Object> status(ConsoleBrowser browser) {
@@ -163,10 +165,14 @@ public final class GlassToGlassBench {
    * @param p99 the 99th percentile, likewise
    * @param p99Bucket the upper bound of the bucket that holds it
    * @param withinTarget the share of parts listed within the bench's part target (250 ms) + 30 ms,
-   *     a bucket bound
+   *     a bucket bound (NaN from a node whose buckets lack it)
+   * @param within250 the share within 250 ms, a bound of the buckets before and after issue 13
+   * @param within50 how many parts read 50 ms or less (a bound of both): no live part of this
+   *     stream is that short, a part cut from a burst counted from its first frame is
    * @param max the largest in the meter's recent window ({@code _max})
    */
-  record PartLatency(long count, double p50, double p99, double p99Bucket, double withinTarget, double max) {
+  record PartLatency(long count, double p50, double p99, double p99Bucket, double withinTarget, double within250,
+      long within50, double max) {
   }
 
   static PartLatency partLatency(ClusterProcess node) throws IOException, InterruptedException {
@@ -190,9 +196,14 @@ public final class GlassToGlassBench {
     double total = cumulative.lastEntry().getValue();
     double[] p50 = quantile(cumulative, 0.5);
     double[] p99 = quantile(cumulative, 0.99);
-    Map.Entry<Double, Double> within = cumulative.floorEntry(0.28 + 1e-9);
-    double share = within == null || Math.abs(within.getKey() - 0.28) > 1e-6 ? Double.NaN : within.getValue() / total;
-    return new PartLatency((long) total, p50[0], p99[0], p99[1], share, max);
+    return new PartLatency((long) total, p50[0], p99[0], p99[1], countWithin(cumulative, 0.28) / total,
+        countWithin(cumulative, 0.25) / total, (long) countWithin(cumulative, 0.05), max);
+  }
+
+  /** The cumulative count at bucket bound {@code le} (s); NaN when the histogram has no such bound. */
+  private static double countWithin(TreeMap<Double, Double> cumulative, double le) {
+    Map.Entry<Double, Double> e = cumulative.floorEntry(le + 1e-9);
+    return e == null || Math.abs(e.getKey() - le) > 1e-6 ? Double.NaN : e.getValue();
   }
 
   /** The {@code q} quantile of cumulative bucket counts, interpolated in its bucket; and that bucket's bound. */
