@@ -56,6 +56,11 @@ public enum CascadeMeter {
           + " starting with the origin's GOP cache, an encoder's burst) counts its duration plus the"
           + " node's delay, not a few ms. Parts of the GOP cache a packaging session joins with are not"
           + " counted. Buckets around hls.partTarget (see below)."),
+  HLS_PART_DELAY("cascade.hls.part.delay", Type.HISTOGRAM, "seconds", List.of(),
+      "The node's own share of cascade_hls_part_latency_seconds: from the arrival on this node of"
+          + " the frame that completed a part (the first of the next one) to the part being listed"
+          + " (hand-over to the packaging's event loop, the segmenter, the window); without the"
+          + " part's duration and the lateness of the frames that came in. Parts as counted there."),
   HLS_BLOCK_WAIT("cascade.hls.block.wait", Type.HISTOGRAM, "seconds", List.of("outcome"),
       "How long HLS requests waited (blocking playlist reloads, preload-hinted parts, first"
           + " requests of a stream not live yet), by outcome (served, timeout)."),
@@ -230,6 +235,16 @@ public enum CascadeMeter {
     bounds.add(4 * target);
     return bounds.stream().filter(n -> n > 0).map(Duration::ofNanos).toArray(Duration[]::new);
   }
+
+  /**
+   * Histogram buckets for the node's share of part availability ({@link #HLS_PART_DELAY}): fine
+   * below 50 ms, with a bound at the 30 ms that issue 13's objective leaves beyond the part target.
+   */
+  public static final Duration[] PART_DELAY_BUCKETS = {
+      Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10),
+      Duration.ofMillis(20), Duration.ofMillis(30), Duration.ofMillis(50), Duration.ofMillis(75),
+      Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+      Duration.ofMillis(2500), Duration.ofSeconds(10)};
 
   /**
    * Histogram buckets for uploads of recording files: from a small file on a near store to one

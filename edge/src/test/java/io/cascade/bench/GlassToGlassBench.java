@@ -54,6 +54,8 @@ public final class GlassToGlassBench {
   private static final Duration WARM_UP = Duration.ofSeconds(8);
   private static final Pattern BUCKET =
       Pattern.compile("^cascade_hls_part_latency_seconds_bucket\\{[^}]*le=\"([^\"]+)\"[^}]*} (\\S+)$");
+  private static final Pattern DELAY_BUCKET =
+      Pattern.compile("^cascade_hls_part_delay_seconds_bucket\\{[^}]*le=\"([^\"]+)\"[^}]*} (\\S+)$");
   private static final String SAMPLER = """
       const s = { g2g: [], latency: [], stalls: 0, last: -1 };
       window.g2gSampler = window.setInterval(() => {
@@ -105,8 +107,9 @@ public final class GlassToGlassBench {
     }
     System.out.printf(Locale.ROOT, "load after: %s%n", loadAverage());
     System.out.println("| played from | glass-to-glass p50 | p90 | p99 | hls.latency p50 | p90 | p99 | samples |"
-        + " playhead stalls | part availability p50 | p99 | parts <= 280 ms | parts <= 50 ms | part max | parts |");
-    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        + " playhead stalls | part availability p50 | p99 | parts <= 280 ms | parts <= 50 ms | part max | parts |"
+        + " node's share p99 | node's share <= 30 ms |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     report.forEach(System.out::println);
   }
 
@@ -139,17 +142,20 @@ public final class GlassToGlassBench {
     System.out.printf(Locale.ROOT, "%s (%s): %d samples, glass-to-glass ms p50 %.0f p90 %.0f p99 %.0f max %.0f;"
             + " hls.latency ms p50 %.0f p90 %.0f p99 %.0f; %d parts: availability p50 %.0f ms p99 %.0f ms"
             + " (bucket <= %.1f ms), %.1f %% within 280 ms, %.1f %% within 250 ms, %d within 50 ms, max %.0f ms;"
+            + " node's share p50 %.1f ms p99 %.1f ms (bucket <= %.0f ms), %.1f %% within 30 ms;"
             + " recovered errors %s (last: %s)%n",
         node.node(), node.role(), g2g.length, pct(g2g, 50), pct(g2g, 90), pct(g2g, 99), pct(g2g, 100),
         pct(latency, 50), pct(latency, 90), pct(latency, 99), part.count(), part.p50() * 1000, part.p99() * 1000,
         part.p99Bucket() * 1000, part.withinTarget() * 100, part.within250() * 100, part.within50(), part.max() * 1000,
+        part.delayP50() * 1000, part.delayP99() * 1000, part.delayP99Bucket() * 1000, part.delayWithin30() * 100,
         player.get("recoveredErrors"),
         player.get("lastRecoveredError"));
     return String.format(Locale.ROOT, "| %s | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %d | %s"
-            + " | %.0f ms | %.0f ms | %.1f %% | %d | %.0f ms | %d |",
+            + " | %.0f ms | %.0f ms | %.1f %% | %d | %.0f ms | %d | %.1f ms | %.1f %% |",
         node.role().toString().toLowerCase(Locale.ROOT), pct(g2g, 50), pct(g2g, 90), pct(g2g, 99), pct(latency, 50),
         pct(latency, 90), pct(latency, 99), g2g.length, samples.get("stalls"), part.p50() * 1000, part.p99() * 1000,
-        part.withinTarget() * 100, part.within50(), part.max() * 1000, part.count());
+        part.withinTarget() * 100, part.within50(), part.max() * 1000, part.count(), part.delayP99() * 1000,
+        part.delayWithin30() * 100);
   }
 
   private static Map<String, Object> status(ConsoleBrowser browser) {
@@ -170,9 +176,14 @@ public final class GlassToGlassBench {
    * @param within50 how many parts read 50 ms or less (a bound of both): no live part of this
    *     stream is that short, a part cut from a burst counted from its first frame is
    * @param max the largest in the meter's recent window ({@code _max})
+   * @param delayP50 the median of the node's share ({@code cascade_hls_part_delay_seconds}: the
+   *     completing frame's arrival → the part listed), NaN from a node without that meter
+   * @param delayP99 its 99th percentile, interpolated
+   * @param delayP99Bucket the upper bound of the bucket that holds it
+   * @param delayWithin30 the share of parts whose node's share was within 30 ms (a bucket bound)
    */
   record PartLatency(long count, double p50, double p99, double p99Bucket, double withinTarget, double within250,
-      long within50, double max) {
+      long within50, double max, double delayP50, double delayP99, double delayP99Bucket, double delayWithin30) {
   }
 
   static PartLatency partLatency(ClusterProcess node) throws IOException, InterruptedException {
@@ -180,12 +191,17 @@ public final class GlassToGlassBench {
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + "/metrics"))
             .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
     TreeMap<Double, Double> cumulative = new TreeMap<>();
+    TreeMap<Double, Double> delay = new TreeMap<>();
     double max = Double.NaN;
     for (String line : r.body().split("\n")) {
       Matcher m = BUCKET.matcher(line);
+      Matcher d = DELAY_BUCKET.matcher(line);
       if (m.matches()) {
         double le = m.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(m.group(1));
         cumulative.merge(le, Double.parseDouble(m.group(2)), Double::sum);
+      } else if (d.matches()) {
+        double le = d.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(d.group(1));
+        delay.merge(le, Double.parseDouble(d.group(2)), Double::sum);
       } else if (line.startsWith("cascade_hls_part_latency_seconds_max")) {
         max = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
       }
@@ -196,8 +212,13 @@ public final class GlassToGlassBench {
     double total = cumulative.lastEntry().getValue();
     double[] p50 = quantile(cumulative, 0.5);
     double[] p99 = quantile(cumulative, 0.99);
+    boolean hasDelay = !delay.isEmpty() && delay.lastEntry().getValue() > 0;
+    double[] delayP50 = hasDelay ? quantile(delay, 0.5) : new double[] {Double.NaN, Double.NaN};
+    double[] delayP99 = hasDelay ? quantile(delay, 0.99) : new double[] {Double.NaN, Double.NaN};
+    double delayWithin30 = hasDelay ? countWithin(delay, 0.03) / delay.lastEntry().getValue() : Double.NaN;
     return new PartLatency((long) total, p50[0], p99[0], p99[1], countWithin(cumulative, 0.28) / total,
-        countWithin(cumulative, 0.25) / total, (long) countWithin(cumulative, 0.05), max);
+        countWithin(cumulative, 0.25) / total, (long) countWithin(cumulative, 0.05), max, delayP50[0], delayP99[0],
+        delayP99[1], delayWithin30);
   }
 
   /** The cumulative count at bucket bound {@code le} (s); NaN when the histogram has no such bound. */

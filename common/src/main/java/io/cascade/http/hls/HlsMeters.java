@@ -26,6 +26,7 @@ final class HlsMeters {
   private final Counter droppedByCount;
   private final Counter droppedByBytes;
   private final Timer partLatency;
+  private final Timer partDelay;
   private final Timer waitedServed;
   private final Timer waitedTimeout;
   private final LongAdder bytesOut = new LongAdder();
@@ -42,6 +43,7 @@ final class HlsMeters {
     droppedByCount = node.counter(CascadeMeter.HLS_WINDOW_DROPPED, "reason", "window");
     droppedByBytes = node.counter(CascadeMeter.HLS_WINDOW_DROPPED, "reason", "bytes");
     partLatency = node.timer(CascadeMeter.HLS_PART_LATENCY, CascadeMeter.partLatencyBuckets(partTarget));
+    partDelay = node.timer(CascadeMeter.HLS_PART_DELAY, CascadeMeter.PART_DELAY_BUCKETS);
     waitedServed = node.timer(CascadeMeter.HLS_BLOCK_WAIT, "outcome", "served");
     waitedTimeout = node.timer(CascadeMeter.HLS_BLOCK_WAIT, "outcome", "timeout");
     node.functionCounter(CascadeMeter.SENT_BYTES, bytesOut, LongAdder::sum, "protocol", "hls");
@@ -73,8 +75,10 @@ final class HlsMeters {
     }
   }
 
-  void partLatency(long nanos) {
-    partLatency.record(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+  /** A part listed: its availability latency and the node's share of it. */
+  void partListed(PartAvailability.Listed part) {
+    partLatency.record(part.latencyNanos(), TimeUnit.NANOSECONDS);
+    partDelay.record(part.delayNanos(), TimeUnit.NANOSECONDS);
   }
 
   /** A waiting request answered ({@code served}) or given up on after {@code nanos}. */
@@ -107,5 +111,9 @@ final class HlsMeters {
 
   Duration partLatencyMax() {
     return Duration.ofNanos((long) partLatency.max(TimeUnit.NANOSECONDS));
+  }
+
+  Duration partDelayMax() {
+    return Duration.ofNanos((long) partDelay.max(TimeUnit.NANOSECONDS));
   }
 }

@@ -377,9 +377,9 @@ final class HlsSession implements Subscriber, HlsRenditions.Listener {
     }
     // Part latency is the default rendition's; the others are cut at the same frames.
     if (track == 0) {
-      long latency = availability.listed(node.nanoClock.getAsLong());
-      if (latency != PartAvailability.NOT_MEASURED) {
-        node.meters.partLatency(latency);
+      PartAvailability.Listed listed = availability.listed(node.nanoClock.getAsLong());
+      if (listed != null) {
+        node.meters.partListed(listed);
       }
     }
     node.meters.dropped(droppedByCount, droppedByBytes);

@@ -24,8 +24,13 @@ import java.time.Duration;
  * come from the stream's GOP cache, handed over at the join, and are as old as the cache.
  */
 final class PartAvailability {
-  /** What {@link #listed} returns for a part that is not measured. */
-  static final long NOT_MEASURED = -1;
+  /**
+   * A measured part: its availability latency, and the node's share of it: from the arrival of
+   * the last frame handed to the segmenter (the one that completed the part; at an unpublish, the
+   * part's own last) to its listing.
+   */
+  record Listed(long latencyNanos, long delayNanos) {
+  }
 
   private final long longestPartMillis;
   private long joinedNanos;
@@ -68,17 +73,17 @@ final class PartAvailability {
   /**
    * The open part was listed at {@code nowNanos}; the frame being fed opens the next one.
    *
-   * @return the part's availability latency (ns), or {@link #NOT_MEASURED}
+   * @return the part's figures, or null when it is not measured
    */
-  long listed(long nowNanos) {
-    long latency = NOT_MEASURED;
+  Listed listed(long nowNanos) {
+    Listed latency = null;
     if (open && firstNanos - joinedNanos >= 0) {
       long start = firstNanos;
       long durationMillis = frameDts - firstDts;
       if (frameMedia && durationMillis >= 0 && durationMillis <= longestPartMillis) {
         start = Math.min(firstNanos, frameNanos - durationMillis * 1_000_000L);
       }
-      latency = Math.max(0, nowNanos - start);
+      latency = new Listed(Math.max(0, nowNanos - start), Math.max(0, nowNanos - frameNanos));
     }
     open = frameMedia;
     firstNanos = frameNanos;

@@ -826,5 +826,7 @@ class HlsSessionTest {
     assertThat(Arrays.stream(snapshot.histogramCounts()).map(b -> b.bucket(TimeUnit.MILLISECONDS)))
         .as("bucket bounds (ms) at the part target and 30 ms beyond").contains(250.0, 280.0);
     assertThat(node.meters.partLatencyMax()).isBetween(Duration.ofMillis(239), settings.partTarget());
+    // The node lists each part as the frame that completes it arrives (the virtual clock stands still meanwhile).
+    assertThat(node.meters.partDelayMax()).isLessThanOrEqualTo(Duration.ofMillis(1));
   }
 }

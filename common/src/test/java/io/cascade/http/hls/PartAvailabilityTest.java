@@ -23,9 +23,14 @@ class PartAvailabilityTest {
   /** A media frame that cuts the open part, listed {@code listedMs}: its latency (ms), or -1. */
   private long cut(long arrivedMs, long dts, long listedMs) {
     parts.arriving(true, ms(arrivedMs), dts);
-    long latency = parts.listed(ms(listedMs));
+    PartAvailability.Listed listed = parts.listed(ms(listedMs));
     parts.arrived();
-    return latency == PartAvailability.NOT_MEASURED ? -1 : latency / 1_000_000L;
+    if (listed == null) {
+      return -1;
+    }
+    assertThat(listed.delayNanos()).as("the node's share: the cutting frame's arrival to the listing")
+        .isEqualTo(ms(listedMs - arrivedMs));
+    return listed.latencyNanos() / 1_000_000L;
   }
 
   private static long ms(long millis) {
@@ -99,7 +104,7 @@ class PartAvailabilityTest {
     assertThat(cut(240, 240, 240)).isEqualTo(240);
     frame(245, 245);
     // The publisher leaves: the open part is flushed and listed with no frame after it.
-    assertThat(parts.listed(ms(251))).isEqualTo(ms(11));
+    assertThat(parts.listed(ms(251))).isEqualTo(new PartAvailability.Listed(ms(11), ms(6)));
     parts.ended();
     // Metadata of the next publish, then its first media frame 5 s later.
     parts.arriving(false, ms(5_000), 0);
