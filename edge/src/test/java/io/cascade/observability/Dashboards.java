@@ -199,7 +199,9 @@ public final class Dashboards {
         target("histogram_quantile(0.5, sum by (node, le) (rate(cascade_hls_part_latency_seconds_bucket[$__rate_interval])))",
             "p50 {{node}}"),
         target("histogram_quantile(0.99, sum by (node, le) (rate(cascade_hls_part_latency_seconds_bucket[$__rate_interval])))",
-            "p99 {{node}}"));
+            "p99 {{node}}"),
+        target("histogram_quantile(0.99, sum by (node, le) (rate(cascade_hls_part_delay_seconds_bucket[$__rate_interval])))",
+            "p99 node's share {{node}}"));
     b.series("Blocking reload wait p99 by outcome", "s",
         target("histogram_quantile(0.99, sum by (outcome, le) (rate(cascade_hls_block_wait_seconds_bucket[$__rate_interval])))",
             "p99 {{outcome}}"));
