@@ -55,7 +55,7 @@ public enum CascadeMeter {
           + " the part's duration: a part whose media came faster than real time (an edge's pull"
           + " starting with the origin's GOP cache, an encoder's burst) counts its duration plus the"
           + " node's delay, not a few ms. Parts of the GOP cache a packaging session joins with are not"
-          + " counted. Buckets around hls.partTarget (see below)."),
+          + " counted. Buckets around hls.partTarget (see LL-HLS part availability above)."),
   HLS_PART_DELAY("cascade.hls.part.delay", Type.HISTOGRAM, "seconds", List.of(),
       "The node's own share of cascade_hls_part_latency_seconds: from the arrival on this node of"
           + " the frame that completed a part (the first of the next one) to the part being listed"

@@ -22,6 +22,9 @@ import java.time.Duration;
  *
  * <p>Parts whose first frame reached the node before the session joined are not measured: they
  * come from the stream's GOP cache, handed over at the join, and are as old as the cache.
+ *
+ * <p>Each measured part also gives the node's own share ({@code cascade.hls.part.delay}): from
+ * the arrival of the frame that completed it to its listing, which late frames do not lengthen.
  */
 final class PartAvailability {
   /**
