@@ -195,11 +195,13 @@ public final class Dashboards {
   static JsonObject hls() {
     Board b = new Board("cascade-hls", "Cascade / LL-HLS",
         "Part availability, blocking reloads, HLS requests and viewers, egress by protocol.");
-    b.series("Part availability p50 / p99 per node (first frame in to part listed)", "s",
+    b.series("Part availability p50 / p99 per node (part's media in to part listed)", "s",
         target("histogram_quantile(0.5, sum by (node, le) (rate(cascade_hls_part_latency_seconds_bucket[$__rate_interval])))",
             "p50 {{node}}"),
         target("histogram_quantile(0.99, sum by (node, le) (rate(cascade_hls_part_latency_seconds_bucket[$__rate_interval])))",
-            "p99 {{node}}"));
+            "p99 {{node}}"),
+        target("histogram_quantile(0.99, sum by (node, le) (rate(cascade_hls_part_delay_seconds_bucket[$__rate_interval])))",
+            "p99 node's share {{node}}"));
     b.series("Blocking reload wait p99 by outcome", "s",
         target("histogram_quantile(0.99, sum by (outcome, le) (rate(cascade_hls_block_wait_seconds_bucket[$__rate_interval])))",
             "p99 {{outcome}}"));

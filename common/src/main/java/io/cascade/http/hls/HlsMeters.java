@@ -26,11 +26,13 @@ final class HlsMeters {
   private final Counter droppedByCount;
   private final Counter droppedByBytes;
   private final Timer partLatency;
+  private final Timer partDelay;
   private final Timer waitedServed;
   private final Timer waitedTimeout;
   private final LongAdder bytesOut = new LongAdder();
 
-  HlsMeters(NodeMetrics node, IntSupplier viewers, IntSupplier blocked) {
+  /** {@code partTarget}: {@code hls.partTarget}, around which the part latency's buckets lie. */
+  HlsMeters(NodeMetrics node, Duration partTarget, IntSupplier viewers, IntSupplier blocked) {
     this.node = node;
     for (String k : KINDS) {
       for (String s : STATUSES) {
@@ -40,7 +42,8 @@ final class HlsMeters {
     KNOWN_REASONS.forEach(this::refusedCounter);
     droppedByCount = node.counter(CascadeMeter.HLS_WINDOW_DROPPED, "reason", "window");
     droppedByBytes = node.counter(CascadeMeter.HLS_WINDOW_DROPPED, "reason", "bytes");
-    partLatency = node.timer(CascadeMeter.HLS_PART_LATENCY);
+    partLatency = node.timer(CascadeMeter.HLS_PART_LATENCY, CascadeMeter.partLatencyBuckets(partTarget));
+    partDelay = node.timer(CascadeMeter.HLS_PART_DELAY, CascadeMeter.PART_DELAY_BUCKETS);
     waitedServed = node.timer(CascadeMeter.HLS_BLOCK_WAIT, "outcome", "served");
     waitedTimeout = node.timer(CascadeMeter.HLS_BLOCK_WAIT, "outcome", "timeout");
     node.functionCounter(CascadeMeter.SENT_BYTES, bytesOut, LongAdder::sum, "protocol", "hls");
@@ -72,8 +75,10 @@ final class HlsMeters {
     }
   }
 
-  void partLatency(long nanos) {
-    partLatency.record(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+  /** A part listed: its availability latency and the node's share of it. */
+  void partListed(PartAvailability.Listed part) {
+    partLatency.record(part.latencyNanos(), TimeUnit.NANOSECONDS);
+    partDelay.record(part.delayNanos(), TimeUnit.NANOSECONDS);
   }
 
   /** A waiting request answered ({@code served}) or given up on after {@code nanos}. */
@@ -106,5 +111,9 @@ final class HlsMeters {
 
   Duration partLatencyMax() {
     return Duration.ofNanos((long) partLatency.max(TimeUnit.NANOSECONDS));
+  }
+
+  Duration partDelayMax() {
+    return Duration.ofNanos((long) partDelay.max(TimeUnit.NANOSECONDS));
   }
 }

@@ -62,7 +62,7 @@ public final class HlsRoute {
     this.settings = settings;
     AtomicInteger blocked = new AtomicInteger();
     NodeMetrics nm = metrics.node();
-    this.node = new HlsNode(settings, streams, new HlsMeters(nm, viewers::size, blocked::get),
+    this.node = new HlsNode(settings, streams, new HlsMeters(nm, settings.partTarget(), viewers::size, blocked::get),
         ByteBufAllocator.DEFAULT, System::nanoTime, System::currentTimeMillis, blocked);
   }
 

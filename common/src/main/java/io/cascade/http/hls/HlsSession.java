@@ -77,9 +77,7 @@ final class HlsSession implements Subscriber, HlsRenditions.Listener {
   private long lastRequestNanos;
   private ScheduledFuture<?> idleTimer;
   private ScheduledFuture<?> republishTimer;
-  private long joinedNanos;
-  private long partFirstFrameNanos;
-  private long currentFrameNanos;
+  private final PartAvailability availability;
 
   HlsSession(HlsNode node, String key, EventLoop loop, String tag) {
     this.node = node;
@@ -87,6 +85,7 @@ final class HlsSession implements Subscriber, HlsRenditions.Listener {
     this.loop = loop;
     this.tag = tag;
     this.renditions = new HlsRenditions(node, key, tag, loop, this);
+    this.availability = new PartAvailability(node.settings.partTarget());
   }
 
   String tag() {
@@ -118,7 +117,7 @@ final class HlsSession implements Subscriber, HlsRenditions.Listener {
   String join() {
     joined = true;
     lastRequestNanos = node.nanoClock.getAsLong();
-    joinedNanos = node.nanoClock.getAsLong();
+    availability.joined(node.nanoClock.getAsLong());
     StreamManager.JoinResult result = node.streams.join(key, this);
     if (result.stream() == null) {
       return result.refusal() == StreamManager.JoinRefusal.TOO_MANY_STREAMS ? "max_streams"
@@ -327,12 +326,10 @@ final class HlsSession implements Subscriber, HlsRenditions.Listener {
       frame.release();
       return;
     }
-    boolean media = frame.isAudio() || frame.isVideo();
-    currentFrameNanos = media ? frame.receivedNanos() : 0;
+    // Sequence headers and metadata are no part's samples: only media frames open parts.
+    availability.arriving((frame.isAudio() || frame.isVideo()) && !frame.isConfig(), frame.receivedNanos(), frame.dts());
     renditions.onFrame(frame);
-    if (partFirstFrameNanos == 0) {
-      partFirstFrameNanos = currentFrameNanos;
-    }
+    availability.arrived();
   }
 
   @Override
@@ -380,12 +377,10 @@ final class HlsSession implements Subscriber, HlsRenditions.Listener {
     }
     // Part latency is the default rendition's; the others are cut at the same frames.
     if (track == 0) {
-      // Parts of frames from the GOP cache are as old as the cache, not delayed by packaging: not measured.
-      if (partFirstFrameNanos != 0 && partFirstFrameNanos - joinedNanos >= 0) {
-        node.meters.partLatency(node.nanoClock.getAsLong() - partFirstFrameNanos);
+      PartAvailability.Listed listed = availability.listed(node.nanoClock.getAsLong());
+      if (listed != null) {
+        node.meters.partListed(listed);
       }
-      // The frame that cut this part is the first of the next one.
-      partFirstFrameNanos = currentFrameNanos;
     }
     node.meters.dropped(droppedByCount, droppedByBytes);
     wake();
@@ -394,7 +389,7 @@ final class HlsSession implements Subscriber, HlsRenditions.Listener {
   @Override
   public void ended(int track) {
     if (track == 0) {
-      partFirstFrameNanos = 0;
+      availability.ended();
     }
     wake();
   }

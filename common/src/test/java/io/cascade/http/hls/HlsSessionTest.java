@@ -8,6 +8,8 @@ import io.cascade.live.MediaFrame;
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.NodeMetrics;
 import io.cascade.testing.FlvFile;
+import io.micrometer.core.instrument.distribution.CountAtBucket;
+import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -16,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -90,7 +93,7 @@ class HlsSessionTest {
 
   private void start() {
     channel.freezeTime();
-    node = new HlsNode(settings, streams, new HlsMeters(metrics, () -> 0, blocked::get),
+    node = new HlsNode(settings, streams, new HlsMeters(metrics, settings.partTarget(), () -> 0, blocked::get),
         PooledByteBufAllocator.DEFAULT, () -> nowMillis * 1_000_000L, () -> WALL_START + nowMillis, blocked);
     session = new HlsSession(node, KEY, channel.eventLoop(), "t1");
     node.sessions.put(KEY, session);
@@ -764,7 +767,7 @@ class HlsSessionTest {
   void aStreamThatNeverGoesLiveIs404AfterTheBlockTimeoutAndIdleSessionsEnd() {
     settings = settings(6, 64L << 20, Duration.ofSeconds(10));
     channel.freezeTime();
-    node = new HlsNode(settings, streams, new HlsMeters(metrics, () -> 0, blocked::get),
+    node = new HlsNode(settings, streams, new HlsMeters(metrics, settings.partTarget(), () -> 0, blocked::get),
         PooledByteBufAllocator.DEFAULT, () -> nowMillis * 1_000_000L, () -> WALL_START + nowMillis, blocked);
     session = new HlsSession(node, KEY, channel.eventLoop(), "t1");
     node.sessions.put(KEY, session);
@@ -792,5 +795,38 @@ class HlsSessionTest {
     assertThat(node.meters.partLatencyCount()).isGreaterThan(8);
     // A part is listed when the frame after it arrives: its latency is its duration, within the target.
     assertThat(node.meters.partLatencyMax()).isBetween(Duration.ofMillis(200), settings.partTarget());
+  }
+
+  /**
+   * An edge's pull starts 1.2 s after the join with the origin's GOP cache, all at once: the parts cut
+   * from that burst count their duration (240 ms at 25 fps), as the live ones after it do, not the
+   * burst's few milliseconds, and the buckets around the part target hold every part.
+   */
+  @Test
+  void partsOfAnUpstreamBurstCountTheirDurationNotTheBurst() {
+    start();
+    advance(Duration.ofMillis(1_200));
+    burst = true;
+    feed(1_200);
+    burst = false;
+    streamTime = 1_200;
+    feed(2_000);
+    assertThat(node.meters.partLatencyCount()).as("parts of the burst and live ones").isGreaterThanOrEqualTo(12);
+    HistogramSnapshot snapshot = metrics.registry().find("cascade.hls.part.latency").timer().takeSnapshot();
+    // Cumulative counts. Before this rule the five parts of the burst read 0 ms (the clock stood still).
+    for (CountAtBucket bucket : snapshot.histogramCounts()) {
+      double le = bucket.bucket(TimeUnit.MILLISECONDS);
+      if (le <= 50) {
+        assertThat(bucket.count()).as("parts within %s ms", le).isZero();
+      } else if (le < 240) {
+        // The one short part: media 1920-2000 ms, cut by the keyframe that starts the second segment.
+        assertThat(bucket.count()).as("parts within %s ms", le).isLessThanOrEqualTo(1);
+      }
+    }
+    assertThat(Arrays.stream(snapshot.histogramCounts()).map(b -> b.bucket(TimeUnit.MILLISECONDS)))
+        .as("bucket bounds (ms) at the part target and 30 ms beyond").contains(250.0, 280.0);
+    assertThat(node.meters.partLatencyMax()).isBetween(Duration.ofMillis(239), settings.partTarget());
+    // The node lists each part as the frame that completes it arrives (the virtual clock stands still meanwhile).
+    assertThat(node.meters.partDelayMax()).isLessThanOrEqualTo(Duration.ofMillis(1));
   }
 }
