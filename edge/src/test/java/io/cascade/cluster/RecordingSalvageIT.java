@@ -8,7 +8,10 @@ import io.cascade.testing.PlayReport;
 import io.cascade.testing.PublishProfile;
 import io.cascade.testing.Publisher;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,6 +23,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStore;
+import org.jclouds.blobstore.BlobStoreContext;
+import org.jclouds.blobstore.TransientApiMetadata;
+import org.jclouds.blobstore.domain.StorageMetadata;
+import org.jclouds.blobstore.options.ListContainerOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,13 +46,17 @@ import org.slf4j.LoggerFactory;
  * ffprobe plays the whole recording from it and the salvaged segment with its init segment, and the
  * media lost at the kill (the player's last video timestamp minus the salvaged segment's last; and
  * the kill's wall time minus the end of the salvaged segment by its program date time) is at most
- * one part plus a margin. The cluster tests sit in this module
+ * one part plus a margin. Uploads go to S3Proxy (a real S3 API server in this JVM): the salvaged
+ * segment and the recording's VOD playlist listing it reach the bucket. The test sits in this module
  * because its harness ({@link Cluster}, {@link ClusterProcess}) runs nodes as separate JVMs.
  */
 class RecordingSalvageIT {
   private static final Logger log = LoggerFactory.getLogger(RecordingSalvageIT.class);
   /** The recorder's part: what a kill loses at most, and the precision of a program date time. */
   private static final long PART_MS = 1_000;
+  private static final String BUCKET = "recordings";
+  private static final String ACCESS_KEY = "cascade-it-access";
+  private static final String SECRET_KEY = "cascade-it-secret-Sv7";
   /** Allowed beyond a part: the publisher's and the loop's delivery, the kill's own duration. */
   private static final long MARGIN_MS = 500;
   /** Where on the stream's timeline the kill comes (ms): inside segment 2's third part. */
@@ -50,10 +65,29 @@ class RecordingSalvageIT {
   @Test
   @Timeout(value = 240, unit = TimeUnit.SECONDS)
   void aKilledOriginSalvagesItsOpenSegmentWhenItStartsAgain(@TempDir Path dir) throws Exception {
+    BlobStoreContext context = ContextBuilder.newBuilder(new TransientApiMetadata()).credentials("local", "local")
+        .build(BlobStoreContext.class);
+    BlobStore blobs = context.getBlobStore();
+    blobs.createContainerInLocation(null, BUCKET);
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    S3Proxy proxy = S3Proxy.builder().blobStore(blobs).endpoint(URI.create("http://127.0.0.1:" + port))
+        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).build();
+    proxy.start();
+    Await.until(Duration.ofSeconds(20), "S3Proxy started", () -> proxy.getState().equals("STARTED"));
     Path root = dir.resolve("recordings");
     Cluster.Builder builder = Cluster.builder("salvage").origins(1)
         .originEnv("CASCADE_RECORDING_RULES", "live/*;segment=6s")
-        .originEnv("CASCADE_RECORDING_ROOT", root.toString());
+        .originEnv("CASCADE_RECORDING_ROOT", root.toString())
+        .originEnv("CASCADE_RECORDING_S3_ENABLED", "true")
+        .originEnv("CASCADE_RECORDING_S3_ENDPOINT", "http://127.0.0.1:" + port)
+        .originEnv("CASCADE_RECORDING_S3_BUCKET", BUCKET)
+        .originEnv("CASCADE_RECORDING_S3_PREFIX", "vod/")
+        .originEnv("CASCADE_RECORDING_S3_PATH_STYLE", "true")
+        .originEnv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+        .originEnv("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
     try (Cluster cluster = builder.start()) {
       ClusterProcess origin = cluster.origin(0);
       Ffmpeg ffmpeg = Ffmpeg.locate();
@@ -140,7 +174,29 @@ class RecordingSalvageIT {
       assertThat(lostMediaMs).as("media lost at the kill: at most the part in flight")
           .isLessThanOrEqualTo(PART_MS + MARGIN_MS);
       assertThat(lostWallMs).as("the same by the wall clock").isLessThanOrEqualTo(PART_MS + MARGIN_MS);
+
+      // Uploads on: the salvaged segment reaches the bucket, and the recording's VOD playlist listing it.
+      String prefix = "vod/" + Streams.key(stream) + "/" + rec.getFileName() + "/";
+      Await.until(Duration.ofSeconds(30), "the salvaged segment and the playlist in the bucket",
+          () -> keys(blobs, prefix).containsAll(List.of(prefix + "segment-00002-s.m4s", prefix + "index.m3u8")),
+          () -> keys(blobs, prefix).toString());
+      try (InputStream in = blobs.getBlob(BUCKET, prefix + "segment-00002-s.m4s").getPayload().openStream()) {
+        assertThat(in.readAllBytes()).isEqualTo(Files.readAllBytes(salvaged));
+      }
+      Await.until(Duration.ofSeconds(30), "the bucket's playlist is the salvaged one", () -> {
+        try (InputStream in = blobs.getBlob(BUCKET, prefix + "index.m3u8").getPayload().openStream()) {
+          return new String(in.readAllBytes(), StandardCharsets.US_ASCII).equals(text);
+        }
+      }, () -> keys(blobs, prefix).toString());
+    } finally {
+      proxy.stop();
+      context.close();
     }
+  }
+
+  private static List<String> keys(BlobStore blobs, String prefix) {
+    return blobs.list(BUCKET, ListContainerOptions.Builder.prefix(prefix).recursive()).stream()
+        .map(StorageMetadata::getName).filter(n -> n.startsWith(prefix)).sorted().toList();
   }
 
   /** One segment of a recording playlist. */
