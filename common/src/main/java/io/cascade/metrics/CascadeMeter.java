@@ -76,7 +76,7 @@ public enum CascadeMeter {
   RECORDING_SALVAGED("cascade.recording.salvaged", Type.COUNTER, "", List.of("result"),
       "Segments an earlier run left unfinished (killed while writing them), by what start-up made of them"
           + " (salvaged: cut to its whole fragments, renamed segment-NNNNN-s.m4s and listed, discarded: nothing"
-          + " whole, deleted, failed: the disk failed, the file stays for the next start)."),
+          + " whole, deleted, failed: the disk failed, logged with the reason)."),
   RECORDING_DROPPED("cascade.recording.dropped", Type.COUNTER, "bytes", List.of(),
       "Media bytes not recorded because recording.maxPendingBytes were waiting for the disk."),
   RECORDING_QUOTA_DELETIONS("cascade.recording.quota.deletions", Type.COUNTER, "", List.of(),

@@ -125,12 +125,19 @@ final class SegmentSalvage {
       }
       Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
       syncDirectory(dir);
-      playlist = readPlaylist(dir, number, key, id);
-      entry = entry(playlist, number, file, init.get(), scan.durationMillis());
-      playlist.add(entry);
-      writePlaylist(dir, playlist);
     } catch (IOException e) {
       failed(key, id, temp, e.toString());
+      return;
+    }
+    playlist = readPlaylist(dir, number, key, id);
+    entry = entry(playlist, number, file, init.get(), scan.durationMillis());
+    playlist.add(entry);
+    try {
+      writePlaylist(dir, playlist);
+    } catch (IOException e) {
+      disk.meters.salvaged(RecordingMeters.FAILED);
+      LOG.error("event=recording.salvage.failed stream={} recording={} file={} reason=\"the playlist cannot be"
+          + " written: {}\" detail=\"the segment is kept, not listed\"", key, id, file.getFileName(), e.toString());
       return;
     }
     disk.meters.salvaged(RecordingMeters.SALVAGED);
