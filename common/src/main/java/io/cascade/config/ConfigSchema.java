@@ -473,8 +473,9 @@ public final class ConfigSchema {
           "segment: fsync each segment before it is renamed into place, and its directory after,"
               + " so a power loss loses only the open segment. none: leave it to the kernel, which"
               + " can lose the last ~30 s of closed segments on a power loss. A killed process"
-              + " (kill -9) loses the open segment either way: it is left as a .tmp file, and an"
-              + " origin that continues the recording starts at the next segment number.");
+              + " (kill -9) loses only the part in flight either way: the parts written are in the"
+              + " page cache, and the node's next start keeps the whole fragments of the open"
+              + " segment's .tmp file as segment-NNNNN-s.m4s (fsynced whatever this says) and lists it.");
 
   public static final Setting<Long> RECORDING_MAX_PENDING_BYTES =
       of(

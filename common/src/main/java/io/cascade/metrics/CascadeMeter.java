@@ -84,6 +84,10 @@ public enum CascadeMeter {
           + " continued here, read_failed: the cascade.recordings entry could not be read in"
           + " recording.handover.timeout and a new recording started, write_failed: an entry update"
           + " was not stored; it is written again at the next segment)."),
+  RECORDING_SALVAGED("cascade.recording.salvaged", Type.COUNTER, "", List.of("result"),
+      "Segments an earlier run left unfinished (killed while writing them), by what start-up made of them"
+          + " (salvaged: cut to its whole fragments, renamed segment-NNNNN-s.m4s and listed, discarded: nothing"
+          + " whole, deleted, failed: the disk failed, logged with the reason)."),
   RECORDING_DROPPED("cascade.recording.dropped", Type.COUNTER, "bytes", List.of(),
       "Media bytes not recorded because recording.maxPendingBytes were waiting for the disk."),
   RECORDING_QUOTA_DELETIONS("cascade.recording.quota.deletions", Type.COUNTER, "", List.of(),

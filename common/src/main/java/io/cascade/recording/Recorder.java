@@ -78,8 +78,10 @@ public final class Recorder {
   }
 
   /**
-   * Counts what earlier runs left under the root against the quota (on the writer thread). Without
-   * rules nothing is recorded and the writer thread is never started.
+   * Salvages the segments a killed earlier run left unfinished ({@link SegmentSalvage}), then counts
+   * what earlier runs left under the root against the quota (on the writer thread). Call it after
+   * {@link #handover} and {@link #addListener}: a salvaged segment goes to the listeners. Without
+   * rules nothing is recorded and the writer thread is never started (until a recording on request).
    */
   public Recorder start() {
     if (!settings.enabled()) {
@@ -91,10 +93,13 @@ public final class Recorder {
     return this;
   }
 
-  /** The first recording (by rule or by request) counts what is under the root first. */
+  /** The first recording (by rule or by request) salvages and counts what is under the root first. */
   private void useDisk() {
     if (diskInUse.compareAndSet(false, true)) {
-      writer.offerControl(() -> disk.quota.scan(settings.root()));
+      writer.offerControl(() -> {
+        new SegmentSalvage(disk).run(settings.root());
+        disk.quota.scan(settings.root());
+      });
     }
   }
 

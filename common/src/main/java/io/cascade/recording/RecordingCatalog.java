@@ -29,8 +29,9 @@ public final class RecordingCatalog {
   private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'");
   /** An app or stream directory: one element of what {@link RecordingFiles#safeName} makes. */
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,255}");
-  /** The files of a recording a player needs; temporary files are never served. */
-  private static final Pattern FILE = Pattern.compile("index\\.m3u8|init(-\\d{1,9}){0,2}\\.mp4|segment-\\d{5,9}\\.m4s");
+  /** The files of a recording a player needs (a salvaged segment is {@code -s}); temporary files are never served. */
+  private static final Pattern FILE = Pattern.compile(
+      "index\\.m3u8|init(-\\d{1,9}){0,2}\\.mp4|segment-\\d{5,9}(-s)?\\.m4s");
 
   /**
    * One recording.

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * The files of one recording, {@code {root}/{app}/{stream}/{recordingId}/}: init segments, numbered
  * segments and {@code index.m3u8}. A segment is written to {@code segment-NNNNN.m4s.tmp} and renamed
  * when it is complete (after an fsync with {@code recording.fsync: segment}), so every {@code .m4s}
- * is whole; the playlist is replaced the same way after each one. The directory and the init segment
+ * is whole (a {@code .tmp} a killed run left is salvaged at the next start, {@link SegmentSalvage});
+ * the playlist is replaced the same way after each one. The directory and the init segment
  * are written when the first segment starts. When the cluster holds a recording of the stream that
  * another origin left ({@link RecordingContinuation}), the directory takes its id and the segments
  * go on from its next number.

@@ -16,6 +16,9 @@ final class RecordingMeters {
   static final String CONTINUED = "continued";
   static final String READ_FAILED = "read_failed";
   static final String WRITE_FAILED = "write_failed";
+  static final String SALVAGED = "salvaged";
+  static final String DISCARDED = "discarded";
+  static final String FAILED = "failed";
 
   private final Counter bytes;
   private final Counter segments;
@@ -23,6 +26,7 @@ final class RecordingMeters {
   private final Counter deletions;
   private final Map<String, Counter> errors;
   private final Map<String, Counter> handovers;
+  private final Map<String, Counter> salvages;
 
   RecordingMeters(NodeMetrics node, LongSupplier diskBytes, LongSupplier active) {
     bytes = node.counter(CascadeMeter.RECORDING_BYTES);
@@ -33,6 +37,8 @@ final class RecordingMeters {
         .collect(Collectors.toUnmodifiableMap(r -> r, r -> node.counter(CascadeMeter.RECORDING_ERRORS, "reason", r)));
     handovers = List.of(CONTINUED, READ_FAILED, WRITE_FAILED).stream().collect(Collectors.toUnmodifiableMap(r -> r,
         r -> node.counter(CascadeMeter.RECORDING_HANDOVERS, "result", r)));
+    salvages = List.of(SALVAGED, DISCARDED, FAILED).stream().collect(Collectors.toUnmodifiableMap(r -> r,
+        r -> node.counter(CascadeMeter.RECORDING_SALVAGED, "result", r)));
     node.gauge(CascadeMeter.RECORDING_DISK, diskBytes, LongSupplier::getAsLong);
     node.gauge(CascadeMeter.RECORDING_ACTIVE, active, LongSupplier::getAsLong);
   }
@@ -60,6 +66,15 @@ final class RecordingMeters {
   /** Thread-safe: also called from the cluster's callbacks. */
   void handover(String result) {
     handovers.get(result).increment();
+  }
+
+  /** A segment an earlier run left unfinished was salvaged, discarded (nothing whole) or not (the disk failed). */
+  void salvaged(String result) {
+    salvages.get(result).increment();
+  }
+
+  double salvages(String result) {
+    return salvages.get(result).count();
   }
 
   double handovers(String result) {

@@ -1,8 +1,10 @@
 package io.cascade.recording;
 
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -38,12 +40,55 @@ final class RecordingPlaylist {
     entries.add(entry);
   }
 
+  /** The last entry; the playlist is not empty. */
+  Entry last() {
+    return entries.get(entries.size() - 1);
+  }
+
   boolean isEmpty() {
     return entries.isEmpty();
   }
 
   int size() {
     return entries.size();
+  }
+
+  /**
+   * The playlist {@link #render} wrote (an earlier run's {@code index.m3u8}), to add to; a line it
+   * does not write is refused with an {@link IllegalArgumentException}.
+   */
+  static RecordingPlaylist parse(String m3u8) {
+    RecordingPlaylist list = new RecordingPlaylist();
+    boolean discontinuity = false;
+    String map = null;
+    long pdt = 0;
+    long millis = -1;
+    for (String line : m3u8.lines().toList()) {
+      try {
+        if (line.startsWith("#EXT-X-MEDIA-SEQUENCE:")) {
+          list.mediaSequence(Long.parseLong(line.substring(22)));
+        } else if (line.equals("#EXT-X-DISCONTINUITY")) {
+          discontinuity = true;
+        } else if (line.startsWith("#EXT-X-MAP:URI=\"") && line.endsWith("\"")) {
+          map = line.substring(16, line.length() - 1);
+        } else if (line.startsWith("#EXT-X-PROGRAM-DATE-TIME:")) {
+          pdt = OffsetDateTime.parse(line.substring(25)).toInstant().toEpochMilli();
+        } else if (line.startsWith("#EXTINF:") && line.endsWith(",")) {
+          millis = Math.round(Double.parseDouble(line.substring(8, line.length() - 1)) * 1000);
+        } else if (!line.isEmpty() && !line.startsWith("#")) {
+          if (map == null || millis < 0) {
+            throw new IllegalArgumentException("segment " + line + " without EXT-X-MAP or EXTINF");
+          }
+          list.add(new Entry(line, millis, discontinuity, map, pdt));
+          discontinuity = false;
+          pdt = 0;
+          millis = -1;
+        }
+      } catch (NumberFormatException | DateTimeParseException e) {
+        throw new IllegalArgumentException("not a recording playlist line: " + line, e);
+      }
+    }
+    return list;
   }
 
   String render(boolean ended) {

@@ -1,6 +1,7 @@
 package io.cascade.recording;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
@@ -65,5 +66,27 @@ class RecordingPlaylistTest {
         #EXTINF:4.000,
         segment-00004.m4s
         """);
+  }
+
+  @Test
+  void aRenderedPlaylistParsesBackToTheSameEntries() {
+    RecordingPlaylist list = new RecordingPlaylist();
+    list.mediaSequence(2);
+    list.add(new RecordingPlaylist.Entry("segment-00003.m4s", 4_000, false, "init-3-1.mp4", 1_796_588_175_129L));
+    list.add(new RecordingPlaylist.Entry("segment-00004.m4s", 3_960, true, "init-3-1.mp4", 0));
+    list.add(new RecordingPlaylist.Entry("segment-00005.m4s", 4_040, false, "init-3-2.mp4", 1_796_588_183_129L));
+    String m3u8 = list.render(false);
+    RecordingPlaylist parsed = RecordingPlaylist.parse(m3u8);
+    assertThat(parsed.render(false)).isEqualTo(m3u8);
+    assertThat(parsed.last()).isEqualTo(list.last());
+    assertThat(RecordingPlaylist.parse(list.render(true)).render(true)).isEqualTo(list.render(true));
+  }
+
+  @Test
+  void aLineItDoesNotWriteIsRefused() {
+    assertThatThrownBy(() -> RecordingPlaylist.parse("#EXTM3U\n#EXTINF:abc,\nsegment-00001.m4s\n"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> RecordingPlaylist.parse("#EXTM3U\n#EXTINF:4.000,\nsegment-00001.m4s\n"))
+        .as("no init segment").isInstanceOf(IllegalArgumentException.class);
   }
 }

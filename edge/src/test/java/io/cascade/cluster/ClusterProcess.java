@@ -74,6 +74,21 @@ public final class ClusterProcess implements HttpNode {
     if (process != null) {
       throw new IllegalStateException(node + " already started");
     }
+    return launch(StandardOpenOption.TRUNCATE_EXISTING);
+  }
+
+  /**
+   * Launches the node again after its JVM exited (a restart by its supervisor, with the same ports,
+   * environment and disk); its log goes on in the same file. Returns at once (see {@link #awaitReady}).
+   */
+  public synchronized ClusterProcess restart() {
+    if (process == null || process.isAlive()) {
+      throw new IllegalStateException(node + " is not stopped");
+    }
+    return launch(StandardOpenOption.APPEND);
+  }
+
+  private ClusterProcess launch(StandardOpenOption logMode) {
     List<String> command = new ArrayList<>();
     if (groupId != null) {
       // setpriv execs java in place, so the pid (and the signals) stay the JVM's.
@@ -93,8 +108,8 @@ public final class ClusterProcess implements HttpNode {
     try {
       Files.createDirectories(logFile.getParent());
       Files.writeString(logFile, "=== harness: start " + node + " (" + role + ") at " + Instant.now() + " env="
-          + redacted(environment) + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-          StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+          + redacted(environment) + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, logMode,
+          StandardOpenOption.WRITE);
       process = builder.start();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + node + ": " + command, e);

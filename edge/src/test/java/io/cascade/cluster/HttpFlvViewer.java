@@ -116,6 +116,11 @@ final class HttpFlvViewer implements AutoCloseable {
     }
   }
 
+  /** The timestamp (ms) of the last video tag received, -1 before the first. */
+  synchronized long lastVideoTimestamp() {
+    return lastTimestamp[0];
+  }
+
   /** The response's status code, once its head arrived. */
   CompletableFuture<Integer> status() {
     return status;

@@ -85,7 +85,9 @@ public final class OriginNode implements CascadeNode {
   public static Future<OriginNode> start(Vertx vertx, CascadeConfig config) {
     OriginNode node = new OriginNode(config, new NodeMetrics("origin", config.get(NODE_ID), MetricsSettings.from(config)));
     node.listeners = new NodeListeners("origin", config, node.metrics, node.streams, null);
-    return node.listeners.start(vertx, node.recording(vertx, SessionPolicy.ALLOW_ALL)).map(v -> node);
+    SessionPolicy admitted = node.recording(vertx, SessionPolicy.ALLOW_ALL);
+    node.recorder.start();
+    return node.listeners.start(vertx, admitted).map(v -> node);
   }
 
   /** An origin that is a data member of {@code cluster}. */
@@ -111,6 +113,7 @@ public final class OriginNode implements CascadeNode {
     node.recorder.handover(new HazelcastRecordingHandover(cluster.hazelcast().getMap(HazelcastRecordingHandover.MAP_NAME),
         nodeId, config.get(RECORDING_HANDOVER_TTL), config.get(RECORDING_HANDOVER_TIMEOUT),
         config.get(RECORDING_HANDOVER_MAX_SEGMENTS)), S3UploadSettings.from(config).enabled());
+    node.recorder.start(); // after the handover and the listeners: a salvaged segment is uploaded, its entry read
     return node.listeners.start(vertx, admitted).map(v -> {
       node.policy.start(config.get(CLUSTER_CLAIM_CHECK_INTERVAL));
       node.reporter.start(VIEWER_REPORT_INTERVAL);
@@ -126,7 +129,7 @@ public final class OriginNode implements CascadeNode {
     // Always made, so the recording meters exist (at 0) on every origin; idle it starts no thread.
     RecordingSettings settings = RecordingSettings.from(config);
     recorder = new Recorder(settings, streams, metrics, PooledByteBufAllocator.DEFAULT,
-        () -> ((VertxInternal) vertx).nettyEventLoopGroup().next()).start();
+        () -> ((VertxInternal) vertx).nettyEventLoopGroup().next());
     S3UploadSettings s3 = S3UploadSettings.from(config);
     RecordingEvents events = null;
     if (!config.get(RECORDING_WEBHOOK_URL).isEmpty()) {
