@@ -23,4 +23,14 @@ import java.time.Instant;
 public record RecordedSegment(String streamKey, String recordingId, Path directory, Path file, Path initSegment,
     Path playlist, int number, long startMillis, long durationMillis, long bytes, boolean discontinuity,
     Instant closedAt) {
+  /** How a salvaged segment's name ends. */
+  static final String SALVAGED_SUFFIX = "-s.m4s";
+
+  /**
+   * A segment a killed run left unfinished and a later run salvaged ({@code segment-NNNNN-s.m4s}):
+   * that run may also have closed segments it never uploaded.
+   */
+  public boolean salvaged() {
+    return file.getFileName().toString().endsWith(SALVAGED_SUFFIX);
+  }
 }

@@ -47,7 +47,7 @@ final class SegmentSalvage {
 
   /** The name a salvaged segment of {@code number} takes. */
   static String salvagedName(int number) {
-    return String.format(Locale.ROOT, "segment-%05d-s.m4s", number);
+    return String.format(Locale.ROOT, "segment-%05d", number) + RecordedSegment.SALVAGED_SUFFIX;
   }
 
   /** Salvages every segment earlier runs left unfinished under {@code root} ({@code app/stream/id/}). */

@@ -71,6 +71,9 @@ public final class RecordingUploads implements SegmentListener {
   public void segmentClosed(RecordedSegment segment) {
     String prefix = segment.streamKey() + "/" + segment.recordingId() + "/";
     Unsettled recording = unsettled.computeIfAbsent(prefix, p -> new Unsettled(segment.directory()));
+    if (segment.salvaged()) {
+      recording.leftByKilledRun = true;
+    }
     Path init = segment.initSegment();
     if (init != null && initsSent.computeIfAbsent(segment.recordingId(), id -> new HashSet<>()).add(init)) {
       track(prefix, recording, send(init, prefix, "video/mp4", segment));
@@ -115,6 +118,9 @@ public final class RecordingUploads implements SegmentListener {
         if (recording.failed) {
           LOG.warn("event=recording.kept_locally recording={} dir={} reason=\"an upload failed: the local copy is "
               + "the only whole one\"", prefix, recording.directory);
+        } else if (recording.leftByKilledRun) {
+          LOG.warn("event=recording.kept_locally recording={} dir={} reason=\"left by a killed run, which may have "
+              + "closed segments it never uploaded\"", prefix, recording.directory);
         } else if (stored != null) {
           stored.stored(recording.directory);
         }
@@ -129,6 +135,8 @@ public final class RecordingUploads implements SegmentListener {
     final AtomicBoolean settled = new AtomicBoolean();
     volatile boolean failed;
     volatile boolean ended;
+    /** It holds a salvaged segment: what the killed run closed may be on this disk only. */
+    volatile boolean leftByKilledRun;
 
     Unsettled(Path directory) {
       this.directory = directory;

@@ -129,4 +129,19 @@ class RecordingUploadsTest {
     return S3Exception.builder().statusCode(status)
         .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).errorMessage("scripted").build()).build();
   }
+
+  @Test
+  void aRecordingWithASalvagedSegmentStaysLocal() throws IOException {
+    start(Map.of());
+    Path dir = root.resolve("live/a/20261206T200000Z");
+    RecordedSegment closed = segment(dir, 2);
+    Path salvaged = Files.move(closed.file(), dir.resolve("segment-00002-s.m4s"));
+    uploads.segmentClosed(new RecordedSegment(closed.streamKey(), closed.recordingId(), dir, salvaged,
+        closed.initSegment(), closed.playlist(), 2, 2000, 2000, 100, false, Instant.EPOCH));
+    uploads.recordingEnded("live/a", dir.getFileName().toString(), dir, playlist(dir));
+    runUploads();
+
+    assertThat(store.calls()).as("init, the salvaged segment, the playlist").hasSize(3);
+    assertThat(stored).as("the killed run's closed segments may be on this disk only").isEmpty();
+  }
 }
