@@ -86,8 +86,16 @@ class RecorderTest {
 
   /** As an admitted publish: the recorder is told, then the stream goes live with its sequence headers. */
   private void publish(String app, String name) {
-    recorder.published(app, name);
+    publish(app, name, null);
+  }
+
+  /** As {@link #publish(String, String)}, the publishing connection's loop given. */
+  private void publish(String app, String name, EmbeddedChannel publisherLoop) {
+    recorder.published(app, name, publisherLoop == null ? null : publisherLoop.eventLoop());
     channel.runPendingTasks();
+    if (publisherLoop != null) {
+      publisherLoop.runPendingTasks(); // the recording joins there
+    }
     stream = streams.publish(app + "/" + name, publisher).stream();
     long at = nextVideo * 40;
     stream.onFrame(publisher, FlvFile.frame(9, at, concat(HexFormat.of().parseHex("1700000000"), AVC_CONFIG)));
@@ -229,6 +237,33 @@ class RecorderTest {
     assertThat(playlist.split("#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI=\"init.mp4\"", -1)).hasSize(2);
     assertThat(closed).as("0-4 s, then 4-8 s of the second publish").extracting(RecordedSegment::discontinuity)
         .containsExactly(false, true);
+  }
+
+  @Test
+  void aRuleRecordingRunsOnThePublishersLoopNotAnotherOne() throws IOException {
+    EmbeddedChannel publisherLoop = new EmbeddedChannel();
+    publisherLoop.freezeTime();
+    try {
+      start(root, 64L << 20, "live/*");
+      publish("live", "a", publisherLoop);
+      feed(10_000);
+      disk.runAll();
+      assertThat(root.resolve("live")).as("nothing was packaged on the node's other loop").doesNotExist();
+
+      publisherLoop.runPendingTasks(); // every frame, in order
+      disk.runAll();
+      assertThat(files(recordingDir("live", "a"))).contains("init.mp4", "segment-00001.m4s", "segment-00002.m4s");
+
+      unpublish();
+      publisherLoop.runPendingTasks();
+      publisherLoop.advanceTimeBy(1, TimeUnit.HOURS); // the republish wait runs out on that loop too
+      publisherLoop.runPendingTasks();
+      disk.runAll();
+      assertThat(Files.readString(recordingDir("live", "a").resolve("index.m3u8"))).contains("#EXT-X-ENDLIST");
+      assertThat(recorder.active()).isZero();
+    } finally {
+      publisherLoop.finishAndReleaseAll();
+    }
   }
 
   @Test
