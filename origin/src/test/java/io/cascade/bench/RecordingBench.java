@@ -42,7 +42,9 @@ import org.jclouds.filesystem.FilesystemApiMetadata;
 /**
  * What recording costs an origin (issue 15): the same load of N synthetic publishers, measured in
  * one run with recording off, recording to disk, and recording to disk with every file uploaded to
- * S3 (S3Proxy in this JVM over a filesystem blob store). Each mode gets a fresh origin in a child
+ * S3 (S3Proxy in this JVM over a filesystem blob store) over plain HTTP ({@code s3}: the SDK signs
+ * every payload chunk) or HTTPS ({@code s3tls}: a self-signed certificate the origin is told to
+ * trust; the SDK sends the payload unsigned, TLS protects it). Each mode gets a fresh origin in a child
  * JVM ({@code origin/target/cascade-origin.jar}); its CPU time comes from {@code /proc/PID/stat}
  * over a fixed window after a warm-up, so the ratio of two modes is the recording's cost on the
  * same machine minutes apart. Disk throughput is the origin's own recording byte counter and its
@@ -52,7 +54,7 @@ import org.jclouds.filesystem.FilesystemApiMetadata;
  *
  * <pre>
  * java -cp ... io.cascade.bench.RecordingBench [--streams 50] [--bitrate-kbps 4000] [--warmup-seconds 10]
- *     [--duration-seconds 30] [--modes off,disk,s3] [--rounds 1] [--fsync segment|none] [--jfr MODE,...]
+ *     [--duration-seconds 30] [--modes off,disk,s3,s3tls] [--rounds 1] [--fsync segment|none] [--jfr MODE,...]
  * </pre>
  */
 public final class RecordingBench {
@@ -61,6 +63,7 @@ public final class RecordingBench {
   private static final String BUCKET = "recordings";
   private static final String ACCESS_KEY = "recbench-access";
   private static final String SECRET_KEY = "recbench-secret-Jd82";
+  private static final String STORE_PASSWORD = "recbench-store";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(90);
 
@@ -119,8 +122,8 @@ public final class RecordingBench {
     private static List<String> modes(String v) {
       List<String> list = new ArrayList<>();
       for (String m : v.split(",")) {
-        if (!m.equals("off") && !m.equals("disk") && !m.equals("s3")) {
-          throw new IllegalArgumentException("modes are off, disk and s3: " + v);
+        if (!List.of("off", "disk", "s3", "s3tls").contains(m)) {
+          throw new IllegalArgumentException("modes are off, disk, s3 and s3tls: " + v);
         }
         list.add(m);
       }
@@ -222,18 +225,29 @@ public final class RecordingBench {
       env.put("CASCADE_RECORDING_ROOT", dir.resolve("recordings").toString());
       env.put("CASCADE_RECORDING_FSYNC", options.fsync());
     }
-    if (mode.equals("s3")) {
+    boolean s3 = mode.startsWith("s3");
+    boolean tls = mode.equals("s3tls");
+    List<String> trust = List.of();
+    if (s3) {
       blobs = filesystemStore(Files.createDirectories(dir.resolve("bucket-store")));
       BlobStore store = blobs.getBlobStore();
       store.createContainerInLocation(null, BUCKET);
       int s3Port = freePort();
-      proxy = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://127.0.0.1:" + s3Port))
-          .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).build();
+      URI endpoint = URI.create((tls ? "https" : "http") + "://127.0.0.1:" + s3Port);
+      S3Proxy.Builder builder = S3Proxy.builder().blobStore(store)
+          .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY);
+      if (tls) {
+        trust = selfSigned(dir);
+        builder.secureEndpoint(endpoint).keyStore(dir.resolve("s3proxy.p12").toString(), STORE_PASSWORD);
+      } else {
+        builder.endpoint(endpoint);
+      }
+      proxy = builder.build();
       proxy.start();
       S3Proxy started = proxy;
       Await.until(START_TIMEOUT, "S3Proxy started", () -> started.getState().equals("STARTED"));
       env.put("CASCADE_RECORDING_S3_ENABLED", "true");
-      env.put("CASCADE_RECORDING_S3_ENDPOINT", "http://127.0.0.1:" + s3Port);
+      env.put("CASCADE_RECORDING_S3_ENDPOINT", endpoint.toString());
       env.put("CASCADE_RECORDING_S3_BUCKET", BUCKET);
       env.put("CASCADE_RECORDING_S3_PATH_STYLE", "true");
       env.put("CASCADE_RECORDING_S3_PREFIX", "bench/");
@@ -245,6 +259,7 @@ public final class RecordingBench {
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(List.of(options.jvm().trim().split("\\s+")));
     command.add("-Dio.netty.leakDetectionLevel=disabled");
+    command.addAll(trust);
     if (options.jfr().contains(mode)) {
       command.add("-XX:StartFlightRecording=filename=" + dir.resolve("origin.jfr") + ",settings=profile,dumponexit=true");
     }
@@ -297,7 +312,7 @@ public final class RecordingBench {
       }
       // Uploads handed over during the window finish: their lag is counted whole.
       Map<String, Double> m2 = m1;
-      if (mode.equals("s3")) {
+      if (s3) {
         Await.until(DRAIN_TIMEOUT, "uploads drained", () -> {
           Map<String, Double> m = metrics(httpPort);
           return get(m, "cascade_recording_upload_queued") + get(m, "cascade_recording_upload_active") == 0;
@@ -342,6 +357,34 @@ public final class RecordingBench {
       if (blobs != null) {
         blobs.close();
       }
+    }
+  }
+
+  /**
+   * A key pair for S3Proxy's HTTPS endpoint (127.0.0.1, two days) in {@code dir/s3proxy.p12}, and
+   * the origin JVM's options that make it trust that certificate alone.
+   */
+  private static List<String> selfSigned(Path dir) throws IOException, InterruptedException {
+    String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+    Path keys = dir.resolve("s3proxy.p12");
+    Path cert = dir.resolve("s3proxy.der");
+    Path trust = dir.resolve("trust.p12");
+    keytool(List.of(keytool, "-genkeypair", "-alias", "s3proxy", "-keyalg", "EC", "-groupname", "secp256r1",
+        "-dname", "CN=127.0.0.1", "-ext", "SAN=IP:127.0.0.1", "-validity", "2", "-keystore", keys.toString(),
+        "-storetype", "PKCS12", "-storepass", STORE_PASSWORD, "-keypass", STORE_PASSWORD));
+    keytool(List.of(keytool, "-exportcert", "-alias", "s3proxy", "-keystore", keys.toString(), "-storepass",
+        STORE_PASSWORD, "-file", cert.toString()));
+    keytool(List.of(keytool, "-importcert", "-noprompt", "-alias", "s3proxy", "-file", cert.toString(), "-keystore",
+        trust.toString(), "-storetype", "PKCS12", "-storepass", STORE_PASSWORD));
+    return List.of("-Djavax.net.ssl.trustStore=" + trust, "-Djavax.net.ssl.trustStorePassword=" + STORE_PASSWORD,
+        "-Djavax.net.ssl.trustStoreType=PKCS12");
+  }
+
+  private static void keytool(List<String> command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IOException("keytool failed: " + command.get(1) + ": " + output);
     }
   }
 
