@@ -55,6 +55,7 @@ import org.jclouds.filesystem.FilesystemApiMetadata;
  * <pre>
  * java -cp ... io.cascade.bench.RecordingBench [--streams 50] [--bitrate-kbps 4000] [--warmup-seconds 10]
  *     [--duration-seconds 30] [--modes off,disk,s3,s3tls] [--rounds 1] [--fsync segment|none] [--jfr MODE,...]
+ *     [--before-jar OTHER.jar]   # each mode also on another build, just before this one's
  * </pre>
  */
 public final class RecordingBench {
@@ -64,6 +65,8 @@ public final class RecordingBench {
   private static final String ACCESS_KEY = "recbench-access";
   private static final String SECRET_KEY = "recbench-secret-Jd82";
   private static final String STORE_PASSWORD = "recbench-store";
+  /** Label of the rows of {@code --before-jar}. */
+  private static final String BEFORE = "/before";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(90);
 
@@ -78,7 +81,7 @@ public final class RecordingBench {
 
   /** The command line. */
   record Options(int streams, int bitrateKbps, int warmupSeconds, int durationSeconds, List<String> modes, int rounds,
-      String fsync, List<String> jfr, Path jar, String jvm, Path workDir) {
+      String fsync, List<String> jfr, Path jar, Path beforeJar, String jvm, Path workDir) {
     static Options parse(String[] args) {
       int streams = 50;
       int bitrate = 4000;
@@ -89,6 +92,7 @@ public final class RecordingBench {
       String fsync = "segment";
       List<String> jfr = List.of();
       Path jar = Path.of("origin/target/cascade-origin.jar");
+      Path beforeJar = null;
       String jvm = "-Xms512m -Xmx512m -XX:+AlwaysPreTouch -XX:MaxDirectMemorySize=512m";
       Path work = Path.of("origin/target/recbench");
       for (int i = 0; i < args.length; i += 2) {
@@ -109,14 +113,15 @@ public final class RecordingBench {
           };
           case "--jfr" -> jfr = modes(v);
           case "--jar" -> jar = Path.of(v);
+          case "--before-jar" -> beforeJar = Path.of(v);
           case "--origin-jvm" -> jvm = v;
           case "--work" -> work = Path.of(v);
           default -> throw new IllegalArgumentException("unknown option " + args[i]
               + " (--streams, --bitrate-kbps, --warmup-seconds, --duration-seconds, --modes, --rounds, --fsync, --jfr,"
-              + " --jar, --origin-jvm, --work)");
+              + " --jar, --before-jar, --origin-jvm, --work)");
         }
       }
-      return new Options(streams, bitrate, warmup, duration, modes, rounds, fsync, jfr, jar, jvm, work);
+      return new Options(streams, bitrate, warmup, duration, modes, rounds, fsync, jfr, jar, beforeJar, jvm, work);
     }
 
     private static List<String> modes(String v) {
@@ -164,7 +169,12 @@ public final class RecordingBench {
     List<Run> runs = new ArrayList<>();
     for (int round = 1; round <= options.rounds(); round++) {
       for (String mode : options.modes()) {
-        Run r = runMode(mode, round);
+        if (options.beforeJar() != null) {
+          Run before = runMode(mode, round, options.beforeJar(), BEFORE);
+          runs.add(before);
+          System.out.println(line(before));
+        }
+        Run r = runMode(mode, round, options.jar(), "");
         runs.add(r);
         System.out.println(line(r));
       }
@@ -174,14 +184,16 @@ public final class RecordingBench {
         + " 30 fps, 2 s GOP; warm-up %d s, window %d s; fsync %s; origin JVM %s%n",
         Runtime.getRuntime().availableProcessors(), System.getProperty("os.version"), options.streams(),
         options.bitrateKbps(), options.warmupSeconds(), options.durationSeconds(), options.fsync(), options.jvm()));
-    report.append(String.format(Locale.ROOT, "%-5s %-3s %5s %7s %7s %7s %8s %8s %5s %6s %6s %8s %9s %8s %5s %s%n",
+    report.append(String.format(Locale.ROOT, "%-12s %-3s %5s %7s %7s %7s %8s %8s %5s %6s %6s %8s %9s %8s %5s %s%n",
         "mode", "run", "load", "cores", "sys", "ratio", "recMB/s", "diskMB/s", "segs", "drop", "upl", "uplMB/s",
         "lagMean", "lagP95", "late", "failure"));
     for (Run r : runs) {
-      Run base = runs.stream().filter(b -> b.round() == r.round() && b.mode().equals("off")).findFirst().orElse(null);
+      // Each build's rows against its own "off" of the same round.
+      String off = r.mode().endsWith(BEFORE) ? "off" + BEFORE : "off";
+      Run base = runs.stream().filter(b -> b.round() == r.round() && b.mode().equals(off)).findFirst().orElse(null);
       double ratio = base == null || base.cores() <= 0 ? Double.NaN : r.cores() / base.cores();
       report.append(String.format(Locale.ROOT,
-          "%-5s %-3d %5.2f %7.3f %7.3f %7.3f %8.2f %8.2f %5d %6d %6d %8.2f %9.3f %8s %5d %s%n", r.mode(), r.round(),
+          "%-12s %-3d %5.2f %7.3f %7.3f %7.3f %8.2f %8.2f %5d %6d %6d %8.2f %9.3f %8s %5d %s%n", r.mode(), r.round(),
           r.loadAverage(), r.cores(), r.originSystemSeconds() / r.windowSeconds(), ratio, r.recordedMBps(),
           r.diskWriteMBps(), r.segments(), r.droppedBytes(), r.uploadedFiles(), r.uploadedMBps(),
           r.uploadLagMeanSeconds(), Double.isNaN(r.uploadLagP95Seconds()) ? "-" : "<=" + r.uploadLagP95Seconds(),
@@ -200,8 +212,8 @@ public final class RecordingBench {
         r.failure() == null ? "" : ", FAILED: " + r.failure());
   }
 
-  private Run runMode(String mode, int round) throws Exception {
-    String name = mode + "-" + round;
+  private Run runMode(String mode, int round, Path jar, String label) throws Exception {
+    String name = mode + label.replace('/', '-') + "-" + round;
     Path dir = Files.createDirectories(out.resolve(name));
     S3Proxy proxy = null;
     BlobStoreContext blobs = null;
@@ -263,7 +275,7 @@ public final class RecordingBench {
     if (options.jfr().contains(mode)) {
       command.add("-XX:StartFlightRecording=filename=" + dir.resolve("origin.jfr") + ",settings=profile,dumponexit=true");
     }
-    command.addAll(List.of("-jar", options.jar().toAbsolutePath().toString()));
+    command.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(dir.resolve("origin.log").toFile());
     pb.environment().putAll(env);
@@ -329,7 +341,7 @@ public final class RecordingBench {
       if (errors > 0 || uploadFailures > 0 || dropped > 0) {
         failure = "errors " + errors + ", upload failures " + uploadFailures + ", dropped bytes " + dropped;
       }
-      return new Run(mode, round, load, seconds, (cpu1[0] + cpu1[1] - cpu0[0] - cpu0[1]) / ProcSampler.TICKS_PER_SECOND,
+      return new Run(mode + label, round, load, seconds, (cpu1[0] + cpu1[1] - cpu0[0] - cpu0[1]) / ProcSampler.TICKS_PER_SECOND,
           (cpu1[1] - cpu0[1]) / ProcSampler.TICKS_PER_SECOND,
           (machine1[0] - machine0[0]) / (double) Math.max(1, machine1[1] - machine0[1])
               * Runtime.getRuntime().availableProcessors(),
