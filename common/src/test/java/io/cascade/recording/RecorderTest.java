@@ -9,8 +9,10 @@ import io.cascade.live.LiveStream;
 import io.cascade.live.MediaFrame;
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.NodeMetrics;
+import io.cascade.server.SessionPolicy;
 import io.cascade.testing.FlvFile;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,6 +24,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -89,9 +92,33 @@ class RecorderTest {
     publish(app, name, null);
   }
 
-  /** As {@link #publish(String, String)}, the publishing connection's loop given. */
+  /**
+   * As {@link #publish(String, String)}; with {@code publisherLoop}, admitted through the origin's
+   * {@link RecordingTrigger} by a publish whose connection runs on that loop.
+   */
   private void publish(String app, String name, EmbeddedChannel publisherLoop) {
-    recorder.published(app, name, publisherLoop == null ? null : publisherLoop.eventLoop());
+    if (publisherLoop == null) {
+      recorder.published(app, name);
+    } else {
+      SessionPolicy.PublishHandle handle = new SessionPolicy.PublishHandle() {
+        @Override
+        public String key() {
+          return app + "/" + name;
+        }
+
+        @Override
+        public void revoke(String code, String description, String reason) {
+        }
+
+        @Override
+        public EventLoop eventLoop() {
+          return publisherLoop.eventLoop();
+        }
+      };
+      assertThat(RecordingTrigger.wrap(SessionPolicy.ALLOW_ALL, recorder).admitPublish(
+          new SessionPolicy.Request(app, name, app + "/" + name, Map.of(), "127.0.0.1:1935", 1), handle).succeeded())
+          .isTrue();
+    }
     channel.runPendingTasks();
     if (publisherLoop != null) {
       publisherLoop.runPendingTasks(); // the recording joins there
