@@ -1,5 +1,9 @@
 package io.cascade.bench;
 
+import static io.cascade.bench.OriginMetrics.get;
+import static io.cascade.bench.OriginMetrics.p95;
+import static io.cascade.bench.OriginMetrics.sum;
+
 import io.cascade.client.RtmpClient;
 import io.cascade.client.RtmpClientListener;
 import io.cascade.client.RtmpClientOptions;
@@ -14,9 +18,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,11 +28,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;
@@ -60,8 +58,6 @@ import org.jclouds.filesystem.FilesystemApiMetadata;
  * </pre>
  */
 public final class RecordingBench {
-  private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[^}]*})? (\\S+)$", Pattern.MULTILINE);
-  private static final Pattern LE = Pattern.compile("[{,]le=\"([^\"]+)\"");
   private static final String BUCKET = "recordings";
   private static final String ACCESS_KEY = "recbench-access";
   private static final String SECRET_KEY = "recbench-secret-Jd82";
@@ -71,78 +67,13 @@ public final class RecordingBench {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(90);
 
-  private final Options options;
+  private final RecordingBenchOptions options;
   private final Path out;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final OriginMetrics scraper = new OriginMetrics();
 
-  private RecordingBench(Options options, Path out) {
+  private RecordingBench(RecordingBenchOptions options, Path out) {
     this.options = options;
     this.out = out;
-  }
-
-  /** The command line. */
-  record Options(int streams, int bitrateKbps, int warmupSeconds, int durationSeconds, List<String> modes, int rounds,
-      String fsync, List<String> jfr, Path jar, Path beforeJar, String jvm, Path workDir) {
-    static Options parse(String[] args) {
-      int streams = 50;
-      int bitrate = 4000;
-      int warmup = 10;
-      int duration = 30;
-      List<String> modes = List.of("off", "disk", "s3");
-      int rounds = 1;
-      String fsync = "segment";
-      List<String> jfr = List.of();
-      Path jar = Path.of("origin/target/cascade-origin.jar");
-      Path beforeJar = null;
-      String jvm = "-Xms512m -Xmx512m -XX:+AlwaysPreTouch -XX:MaxDirectMemorySize=512m";
-      Path work = Path.of("origin/target/recbench");
-      for (int i = 0; i < args.length; i += 2) {
-        if (i + 1 >= args.length) {
-          throw new IllegalArgumentException("missing value after " + args[i]);
-        }
-        String v = args[i + 1];
-        switch (args[i]) {
-          case "--streams" -> streams = bounded("--streams", v, 1, 500);
-          case "--bitrate-kbps" -> bitrate = bounded("--bitrate-kbps", v, 100, 50_000);
-          case "--warmup-seconds" -> warmup = bounded("--warmup-seconds", v, 2, 120);
-          case "--duration-seconds" -> duration = bounded("--duration-seconds", v, 5, 600);
-          case "--modes" -> modes = modes(v);
-          case "--rounds" -> rounds = bounded("--rounds", v, 1, 5);
-          case "--fsync" -> fsync = switch (v) {
-            case "segment", "none" -> v;
-            default -> throw new IllegalArgumentException("--fsync needs segment or none: " + v);
-          };
-          case "--jfr" -> jfr = modes(v);
-          case "--jar" -> jar = Path.of(v);
-          case "--before-jar" -> beforeJar = Path.of(v);
-          case "--origin-jvm" -> jvm = v;
-          case "--work" -> work = Path.of(v);
-          default -> throw new IllegalArgumentException("unknown option " + args[i]
-              + " (--streams, --bitrate-kbps, --warmup-seconds, --duration-seconds, --modes, --rounds, --fsync, --jfr,"
-              + " --jar, --before-jar, --origin-jvm, --work)");
-        }
-      }
-      return new Options(streams, bitrate, warmup, duration, modes, rounds, fsync, jfr, jar, beforeJar, jvm, work);
-    }
-
-    private static List<String> modes(String v) {
-      List<String> list = new ArrayList<>();
-      for (String m : v.split(",")) {
-        if (!List.of("off", "disk", "disk-nosync", "s3", "s3tls").contains(m)) {
-          throw new IllegalArgumentException("modes are off, disk, disk-nosync, s3 and s3tls: " + v);
-        }
-        list.add(m);
-      }
-      return List.copyOf(list);
-    }
-
-    private static int bounded(String name, String v, int min, int max) {
-      int n = Integer.parseInt(v);
-      if (n < min || n > max) {
-        throw new IllegalArgumentException(name + " must be in " + min + ".." + max + ": " + v);
-      }
-      return n;
-    }
   }
 
   /** One mode's figures. */
@@ -156,7 +87,7 @@ public final class RecordingBench {
   }
 
   public static void main(String[] args) throws Exception {
-    Options options = Options.parse(args);
+    RecordingBenchOptions options = RecordingBenchOptions.parse(args);
     if (!Files.isRegularFile(options.jar())) {
       throw new IllegalArgumentException(options.jar() + " is missing: ./mvnw -o -pl origin -am package -DskipTests");
     }
@@ -306,7 +237,7 @@ public final class RecordingBench {
       }
       Thread.sleep(options.warmupSeconds() * 1000L);
       long pid = origin.pid();
-      Map<String, Double> m0 = metrics(httpPort);
+      Map<String, Double> m0 = scraper.scrape(httpPort);
       long[] cpu0 = ProcSampler.cpuTicks(pid);
       long io0 = writeBytes(pid);
       long[] machine0 = ProcSampler.machineTicks();
@@ -317,7 +248,7 @@ public final class RecordingBench {
       long io1 = writeBytes(pid);
       long[] machine1 = ProcSampler.machineTicks();
       double seconds = (System.nanoTime() - t0) / 1e9;
-      Map<String, Double> m1 = metrics(httpPort);
+      Map<String, Double> m1 = scraper.scrape(httpPort);
       long frames = publishers.stream().mapToLong(p -> p.videoFramesSent() + p.audioFramesSent()).sum();
       long late = 0;
       for (SyntheticPublisher p : publishers) {
@@ -328,13 +259,13 @@ public final class RecordingBench {
       if (s3) {
         Await.until(DRAIN_TIMEOUT, "uploads drained", () -> {
           try {
-            Map<String, Double> m = metrics(httpPort);
+            Map<String, Double> m = scraper.scrape(httpPort);
             return get(m, "cascade_recording_upload_queued") + get(m, "cascade_recording_upload_active") == 0;
           } catch (IOException e) {
             return false; // a scrape that timed out on a loaded machine: asked again at the next poll
           }
         });
-        m2 = metrics(httpPort);
+        m2 = scraper.scrape(httpPort);
       }
       double lagCount = get(m2, "cascade_recording_upload_lag_seconds_count")
           - get(m0, "cascade_recording_upload_lag_seconds_count");
@@ -410,61 +341,6 @@ public final class RecordingBench {
     p.setProperty("jclouds.filesystem.basedir", base.toString());
     return ContextBuilder.newBuilder(new FilesystemApiMetadata()).overrides(p).credentials("local", "local")
         .build(BlobStoreContext.class);
-  }
-
-  /** Upper bound of the bucket holding the 95th percentile of the window's uploads; NaN without any. */
-  private static double p95(Map<String, Double> before, Map<String, Double> after) {
-    TreeMap<Double, Double> buckets = new TreeMap<>();
-    for (Map.Entry<String, Double> e : after.entrySet()) {
-      if (e.getKey().startsWith("cascade_recording_upload_lag_seconds_bucket{")) {
-        Matcher le = LE.matcher(e.getKey());
-        if (le.find() && !le.group(1).equals("+Inf")) {
-          buckets.put(Double.parseDouble(le.group(1)), e.getValue() - before.getOrDefault(e.getKey(), 0.0));
-        }
-      }
-    }
-    double count = get(after, "cascade_recording_upload_lag_seconds_count") - get(before, "cascade_recording_upload_lag_seconds_count");
-    if (count <= 0) {
-      return Double.NaN;
-    }
-    for (Map.Entry<Double, Double> b : buckets.entrySet()) {
-      if (b.getValue() >= 0.95 * count) {
-        return b.getKey();
-      }
-    }
-    return Double.POSITIVE_INFINITY;
-  }
-
-  /** Every sample of the origin's /metrics, keyed by name and labels as written. */
-  private Map<String, Double> metrics(int port) throws IOException, InterruptedException {
-    String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString()).body();
-    Map<String, Double> out = new LinkedHashMap<>();
-    Matcher m = SAMPLE.matcher(body);
-    while (m.find()) {
-      try {
-        out.put(m.group(1) + (m.group(2) == null ? "" : m.group(2)), Double.parseDouble(m.group(3)));
-      } catch (NumberFormatException e) {
-        // a line this simple pattern splits wrongly (a label value with a brace or a space): not one read here
-      }
-    }
-    return out;
-  }
-
-  /** A sample without labels, or the sum of a labelled one's series. */
-  private static double get(Map<String, Double> metrics, String name) {
-    Double v = metrics.get(name);
-    return v != null ? v : sum(metrics, name);
-  }
-
-  private static double sum(Map<String, Double> metrics, String name) {
-    double total = 0;
-    for (Map.Entry<String, Double> e : metrics.entrySet()) {
-      if (e.getKey().equals(name) || e.getKey().startsWith(name + "{")) {
-        total += e.getValue();
-      }
-    }
-    return total;
   }
 
   /** write_bytes of /proc/PID/io: what the process caused to be written to storage (0 if unreadable). */
