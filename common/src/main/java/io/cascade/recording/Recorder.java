@@ -143,11 +143,20 @@ public final class Recorder {
    * being recorded already (a republish continues the recording that waits for it).
    */
   public void published(String app, String stream) {
+    published(app, stream, null);
+  }
+
+  /**
+   * Like {@link #published(String, String)}; a recording it starts runs on {@code publisherLoop}
+   * (null: any loop of the node), where the publish's frames arrive: each frame reaches it as a task
+   * queued on the same thread, instead of a task that wakes another loop.
+   */
+  public void published(String app, String stream, EventLoop publisherLoop) {
     Optional<RecordingRule> rule = settings.ruleFor(app, stream);
     if (stopped || rule.isEmpty()) {
       return;
     }
-    if (begin(app, stream, rule.get().segmentOr(settings.segmentDuration()))) {
+    if (begin(app, stream, rule.get().segmentOr(settings.segmentDuration()), publisherLoop)) {
       LOG.info("event=recording.matched stream={} rule={}", app + "/" + stream, rule.get());
     }
   }
@@ -165,7 +174,7 @@ public final class Recorder {
     if (live == null || !live.isLive()) {
       return Control.NOT_LIVE;
     }
-    if (!begin(app, stream, settings.segmentDuration())) {
+    if (!begin(app, stream, settings.segmentDuration(), null)) {
       return Control.ALREADY_RECORDING;
     }
     LOG.info("event=recording.requested stream={}", key);
@@ -185,13 +194,13 @@ public final class Recorder {
     return Control.STOPPING;
   }
 
-  /** Makes the stream's recording unless there is one; true when it made it. */
-  private boolean begin(String app, String stream, Duration segment) {
+  /** Makes the stream's recording unless there is one, on {@code loop} or any; true when it made it. */
+  private boolean begin(String app, String stream, Duration segment, EventLoop loop) {
     boolean[] created = new boolean[1];
     StreamRecording recording = recordings.computeIfAbsent(app + "/" + stream, k -> {
       created[0] = true;
       CmafSettings cmaf = new CmafSettings(PART, segment, Math.max(64 * 1024, settings.maxPendingBytes() / 8));
-      return new StreamRecording(this, k, app, stream, loops.get(), cmaf);
+      return new StreamRecording(this, k, app, stream, loop != null ? loop : loops.get(), cmaf);
     });
     if (created[0]) {
       useDisk();

@@ -215,8 +215,10 @@ final class RecordingFiles {
         open.force(false);
       }
       open.close();
+      // No directory fsync of its own: the playlist's, next, covers this rename (same directory; a
+      // journaling file system commits the two renames in order, so a playlist that survives a
+      // power loss never lists a segment that did not). One directory fsync per segment.
       Files.move(openTemp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      syncDirectory();
     } catch (IOException e) {
       abandon(RecordingMeters.WRITE, e);
       return;

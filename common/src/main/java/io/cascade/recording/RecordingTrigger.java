@@ -22,7 +22,8 @@ public final class RecordingTrigger implements SessionPolicy {
 
   @Override
   public Future<Void> admitPublish(Request request, PublishHandle handle) {
-    return policy.admitPublish(request, handle).onSuccess(v -> recorder.published(request.app(), request.name()));
+    return policy.admitPublish(request, handle).onSuccess(v -> recorder.published(request.app(), request.name(),
+        handle.eventLoop()));
   }
 
   @Override

@@ -5,6 +5,7 @@ import io.cascade.live.LiveStream;
 import io.cascade.rtmp.chunk.RtmpMessage;
 import io.cascade.rtmp.message.MessageType;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
 
 /** A publish on one message stream of a connection: feeds the encoder's messages into its live stream. */
 final class PublishSession implements SessionPolicy.PublishHandle {
@@ -38,6 +39,12 @@ final class PublishSession implements SessionPolicy.PublishHandle {
 
   void start(LiveStream stream) {
     this.stream = stream;
+  }
+
+  /** The connection's loop, where {@link #onMedia} runs. */
+  @Override
+  public EventLoop eventLoop() {
+    return connection.context().channel().eventLoop();
   }
 
   @Override

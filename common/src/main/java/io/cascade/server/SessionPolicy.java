@@ -1,5 +1,6 @@
 package io.cascade.server;
 
+import io.netty.channel.EventLoop;
 import io.vertx.core.Future;
 import java.util.Map;
 
@@ -25,6 +26,15 @@ public interface SessionPolicy {
 
     /** Ends the publish with an error status; safe from any thread. */
     void revoke(String code, String description, String reason);
+
+    /**
+     * The event loop the publish's frames enter the live stream on, or null when unknown: work
+     * that follows every frame (a recording) is cheapest there, handed over without waking
+     * another thread.
+     */
+    default EventLoop eventLoop() {
+      return null;
+    }
   }
 
   /** Refusal with the status the client gets and a reason token for logs and metrics. */

@@ -9,8 +9,10 @@ import io.cascade.live.LiveStream;
 import io.cascade.live.MediaFrame;
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.NodeMetrics;
+import io.cascade.server.SessionPolicy;
 import io.cascade.testing.FlvFile;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,6 +24,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -86,8 +89,40 @@ class RecorderTest {
 
   /** As an admitted publish: the recorder is told, then the stream goes live with its sequence headers. */
   private void publish(String app, String name) {
-    recorder.published(app, name);
+    publish(app, name, null);
+  }
+
+  /**
+   * As {@link #publish(String, String)}; with {@code publisherLoop}, admitted through the origin's
+   * {@link RecordingTrigger} by a publish whose connection runs on that loop.
+   */
+  private void publish(String app, String name, EmbeddedChannel publisherLoop) {
+    if (publisherLoop == null) {
+      recorder.published(app, name);
+    } else {
+      SessionPolicy.PublishHandle handle = new SessionPolicy.PublishHandle() {
+        @Override
+        public String key() {
+          return app + "/" + name;
+        }
+
+        @Override
+        public void revoke(String code, String description, String reason) {
+        }
+
+        @Override
+        public EventLoop eventLoop() {
+          return publisherLoop.eventLoop();
+        }
+      };
+      assertThat(RecordingTrigger.wrap(SessionPolicy.ALLOW_ALL, recorder).admitPublish(
+          new SessionPolicy.Request(app, name, app + "/" + name, Map.of(), "127.0.0.1:1935", 1), handle).succeeded())
+          .isTrue();
+    }
     channel.runPendingTasks();
+    if (publisherLoop != null) {
+      publisherLoop.runPendingTasks(); // the recording joins there
+    }
     stream = streams.publish(app + "/" + name, publisher).stream();
     long at = nextVideo * 40;
     stream.onFrame(publisher, FlvFile.frame(9, at, concat(HexFormat.of().parseHex("1700000000"), AVC_CONFIG)));
@@ -229,6 +264,33 @@ class RecorderTest {
     assertThat(playlist.split("#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI=\"init.mp4\"", -1)).hasSize(2);
     assertThat(closed).as("0-4 s, then 4-8 s of the second publish").extracting(RecordedSegment::discontinuity)
         .containsExactly(false, true);
+  }
+
+  @Test
+  void aRuleRecordingRunsOnThePublishersLoopNotAnotherOne() throws IOException {
+    EmbeddedChannel publisherLoop = new EmbeddedChannel();
+    publisherLoop.freezeTime();
+    try {
+      start(root, 64L << 20, "live/*");
+      publish("live", "a", publisherLoop);
+      feed(10_000);
+      disk.runAll();
+      assertThat(root.resolve("live")).as("nothing was packaged on the node's other loop").doesNotExist();
+
+      publisherLoop.runPendingTasks(); // every frame, in order
+      disk.runAll();
+      assertThat(files(recordingDir("live", "a"))).contains("init.mp4", "segment-00001.m4s", "segment-00002.m4s");
+
+      unpublish();
+      publisherLoop.runPendingTasks();
+      publisherLoop.advanceTimeBy(1, TimeUnit.HOURS); // the republish wait runs out on that loop too
+      publisherLoop.runPendingTasks();
+      disk.runAll();
+      assertThat(Files.readString(recordingDir("live", "a").resolve("index.m3u8"))).contains("#EXT-X-ENDLIST");
+      assertThat(recorder.active()).isZero();
+    } finally {
+      publisherLoop.finishAndReleaseAll();
+    }
   }
 
   @Test
