@@ -1,8 +1,13 @@
 package io.cascade.cluster;
 
+import static io.cascade.cluster.RecordedPlaylist.entries;
+import static io.cascade.cluster.RecordedPlaylist.onlyRecording;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cascade.cluster.RecordedPlaylist.Entry;
 import io.cascade.testing.Await;
+import io.cascade.testing.LocalS3;
 import io.cascade.testing.Ffmpeg;
 import io.cascade.testing.PlayReport;
 import io.cascade.testing.PublishProfile;
@@ -10,25 +15,14 @@ import io.cascade.testing.Publisher;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.gaul.s3proxy.AuthenticationType;
-import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
 import org.jclouds.blobstore.BlobStore;
-import org.jclouds.blobstore.BlobStoreContext;
-import org.jclouds.blobstore.TransientApiMetadata;
-import org.jclouds.blobstore.domain.StorageMetadata;
-import org.jclouds.blobstore.options.ListContainerOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,18 +50,9 @@ class RecordingFailoverIT {
   @Test
   @Timeout(value = 240, unit = TimeUnit.SECONDS)
   void theNewOwnerContinuesTheRecordingAfterTheKillOfItsOrigin(@TempDir Path dir) throws Exception {
-    BlobStoreContext context = ContextBuilder.newBuilder(new TransientApiMetadata()).credentials("local", "local")
-        .build(BlobStoreContext.class);
-    BlobStore blobs = context.getBlobStore();
-    blobs.createContainerInLocation(null, BUCKET);
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    S3Proxy proxy = S3Proxy.builder().blobStore(blobs).endpoint(URI.create("http://127.0.0.1:" + port))
-        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).build();
-    proxy.start();
-    Await.until(Duration.ofSeconds(20), "S3Proxy started", () -> proxy.getState().equals("STARTED"));
+    LocalS3 s3 = LocalS3.start(BUCKET, ACCESS_KEY, SECRET_KEY);
+    BlobStore blobs = s3.blobs();
+    int port = s3.port();
     Path rootA = dir.resolve("origin-a");
     Path rootB = dir.resolve("origin-b");
     Cluster.Builder builder = Cluster.builder("recfailover").origins(2)
@@ -93,17 +78,17 @@ class RecordingFailoverIT {
           Duration.ofSeconds(120));
       Path streamDirA = rootA.resolve(Streams.APP).resolve(stream);
       Await.until(Duration.ofSeconds(60), "two segments of A in the bucket and its third being written",
-          () -> keys(blobs, prefix).stream().anyMatch(k -> k.endsWith("/segment-00002.m4s"))
+          () -> s3.keys(prefix).stream().anyMatch(k -> k.endsWith("/segment-00002.m4s"))
               && openBytes(streamDirA) > 0,
-          () -> keys(blobs, prefix) + " " + onA.describe());
+          () -> s3.keys(prefix) + " " + onA.describe());
       originA.kill();
       long killedAt = System.currentTimeMillis();
       onA.close();
-      Path dirA = only(streamDirA);
+      Path dirA = onlyRecording(streamDirA);
       String id = dirA.getFileName().toString();
       long lostBytes = openBytes(streamDirA);
-      List<Entry> finishedOnA = playlist(Files.readString(dirA.resolve("index.m3u8")));
-      List<String> bucketAtKill = keys(blobs, prefix);
+      List<Entry> finishedOnA = entries(Files.readString(dirA.resolve("index.m3u8")));
+      List<String> bucketAtKill = s3.keys(prefix);
       log.info("killed {} at {} ms: recording {} finished segments {} open segment bytes {} bucket {}",
           originA.node(), killedAt, id, finishedOnA.stream().map(Entry::file).toList(), lostBytes, bucketAtKill);
 
@@ -117,7 +102,7 @@ class RecordingFailoverIT {
       }
       String whole = prefix + id + "/index.m3u8";
       Await.until(Duration.ofSeconds(60), "B's VOD playlist in the bucket",
-          () -> keys(blobs, prefix).contains(whole), () -> keys(blobs, prefix).toString());
+          () -> s3.keys(prefix).contains(whole), () -> s3.keys(prefix).toString());
 
       // A's finished segments are intact: its own playlist of them plays. It was left as EVENT (A
       // never ended it), which a player would poll for ever: a copy is closed with an ENDLIST.
@@ -135,7 +120,7 @@ class RecordingFailoverIT {
           (int) (finishedOnA.size() * SEGMENT_MS / 1000 * PublishProfile.FPS) - PublishProfile.FPS);
 
       // The bucket holds both owners' files under the one recording; its playlist is the whole one.
-      List<String> stored = keys(blobs, prefix);
+      List<String> stored = s3.keys(prefix);
       log.info("objects in the bucket: {}", stored);
       assertThat(stored).allMatch(k -> k.startsWith(prefix + id + "/"), "under the one recording id");
       Path rebuilt = Files.createDirectories(dir.resolve("from-bucket"));
@@ -146,7 +131,7 @@ class RecordingFailoverIT {
       }
       String text = Files.readString(rebuilt.resolve("index.m3u8"));
       log.info("the whole playlist:\n{}", text);
-      List<Entry> entries = playlist(text);
+      List<Entry> entries = entries(text);
       assertThat(text).contains("#EXT-X-PLAYLIST-TYPE:VOD", "#EXT-X-MEDIA-SEQUENCE:0", "#EXT-X-ENDLIST");
       assertThat(entries.subList(0, finishedOnA.size())).as("A's segments first")
           .extracting(Entry::file).isEqualTo(finishedOnA.stream().map(Entry::file).toList());
@@ -184,45 +169,7 @@ class RecordingFailoverIT {
           .isLessThanOrEqualTo(SEGMENT_MS + PART_MS);
       assertThat(gapMs).as("gap = lost + failover").isLessThanOrEqualTo(SEGMENT_MS + PART_MS + failoverMs);
     } finally {
-      proxy.stop();
-      context.close();
-    }
-  }
-
-  /** One segment of a recording playlist. */
-  record Entry(String file, long durationMillis, boolean discontinuity, String init, long programDateTime) {
-  }
-
-  private static List<Entry> playlist(String m3u8) {
-    List<Entry> out = new ArrayList<>();
-    boolean discontinuity = false;
-    String init = null;
-    long pdt = 0;
-    long millis = 0;
-    for (String line : m3u8.lines().toList()) {
-      if (line.equals("#EXT-X-DISCONTINUITY")) {
-        discontinuity = true;
-      } else if (line.startsWith("#EXT-X-MAP:URI=\"")) {
-        init = line.substring(16, line.length() - 1);
-      } else if (line.startsWith("#EXT-X-PROGRAM-DATE-TIME:")) {
-        pdt = OffsetDateTime.parse(line.substring(25)).toInstant().toEpochMilli();
-      } else if (line.startsWith("#EXTINF:")) {
-        millis = Math.round(Double.parseDouble(line.substring(8, line.indexOf(','))) * 1000);
-      } else if (!line.isEmpty() && !line.startsWith("#")) {
-        out.add(new Entry(line, millis, discontinuity, init, pdt));
-        discontinuity = false;
-        pdt = 0;
-      }
-    }
-    return out;
-  }
-
-  /** The one recording directory under {@code streamDir}. */
-  private static Path only(Path streamDir) throws IOException {
-    try (Stream<Path> dirs = Files.list(streamDir)) {
-      List<Path> all = dirs.toList();
-      assertThat(all).as("recordings of the stream on A").hasSize(1);
-      return all.get(0);
+      s3.close();
     }
   }
 
@@ -242,10 +189,5 @@ class RecordingFailoverIT {
     } catch (IOException | UncheckedIOException e) {
       return 0;
     }
-  }
-
-  private static List<String> keys(BlobStore blobs, String prefix) {
-    return blobs.list(BUCKET, ListContainerOptions.Builder.prefix(prefix).recursive()).stream()
-        .map(StorageMetadata::getName).filter(n -> n.startsWith(prefix)).sorted().toList();
   }
 }

@@ -1,8 +1,13 @@
 package io.cascade.cluster;
 
+import static io.cascade.cluster.RecordedPlaylist.entries;
+import static io.cascade.cluster.RecordedPlaylist.onlyRecording;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cascade.cluster.RecordedPlaylist.Entry;
 import io.cascade.testing.Await;
+import io.cascade.testing.LocalS3;
 import io.cascade.testing.Ffmpeg;
 import io.cascade.testing.PlayReport;
 import io.cascade.testing.PublishProfile;
@@ -10,27 +15,16 @@ import io.cascade.testing.Publisher;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.gaul.s3proxy.AuthenticationType;
-import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
 import org.jclouds.blobstore.BlobStore;
-import org.jclouds.blobstore.BlobStoreContext;
-import org.jclouds.blobstore.TransientApiMetadata;
-import org.jclouds.blobstore.domain.StorageMetadata;
-import org.jclouds.blobstore.options.ListContainerOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,18 +59,9 @@ class RecordingSalvageIT {
   @Test
   @Timeout(value = 240, unit = TimeUnit.SECONDS)
   void aKilledOriginSalvagesItsOpenSegmentWhenItStartsAgain(@TempDir Path dir) throws Exception {
-    BlobStoreContext context = ContextBuilder.newBuilder(new TransientApiMetadata()).credentials("local", "local")
-        .build(BlobStoreContext.class);
-    BlobStore blobs = context.getBlobStore();
-    blobs.createContainerInLocation(null, BUCKET);
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    S3Proxy proxy = S3Proxy.builder().blobStore(blobs).endpoint(URI.create("http://127.0.0.1:" + port))
-        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).build();
-    proxy.start();
-    Await.until(Duration.ofSeconds(20), "S3Proxy started", () -> proxy.getState().equals("STARTED"));
+    LocalS3 s3 = LocalS3.start(BUCKET, ACCESS_KEY, SECRET_KEY);
+    BlobStore blobs = s3.blobs();
+    int port = s3.port();
     Path root = dir.resolve("recordings");
     Cluster.Builder builder = Cluster.builder("salvage").origins(1)
         .originEnv("CASCADE_RECORDING_RULES", "live/*;segment=6s")
@@ -112,11 +97,11 @@ class RecordingSalvageIT {
         playerLast = player.lastVideoTimestamp();
       }
       publisher.close();
-      Path rec = only(streamDir);
+      Path rec = onlyRecording(streamDir);
       Path temp = rec.resolve("segment-00002.m4s.tmp");
       long leftBytes = Files.size(temp);
       int leftFragments = fragmentsOf(streamDir, temp.getFileName().toString());
-      List<Entry> before = playlist(Files.readString(rec.resolve("index.m3u8")));
+      List<Entry> before = entries(Files.readString(rec.resolve("index.m3u8")));
       log.info("killed {} at {}: recording {} listed {} open segment {} bytes {} whole fragments", origin.node(),
           killedAt, rec.getFileName(), before.stream().map(Entry::file).toList(), leftBytes, leftFragments);
       assertThat(before).extracting(Entry::file).containsExactly("segment-00001.m4s");
@@ -132,7 +117,7 @@ class RecordingSalvageIT {
           .contains("file=segment-00002-s.m4s", "fragments=" + leftFragments);
       String text = Files.readString(rec.resolve("index.m3u8"));
       log.info("the playlist after the restart:\n{}", text);
-      List<Entry> after = playlist(text);
+      List<Entry> after = entries(text);
       assertThat(text).contains("#EXT-X-PLAYLIST-TYPE:VOD");
       assertThat(after).extracting(Entry::file).containsExactly("segment-00001.m4s", "segment-00002-s.m4s");
       assertThat(after.get(1).discontinuity()).isFalse();
@@ -178,8 +163,8 @@ class RecordingSalvageIT {
       // Uploads on: the salvaged segment reaches the bucket, and the recording's VOD playlist listing it.
       String prefix = "vod/" + Streams.key(stream) + "/" + rec.getFileName() + "/";
       Await.until(Duration.ofSeconds(30), "the salvaged segment and the playlist in the bucket",
-          () -> keys(blobs, prefix).containsAll(List.of(prefix + "segment-00002-s.m4s", prefix + "index.m3u8")),
-          () -> keys(blobs, prefix).toString());
+          () -> s3.keys(prefix).containsAll(List.of(prefix + "segment-00002-s.m4s", prefix + "index.m3u8")),
+          () -> s3.keys(prefix).toString());
       try (InputStream in = blobs.getBlob(BUCKET, prefix + "segment-00002-s.m4s").getPayload().openStream()) {
         assertThat(in.readAllBytes()).isEqualTo(Files.readAllBytes(salvaged));
       }
@@ -187,52 +172,9 @@ class RecordingSalvageIT {
         try (InputStream in = blobs.getBlob(BUCKET, prefix + "index.m3u8").getPayload().openStream()) {
           return new String(in.readAllBytes(), StandardCharsets.US_ASCII).equals(text);
         }
-      }, () -> keys(blobs, prefix).toString());
+      }, () -> s3.keys(prefix).toString());
     } finally {
-      proxy.stop();
-      context.close();
-    }
-  }
-
-  private static List<String> keys(BlobStore blobs, String prefix) {
-    return blobs.list(BUCKET, ListContainerOptions.Builder.prefix(prefix).recursive()).stream()
-        .map(StorageMetadata::getName).filter(n -> n.startsWith(prefix)).sorted().toList();
-  }
-
-  /** One segment of a recording playlist. */
-  record Entry(String file, long durationMillis, boolean discontinuity, String init, long programDateTime) {
-  }
-
-  private static List<Entry> playlist(String m3u8) {
-    List<Entry> out = new ArrayList<>();
-    boolean discontinuity = false;
-    String init = null;
-    long pdt = 0;
-    long millis = 0;
-    for (String line : m3u8.lines().toList()) {
-      if (line.equals("#EXT-X-DISCONTINUITY")) {
-        discontinuity = true;
-      } else if (line.startsWith("#EXT-X-MAP:URI=\"")) {
-        init = line.substring(16, line.length() - 1);
-      } else if (line.startsWith("#EXT-X-PROGRAM-DATE-TIME:")) {
-        pdt = OffsetDateTime.parse(line.substring(25)).toInstant().toEpochMilli();
-      } else if (line.startsWith("#EXTINF:")) {
-        millis = Math.round(Double.parseDouble(line.substring(8, line.indexOf(','))) * 1000);
-      } else if (!line.isEmpty() && !line.startsWith("#")) {
-        out.add(new Entry(line, millis, discontinuity, init, pdt));
-        discontinuity = false;
-        pdt = 0;
-      }
-    }
-    return out;
-  }
-
-  /** The one recording directory under {@code streamDir}. */
-  private static Path only(Path streamDir) throws IOException {
-    try (Stream<Path> dirs = Files.list(streamDir)) {
-      List<Path> all = dirs.toList();
-      assertThat(all).as("recordings of the stream").hasSize(1);
-      return all.get(0);
+      s3.close();
     }
   }
 

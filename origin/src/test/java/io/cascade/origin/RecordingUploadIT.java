@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cascade.config.ConfigLoader;
 import io.cascade.testing.Await;
+import io.cascade.testing.LocalS3;
 import io.cascade.testing.Ffmpeg;
 import io.cascade.testing.PlayReport;
 import io.cascade.testing.PublishProfile;
@@ -12,10 +13,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import java.io.IOException;
 import java.io.InputStream;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,14 +25,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.gaul.s3proxy.AuthenticationType;
-import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
 import org.jclouds.blobstore.BlobStore;
-import org.jclouds.blobstore.BlobStoreContext;
-import org.jclouds.blobstore.TransientApiMetadata;
-import org.jclouds.blobstore.domain.StorageMetadata;
-import org.jclouds.blobstore.options.ListContainerOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -60,18 +51,9 @@ class RecordingUploadIT {
 
   @Test
   void aRecordingArrivesInTheBucketAndPlaysFromIt(Vertx vertx, @TempDir Path dir) throws Exception {
-    BlobStoreContext context = ContextBuilder.newBuilder(new TransientApiMetadata()).credentials("local", "local")
-        .build(BlobStoreContext.class);
-    BlobStore blobs = context.getBlobStore();
-    blobs.createContainerInLocation(null, BUCKET);
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    S3Proxy proxy = S3Proxy.builder().blobStore(blobs).endpoint(URI.create("http://127.0.0.1:" + port))
-        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).build();
-    proxy.start();
-    Await.until(Duration.ofSeconds(20), "S3Proxy started", () -> proxy.getState().equals("STARTED"));
+    LocalS3 s3 = LocalS3.start(BUCKET, ACCESS_KEY, SECRET_KEY);
+    BlobStore blobs = s3.blobs();
+    int port = s3.port();
     // The SDK's default credentials chain reads these first, as it would the pod's environment.
     System.setProperty("aws.accessKeyId", ACCESS_KEY);
     System.setProperty("aws.secretAccessKey", SECRET_KEY);
@@ -104,8 +86,8 @@ class RecordingUploadIT {
       }
       String prefix = "vod/up/" + name + "/";
       Await.until(Duration.ofSeconds(30), "the VOD playlist in the bucket",
-          () -> keys(blobs, prefix).stream().anyMatch(k -> k.endsWith("/index.m3u8")), () -> keys(blobs, prefix).toString());
-      List<String> keys = keys(blobs, prefix);
+          () -> s3.keys(prefix).stream().anyMatch(k -> k.endsWith("/index.m3u8")), () -> s3.keys(prefix).toString());
+      List<String> keys = s3.keys(prefix);
       log.info("objects in the bucket: {}", keys);
       assertThat(keys).anyMatch(k -> k.endsWith("/init.mp4"));
       assertThat(keys.stream().filter(k -> k.endsWith(".m4s"))).as("segments").hasSizeGreaterThanOrEqualTo(3);
@@ -144,22 +126,16 @@ class RecordingUploadIT {
       assertThat(complete.getString("key")).startsWith(prefix).endsWith("/index.m3u8").isIn(keys);
       Await.until(Duration.ofSeconds(10), "an event per segment", () -> events.stream()
           .filter(e -> "recording_segment".equals(e.getString("action"))).count() == complete.getInteger("segments"));
-      List<String> stored = keys(blobs, prefix);
+      List<String> stored = s3.keys(prefix);
       assertThat(events).filteredOn(e -> "recording_segment".equals(e.getString("action")))
           .allSatisfy(e -> assertThat(e.getString("key")).isIn(stored))
           .allSatisfy(e -> assertThat(e.getString("bucket")).isEqualTo(BUCKET));
     } finally {
       InProcessOrigin.stop(origin);
-      proxy.stop();
+      s3.close();
       hooks.close();
-      context.close();
       System.clearProperty("aws.accessKeyId");
       System.clearProperty("aws.secretAccessKey");
     }
-  }
-
-  private static List<String> keys(BlobStore blobs, String prefix) {
-    return blobs.list(BUCKET, ListContainerOptions.Builder.prefix(prefix).recursive()).stream()
-        .map(StorageMetadata::getName).filter(n -> n.startsWith(prefix)).sorted().toList();
   }
 }
