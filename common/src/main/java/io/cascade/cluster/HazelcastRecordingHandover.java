@@ -1,8 +1,8 @@
 package io.cascade.cluster;
 
 import com.hazelcast.map.IMap;
-import io.cascade.recording.HandoverState;
-import io.cascade.recording.RecordingHandover;
+import io.cascade.recording.handover.HandoverState;
+import io.cascade.recording.handover.RecordingHandover;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;

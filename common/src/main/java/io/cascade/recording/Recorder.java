@@ -5,6 +5,7 @@ import io.cascade.config.RecordingRule;
 import io.cascade.live.LiveStream;
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.NodeMetrics;
+import io.cascade.recording.handover.RecordingHandover;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import java.time.Clock;

@@ -1,5 +1,7 @@
 package io.cascade.recording;
 
+import io.cascade.recording.handover.HandoverState;
+import io.cascade.recording.handover.RecordingHandover;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.List;

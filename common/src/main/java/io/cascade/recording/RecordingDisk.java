@@ -1,6 +1,7 @@
 package io.cascade.recording;
 
 import io.cascade.config.FsyncPolicy;
+import io.cascade.recording.handover.RecordingHandover;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;

@@ -1,6 +1,7 @@
 package io.cascade.recording;
 
 import io.cascade.config.FsyncPolicy;
+import io.cascade.recording.handover.HandoverState;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.nio.ByteBuffer;

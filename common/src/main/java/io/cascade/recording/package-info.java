@@ -6,7 +6,7 @@
  * {@link io.cascade.recording.RecordingFiles} writes them and {@link io.cascade.recording.DiskQuota}
  * keeps the node under its byte quota. Closed segments are announced to
  * {@link io.cascade.recording.SegmentListener}s (the object-storage upload consumes them). In a
- * cluster, {@link io.cascade.recording.RecordingHandover} lets the origin a publisher moves to
+ * cluster, {@link io.cascade.recording.handover.RecordingHandover} lets the origin a publisher moves to
  * continue the recording its earlier origin left. At start-up,
  * {@link io.cascade.recording.SegmentSalvage} keeps the whole fragments of a segment a killed run
  * left unfinished.

@@ -4,8 +4,8 @@ import static io.cascade.cluster.ClusterTestSupport.address;
 import static io.cascade.cluster.ClusterTestSupport.closeAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cascade.recording.HandoverState;
-import io.cascade.recording.RecordingHandover;
+import io.cascade.recording.handover.HandoverState;
+import io.cascade.recording.handover.RecordingHandover;
 import io.cascade.testing.Await;
 import java.time.Duration;
 import java.util.Arrays;

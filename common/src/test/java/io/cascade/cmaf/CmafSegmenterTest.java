@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cascade.live.MediaFrame;
 import io.cascade.testing.FlvFile;
+import io.cascade.testing.Payloads;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -54,13 +55,6 @@ class CmafSegmenterTest {
     channel.finishAndReleaseAll();
   }
 
-  private static byte[] concat(byte[]... pieces) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (byte[] p : pieces) {
-      out.writeBytes(p);
-    }
-    return out.toByteArray();
-  }
 
   private MediaFrame deliver(int type, long dts, byte[] body) {
     MediaFrame frame = FlvFile.frame(type, dts, body);
@@ -71,10 +65,10 @@ class CmafSegmenterTest {
   @Test
   void announcesTheInitSegmentBeforeItsPartsAndFlushesOnUnpublish() {
     assertThat(segmenter.packager()).isNull();
-    deliver(9, 0, concat(hex("1700000000"), TrackFormatTest.AVC_HIGH_31));
-    deliver(8, 0, concat(hex("af00"), TrackFormatTest.AAC_LC_48K_STEREO));
+    deliver(9, 0, Payloads.bytes(hex("1700000000"), TrackFormatTest.AVC_HIGH_31));
+    deliver(8, 0, Payloads.bytes(hex("af00"), TrackFormatTest.AAC_LC_48K_STEREO));
     for (int v = 0; v < 30; v++) {
-      MediaFrame frame = deliver(9, v * 40L, concat(new byte[] {(byte) (v == 0 ? 0x17 : 0x27), 1, 0, 0, 0},
+      MediaFrame frame = deliver(9, v * 40L, Payloads.bytes(new byte[] {(byte) (v == 0 ? 0x17 : 0x27), 1, 0, 0, 0},
           new byte[] {0, 0, 0, 1, 0x65}));
       assertThat(frame.refCnt()).as("the segmenter releases every frame it is given").isZero();
     }
@@ -87,7 +81,7 @@ class CmafSegmenterTest {
     MediaFrame bad = deliver(9, 0, hex("1700000000 0164"));
     assertThat(bad.refCnt()).isZero();
     assertThat(segmenter.rejectedHeaders()).isEqualTo(1);
-    deliver(8, 0, concat(hex("af00"), TrackFormatTest.AAC_LC_48K_STEREO));
+    deliver(8, 0, Payloads.bytes(hex("af00"), TrackFormatTest.AAC_LC_48K_STEREO));
     deliver(9, 0, hex("1701000000 0000000165"));
     deliver(8, 0, hex("af01 2100"));
     assertThat(segmenter.droppedFrames()).isEqualTo(1);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cascade.live.MediaFrame;
 import io.cascade.testing.FlvFile;
+import io.cascade.testing.Payloads;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.io.ByteArrayOutputStream;
@@ -36,13 +37,6 @@ class FragmenterTest {
 
   // --- FLV-form bodies -------------------------------------------------------------------------
 
-  private static byte[] concat(byte[]... pieces) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (byte[] p : pieces) {
-      out.writeBytes(p);
-    }
-    return out.toByteArray();
-  }
 
   private static byte[] si24(int value) {
     return new byte[] {(byte) (value >> 16), (byte) (value >> 8), (byte) value};
@@ -56,19 +50,19 @@ class FragmenterTest {
   }
 
   private static byte[] avcConfigBody() {
-    return concat(hex("1700000000"), TrackFormatTest.AVC_HIGH_31);
+    return Payloads.bytes(hex("1700000000"), TrackFormatTest.AVC_HIGH_31);
   }
 
   private static byte[] avcBody(boolean key, int cts, byte[] sample) {
-    return concat(new byte[] {(byte) (key ? 0x17 : 0x27), 1}, si24(cts), sample);
+    return Payloads.bytes(new byte[] {(byte) (key ? 0x17 : 0x27), 1}, si24(cts), sample);
   }
 
   private static byte[] aacConfigBody() {
-    return concat(hex("af00"), TrackFormatTest.AAC_LC_48K_STEREO);
+    return Payloads.bytes(hex("af00"), TrackFormatTest.AAC_LC_48K_STEREO);
   }
 
   private static byte[] aacBody(byte[] sample) {
-    return concat(hex("af01"), sample);
+    return Payloads.bytes(hex("af01"), sample);
   }
 
   private CmafPart feed(Fragmenter fragmenter, int type, long dts, byte[] body) {
@@ -265,17 +259,17 @@ class FragmenterTest {
     Fragmenter f = new Fragmenter(SETTINGS, ByteBufAllocator.DEFAULT);
     byte[] hvc1 = "hvc1".getBytes();
     byte[] opus = "Opus".getBytes();
-    feed(f, VIDEO, 0, concat(hex("90"), hvc1, TrackFormatTest.HEVC_MAIN_31));
-    feed(f, AUDIO, 0, concat(hex("90"), opus, TrackFormatTest.OPUS_HEAD_MONO));
-    feed(f, AUDIO, 0, concat(hex("94"), opus, hex("0001 04"))); // multichannel config: not media
+    feed(f, VIDEO, 0, Payloads.bytes(hex("90"), hvc1, TrackFormatTest.HEVC_MAIN_31));
+    feed(f, AUDIO, 0, Payloads.bytes(hex("90"), opus, TrackFormatTest.OPUS_HEAD_MONO));
+    feed(f, AUDIO, 0, Payloads.bytes(hex("94"), opus, hex("0001 04"))); // multichannel config: not media
     byte[] key = nextSample(64);
     byte[] opusPacket = {(byte) (31 << 3), 7, 7, 7}; // CELT 20 ms
     byte[] bframe = nextSample(32);
     byte[] pframe = nextSample(48);
-    feed(f, VIDEO, 0, concat(hex("91"), hvc1, si24(80), key)); // CodedFrames with composition time
-    feed(f, AUDIO, 0, concat(hex("91"), opus, opusPacket));
-    feed(f, VIDEO, 40, concat(hex("a1"), hvc1, si24(-40 & 0xFFFFFF), bframe));
-    feed(f, VIDEO, 80, concat(hex("a3"), hvc1, pframe)); // CodedFramesX: no composition time
+    feed(f, VIDEO, 0, Payloads.bytes(hex("91"), hvc1, si24(80), key)); // CodedFrames with composition time
+    feed(f, AUDIO, 0, Payloads.bytes(hex("91"), opus, opusPacket));
+    feed(f, VIDEO, 40, Payloads.bytes(hex("a1"), hvc1, si24(-40 & 0xFFFFFF), bframe));
+    feed(f, VIDEO, 80, Payloads.bytes(hex("a3"), hvc1, pframe)); // CodedFramesX: no composition time
     parts.add(f.flush());
     assertThat(f.formats()).extracting(TrackFormat::codecString).containsExactly("hvc1.1.6.L93.90", "opus");
     Boxes b = Boxes.of(parts.get(0).content());
@@ -286,7 +280,7 @@ class FragmenterTest {
     assertThat(v.samples()).extracting(s -> s[0]).containsExactly(3600L, 3600L, 3600L); // the last takes the previous
     int at = moof.offset() + v.dataOffset();
     assertThat(Arrays.copyOfRange(b.data, at, at + key.length + bframe.length + pframe.length))
-        .isEqualTo(concat(key, bframe, pframe));
+        .isEqualTo(Payloads.bytes(key, bframe, pframe));
     Boxes.Trun a = b.trun(truns.get(1));
     assertThat(a.samples()).hasSize(1);
     assertThat(a.samples().get(0)[0]).isEqualTo(960);
@@ -361,7 +355,7 @@ class FragmenterTest {
     int before = parts.size();
     byte[] otherRecord = TrackFormatTest.AVC_HIGH_31.clone();
     otherRecord[3] = 0x28; // level 4
-    CmafPart closed = feed(f, VIDEO, 400, concat(hex("1700000000"), otherRecord));
+    CmafPart closed = feed(f, VIDEO, 400, Payloads.bytes(hex("1700000000"), otherRecord));
     assertThat(closed).isNotNull();
     assertThat(closed.initVersion()).isEqualTo(1);
     assertThat(f.started()).isFalse();
@@ -371,7 +365,7 @@ class FragmenterTest {
     assertThat(f.initVersion()).isEqualTo(2);
     assertThat(f.formats()).extracting(TrackFormat::codecString).containsExactly("avc1.640028", "mp4a.40.2");
     // a repeated, identical sequence header changes nothing
-    feed(f, VIDEO, 480, concat(hex("1700000000"), otherRecord));
+    feed(f, VIDEO, 480, Payloads.bytes(hex("1700000000"), otherRecord));
     assertThat(f.started()).isTrue();
     CmafPart next = f.flush();
     parts.add(next);
@@ -427,7 +421,7 @@ class FragmenterTest {
 
   /** An Enhanced-RTMP OneTrack multitrack avc1 body of track {@code track}: the sample after its composition time. */
   private static byte[] oneTrackAvc(boolean key, int track, int packetType, byte[] rest) {
-    return concat(new byte[] {(byte) (key ? 0x96 : 0xa6), (byte) packetType}, "avc1".getBytes(),
+    return Payloads.bytes(new byte[] {(byte) (key ? 0x96 : 0xa6), (byte) packetType}, "avc1".getBytes(),
         new byte[] {(byte) track}, rest);
   }
 
@@ -444,9 +438,9 @@ class FragmenterTest {
       feed(f, VIDEO, 0, oneTrackAvc(true, 1, 0, TrackFormatTest.AVC_HIGH_31));
       feed(f, AUDIO, 0, aacConfigBody());
       feed(f, VIDEO, 0, avcBody(true, 40, key0));
-      feed(f, VIDEO, 0, oneTrackAvc(true, 1, 1, concat(si24(80), key1)));
+      feed(f, VIDEO, 0, oneTrackAvc(true, 1, 1, Payloads.bytes(si24(80), key1)));
       feed(f, AUDIO, 0, aacBody(audio));
-      feed(f, VIDEO, 40, oneTrackAvc(false, 1, 1, concat(si24(0), next1)));
+      feed(f, VIDEO, 40, oneTrackAvc(false, 1, 1, Payloads.bytes(si24(0), next1)));
       parts.add(f.flush());
     }
     Boxes b0 = Boxes.of(parts.get(0).content());
@@ -457,7 +451,7 @@ class FragmenterTest {
     Boxes.Trun v = b1.trun(truns.get(0));
     assertThat(v.samples()).extracting(s -> s[3]).containsExactly(80L * 90, 0L);
     int at = b1.one("moof").offset() + v.dataOffset();
-    assertThat(Arrays.copyOfRange(b1.data, at, at + key1.length + next1.length)).isEqualTo(concat(key1, next1));
+    assertThat(Arrays.copyOfRange(b1.data, at, at + key1.length + next1.length)).isEqualTo(Payloads.bytes(key1, next1));
     Boxes.Trun a = b1.trun(truns.get(1));
     int audioAt = b1.one("moof").offset() + a.dataOffset();
     assertThat(Arrays.copyOfRange(b1.data, audioAt, audioAt + audio.length)).isEqualTo(audio);

@@ -11,6 +11,7 @@ import io.cascade.live.StreamManager;
 import io.cascade.metrics.NodeMetrics;
 import io.cascade.server.SessionPolicy;
 import io.cascade.testing.FlvFile;
+import io.cascade.testing.Payloads;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -125,8 +126,8 @@ class RecorderTest {
     }
     stream = streams.publish(app + "/" + name, publisher).stream();
     long at = nextVideo * 40;
-    stream.onFrame(publisher, FlvFile.frame(9, at, concat(HexFormat.of().parseHex("1700000000"), AVC_CONFIG)));
-    stream.onFrame(publisher, FlvFile.frame(8, at, concat(HexFormat.of().parseHex("af00"), AAC_CONFIG)));
+    stream.onFrame(publisher, FlvFile.frame(9, at, Payloads.bytes(HexFormat.of().parseHex("1700000000"), AVC_CONFIG)));
+    stream.onFrame(publisher, FlvFile.frame(8, at, Payloads.bytes(HexFormat.of().parseHex("af00"), AAC_CONFIG)));
     channel.runPendingTasks();
   }
 
@@ -150,7 +151,7 @@ class RecorderTest {
         byte[] nal = new byte[videoPayload];
         nal[0] = (byte) (key ? 0x65 : 0x41);
         byte[] head = {(byte) (key ? 0x17 : 0x27), 1, 0, 0, 0, 0, 0, (byte) (videoPayload >> 8), (byte) videoPayload};
-        frame = FlvFile.frame(9, videoAt, concat(head, nal));
+        frame = FlvFile.frame(9, videoAt, Payloads.bytes(head, nal));
         nextVideo++;
         channel.advanceTimeBy(40, TimeUnit.MILLISECONDS);
       }
@@ -159,19 +160,6 @@ class RecorderTest {
     }
   }
 
-  private static byte[] concat(byte[]... pieces) {
-    int n = 0;
-    for (byte[] p : pieces) {
-      n += p.length;
-    }
-    byte[] out = new byte[n];
-    int at = 0;
-    for (byte[] p : pieces) {
-      System.arraycopy(p, 0, out, at, p.length);
-      at += p.length;
-    }
-    return out;
-  }
 
   private Path recordingDir(String app, String name) {
     return root.resolve(app).resolve(name).resolve("20261206T040000Z");

@@ -3,6 +3,7 @@ package io.cascade.recording;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cascade.recording.handover.HandoverState;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,7 +7,9 @@ import io.cascade.live.LiveStream;
 import io.cascade.live.MediaFrame;
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.NodeMetrics;
+import io.cascade.recording.handover.RecordingHandover;
 import io.cascade.testing.FlvFile;
+import io.cascade.testing.Payloads;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.file.Path;
@@ -76,8 +78,8 @@ final class RecordingNode implements AutoCloseable {
     channel.runPendingTasks();
     stream = streams.publish(app + "/" + name, publisher).stream();
     long at = nextVideo * 40;
-    stream.onFrame(publisher, FlvFile.frame(9, at, concat(HexFormat.of().parseHex("1700000000"), AVC_CONFIG)));
-    stream.onFrame(publisher, FlvFile.frame(8, at, concat(HexFormat.of().parseHex("af00"), AAC_CONFIG)));
+    stream.onFrame(publisher, FlvFile.frame(9, at, Payloads.bytes(HexFormat.of().parseHex("1700000000"), AVC_CONFIG)));
+    stream.onFrame(publisher, FlvFile.frame(8, at, Payloads.bytes(HexFormat.of().parseHex("af00"), AAC_CONFIG)));
     channel.runPendingTasks();
   }
 
@@ -114,7 +116,7 @@ final class RecordingNode implements AutoCloseable {
         byte[] nal = new byte[16];
         nal[0] = (byte) (key ? 0x65 : 0x41);
         byte[] head = {(byte) (key ? 0x17 : 0x27), 1, 0, 0, 0, 0, 0, 0, 16};
-        frame = FlvFile.frame(9, videoAt, concat(head, nal));
+        frame = FlvFile.frame(9, videoAt, Payloads.bytes(head, nal));
         nextVideo++;
         loopMillis += 40;
         channel.advanceTimeBy(40, TimeUnit.MILLISECONDS);
@@ -125,19 +127,6 @@ final class RecordingNode implements AutoCloseable {
     }
   }
 
-  private static byte[] concat(byte[]... pieces) {
-    int n = 0;
-    for (byte[] p : pieces) {
-      n += p.length;
-    }
-    byte[] out = new byte[n];
-    int at = 0;
-    for (byte[] p : pieces) {
-      System.arraycopy(p, 0, out, at, p.length);
-      at += p.length;
-    }
-    return out;
-  }
 
   @Override
   public void close() {

@@ -2,6 +2,8 @@ package io.cascade.recording;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cascade.recording.handover.HandoverState;
+import io.cascade.recording.handover.RecordingHandover;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;

@@ -3,6 +3,7 @@ package io.cascade.recording;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cascade.testing.Payloads;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -31,7 +32,7 @@ class WholeFragmentsTest {
 
   @Test
   void wholeFragmentsAreCountedWithTheirDecodeTimesAndDurations() throws IOException {
-    byte[] file = concat(fragment(180_000, 3, 3_000, 100, 0x000301), fragment(189_000, 3, 3_000, 100, 0x000301));
+    byte[] file = Payloads.bytes(fragment(180_000, 3, 3_000, 100, 0x000301), fragment(189_000, 3, 3_000, 100, 0x000301));
     WholeFragments.Scan scan = scan(file);
     assertThat(scan.fragments()).isEqualTo(2);
     assertThat(scan.bytes()).isEqualTo(file.length);
@@ -53,7 +54,7 @@ class WholeFragmentsTest {
     byte[] good = fragment(0, 3, 3_000, 100, 0x000301);
     byte[] hugeMoof = good.clone();
     ByteBuffer.wrap(hugeMoof).putInt(0, 0x7fff_fff0);
-    WholeFragments.Scan scan = scan(concat(good, hugeMoof));
+    WholeFragments.Scan scan = scan(Payloads.bytes(good, hugeMoof));
     assertThat(scan.fragments()).isEqualTo(1);
     assertThat(scan.bytes()).isEqualTo(good.length);
     assertThat(scan.stop()).contains("moof of 2147483632 bytes");
@@ -61,7 +62,7 @@ class WholeFragmentsTest {
     byte[] longMdat = good.clone();
     int mdatAt = ByteBuffer.wrap(longMdat).getInt(0);
     ByteBuffer.wrap(longMdat).putInt(mdatAt, 1 << 30);
-    assertThat(scan(concat(good, longMdat)).stop()).startsWith("torn mdat");
+    assertThat(scan(Payloads.bytes(good, longMdat)).stop()).startsWith("torn mdat");
   }
 
   @Test
@@ -115,12 +116,12 @@ class WholeFragmentsTest {
       trun.putInt(duration).putInt(size);
     }
     byte[] trunBox = box("trun", trun.array());
-    byte[] traf = box("traf", concat(box("tfhd", ByteBuffer.allocate(8).putInt(0x020000).putInt(1).array()),
+    byte[] traf = box("traf", Payloads.bytes(box("tfhd", ByteBuffer.allocate(8).putInt(0x020000).putInt(1).array()),
         box("tfdt", ByteBuffer.allocate(12).putInt(0x01000000).putLong(decode).array()), trunBox));
-    byte[] moof = box("moof", concat(box("mfhd", new byte[8]), traf));
+    byte[] moof = box("moof", Payloads.bytes(box("mfhd", new byte[8]), traf));
     ByteBuffer.wrap(moof).putInt(indexOf(moof, "trun") + 16, moof.length + 8);
     byte[] mdat = box("mdat", new byte[samples * Math.min(size, 100)]);
-    return concat(moof, mdat);
+    return Payloads.bytes(moof, mdat);
   }
 
   /** A fragment whose trun lists sizes only: durations come from the tfhd's default. */
@@ -131,15 +132,15 @@ class WholeFragmentsTest {
       trun.putInt(size);
     }
     byte[] tfhd = box("tfhd", ByteBuffer.allocate(12).putInt(0x020008).putInt(1).putInt(duration).array());
-    byte[] traf = box("traf", concat(tfhd, box("tfdt", ByteBuffer.allocate(12).putInt(0x01000000).putLong(decode)
+    byte[] traf = box("traf", Payloads.bytes(tfhd, box("tfdt", ByteBuffer.allocate(12).putInt(0x01000000).putLong(decode)
         .array()), box("trun", trun.array())));
-    byte[] moof = box("moof", concat(box("mfhd", new byte[8]), traf));
+    byte[] moof = box("moof", Payloads.bytes(box("mfhd", new byte[8]), traf));
     ByteBuffer.wrap(moof).putInt(indexOf(moof, "trun") + 16, moof.length + 8);
-    return concat(moof, box("mdat", new byte[samples * size]));
+    return Payloads.bytes(moof, box("mdat", new byte[samples * size]));
   }
 
   private static byte[] box(String type, byte[] payload) {
-    return concat(ByteBuffer.allocate(8).putInt(8 + payload.length).put(type.getBytes(StandardCharsets.US_ASCII))
+    return Payloads.bytes(ByteBuffer.allocate(8).putInt(8 + payload.length).put(type.getBytes(StandardCharsets.US_ASCII))
         .array(), payload);
   }
 
@@ -157,11 +158,4 @@ class WholeFragmentsTest {
     throw new AssertionError("no " + type);
   }
 
-  private static byte[] concat(byte[]... parts) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (byte[] p : parts) {
-      out.writeBytes(p);
-    }
-    return out.toByteArray();
-  }
 }

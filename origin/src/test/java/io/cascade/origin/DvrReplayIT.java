@@ -30,7 +30,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.logging.Level;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -177,8 +176,8 @@ class DvrReplayIT {
       assertThat(publisher.awaitExit()).as("ffmpeg exit code\n%s", publisher.describe()).isZero();
     }
     Path streamDir = root.resolve("recordings").resolve("rec").resolve(name);
-    Await.until(Duration.ofSeconds(20), "a VOD playlist under " + streamDir, () -> vodPlaylist(streamDir) != null);
-    Path dir = vodPlaylist(streamDir).getParent();
+    Await.until(Duration.ofSeconds(20), "a VOD playlist under " + streamDir, () -> RecordingDirs.vodPlaylist(streamDir) != null);
+    Path dir = RecordingDirs.vodPlaylist(streamDir).getParent();
     double recorded = seconds(Files.readString(dir.resolve("index.m3u8")));
 
     HttpServer server = vertx.createHttpServer().requestHandler(req -> serveReplay(req, dir))
@@ -258,22 +257,6 @@ class DvrReplayIT {
   private static double seconds(String playlist) {
     return playlist.lines().filter(l -> l.startsWith("#EXTINF:"))
         .mapToDouble(l -> Double.parseDouble(l.substring(8, l.indexOf(',')))).sum();
-  }
-
-  /** The index.m3u8 of the one recording under {@code streamDir}, once it is VOD; else null. */
-  private static Path vodPlaylist(Path streamDir) throws IOException {
-    if (!Files.isDirectory(streamDir)) {
-      return null;
-    }
-    try (Stream<Path> dirs = Files.list(streamDir)) {
-      for (Path d : dirs.toList()) {
-        Path list = d.resolve("index.m3u8");
-        if (Files.exists(list) && Files.readString(list).contains("#EXT-X-ENDLIST")) {
-          return list;
-        }
-      }
-    }
-    return null;
   }
 
   /** Polls the video element (io.cascade.testing.Await) until {@code done} holds; returns that state. */

@@ -106,7 +106,7 @@ class RecordingFaultsIT {
         assertThat(p.awaitExit()).as("ffmpeg exit code\n%s", p.describe()).isZero();
       }
       Await.until(Duration.ofSeconds(20), "the recording of " + name + " ends",
-          () -> vodPlaylist(root.resolve("rec").resolve(name)) != null);
+          () -> RecordingDirs.vodPlaylist(root.resolve("rec").resolve(name)) != null);
     }
     long endedBytes = bytesUnder(root);
     log.info("two ended recordings hold {} bytes against a quota of 1 MiB", endedBytes);
@@ -309,21 +309,6 @@ class RecordingFaultsIT {
       }
       return most;
     }
-  }
-
-  private static Path vodPlaylist(Path streamDir) throws IOException {
-    if (!Files.isDirectory(streamDir)) {
-      return null;
-    }
-    try (Stream<Path> dirs = Files.list(streamDir)) {
-      for (Path d : dirs.toList()) {
-        Path list = d.resolve("index.m3u8");
-        if (Files.exists(list) && Files.readString(list).contains("#EXT-X-ENDLIST")) {
-          return list;
-        }
-      }
-    }
-    return null;
   }
 
   private static long bytesUnder(Path root) throws IOException {

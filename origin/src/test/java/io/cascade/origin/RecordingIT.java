@@ -94,8 +94,8 @@ class RecordingIT {
     }
     Path streamDir = root.resolve("recordings").resolve("rec").resolve(name);
     long waited = Await.until(Duration.ofSeconds(20), "a VOD playlist under " + streamDir,
-        () -> vodPlaylist(streamDir) != null);
-    Path dir = vodPlaylist(streamDir).getParent();
+        () -> RecordingDirs.vodPlaylist(streamDir) != null);
+    Path dir = RecordingDirs.vodPlaylist(streamDir).getParent();
     log.info("recording profile={} ended {} ms after the publisher, dir={}", profile, waited, dir);
 
     String playlist = Files.readString(dir.resolve("index.m3u8"));
@@ -151,11 +151,11 @@ class RecordingIT {
       }
     }
     Path streamDir = root.resolve("recordings").resolve("rec").resolve(name);
-    Await.until(Duration.ofSeconds(20), "a VOD playlist under " + streamDir, () -> vodPlaylist(streamDir) != null);
+    Await.until(Duration.ofSeconds(20), "a VOD playlist under " + streamDir, () -> RecordingDirs.vodPlaylist(streamDir) != null);
     try (Stream<Path> recordings = Files.list(streamDir)) {
       assertThat(recordings.toList()).as("one recording for both publishes").hasSize(1);
     }
-    Path list = vodPlaylist(streamDir);
+    Path list = RecordingDirs.vodPlaylist(streamDir);
     String playlist = Files.readString(list);
     log.info("recording republished playlist\n{}", playlist);
     assertThat(playlist.split("#EXT-X-DISCONTINUITY\n", -1)).as("one discontinuity").hasSize(2);
@@ -167,22 +167,6 @@ class RecordingIT {
     PlayReport whole = ffmpeg.probeFile(list);
     log.info("recording republished {}", whole.summary());
     assertCleanPlayback(whole, profile, each.multipliedBy(2).minus(GOP.multipliedBy(2)));
-  }
-
-  /** The index.m3u8 of the one recording under {@code streamDir}, once it is VOD; else null. */
-  private static Path vodPlaylist(Path streamDir) throws IOException {
-    if (!Files.isDirectory(streamDir)) {
-      return null;
-    }
-    try (Stream<Path> dirs = Files.list(streamDir)) {
-      for (Path d : dirs.toList()) {
-        Path list = d.resolve("index.m3u8");
-        if (Files.exists(list) && Files.readString(list).contains("#EXT-X-ENDLIST")) {
-          return list;
-        }
-      }
-    }
-    return null;
   }
 
   @Test

@@ -8,6 +8,7 @@ import io.cascade.live.MediaFrame;
 import io.cascade.live.StreamManager;
 import io.cascade.metrics.NodeMetrics;
 import io.cascade.testing.FlvFile;
+import io.cascade.testing.Payloads;
 import io.micrometer.core.instrument.distribution.CountAtBucket;
 import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import io.netty.buffer.ByteBuf;
@@ -109,10 +110,10 @@ class HlsSessionTest {
 
   /** The sequence headers a publisher's encoder starts with; media times start again from 0. */
   private void sendHeaders() {
-    stream.onFrame(publisher, FlvFile.frame(9, timeBase, concat(HexFormat.of().parseHex("1700000000"), AVC_CONFIG)));
-    stream.onFrame(publisher, FlvFile.frame(8, timeBase, concat(HexFormat.of().parseHex("af00"), AAC_CONFIG)));
+    stream.onFrame(publisher, FlvFile.frame(9, timeBase, Payloads.bytes(HexFormat.of().parseHex("1700000000"), AVC_CONFIG)));
+    stream.onFrame(publisher, FlvFile.frame(8, timeBase, Payloads.bytes(HexFormat.of().parseHex("af00"), AAC_CONFIG)));
     for (int track : extraTracks) {
-      stream.onFrame(publisher, FlvFile.frame(9, timeBase, concat(oneTrackHead(true, 0, track), AVC_CONFIG)));
+      stream.onFrame(publisher, FlvFile.frame(9, timeBase, Payloads.bytes(oneTrackHead(true, 0, track), AVC_CONFIG)));
     }
     nextVideo = 0;
     nextAudio = 0;
@@ -136,19 +137,6 @@ class HlsSessionTest {
     metrics.close();
   }
 
-  private static byte[] concat(byte[]... pieces) {
-    int n = 0;
-    for (byte[] p : pieces) {
-      n += p.length;
-    }
-    byte[] out = new byte[n];
-    int at = 0;
-    for (byte[] p : pieces) {
-      System.arraycopy(p, 0, out, at, p.length);
-      at += p.length;
-    }
-    return out;
-  }
 
   /** Publishes {@code millis} more of media, frame by frame, with the clock following the frames. */
   private void feed(long millis) {
@@ -167,14 +155,14 @@ class HlsSessionTest {
         nal[0] = (byte) (key ? 0x65 : 0x41);
         byte[] head = {(byte) (key ? 0x17 : 0x27), 1, 0, 0, 0, 0, 0, (byte) (videoPayload >> 8), (byte) videoPayload};
         tick(videoAt);
-        stream.onFrame(publisher, stamped(FlvFile.frame(9, timeBase + videoAt, concat(head, nal))));
+        stream.onFrame(publisher, stamped(FlvFile.frame(9, timeBase + videoAt, Payloads.bytes(head, nal))));
         for (int track : extraTracks) {
           int size = videoPayload + 64 * track; // each track its own bit rate
           byte[] time = {0, 0, 0, 0, 0, (byte) (size >> 8), (byte) size};
           byte[] picture = new byte[size];
           picture[0] = nal[0];
           stream.onFrame(publisher,
-              stamped(FlvFile.frame(9, timeBase + videoAt, concat(oneTrackHead(key, 1, track), time, picture))));
+              stamped(FlvFile.frame(9, timeBase + videoAt, Payloads.bytes(oneTrackHead(key, 1, track), time, picture))));
         }
         nextVideo++;
         channel.runPendingTasks();
@@ -184,7 +172,7 @@ class HlsSessionTest {
 
   /** Enhanced-RTMP video header of a OneTrack multitrack avc1 message up to its track id. */
   private static byte[] oneTrackHead(boolean key, int packetType, int track) {
-    return concat(new byte[] {(byte) (key ? 0x96 : 0xa6), (byte) packetType}, "avc1".getBytes(StandardCharsets.US_ASCII),
+    return Payloads.bytes(new byte[] {(byte) (key ? 0x96 : 0xa6), (byte) packetType}, "avc1".getBytes(StandardCharsets.US_ASCII),
         new byte[] {(byte) track});
   }
 

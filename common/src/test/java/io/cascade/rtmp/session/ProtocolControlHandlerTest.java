@@ -16,6 +16,7 @@ import io.cascade.rtmp.chunk.RtmpMessage;
 import io.cascade.rtmp.message.MessageType;
 import io.cascade.rtmp.message.ProtocolControl;
 import io.cascade.rtmp.message.UserControl;
+import io.cascade.testing.Payloads;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -109,13 +110,6 @@ class ProtocolControlHandlerTest {
     return wire(m, ChunkDecoder.DEFAULT_CHUNK_SIZE);
   }
 
-  private static byte[] concat(byte[]... parts) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (byte[] p : parts) {
-      out.writeBytes(p);
-    }
-    return out.toByteArray();
-  }
 
   private static RtmpMessage video(long timestamp, byte[] payload) {
     return message(VIDEO_CSID, MessageType.VIDEO, timestamp, 1, payload);
@@ -148,7 +142,7 @@ class ProtocolControlHandlerTest {
   @EnumSource(Role.class)
   void answersPingsAndPassesStreamEventsUp(Role role) {
     open(role);
-    feed(channel, concat(wire(UserControl.pingRequest(ALLOC, 0xCAFEBABEL)),
+    feed(channel, Payloads.bytes(wire(UserControl.pingRequest(ALLOC, 0xCAFEBABEL)),
         wire(UserControl.pingResponse(ALLOC, 7)), wire(UserControl.streamBegin(ALLOC, 1))), 1);
 
     assertThat(sent()).singleElement().satisfies(pong -> {
@@ -167,7 +161,7 @@ class ProtocolControlHandlerTest {
     open(role);
     byte[] before = pattern(500, 3);
     byte[] after = pattern(5000, 9);
-    feed(channel, concat(wire(video(0, before)), wire(ProtocolControl.setChunkSize(ALLOC, 1500)),
+    feed(channel, Payloads.bytes(wire(video(0, before)), wire(ProtocolControl.setChunkSize(ALLOC, 1500)),
         wire(video(40, after), 1500)), 1);
 
     assertThat(control.inboundChunkSize()).isEqualTo(1500);
@@ -187,7 +181,7 @@ class ProtocolControlHandlerTest {
     byte[] cut = pattern(300, 5);
     byte[] whole = pattern(200, 11);
     byte[] firstChunkOnly = new Wire().fmt0(VIDEO_CSID, 0, cut.length, MessageType.VIDEO, 1).data(cut, 0, 128).bytes();
-    feed(channel, concat(firstChunkOnly, wire(ProtocolControl.abort(ALLOC, VIDEO_CSID)),
+    feed(channel, Payloads.bytes(firstChunkOnly, wire(ProtocolControl.abort(ALLOC, VIDEO_CSID)),
         wire(video(40, whole))), 1);
 
     assertThat(drainInbound(channel)).singleElement().satisfies(d -> {
@@ -201,7 +195,7 @@ class ProtocolControlHandlerTest {
   @EnumSource(Role.class)
   void recordsPeerBandwidthAndAcknowledgements(Role role) {
     open(role);
-    feed(channel, concat(wire(ProtocolControl.setPeerBandwidth(ALLOC, 5_000_000, ProtocolControl.LIMIT_DYNAMIC)),
+    feed(channel, Payloads.bytes(wire(ProtocolControl.setPeerBandwidth(ALLOC, 5_000_000, ProtocolControl.LIMIT_DYNAMIC)),
         wire(ProtocolControl.acknowledgement(ALLOC, 123_456))));
 
     assertThat(control.peerBandwidth()).isEqualTo(5_000_000);
@@ -214,7 +208,7 @@ class ProtocolControlHandlerTest {
   @EnumSource(Role.class)
   void aggregatesGoUpAsTheirParts(Role role) {
     open(role);
-    byte[] body = concat(tag(MessageType.VIDEO, 1000, pattern(20, 1)), tag(MessageType.AUDIO, 1010, pattern(5, 2)),
+    byte[] body = Payloads.bytes(tag(MessageType.VIDEO, 1000, pattern(20, 1)), tag(MessageType.AUDIO, 1010, pattern(5, 2)),
         tag(MessageType.DATA_AMF0, 1020, pattern(3, 3)));
     feed(channel, wire(message(VIDEO_CSID, MessageType.AGGREGATE, 5000, 1, body)), 3);
 
@@ -229,7 +223,7 @@ class ProtocolControlHandlerTest {
   @EnumSource(Role.class)
   void aggregateOverThePartLimitIsAProtocolError(Role role) {
     open(role, 2);
-    byte[] body = concat(tag(MessageType.VIDEO, 0, pattern(4, 1)), tag(MessageType.VIDEO, 40, pattern(4, 2)),
+    byte[] body = Payloads.bytes(tag(MessageType.VIDEO, 0, pattern(4, 1)), tag(MessageType.VIDEO, 40, pattern(4, 2)),
         tag(MessageType.VIDEO, 80, pattern(4, 3)));
 
     assertThatThrownBy(() -> feed(channel, wire(message(VIDEO_CSID, MessageType.AGGREGATE, 0, 1, body))))
@@ -244,7 +238,7 @@ class ProtocolControlHandlerTest {
   @EnumSource(Role.class)
   void aggregateWithAControlPartIsAProtocolError(Role role) {
     open(role);
-    byte[] body = concat(tag(MessageType.VIDEO, 0, pattern(4, 1)), tag(MessageType.SET_CHUNK_SIZE, 0, new byte[] {0, 0, 16, 0}));
+    byte[] body = Payloads.bytes(tag(MessageType.VIDEO, 0, pattern(4, 1)), tag(MessageType.SET_CHUNK_SIZE, 0, new byte[] {0, 0, 16, 0}));
 
     assertThatThrownBy(() -> feed(channel, wire(message(VIDEO_CSID, MessageType.AGGREGATE, 0, 1, body))))
         .isInstanceOfSatisfying(RtmpProtocolException.class, e -> {

@@ -1,4 +1,4 @@
-package io.cascade.recording;
+package io.cascade.recording.handover;
 
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;

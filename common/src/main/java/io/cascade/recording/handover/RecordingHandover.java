@@ -1,4 +1,4 @@
-package io.cascade.recording;
+package io.cascade.recording.handover;
 
 import java.io.IOException;
 import java.util.Optional;
