@@ -52,7 +52,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ "$rounds" -ge 1 ] && [ "$rounds" -le 5 ] || { echo "--rounds must be 1..5" >&2; exit 2; }
-[ "$duration" -ge 5 ] && [ "$duration" -le 300 ] || { echo "--duration must be 5..300" >&2; exit 2; }
+[ "$duration" -ge 5 ] && [ "$duration" -le 600 ] || { echo "--duration must be 5..600 (600: the 10-minute memory run)" >&2; exit 2; }
 IFS=, read -r -a server_list <<<"$servers"
 for s in "${server_list[@]}"; do
   case "$s" in
