@@ -21,6 +21,10 @@ import java.util.function.LongSupplier;
  * hls.dvrWindow}) as many more as that window needs; bounded in bytes by {@code hls.maxWindowBytes}
  * ({@code hls.dvrMaxBytes} with a DVR window). The oldest segment goes first. Owns every buffer and
  * part it was given until it drops them or is closed. Confined to the session's event loop.
+ *
+ * <p>Over 400 lines: the three bounds (segments, DVR duration, bytes), the media sequence line and
+ * the discontinuities all act on one list of segments and parts whose buffers it owns; split, the
+ * release of a dropped part would have to be followed across classes.
  */
 final class HlsWindow implements CmafSink {
 
