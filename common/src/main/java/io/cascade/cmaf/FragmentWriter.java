@@ -1,5 +1,12 @@
 package io.cascade.cmaf;
 
+import static io.cascade.cmaf.FragmentFlags.TFHD_DEFAULT_BASE_IS_MOOF;
+import static io.cascade.cmaf.FragmentFlags.TRUN_COMPOSITION_OFFSET;
+import static io.cascade.cmaf.FragmentFlags.TRUN_DATA_OFFSET;
+import static io.cascade.cmaf.FragmentFlags.TRUN_DURATION;
+import static io.cascade.cmaf.FragmentFlags.TRUN_FLAGS;
+import static io.cascade.cmaf.FragmentFlags.TRUN_SIZE;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.util.List;
@@ -12,12 +19,6 @@ import java.util.List;
  * at the track's first byte in the mdat, counted from the start of the moof.
  */
 final class FragmentWriter {
-  private static final int TFHD_DEFAULT_BASE_IS_MOOF = 0x020000;
-  private static final int TRUN_DATA_OFFSET = 0x000001;
-  private static final int TRUN_DURATION = 0x000100;
-  private static final int TRUN_SIZE = 0x000200;
-  private static final int TRUN_FLAGS = 0x000400;
-  private static final int TRUN_COMPOSITION_OFFSET = 0x000800;
   /** sample_depends_on = 2: an I picture or audio, decodable alone. */
   static final int FLAGS_SYNC = 0x02000000;
   /** sample_depends_on = 1 and sample_is_non_sync_sample. */

@@ -1,5 +1,17 @@
 package io.cascade.recording;
 
+import static io.cascade.cmaf.FragmentFlags.TFHD_BASE_DATA_OFFSET;
+import static io.cascade.cmaf.FragmentFlags.TFHD_DEFAULT_DURATION;
+import static io.cascade.cmaf.FragmentFlags.TFHD_DEFAULT_FLAGS;
+import static io.cascade.cmaf.FragmentFlags.TFHD_DEFAULT_SIZE;
+import static io.cascade.cmaf.FragmentFlags.TFHD_SAMPLE_DESCRIPTION;
+import static io.cascade.cmaf.FragmentFlags.TRUN_COMPOSITION_OFFSET;
+import static io.cascade.cmaf.FragmentFlags.TRUN_DATA_OFFSET;
+import static io.cascade.cmaf.FragmentFlags.TRUN_DURATION;
+import static io.cascade.cmaf.FragmentFlags.TRUN_FIRST_FLAGS;
+import static io.cascade.cmaf.FragmentFlags.TRUN_FLAGS;
+import static io.cascade.cmaf.FragmentFlags.TRUN_SIZE;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -21,17 +33,6 @@ final class WholeFragments {
   static final int MAX_MOOF = 1 << 20;
   /** The largest init segment read. */
   static final int MAX_INIT = 1 << 20;
-  private static final int TFHD_BASE_DATA_OFFSET = 0x000001;
-  private static final int TFHD_SAMPLE_DESCRIPTION = 0x000002;
-  private static final int TFHD_DEFAULT_DURATION = 0x000008;
-  private static final int TFHD_DEFAULT_SIZE = 0x000010;
-  private static final int TFHD_DEFAULT_FLAGS = 0x000020;
-  private static final int TRUN_DATA_OFFSET = 0x000001;
-  private static final int TRUN_FIRST_FLAGS = 0x000004;
-  private static final int TRUN_DURATION = 0x000100;
-  private static final int TRUN_SIZE = 0x000200;
-  private static final int TRUN_FLAGS = 0x000400;
-  private static final int TRUN_COMPOSITION_OFFSET = 0x000800;
 
   /** One track of an init segment: its media timescale, whether it is video, its trex defaults. */
   record Track(long timescale, boolean video, long defaultDuration, long defaultSize) {
