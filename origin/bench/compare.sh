@@ -174,7 +174,8 @@ cascade_node() { # role name rtmp http cluster log
     CASCADE_HTTP_PORT="$http" CASCADE_CLUSTER_HOST=127.0.0.1 CASCADE_CLUSTER_PORT="$cluster" \
     CASCADE_CLUSTER_ADVERTISED_HOST=127.0.0.1 CASCADE_CLUSTER_MEMBERS="127.0.0.1:$((port_base + 20))" \
     CASCADE_CLUSTER_NAME="compare-$$" CASCADE_CLUSTER_SECRET="compare-$$" $cascade_env \
-    java $cascade_jvm -Dio.netty.leakDetectionLevel=disabled -jar "$role/target/cascade-$role.jar" >"$log" 2>&1 &
+    java $cascade_jvm -Xlog:gc,safepoint:file="${log%.log}-gc.log":utctime -Dio.netty.leakDetectionLevel=disabled \
+    -jar "$role/target/cascade-$role.jar" >"$log" 2>&1 &
   node_pid=$!
   pids+=("$node_pid")
   wait_port 127.0.0.1 "$rtmp" 60
@@ -234,7 +235,9 @@ run_one() { # server round
   # every viewer at once): the bench gets a larger heap for them.
   local bench_heap=-Xmx2g
   [[ $server == *-hls ]] && bench_heap=-Xmx4g
-  timeout "$limit" java -Xms1g $bench_heap -Dio.netty.leakDetectionLevel=disabled -cp "$bench_cp" \
+  # Its GC and safepoint pauses are logged: a pause of the load generator stalls every viewer at once.
+  timeout "$limit" java -Xms1g $bench_heap -Xlog:gc,safepoint:file="$out/$server-$round-bench-gc.log":utctime \
+    -Dio.netty.leakDetectionLevel=disabled -cp "$bench_cp" \
     io.cascade.bench.FanoutBench "${args[@]}" >"$out/$server-$round.txt" 2>&1 || echo "bench failed, see $out/$server-$round.txt" >&2
   cleanup
   sleep 2

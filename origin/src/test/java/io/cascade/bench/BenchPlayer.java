@@ -56,11 +56,25 @@ final class BenchPlayer {
   /** HLS viewers only: parts (or segments) received, skipped by number, playlists and their bytes. */
   long hlsMedia;
   long hlsMissing;
+  /** When this viewer skipped (UTC epoch seconds of its first {@link #SKIP_TIMES} skips), to tell a stall from a trickle. */
+  final long[] hlsSkipSeconds = new long[SKIP_TIMES];
+  int hlsSkipEvents;
   long hlsPlaylists;
   long hlsOverheadBytes;
   /** Slow players only: bytes this player may still read in the current tick; negative is debt. */
   private long readBudget;
   private long readQuota;
+
+  static final int SKIP_TIMES = 16;
+
+  /** Counts {@code parts} skipped now (HLS viewers). */
+  void hlsSkipped(long parts) {
+    hlsMissing += parts;
+    if (hlsSkipEvents < SKIP_TIMES) {
+      hlsSkipSeconds[hlsSkipEvents] = System.currentTimeMillis() / 1000;
+    }
+    hlsSkipEvents++;
+  }
 
   BenchPlayer(int index, boolean slow, LagBook liveLag, LagBook joinLag) {
     this.index = index;

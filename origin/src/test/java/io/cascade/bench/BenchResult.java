@@ -5,6 +5,7 @@ import io.cascade.client.SyntheticMedia;
 import io.cascade.client.SyntheticPublisher;
 import io.cascade.live.LiveStats;
 import io.vertx.core.json.JsonObject;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +48,25 @@ record BenchResult(
 
   private List<BenchPlayer> normal() {
     return players.stream().filter(p -> !p.slow).toList();
+  }
+
+  /**
+   * The seconds (UTC) in which viewers skipped, busiest first (at most 12; each viewer's first
+   * {@link BenchPlayer#SKIP_TIMES} skips): one stall of the bench or the server shows as one or two
+   * seconds that nearly every viewer shares, a viewer that cannot keep up as a trickle.
+   */
+  private static String skipSeconds(List<BenchPlayer> ps) {
+    TreeMap<Long, Integer> bySecond = new TreeMap<>();
+    for (BenchPlayer p : ps) {
+      for (int i = 0; i < Math.min(p.hlsSkipEvents, BenchPlayer.SKIP_TIMES); i++) {
+        bySecond.merge(p.hlsSkipSeconds[i], 1, Integer::sum);
+      }
+    }
+    return bySecond.entrySet().stream()
+        .sorted(Map.Entry.<Long, Integer>comparingByValue().reversed())
+        .limit(12)
+        .map(e -> Instant.ofEpochSecond(e.getKey()).toString().substring(11, 19) + " x" + e.getValue())
+        .collect(Collectors.joining(", ", bySecond.size() + " seconds with skips, busiest: ", ""));
   }
 
   private long count(List<BenchPlayer> ps, Predicate<BenchPlayer> test) {
@@ -132,6 +152,10 @@ record BenchResult(
       s.append(String.format("hls         parts/segments %d, skipped %d (players skipping %d/%d), playlists %d, playlist bytes %d%n",
           sum(normal, p -> p.hlsMedia), sum(normal, p -> p.hlsMissing), count(normal, p -> p.hlsMissing > 0), normal.size(),
           sum(normal, p -> p.hlsPlaylists), sum(normal, p -> p.hlsOverheadBytes)));
+      String skips = skipSeconds(normal);
+      if (!skips.isEmpty()) {
+        s.append("hls skips   ").append(skips).append(String.format("%n"));
+      }
     }
     s.append(String.format("delivered   %.1f Mbit/s to players (%.1f expected: %d playing x %.3f)%s%n",
         deliveredMbps(windowBytes), normalPlayingAtStart() * streamMbps, normalPlayingAtStart(), streamMbps,

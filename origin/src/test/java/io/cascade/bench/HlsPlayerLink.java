@@ -242,7 +242,7 @@ final class HlsPlayerLink implements PlayerLink {
         if (r.cause() instanceof Status s && s.code == 404 && ++gone <= MAX_GONE) {
           // Fallen out of the window (the viewer is behind): as hls.js, reload and go on from
           // what is listed now; what is skipped counts as missing.
-          player.hlsMissing += lastNumber >= 0 && number > lastNumber ? number - lastNumber : 1;
+          player.hlsSkipped(lastNumber >= 0 && number > lastNumber ? number - lastNumber : 1);
           lastNumber = Math.max(lastNumber, number);
           if (!reloadInFlight) {
             reload(null);
@@ -259,7 +259,7 @@ final class HlsPlayerLink implements PlayerLink {
         return;
       }
       if (lastNumber >= 0 && number > lastNumber + 1) {
-        player.hlsMissing += number - lastNumber - 1;
+        player.hlsSkipped(number - lastNumber - 1);
       }
       lastNumber = number;
       player.hlsMedia++;
