@@ -62,6 +62,9 @@ record BenchResult(
         bySecond.merge(p.hlsSkipSeconds[i], 1, Integer::sum);
       }
     }
+    if (bySecond.isEmpty()) {
+      return "";
+    }
     return bySecond.entrySet().stream()
         .sorted(Map.Entry.<Long, Integer>comparingByValue().reversed())
         .limit(12)
