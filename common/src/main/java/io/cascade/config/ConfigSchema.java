@@ -455,6 +455,17 @@ public final class ConfigSchema {
           "Shortest recorded segment, for rules without their own: one is cut at the first video"
               + " keyframe past it, so a segment is this plus up to one GOP.");
 
+  public static final Setting<Duration> RECORDING_MAX_DURATION =
+      of(
+          "recording.maxDuration",
+          duration("1m", "168h"),
+          "6h",
+          "Longest recording: at the first segment past it the recording ends (its playlist becomes"
+              + " VOD, it is uploaded and announced like any that ends) and the next segment starts a"
+              + " new one, without a gap. Bounds a 24/7 stream's playlist, rewritten after every"
+              + " segment, and what this node holds of it in memory. A recording another origin"
+              + " continues after a failover counts from the continuation.");
+
   public static final Setting<Long> RECORDING_MAX_BYTES =
       of(
           "recording.maxBytes",

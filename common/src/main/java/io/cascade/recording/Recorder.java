@@ -75,7 +75,8 @@ public final class Recorder {
     DiskQuota[] quota = new DiskQuota[1];
     this.meters = new RecordingMeters(metrics, () -> quota[0].usedBytes(), recordings::size);
     quota[0] = new DiskQuota(settings.maxBytes(), meters);
-    this.disk = new RecordingDisk(settings.root(), settings.fsync(), quota[0], meters, wallClock);
+    this.disk = new RecordingDisk(settings.root(), settings.fsync(), quota[0], meters, wallClock,
+        settings.maxDuration());
   }
 
   /**

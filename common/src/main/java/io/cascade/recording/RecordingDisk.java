@@ -4,6 +4,7 @@ import io.cascade.config.FsyncPolicy;
 import io.cascade.recording.handover.RecordingHandover;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
@@ -12,7 +13,7 @@ import org.slf4j.LoggerFactory;
 /**
  * What the {@link RecordingFiles} of one node share on the writer thread: the root, the fsync
  * policy, the quota, the meters, the wall clock that names recordings, the cluster handover, and
- * the listeners told of closed segments.
+ * the listeners told of closed segments, and how long a recording may grow.
  */
 final class RecordingDisk {
   private static final Logger LOG = LoggerFactory.getLogger("cascade.recording");
@@ -22,6 +23,8 @@ final class RecordingDisk {
   final DiskQuota quota;
   final RecordingMeters meters;
   final Clock wallClock;
+  /** {@code recording.maxDuration}: a recording this long ends at its next segment, which starts a new one. */
+  final long maxDurationMillis;
   /** Where recordings are handed over between origins; set before the first recording starts. */
   volatile RecordingHandover handover = RecordingHandover.NONE;
   /**
@@ -31,8 +34,10 @@ final class RecordingDisk {
   volatile boolean listHandedOver;
   private final List<SegmentListener> listeners = new CopyOnWriteArrayList<>();
 
-  RecordingDisk(Path root, FsyncPolicy fsync, DiskQuota quota, RecordingMeters meters, Clock wallClock) {
+  RecordingDisk(Path root, FsyncPolicy fsync, DiskQuota quota, RecordingMeters meters, Clock wallClock,
+      Duration maxDuration) {
     this.root = root;
+    this.maxDurationMillis = maxDuration.toMillis();
     this.fsync = fsync;
     this.quota = quota;
     this.meters = meters;

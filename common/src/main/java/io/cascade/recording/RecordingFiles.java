@@ -45,7 +45,7 @@ final class RecordingFiles {
   private final String key;
   private final String app;
   private final String stream;
-  private final RecordingPlaylist playlist = new RecordingPlaylist();
+  private RecordingPlaylist playlist = new RecordingPlaylist();
   private Path dir;
   private String id;
   private ByteBuf init;
@@ -58,6 +58,10 @@ final class RecordingFiles {
   private boolean ended;
   /** Continues what other origins recorded before (a cluster handover); null until the directory is made. */
   private RecordingContinuation continuation;
+  /** False once this stream's recording was split ({@code recording.maxDuration}): the next one is new. */
+  private boolean mayContinue = true;
+  /** Media of the segments this node finished in the current recording. */
+  private long recordedMillis;
 
   private FileChannel open;
   private Path openTemp;
@@ -94,6 +98,9 @@ final class RecordingFiles {
     try {
       if (startsSegment) {
         finishSegment();
+        if (dir != null && recordedMillis >= disk.maxDurationMillis) {
+          split();
+        }
         discontinuity |= gap;
         openSegment(startMillis);
         openWallMillis = disk.wallClock.millis() - durationMillis;
@@ -146,12 +153,38 @@ final class RecordingFiles {
     }
     ended = true;
     finishSegment();
-    if (continuation != null && !handOver) {
-      continuation.remove();
-    }
     if (init != null) {
       init.release();
       init = null;
+    }
+    endRecording(handOver);
+  }
+
+  /**
+   * The recording is {@code recording.maxDuration} long: it ends as if its publisher had left, and
+   * the segment starting now is the first of a new recording (a new id and directory, numbers from
+   * 1, the init segment written again), with no gap between them.
+   */
+  private void split() {
+    LOG.info("event=recording.split stream={} recording={} recorded_ms={} reason=max_duration", key, id,
+        recordedMillis);
+    endRecording(false);
+    dir = null;
+    id = null;
+    playlist = new RecordingPlaylist();
+    playlistBytes = 0;
+    nextNumber = 1;
+    initWritten = false;
+    initName = null;
+    continuation = null;
+    mayContinue = false; // the cluster may still hold the ended one for a moment: never continue it
+    recordedMillis = 0;
+  }
+
+  /** The playlist becomes VOD (an empty recording is removed) and the listeners are told. */
+  private void endRecording(boolean handOver) {
+    if (continuation != null && !handOver) {
+      continuation.remove();
     }
     if (dir == null) {
       return;
@@ -226,6 +259,7 @@ final class RecordingFiles {
     }
     open = null;
     nextNumber++;
+    recordedMillis += openDurationMillis;
     RecordingPlaylist.Entry entry = new RecordingPlaylist.Entry(file.getFileName().toString(), openDurationMillis,
         openDiscontinuity, initName, openWallMillis);
     playlist.add(entry);
@@ -241,7 +275,7 @@ final class RecordingFiles {
     Path parent = disk.root.resolve(app).resolve(stream);
     Files.createDirectories(parent);
     continuation = new RecordingContinuation(disk, key);
-    Optional<HandoverState> earlier = continuation.find();
+    Optional<HandoverState> earlier = mayContinue ? continuation.find() : Optional.empty();
     if (earlier.isPresent()) {
       // Another origin (or this one before a crash) recorded it: same id, numbers go on after a gap.
       id = earlier.get().recordingId();

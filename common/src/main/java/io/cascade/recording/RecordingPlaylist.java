@@ -7,7 +7,6 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The HLS media playlist of one recording: {@code EVENT} while it grows (players may start it and
@@ -111,7 +110,9 @@ final class RecordingPlaylist {
         m3u8.append("#EXT-X-PROGRAM-DATE-TIME:").append(PDT.format(Instant.ofEpochMilli(e.programDateTimeMillis())))
             .append('\n');
       }
-      m3u8.append(String.format(Locale.ROOT, "#EXTINF:%.3f,\n", e.durationMillis() / 1000.0)).append(e.file())
+      long ms = e.durationMillis();
+      m3u8.append("#EXTINF:").append(ms / 1000).append('.').append((char) ('0' + ms % 1000 / 100))
+          .append((char) ('0' + ms % 100 / 10)).append((char) ('0' + ms % 10)).append(",\n").append(e.file())
           .append('\n');
     }
     if (ended) {

@@ -2,6 +2,7 @@ package io.cascade.recording;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cascade.config.ConfigSchema;
 import io.cascade.config.FsyncPolicy;
 import io.cascade.config.RecordingRule;
 import io.cascade.live.LiveSettings;
@@ -59,9 +60,13 @@ class RecorderTest {
   private int videoPayload = 16;
 
   private void start(Path rootDir, long maxPendingBytes, String... rules) {
+    start(rootDir, maxPendingBytes, ConfigSchema.RECORDING_MAX_DURATION.defaultValue(), rules);
+  }
+
+  private void start(Path rootDir, long maxPendingBytes, Duration maxDuration, String... rules) {
     channel.freezeTime();
     RecordingSettings settings = new RecordingSettings(Stream.of(rules).map(RecordingRule::parse).toList(), rootDir,
-        Duration.ofSeconds(4), 1L << 30, FsyncPolicy.SEGMENT, maxPendingBytes);
+        Duration.ofSeconds(4), 1L << 30, FsyncPolicy.SEGMENT, maxPendingBytes, maxDuration);
     recorder = new Recorder(settings, streams, NodeMetrics.defaults("origin", "test"), PooledByteBufAllocator.DEFAULT,
         channel::eventLoop, new RecordingWriter(disk, maxPendingBytes), Clock.fixed(WALL, ZoneOffset.UTC)).start();
     recorder.addListener(new SegmentListener() {
@@ -201,6 +206,40 @@ class RecorderTest {
     assertThat(ended).containsExactly(dir.resolve("index.m3u8"));
     assertThat(recorder.active()).isZero();
     assertThat(recorder.meters.segments()).isEqualTo(3);
+  }
+
+  @Test
+  void aRecordingPastMaxDurationEndsAtItsNextSegmentAndTheNextRecordingStartsThereWithoutAGap() throws IOException {
+    start(root, 64L << 20, Duration.ofSeconds(10), "live/*");
+    publish("live", "a");
+    feed(30_000);
+    unpublish();
+    channel.advanceTimeBy(1, TimeUnit.HOURS);
+    channel.runPendingTasks();
+    disk.runAll();
+
+    // 4 s segments: the first recording ends after its third (12 s >= 10 s), the second likewise,
+    // the third holds the last 6 s. The wall clock is frozen, so the ids differ by their suffix.
+    Path streamDir = root.resolve("live").resolve("a");
+    assertThat(files(streamDir)).containsExactly("20261206T040000Z", "20261206T040000Z-2", "20261206T040000Z-3");
+    assertThat(ended).containsExactly(streamDir.resolve("20261206T040000Z").resolve("index.m3u8"),
+        streamDir.resolve("20261206T040000Z-2").resolve("index.m3u8"),
+        streamDir.resolve("20261206T040000Z-3").resolve("index.m3u8"));
+    for (String id : List.of("20261206T040000Z", "20261206T040000Z-2")) {
+      Path dir = streamDir.resolve(id);
+      assertThat(files(dir)).containsExactly("index.m3u8", "init.mp4", "segment-00001.m4s", "segment-00002.m4s",
+          "segment-00003.m4s");
+      assertThat(Files.readString(dir.resolve("index.m3u8"))).contains("#EXT-X-PLAYLIST-TYPE:VOD", "#EXT-X-ENDLIST",
+          "#EXT-X-MAP:URI=\"init.mp4\"").doesNotContain("DISCONTINUITY");
+      assertThat(Files.readAllBytes(dir.resolve("init.mp4"))).isEqualTo(
+          Files.readAllBytes(streamDir.resolve("20261206T040000Z").resolve("init.mp4")));
+    }
+    assertThat(closed).extracting(RecordedSegment::recordingId).containsExactly("20261206T040000Z",
+        "20261206T040000Z", "20261206T040000Z", "20261206T040000Z-2", "20261206T040000Z-2", "20261206T040000Z-2",
+        "20261206T040000Z-3", "20261206T040000Z-3");
+    assertThat(closed).extracting(RecordedSegment::discontinuity).containsOnly(false);
+    assertThat(closed.stream().mapToLong(RecordedSegment::durationMillis).sum()).as("nothing lost at the splits")
+        .isBetween(29_900L, 30_100L);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.cascade.recording;
 
+import io.cascade.config.ConfigSchema;
 import io.cascade.config.FsyncPolicy;
 import io.cascade.config.RecordingRule;
 import io.cascade.live.LiveSettings;
@@ -49,7 +50,8 @@ final class RecordingNode implements AutoCloseable {
     channel.freezeTime();
     this.wallStart = wall;
     RecordingSettings settings = new RecordingSettings(List.of(RecordingRule.parse("live/*")), root,
-        Duration.ofSeconds(4), 1L << 30, FsyncPolicy.SEGMENT, 64L << 20);
+        Duration.ofSeconds(4), 1L << 30, FsyncPolicy.SEGMENT, 64L << 20,
+        ConfigSchema.RECORDING_MAX_DURATION.defaultValue());
     Clock clock = new Clock() {
       @Override
       public ZoneId getZone() {
