@@ -129,12 +129,8 @@ public final class Ffmpeg {
    */
   public Publisher publish(PublishProfile profile, String target, Duration duration, List<String> encoderArgs) {
     List<String> command = new ArrayList<>(List.of(ffmpeg.toString(), "-hide_banner", "-nostdin",
-        "-loglevel", "warning", "-nostats", "-progress", "pipe:1", "-stats_period", "0.2",
-        "-re", "-f", "lavfi", "-i", String.format(Locale.ROOT, "testsrc2=size=%dx%d:rate=%d",
-            PublishProfile.WIDTH, PublishProfile.HEIGHT, PublishProfile.FPS),
-        "-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=" + PublishProfile.SAMPLE_RATE,
-        "-map", "0:v", "-map", "1:a", "-t", seconds(duration), "-pix_fmt", "yuv420p"));
-    command.addAll(profile.encoderArgs());
+        "-loglevel", "warning", "-nostats", "-progress", "pipe:1", "-stats_period", "0.2"));
+    command.addAll(testSource(profile, duration, true));
     command.addAll(encoderArgs);
     // Send each packet as it is muxed, and do not try to rewrite the FLV header at the end.
     command.addAll(List.of("-flush_packets", "1", "-flvflags", "no_duration_filesize", "-f", "flv", "-y", target));
@@ -143,6 +139,61 @@ public final class Ffmpeg {
     // SVT-AV1 prints its whole configuration on stderr unless told to keep to warnings.
     publishEnvironment.put("SVT_LOG", "2");
     return new Publisher(profile, target, duration, command, publishEnvironment, duration.plus(START_SLACK));
+  }
+
+  /** The test pattern and tone of {@code profile}, {@code duration} long, encoded by its encoder arguments. */
+  private static List<String> testSource(PublishProfile profile, Duration duration, boolean realTime) {
+    List<String> args = new ArrayList<>();
+    if (realTime) {
+      args.add("-re");
+    }
+    args.addAll(List.of("-f", "lavfi", "-i", String.format(Locale.ROOT, "testsrc2=size=%dx%d:rate=%d",
+        PublishProfile.WIDTH, PublishProfile.HEIGHT, PublishProfile.FPS)));
+    if (realTime) {
+      args.add("-re");
+    }
+    args.addAll(List.of("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=" + PublishProfile.SAMPLE_RATE,
+        "-map", "0:v", "-map", "1:a", "-t", seconds(duration), "-pix_fmt", "yuv420p"));
+    args.addAll(profile.encoderArgs());
+    return args;
+  }
+
+  /**
+   * Encodes {@code duration} of {@code profile}'s test pattern and tone to the FLV file
+   * {@code target} as fast as it can, for {@link #publishFile}. Returns when the file is complete.
+   */
+  public void encodeProfile(PublishProfile profile, Duration duration, Path target) {
+    List<String> command = new ArrayList<>(List.of(ffmpeg.toString(), "-hide_banner", "-nostdin",
+        "-loglevel", "warning"));
+    command.addAll(testSource(profile, duration, false));
+    command.addAll(List.of("-f", "flv", "-y", target.toString()));
+    encode(command, duration.plus(START_SLACK), target);
+  }
+
+  /** Runs the encoding {@code command} to its end (within {@code limit}); fails unless it wrote {@code target}. */
+  private void encode(List<String> command, Duration limit, Path target) {
+    Map<String, String> encodeEnvironment = new HashMap<>(environment);
+    encodeEnvironment.put("SVT_LOG", "2");
+    try (ToolProcess encode = ToolProcess.start("ffmpeg-encode", command, encodeEnvironment, limit, line -> { })) {
+      int exit = encode.awaitExit();
+      if (exit != 0) {
+        throw new AssertionError("ffmpeg could not encode " + target + " (exit " + exit + ")\n" + encode.describe());
+      }
+    }
+  }
+
+  /**
+   * Broadcasts the FLV file {@code source} (made by {@link #encodeProfile} with {@code profile}) in
+   * real time to {@code target}, packets copied as they are: no encoder shares the machine with
+   * what is measured, so the packets leave at the pace of their timestamps.
+   */
+  public Publisher publishFile(PublishProfile profile, Path source, String target, Duration duration) {
+    List<String> command = new ArrayList<>(List.of(ffmpeg.toString(), "-hide_banner", "-nostdin",
+        "-loglevel", "warning", "-nostats", "-progress", "pipe:1", "-stats_period", "0.2",
+        "-re", "-i", source.toString(), "-t", seconds(duration), "-c", "copy",
+        "-flush_packets", "1", "-flvflags", "no_duration_filesize", "-f", "flv", "-y", target));
+    log.info("publish start file={} target={} duration={}", source, target, duration);
+    return new Publisher(profile, target, duration, command, environment, duration.plus(START_SLACK));
   }
 
   /**
@@ -162,12 +213,7 @@ public final class Ffmpeg {
     command.addAll(List.of("-t", seconds(duration), "-pix_fmt", "yuv420p", "-c:v", "libx264", "-preset", "veryfast",
         "-g", String.valueOf(PublishProfile.FPS), "-keyint_min", String.valueOf(PublishProfile.FPS),
         "-sc_threshold", "0", "-f", "flv", "-y", target.toString()));
-    try (ToolProcess encode = ToolProcess.start("ffmpeg-encode", command, environment, START_SLACK, line -> { })) {
-      int exit = encode.awaitExit();
-      if (exit != 0) {
-        throw new AssertionError("ffmpeg could not encode " + target + " (exit " + exit + ")\n" + encode.describe());
-      }
-    }
+    encode(command, START_SLACK, target);
   }
 
   /**

@@ -75,12 +75,14 @@ public final class GlassToGlassBench {
   public static void main(String[] args) throws Exception {
     int seconds = 30;
     int intervalMs = 250;
+    String source = "live";
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--seconds" -> seconds = bounded(args[++i], 5, 3600, "--seconds");
         case "--interval-ms" -> intervalMs = bounded(args[++i], 50, 5000, "--interval-ms");
+        case "--source" -> source = args[++i];
         default -> {
-          System.err.println("usage: GlassToGlassBench [--seconds N (30)] [--interval-ms MS (250)]");
+          System.err.println("usage: GlassToGlassBench [--seconds N (30)] [--interval-ms MS (250)] [--source live|file]");
           System.exit(2);
         }
       }
@@ -96,9 +98,21 @@ public final class GlassToGlassBench {
     System.out.printf(Locale.ROOT, "load before: %s%n", loadAverage());
     Duration publish = Duration.ofSeconds(2L * (seconds + WARM_UP.toSeconds()) + 120);
     List<String> report = new ArrayList<>();
+    Path file = null;
+    if (source.equals("file")) {
+      // Encoded first, then sent with its packets copied at their timestamps' pace: no encoder
+      // competes with the nodes for the two cores while they are measured.
+      file = Path.of("target", "g2g-source.flv").toAbsolutePath();
+      Ffmpeg.locate().encodeProfile(PublishProfile.H264_AAC, publish, file);
+    } else if (!source.equals("live")) {
+      throw new IllegalArgumentException("--source: live or file, not " + source);
+    }
+    System.out.printf(Locale.ROOT, "source: %s%n", file == null ? "ffmpeg encoding x264 in real time" : file);
     try (Cluster cluster = Cluster.builder("g2g").origins(1).edges(1).start();
-        Publisher publisher = Ffmpeg.locate().publish(PublishProfile.H264_AAC,
-            cluster.origin(0).rtmpUri("live", stream), publish);
+        Publisher publisher = file == null
+            ? Ffmpeg.locate().publish(PublishProfile.H264_AAC, cluster.origin(0).rtmpUri("live", stream), publish)
+            : Ffmpeg.locate().publishFile(PublishProfile.H264_AAC, file, cluster.origin(0).rtmpUri("live", stream),
+                publish);
         ConsoleBrowser browser = ConsoleBrowser.start(Duration.ofSeconds(30))) {
       publisher.awaitFramesSent(PublishProfile.FPS, Duration.ofSeconds(30));
       for (ClusterProcess node : List.of(cluster.origin(0), cluster.edge(0))) {
