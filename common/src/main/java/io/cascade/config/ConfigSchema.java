@@ -1003,6 +1003,16 @@ public final class ConfigSchema {
           "Files waiting for an upload slot; a file handed over when the queue is full is not"
               + " uploaded, stays on local disk and is counted (reason queue_full).");
 
+  public static final Setting<Integer> RECORDING_S3_REQUEUE_MAX_FILES =
+      of(
+          "recording.s3.requeueMaxFiles",
+          integer(0, 1_000_000),
+          "50000",
+          "Files of recordings an earlier run left on disk without the store's confirmation"
+              + " (killed or stopped with uploads queued or failing) that start-up queues for"
+              + " upload again, at most maxConcurrentUploads of them at a time; a recording past"
+              + " this count stays on disk until a later start (0: none).");
+
   public static final Setting<Integer> RECORDING_S3_RETRY_ATTEMPTS =
       of(
           "recording.s3.retry.attempts",

@@ -88,6 +88,10 @@ public enum CascadeMeter {
       "Segments an earlier run left unfinished (killed while writing them), by what start-up made of them"
           + " (salvaged: cut to its whole fragments, renamed segment-NNNNN-s.m4s and listed, discarded: nothing"
           + " whole, deleted, failed: the disk failed, logged with the reason)."),
+  RECORDING_REQUEUED("cascade.recording.requeued", Type.COUNTER, "", List.of("result"),
+      "Files of recordings an earlier run left on disk without the object store's confirmation (no"
+          + " .stored marker), found at start-up with uploads on (queued: handed to the uploader again,"
+          + " over_limit: past recording.s3.requeueMaxFiles, left on disk for a later start)."),
   RECORDING_DROPPED("cascade.recording.dropped", Type.COUNTER, "bytes", List.of(),
       "Media bytes not recorded because recording.maxPendingBytes were waiting for the disk."),
   RECORDING_QUOTA_DELETIONS("cascade.recording.quota.deletions", Type.COUNTER, "", List.of(),

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,9 @@ final class DiskQuota {
   private static final Logger LOG = LoggerFactory.getLogger("cascade.recording");
   /** The file that says the object store confirmed the whole recording of its directory. */
   static final String STORED_MARKER = ".stored";
+  /** The files a recording directory holds once they are complete: segments, init segments, the playlist. */
+  private static final Pattern RECORDING_FILE =
+      Pattern.compile("segment-\\d{5,9}(-s)?\\.m4s|init(-\\d{1,9}){0,2}\\.mp4|index\\.m3u8");
 
   private final long maxBytes;
   private final RecordingMeters meters;
@@ -43,6 +47,7 @@ final class DiskQuota {
   /** Ended recordings the object store holds whole (only read with {@link #keepUntilStored}). */
   private final Set<Path> stored = new HashSet<>();
   private volatile boolean keepUntilStored;
+  private volatile int requeueMaxFiles;
   private boolean overWarned;
   private volatile long used;
 
@@ -53,6 +58,15 @@ final class DiskQuota {
 
   /** From now on an ended recording is deleted only after {@link #stored}; set before the first recording. */
   void keepUntilStored() {
+    keepUntilStored(0);
+  }
+
+  /**
+   * Like {@link #keepUntilStored()}; {@link #scan} lists the files of up to {@code requeueMaxFiles}
+   * of those not stored, for their upload again.
+   */
+  void keepUntilStored(int requeueMaxFiles) {
+    this.requeueMaxFiles = requeueMaxFiles;
     keepUntilStored = true;
   }
 
@@ -83,18 +97,30 @@ final class DiskQuota {
 
   /**
    * Counts the recordings a previous run left under {@code root} ({@code app/stream/id}
-   * directories) as ended, oldest first, and applies the quota.
+   * directories) as ended, oldest first, and applies the quota. With {@link #keepUntilStored} the
+   * same walk lists the files of each one without the {@value #STORED_MARKER} (at most
+   * {@code requeueMaxFiles} files in all, in the walk's order): those are returned, oldest first,
+   * for their upload again; empty otherwise.
    */
-  void scan(Path root) {
+  List<Unstored> scan(Path root) {
     if (!Files.isDirectory(root)) {
-      return;
+      return List.of();
     }
-    record Found(Path dir, long bytes, long modified) {
+    record Found(Path dir, long bytes, long modified, boolean stored, int fileCount, List<Path> files) {
     }
+    boolean listing = keepUntilStored;
+    int budget = requeueMaxFiles;
     List<Found> found = new ArrayList<>();
     try (Stream<Path> dirs = Files.find(root, 3, (p, a) -> a.isDirectory() && root.relativize(p).getNameCount() == 3)) {
       for (Path dir : dirs.toList()) {
-        found.add(new Found(dir, sizeOf(dir), Files.getLastModifiedTime(dir).toMillis()));
+        Walked w = walk(dir);
+        List<Path> files = null;
+        if (listing && !w.stored() && w.files().size() <= budget) {
+          files = w.files();
+          budget -= files.size();
+        }
+        found.add(new Found(dir, w.bytes(), Files.getLastModifiedTime(dir).toMillis(), w.stored(), w.files().size(),
+            files));
       }
     } catch (IOException | RuntimeException e) {
       LOG.warn("event=recording.scan.failed root={} reason=\"{}\"", root, e.toString());
@@ -104,12 +130,31 @@ final class DiskQuota {
       if (!active.containsKey(f.dir())) {
         ended.put(f.dir(), f.bytes());
         used += f.bytes();
-        if (Files.exists(f.dir().resolve(STORED_MARKER))) {
+        if (f.stored()) {
           stored.add(f.dir());
         }
       }
     }
     enforce();
+    if (!listing) {
+      return List.of();
+    }
+    List<Unstored> unstored = new ArrayList<>();
+    for (Found f : found) {
+      if (!f.stored() && ended.containsKey(f.dir())) {
+        unstored.add(new Unstored(f.dir(), f.fileCount(), f.files()));
+      }
+    }
+    return unstored;
+  }
+
+  /**
+   * An ended recording found at start-up without the {@value #STORED_MARKER}.
+   *
+   * @param fileCount its recording files (segments, init segments, playlist)
+   * @param files those files by name, or null when {@code recording.s3.requeueMaxFiles} left them out
+   */
+  record Unstored(Path dir, int fileCount, List<Path> files) {
   }
 
   /** {@code delta} more (or, negative, fewer) bytes in the recording at {@code dir}, which is in progress. */
@@ -191,16 +236,30 @@ final class DiskQuota {
     }
   }
 
-  private static long sizeOf(Path dir) throws IOException {
-    try (Stream<Path> files = Files.walk(dir)) {
+  /** What one walk of a recording directory finds: its bytes, its marker, its recording files by name. */
+  private record Walked(long bytes, boolean stored, List<Path> files) {
+  }
+
+  private static Walked walk(Path dir) throws IOException {
+    try (Stream<Path> paths = Files.walk(dir)) {
       long total = 0;
-      for (Path p : files.toList()) {
+      boolean marked = false;
+      List<Path> files = new ArrayList<>();
+      for (Path p : paths.toList()) {
         BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-        if (a.isRegularFile()) {
-          total += a.size();
+        if (!a.isRegularFile()) {
+          continue;
+        }
+        total += a.size();
+        String name = p.getFileName().toString();
+        if (name.equals(STORED_MARKER) && p.getParent().equals(dir)) {
+          marked = true;
+        } else if (p.getParent().equals(dir) && RECORDING_FILE.matcher(name).matches()) {
+          files.add(p);
         }
       }
-      return total;
+      files.sort(Comparator.naturalOrder());
+      return new Walked(total, marked, files);
     }
   }
 }

@@ -8,11 +8,13 @@ import io.cascade.metrics.NodeMetrics;
 import io.cascade.recording.handover.RecordingHandover;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -81,7 +83,9 @@ public final class Recorder {
 
   /**
    * Salvages the segments a killed earlier run left unfinished ({@link SegmentSalvage}), then counts
-   * what earlier runs left under the root against the quota (on the writer thread). Call it after
+   * what earlier runs left under the root against the quota and, with {@link #keepUntilStored},
+   * hands the recordings not stored to the listeners for their upload again ({@link
+   * UnstoredRecordings}); all on the writer thread. Call it after
    * {@link #handover} and {@link #addListener}: a salvaged segment goes to the listeners. Without
    * rules nothing is recorded and the writer thread is never started (until a recording on request).
    */
@@ -99,8 +103,9 @@ public final class Recorder {
   private void useDisk() {
     if (diskInUse.compareAndSet(false, true)) {
       writer.offerControl(() -> {
-        new SegmentSalvage(disk).run(settings.root());
-        disk.quota.scan(settings.root());
+        Set<Path> endedBySalvage = new SegmentSalvage(disk).run(settings.root());
+        List<DiskQuota.Unstored> unstored = disk.quota.scan(settings.root());
+        new UnstoredRecordings(disk).requeue(unstored, endedBySalvage);
       });
     }
   }
@@ -123,10 +128,12 @@ public final class Recorder {
   /**
    * From now on the byte quota deletes an ended recording only after the answer's
    * {@link StoredRecordings#stored} said the object store holds all of it (uploads on): the local
-   * copy is the only one until then. Call before the first recording.
+   * copy is the only one until then. At start-up the recordings earlier runs left not stored go to
+   * the listeners' {@link SegmentListener#recordingLeft}, with at most {@code requeueMaxFiles} files
+   * in all. Call before {@link #start}.
    */
-  public StoredRecordings keepUntilStored() {
-    disk.quota.keepUntilStored();
+  public StoredRecordings keepUntilStored(int requeueMaxFiles) {
+    disk.quota.keepUntilStored(requeueMaxFiles);
     return dir -> writer.offerControl(new RecordingWriter.Task() {
       @Override
       public void run() {

@@ -1,11 +1,14 @@
 package io.cascade.recording;
 
 import io.cascade.config.FsyncPolicy;
+import io.cascade.recording.handover.HandoverState;
 import io.cascade.recording.handover.RecordingHandover;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,6 +69,41 @@ final class RecordingDisk {
       } catch (RuntimeException e) {
         LOG.warn("event=recording.listener.failed stream={} dir={} detail=\"{}\"", key, dir, e.toString());
       }
+    }
+  }
+
+  void recordingLeft(LeftRecording recording) {
+    for (SegmentListener l : listeners) {
+      try {
+        l.recordingLeft(recording);
+      } catch (RuntimeException e) {
+        LOG.warn("event=recording.listener.failed stream={} dir={} detail=\"{}\"", recording.streamKey(),
+            recording.directory(), e.toString());
+      }
+    }
+  }
+
+  /**
+   * Whether the cluster names another owner of recording {@code id} of {@code key} (one an earlier
+   * run left): then its playlist (uploaded when it ends) is the bucket's, and this node's must not
+   * replace it. True too when the cluster cannot be read.
+   */
+  boolean carriedOn(String key, String id) {
+    if (handover == RecordingHandover.NONE) {
+      return false;
+    }
+    try {
+      Optional<HandoverState> entry = handover.find(key);
+      boolean carried = entry.isPresent() && entry.get().recordingId().equals(id);
+      if (carried) {
+        LOG.info("event=recording.carried_on stream={} recording={} owner={} detail=\"the recording goes on"
+            + " in the cluster: its playlist in the object store is the current owner's\"", key, id, entry.get().owner());
+      }
+      return carried;
+    } catch (IOException e) {
+      LOG.warn("event=recording.carried_on stream={} recording={} detail=\"the cluster entry cannot be read"
+          + " ({}): this node's playlist is not uploaded\"", key, id, e.getMessage());
+      return true;
     }
   }
 }

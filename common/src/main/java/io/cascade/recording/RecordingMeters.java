@@ -19,6 +19,8 @@ final class RecordingMeters {
   static final String SALVAGED = "salvaged";
   static final String DISCARDED = "discarded";
   static final String FAILED = "failed";
+  static final String QUEUED = "queued";
+  static final String OVER_LIMIT = "over_limit";
 
   private final Counter bytes;
   private final Counter segments;
@@ -27,6 +29,7 @@ final class RecordingMeters {
   private final Map<String, Counter> errors;
   private final Map<String, Counter> handovers;
   private final Map<String, Counter> salvages;
+  private final Map<String, Counter> requeued;
 
   RecordingMeters(NodeMetrics node, LongSupplier diskBytes, LongSupplier active) {
     bytes = node.counter(CascadeMeter.RECORDING_BYTES);
@@ -39,6 +42,8 @@ final class RecordingMeters {
         r -> node.counter(CascadeMeter.RECORDING_HANDOVERS, "result", r)));
     salvages = List.of(SALVAGED, DISCARDED, FAILED).stream().collect(Collectors.toUnmodifiableMap(r -> r,
         r -> node.counter(CascadeMeter.RECORDING_SALVAGED, "result", r)));
+    requeued = List.of(QUEUED, OVER_LIMIT).stream().collect(Collectors.toUnmodifiableMap(r -> r,
+        r -> node.counter(CascadeMeter.RECORDING_REQUEUED, "result", r)));
     node.gauge(CascadeMeter.RECORDING_DISK, diskBytes, LongSupplier::getAsLong);
     node.gauge(CascadeMeter.RECORDING_ACTIVE, active, LongSupplier::getAsLong);
   }
@@ -71,6 +76,15 @@ final class RecordingMeters {
   /** A segment an earlier run left unfinished was salvaged, discarded (nothing whole) or not (the disk failed). */
   void salvaged(String result) {
     salvages.get(result).increment();
+  }
+
+  /** {@code files} of a recording an earlier run left not stored were queued for upload again, or not (over the limit). */
+  void requeued(String result, int files) {
+    requeued.get(result).increment(files);
+  }
+
+  double requeued(String result) {
+    return requeued.get(result).count();
   }
 
   double salvages(String result) {

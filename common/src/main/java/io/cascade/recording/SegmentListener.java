@@ -20,4 +20,12 @@ public interface SegmentListener {
    */
   default void recordingEnded(String streamKey, String recordingId, Path directory, Path playlist) {
   }
+
+  /**
+   * At start-up, with {@link Recorder#keepUntilStored} on: a recording an earlier run left on disk
+   * without the store's confirmation, once per recording, after the salvage told of the segments it
+   * salvaged in it (and ended it).
+   */
+  default void recordingLeft(LeftRecording recording) {
+  }
 }

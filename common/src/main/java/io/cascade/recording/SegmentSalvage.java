@@ -1,7 +1,5 @@
 package io.cascade.recording;
 
-import io.cascade.recording.handover.HandoverState;
-import io.cascade.recording.handover.RecordingHandover;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -13,9 +11,11 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -52,10 +52,14 @@ final class SegmentSalvage {
     return String.format(Locale.ROOT, "segment-%05d", number) + RecordedSegment.SALVAGED_SUFFIX;
   }
 
-  /** Salvages every segment earlier runs left unfinished under {@code root} ({@code app/stream/id/}). */
-  void run(Path root) {
+  /**
+   * Salvages every segment earlier runs left unfinished under {@code root} ({@code app/stream/id/});
+   * returns the recording directories it ended (told the listeners so).
+   */
+  Set<Path> run(Path root) {
+    Set<Path> endedDirs = new HashSet<>();
     if (!Files.isDirectory(root)) {
-      return;
+      return endedDirs;
     }
     List<Path> temps;
     try (Stream<Path> files = Files.find(root, 4, (p, a) -> a.isRegularFile()
@@ -63,20 +67,24 @@ final class SegmentSalvage {
       temps = files.sorted(Comparator.naturalOrder()).toList();
     } catch (IOException | RuntimeException e) {
       LOG.warn("event=recording.salvage.scan_failed root={} detail=\"{}\"", root, e.toString());
-      return;
+      return endedDirs;
     }
     for (Path temp : temps) {
       Matcher m = SEGMENT_TEMP.matcher(temp.getFileName().toString());
       if (m.matches()) {
-        salvage(temp, Integer.parseInt(m.group(1)));
+        if (salvage(temp, Integer.parseInt(m.group(1)))) {
+          endedDirs.add(temp.getParent());
+        }
       } else {
         // An init segment or a playlist cut short before its rename: the complete one is in place, or none was.
         delete(temp, "partial_write");
       }
     }
+    return endedDirs;
   }
 
-  private void salvage(Path temp, int number) {
+  /** True when it ended the recording (the segment salvaged and listed). */
+  private boolean salvage(Path temp, int number) {
     Path dir = temp.getParent();
     String id = dir.getFileName().toString();
     String key = dir.getParent().getParent().getFileName() + "/" + dir.getParent().getFileName();
@@ -85,11 +93,11 @@ final class SegmentSalvage {
       init = newestInit(dir);
     } catch (IOException e) {
       failed(key, id, temp, "listing the directory: " + e);
-      return;
+      return false;
     }
     if (init.isEmpty()) {
       discard(key, id, temp, "no init segment in the directory");
-      return;
+      return false;
     }
     WholeFragments.Scan scan;
     long length;
@@ -100,14 +108,14 @@ final class SegmentSalvage {
       } catch (WholeFragments.Malformed e) {
         ch.close();
         discard(key, id, temp, init.get().getFileName() + " is not an init segment: " + e.getMessage());
-        return;
+        return false;
       }
       length = ch.size();
       scan = WholeFragments.scan(ch, length, tracks);
       if (scan.fragments() == 0) {
         ch.close();
         discard(key, id, temp, "no whole fragment: " + scan.stop());
-        return;
+        return false;
       }
       if (scan.bytes() < length) {
         ch.truncate(scan.bytes());
@@ -115,7 +123,7 @@ final class SegmentSalvage {
       ch.force(true);
     } catch (IOException e) {
       failed(key, id, temp, e.toString());
-      return;
+      return false;
     }
     Path file = dir.resolve(salvagedName(number));
     RecordingPlaylist playlist;
@@ -123,13 +131,13 @@ final class SegmentSalvage {
     try {
       if (Files.exists(file)) {
         discard(key, id, temp, file.getFileName() + " exists already");
-        return;
+        return false;
       }
       Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
       syncDirectory(dir);
     } catch (IOException e) {
       failed(key, id, temp, e.toString());
-      return;
+      return false;
     }
     playlist = readPlaylist(dir, number, key, id);
     entry = entry(playlist, number, file, init.get(), scan.durationMillis());
@@ -140,7 +148,7 @@ final class SegmentSalvage {
       disk.meters.salvaged(RecordingMeters.FAILED);
       LOG.error("event=recording.salvage.failed stream={} recording={} file={} reason=\"the playlist cannot be"
           + " written: {}\" detail=\"the segment is kept, not listed\"", key, id, file.getFileName(), e.toString());
-      return;
+      return false;
     }
     disk.meters.salvaged(RecordingMeters.SALVAGED);
     LOG.info("event=recording.salvaged stream={} recording={} file={} fragments={} duration_ms={} kept_bytes={}"
@@ -150,31 +158,9 @@ final class SegmentSalvage {
     Path list = dir.resolve(RecordingFiles.PLAYLIST);
     disk.segmentClosed(new RecordedSegment(key, id, dir, file, init.get(), list, number, scan.startMillis(),
         scan.durationMillis(), scan.bytes(), entry.discontinuity(), Instant.now(disk.wallClock)));
-    boolean carriedOn = carriedOn(key, id);
+    boolean carriedOn = disk.carriedOn(key, id);
     disk.recordingEnded(key, id, dir, carriedOn ? null : list);
-  }
-
-  /**
-   * Whether the cluster names another owner of this recording: then its playlist (uploaded when it
-   * ends) is the bucket's, and this node's must not replace it.
-   */
-  private boolean carriedOn(String key, String id) {
-    if (disk.handover == RecordingHandover.NONE) {
-      return false;
-    }
-    try {
-      Optional<HandoverState> entry = disk.handover.find(key);
-      boolean carried = entry.isPresent() && entry.get().recordingId().equals(id);
-      if (carried) {
-        LOG.info("event=recording.salvage.carried_on stream={} recording={} owner={} detail=\"the recording goes on"
-            + " in the cluster: its playlist in the object store is the current owner's\"", key, id, entry.get().owner());
-      }
-      return carried;
-    } catch (IOException e) {
-      LOG.warn("event=recording.salvage.carried_on stream={} recording={} detail=\"the cluster entry cannot be read"
-          + " ({}): this node's playlist is not uploaded\"", key, id, e.getMessage());
-      return true;
-    }
+    return true;
   }
 
   /** The init segment written last in {@code dir}: the one the open segment's parts need. */

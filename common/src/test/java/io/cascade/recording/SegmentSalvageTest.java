@@ -215,7 +215,7 @@ class SegmentSalvageTest {
     }
   }
 
-  private static void copyTree(Path from, Path to) throws IOException {
+  static void copyTree(Path from, Path to) throws IOException {
     try (Stream<Path> paths = Files.walk(from)) {
       for (Path p : paths.toList()) {
         Path target = to.resolve(from.relativize(p).toString());

@@ -35,19 +35,30 @@ public final class LocalS3 implements AutoCloseable {
 
   /** Starts the server with {@code bucket} made; waits (bounded) until it answers. */
   public static LocalS3 start(String bucket, String accessKey, String secretKey) throws Exception {
+    return start(bucket, accessKey, secretKey, freePort());
+  }
+
+  /**
+   * Like {@link #start(String, String, String)}, on {@code port}: a test that points a node at the
+   * store before it runs (uploads failing meanwhile) takes one from {@link #freePort}.
+   */
+  public static LocalS3 start(String bucket, String accessKey, String secretKey, int port) throws Exception {
     BlobStoreContext context = ContextBuilder.newBuilder(new TransientApiMetadata()).credentials("local", "local")
         .build(BlobStoreContext.class);
     context.getBlobStore().createContainerInLocation(null, bucket);
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
     S3Proxy proxy = S3Proxy.builder().blobStore(context.getBlobStore())
         .endpoint(URI.create("http://127.0.0.1:" + port))
         .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey).build();
     proxy.start();
     Await.until(Duration.ofSeconds(20), "S3Proxy started", () -> proxy.getState().equals("STARTED"));
     return new LocalS3(context, proxy, bucket, port);
+  }
+
+  /** A loopback port nothing listens on at the moment. */
+  public static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
   }
 
   public int port() {

@@ -40,8 +40,12 @@ import org.slf4j.LoggerFactory;
  * ffprobe plays the whole recording from it and the salvaged segment with its init segment, and the
  * media lost at the kill (the player's last video timestamp minus the salvaged segment's last; and
  * the kill's wall time minus the end of the salvaged segment by its program date time) is at most
- * one part plus a margin. Uploads go to S3Proxy (a real S3 API server in this JVM): the salvaged
- * segment and the recording's VOD playlist listing it reach the bucket. The test sits in this module
+ * one part plus a margin. Uploads go to S3Proxy (a real S3 API server in this JVM), which is not
+ * running before the kill: the first segment and the init segment the killed origin closed are
+ * never confirmed (it retries them). S3Proxy starts on that port before the restart, and the
+ * restarted node uploads them again at start-up with the salvaged segment and the VOD playlist:
+ * every file of the recording reaches the bucket byte for byte and the directory is marked
+ * {@code .stored}. The test sits in this module
  * because its harness ({@link Cluster}, {@link ClusterProcess}) runs nodes as separate JVMs.
  */
 class RecordingSalvageIT {
@@ -59,9 +63,8 @@ class RecordingSalvageIT {
   @Test
   @Timeout(value = 240, unit = TimeUnit.SECONDS)
   void aKilledOriginSalvagesItsOpenSegmentWhenItStartsAgain(@TempDir Path dir) throws Exception {
-    LocalS3 s3 = LocalS3.start(BUCKET, ACCESS_KEY, SECRET_KEY);
-    BlobStore blobs = s3.blobs();
-    int port = s3.port();
+    int port = LocalS3.freePort(); // S3Proxy starts there only after the kill: the first run's uploads fail
+    LocalS3 s3 = null;
     Path root = dir.resolve("recordings");
     Cluster.Builder builder = Cluster.builder("salvage").origins(1)
         .originEnv("CASCADE_RECORDING_RULES", "live/*;segment=6s")
@@ -71,6 +74,7 @@ class RecordingSalvageIT {
         .originEnv("CASCADE_RECORDING_S3_BUCKET", BUCKET)
         .originEnv("CASCADE_RECORDING_S3_PREFIX", "vod/")
         .originEnv("CASCADE_RECORDING_S3_PATH_STYLE", "true")
+        .originEnv("CASCADE_RECORDING_S3_RETRY_BACKOFF_MAX", "2s")
         .originEnv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
         .originEnv("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
     try (Cluster cluster = builder.start()) {
@@ -105,7 +109,12 @@ class RecordingSalvageIT {
       log.info("killed {} at {}: recording {} listed {} open segment {} bytes {} whole fragments", origin.node(),
           killedAt, rec.getFileName(), before.stream().map(Entry::file).toList(), leftBytes, leftFragments);
       assertThat(before).extracting(Entry::file).containsExactly("segment-00001.m4s");
+      assertThat(origin.logLines("event=recording.upload.stored")).as("no store ran: nothing confirmed").isEmpty();
+      assertThat(rec.resolve(".stored")).doesNotExist();
 
+      LocalS3 store = LocalS3.start(BUCKET, ACCESS_KEY, SECRET_KEY, port);
+      s3 = store;
+      BlobStore blobs = store.blobs();
       origin.restart();
       origin.awaitReady(Cluster.READY_TIMEOUT);
       Path salvaged = rec.resolve("segment-00002-s.m4s");
@@ -160,21 +169,28 @@ class RecordingSalvageIT {
           .isLessThanOrEqualTo(PART_MS + MARGIN_MS);
       assertThat(lostWallMs).as("the same by the wall clock").isLessThanOrEqualTo(PART_MS + MARGIN_MS);
 
-      // Uploads on: the salvaged segment reaches the bucket, and the recording's VOD playlist listing it.
+      // Uploads on: what the killed run closed but never got confirmed is uploaded again at this start,
+      // with the salvaged segment and the playlist; then the directory is marked stored.
       String prefix = "vod/" + Streams.key(stream) + "/" + rec.getFileName() + "/";
-      Await.until(Duration.ofSeconds(30), "the salvaged segment and the playlist in the bucket",
-          () -> s3.keys(prefix).containsAll(List.of(prefix + "segment-00002-s.m4s", prefix + "index.m3u8")),
-          () -> s3.keys(prefix).toString());
-      try (InputStream in = blobs.getBlob(BUCKET, prefix + "segment-00002-s.m4s").getPayload().openStream()) {
-        assertThat(in.readAllBytes()).isEqualTo(Files.readAllBytes(salvaged));
-      }
-      Await.until(Duration.ofSeconds(30), "the bucket's playlist is the salvaged one", () -> {
-        try (InputStream in = blobs.getBlob(BUCKET, prefix + "index.m3u8").getPayload().openStream()) {
-          return new String(in.readAllBytes(), StandardCharsets.US_ASCII).equals(text);
+      List<String> files = List.of("init.mp4", "segment-00001.m4s", "segment-00002-s.m4s", "index.m3u8");
+      Await.until(Duration.ofSeconds(60), "every file of the recording in the bucket",
+          () -> store.keys(prefix).containsAll(files.stream().map(f -> prefix + f).toList()),
+          () -> store.keys(prefix) + "\n" + origin.logTail(30));
+      for (String f : files) {
+        try (InputStream in = blobs.getBlob(BUCKET, prefix + f).getPayload().openStream()) {
+          assertThat(in.readAllBytes()).as(f + " in the bucket, byte for byte").isEqualTo(Files.readAllBytes(rec.resolve(f)));
         }
-      }, () -> s3.keys(prefix).toString());
+      }
+      assertThat(Files.readString(rec.resolve("index.m3u8"))).isEqualTo(text);
+      Await.until(Duration.ofSeconds(30), "the recording marked stored", () -> Files.exists(rec.resolve(".stored")),
+          () -> origin.logTail(30));
+      assertThat(origin.logLines("event=recording.requeued ")).singleElement().asString()
+          .contains("stream=" + Streams.key(stream), "dir=" + rec, "files=3", "playlist=sent_by_salvage");
+      log.info("MEASURED recording.requeue files_in_bucket={} stored_marker=true", store.keys(prefix).size());
     } finally {
-      s3.close();
+      if (s3 != null) {
+        s3.close();
+      }
     }
   }
 

@@ -11,6 +11,7 @@ import static io.cascade.config.ConfigSchema.RECORDING_HANDOVER_MAX_SEGMENTS;
 import static io.cascade.config.ConfigSchema.RECORDING_HANDOVER_TIMEOUT;
 import static io.cascade.config.ConfigSchema.RECORDING_HANDOVER_TTL;
 import static io.cascade.config.ConfigSchema.RECORDING_LIST_MAX_LIMIT;
+import static io.cascade.config.ConfigSchema.RECORDING_S3_REQUEUE_MAX_FILES;
 import static io.cascade.config.ConfigSchema.RECORDING_WEBHOOK_TIMEOUT;
 import static io.cascade.config.ConfigSchema.RECORDING_WEBHOOK_URL;
 
@@ -139,7 +140,8 @@ public final class OriginNode implements CascadeNode {
     }
     if (s3.enabled()) {
       uploader = RecordingUploader.create(s3, metrics);
-      recorder.addListener(new RecordingUploads(uploader, events, recorder.keepUntilStored()));
+      recorder.addListener(new RecordingUploads(uploader, events,
+          recorder.keepUntilStored(config.get(RECORDING_S3_REQUEUE_MAX_FILES))));
     } else if (events != null) {
       recorder.addListener(events);
     }

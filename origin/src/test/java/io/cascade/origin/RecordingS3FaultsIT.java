@@ -262,6 +262,45 @@ class RecordingS3FaultsIT {
   }
 
   /**
+   * The recording a missing bucket kept on disk, not stored, is uploaded by the next start of the
+   * node on the same root once the bucket setting is right: every file of it (init segment,
+   * segments, the VOD playlist) arrives byte for byte, the directory is marked stored, the
+   * re-queue is logged once and counted.
+   */
+  @Test
+  void aRecordingAMissingBucketKeptOnDiskIsUploadedAtTheNextStart(Vertx vertx, @TempDir Path dir) throws Exception {
+    System.setProperty("aws.secretAccessKey", SECRET_KEY);
+    startOrigin(vertx, dir, "2s", Map.of("recording.s3.bucket", "no-such-bucket", "recording.maxBytes", QUOTA));
+    refusedUploads("no_such_bucket", "404 NoSuchBucket");
+    Path local = onlyRecording();
+    Map<String, byte[]> left = new HashMap<>();
+    try (Stream<Path> found = Files.list(local)) {
+      for (Path f : found.toList()) {
+        left.put(f.getFileName().toString(), Files.readAllBytes(f));
+      }
+    }
+    InProcessOrigin.stop(origin);
+    origin = null;
+
+    startOrigin(vertx, dir, "2s", Map.of()); // the right bucket, the default quota: the copy stays to compare
+    String prefix = "vod/" + recordings.relativize(local).toString().replace('\\', '/') + "/";
+    Await.until(LIMIT, "every file of the recording in the bucket", () -> keys(prefix).size() == left.size(),
+        () -> keys(prefix) + " of " + left.keySet());
+    for (Map.Entry<String, byte[]> f : left.entrySet()) {
+      try (InputStream in = blobs.getBlob(BUCKET, prefix + f.getKey()).getPayload().openStream()) {
+        assertThat(in.readAllBytes()).as(f.getKey() + " in the bucket, byte for byte").isEqualTo(f.getValue());
+      }
+    }
+    Await.until(LIMIT, "the recording marked stored", () -> Files.exists(local.resolve(STORED_MARKER)));
+    assertThat(messages("event=recording.requeued ")).singleElement().asString()
+        .contains("dir=" + local, "files=" + left.size(), "playlist=final");
+    assertThat(MetricsScrape.of(origin).value("cascade_recording_requeued_total", "result=\"queued\""))
+        .isEqualTo((double) left.size());
+    log.info("MEASURED recording.requeue files={} bytes={} stored_marker=true", left.size(),
+        left.values().stream().mapToLong(b -> b.length).sum());
+  }
+
+  /**
    * Publishes 8 s with a player on: every file of the recording fails with {@code reason}, logged
    * with {@code detail}, counted, not retried past the refusal, and stays on disk, though the
    * recording is over the node's byte quota ({@link #QUOTA}): its only copy; the bucket stays empty.

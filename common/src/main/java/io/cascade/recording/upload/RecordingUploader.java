@@ -137,6 +137,11 @@ public final class RecordingUploader implements AutoCloseable {
     }
   }
 
+  /** Files uploaded at once at most (recording.s3.maxConcurrentUploads). */
+  int slots() {
+    return settings.maxConcurrent();
+  }
+
   /** Files waiting for a slot. */
   public synchronized int queued() {
     return queue.size();

@@ -1,15 +1,20 @@
 package io.cascade.recording.upload;
 
+import io.cascade.recording.LeftRecording;
 import io.cascade.recording.RecordedSegment;
 import io.cascade.recording.RecordingEvents;
 import io.cascade.recording.SegmentListener;
 import io.cascade.recording.StoredRecordings;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -27,9 +32,17 @@ import org.slf4j.LoggerFactory;
  * Called on the recorder's writer thread; {@link RecordingUploader#upload} never blocks it, and a full
  * upload queue leaves the file on disk, counted there.
  *
+ * <p>At start-up, each recording an earlier run left on disk without the store's confirmation
+ * ({@link #recordingLeft}) is uploaded again: every file of it this run has not sent already, then
+ * its final playlist, and then it is stored like any. Those files wait in a backlog here (at most
+ * {@code recording.s3.requeueMaxFiles} of them, counted at the walk) and go to the uploader at most
+ * as many at a time as it has slots, so they hold few places in its queue and the segments being
+ * recorded still find room there. A recording a salvaged segment came from is not stored before its
+ * files are re-queued (the killed run may have closed segments it never uploaded).
+ *
  * <p>With {@link RecordingEvents}, a segment's event and a recording's completion are sent once the
  * segment or the playlist is stored, with its bucket and key (without them when the upload failed:
- * the file is still on disk).
+ * the file is still on disk). Files uploaded again send no events: their run sent them.
  */
 public final class RecordingUploads implements SegmentListener {
   private static final Logger LOG = LoggerFactory.getLogger("cascade.recording");
@@ -39,6 +52,13 @@ public final class RecordingUploads implements SegmentListener {
   private final RecordingUploader uploader;
   private final RecordingEvents events;
   private final StoredRecordings stored;
+  /** Files of recordings left by an earlier run, waiting for one of {@link #requeueSlots}. */
+  private final ArrayDeque<Requeued> backlog = new ArrayDeque<>();
+  private final int requeueSlots;
+  /** Backlog files handed to the uploader and not settled (guarded by {@link #backlog}). */
+  private int requeueActive;
+  /** Calls of {@link #pump} to serve: only one thread drains the backlog at a time, without recursion. */
+  private final AtomicInteger pumpCalls = new AtomicInteger();
   /** Recordings with uploads in flight or not yet ended, by their key prefix; ended and settled ones leave. */
   private final ConcurrentHashMap<String, Unsettled> unsettled = new ConcurrentHashMap<>();
   private final Map<String, Set<Path>> initsSent = new LinkedHashMap<>(16, 0.75f, true) {
@@ -65,20 +85,29 @@ public final class RecordingUploads implements SegmentListener {
     this.uploader = uploader;
     this.events = events;
     this.stored = stored;
+    this.requeueSlots = uploader.slots();
   }
 
   @Override
   public void segmentClosed(RecordedSegment segment) {
     String prefix = segment.streamKey() + "/" + segment.recordingId() + "/";
     Unsettled recording = unsettled.computeIfAbsent(prefix, p -> new Unsettled(segment.directory()));
-    if (segment.salvaged()) {
-      recording.leftByKilledRun = true;
+    if (segment.salvaged() && !recording.awaitingLeft) {
+      // Held until recordingLeft re-queues what the killed run closed: it may never have been uploaded.
+      recording.awaitingLeft = true;
+      recording.inFlight.incrementAndGet();
     }
     Path init = segment.initSegment();
     if (init != null && initsSent.computeIfAbsent(segment.recordingId(), id -> new HashSet<>()).add(init)) {
+      if (recording.awaitingLeft) {
+        recording.handed.add(init);
+      }
       track(prefix, recording, send(init, prefix, "video/mp4", segment));
     }
     JsonObject event = events == null ? null : events.segmentEvent(segment);
+    if (recording.awaitingLeft) {
+      recording.handed.add(segment.file());
+    }
     track(prefix, recording, send(segment.file(), prefix, "video/iso.segment", segment)
         .whenComplete((result, e) -> tell(event, result)));
   }
@@ -102,6 +131,92 @@ public final class RecordingUploads implements SegmentListener {
     settle(prefix, recording, list);
   }
 
+  /**
+   * Uploads again what an earlier run left of the recording (those of its files this run has not
+   * sent), through the backlog; then, when the recording was not ended at this start already, its
+   * final playlist, and the recording is stored once all are confirmed. Without a playlist (not
+   * final here) or with files left out ({@code complete} false), the local copy is kept.
+   */
+  @Override
+  public void recordingLeft(LeftRecording left) {
+    String prefix = left.streamKey() + "/" + left.recordingId() + "/";
+    Unsettled recording = unsettled.computeIfAbsent(prefix, p -> new Unsettled(left.directory()));
+    Map<String, String> metadata = Map.of("stream", left.streamKey(), "recording", left.recordingId());
+    List<Requeued> files = new ArrayList<>();
+    for (Path file : left.files()) {
+      if (recording.handed.add(file)) {
+        String type = file.getFileName().toString().endsWith(".mp4") ? "video/mp4" : "video/iso.segment";
+        files.add(new Requeued(new UploadRequest(file, prefix + file.getFileName(), type, metadata, false), prefix,
+            recording));
+      }
+    }
+    if (!left.complete()) {
+      recording.keepReason = "recording.s3.requeueMaxFiles reached: uploaded again at a later start";
+    }
+    boolean endedHere = recording.ended;
+    if (!endedHere) {
+      if (left.playlist() != null) {
+        files.add(new Requeued(new UploadRequest(left.playlist(), prefix + left.playlist().getFileName(),
+            "application/vnd.apple.mpegurl", metadata, false), prefix, recording));
+      } else if (recording.keepReason == null) {
+        recording.keepReason = "its playlist is not final, or another origin carries the recording on";
+      }
+    }
+    recording.inFlight.addAndGet(files.size() + 1); // + 1: held until the recording's state is set below
+    if (!endedHere) {
+      recording.ended = true;
+    }
+    if (recording.awaitingLeft) {
+      recording.awaitingLeft = false;
+      settle(prefix, recording, CompletableFuture.completedFuture(null)); // the salvage's hold
+    }
+    synchronized (backlog) {
+      backlog.addAll(files);
+    }
+    settle(prefix, recording, CompletableFuture.completedFuture(null));
+    pump();
+  }
+
+  /** Hands backlog files to the uploader while fewer than {@link #requeueSlots} of them are unsettled. */
+  private void pump() {
+    if (pumpCalls.getAndIncrement() != 0) {
+      return; // the thread draining now serves this call too
+    }
+    int calls = 1;
+    do {
+      while (true) {
+        Requeued next;
+        synchronized (backlog) {
+          if (requeueActive >= requeueSlots || backlog.isEmpty()) {
+            break;
+          }
+          next = backlog.poll();
+          requeueActive++;
+        }
+        CompletionStage<UploadResult> upload = uploader.upload(next.request());
+        settle(next.prefix(), next.recording(), upload);
+        upload.whenComplete((result, e) -> {
+          synchronized (backlog) {
+            requeueActive--;
+          }
+          pump();
+        });
+      }
+      calls = pumpCalls.addAndGet(-calls);
+    } while (calls != 0);
+  }
+
+  /** Backlog files not yet handed to the uploader. */
+  int backlog() {
+    synchronized (backlog) {
+      return backlog.size();
+    }
+  }
+
+  /** One file of a left recording to upload again, and the recording it counts against. */
+  private record Requeued(UploadRequest request, String prefix, Unsettled recording) {
+  }
+
   /** Counts {@code upload} against the recording until it settles. */
   private void track(String prefix, Unsettled recording, CompletionStage<UploadResult> upload) {
     recording.inFlight.incrementAndGet();
@@ -118,9 +233,9 @@ public final class RecordingUploads implements SegmentListener {
         if (recording.failed) {
           LOG.warn("event=recording.kept_locally recording={} dir={} reason=\"an upload failed: the local copy is "
               + "the only whole one\"", prefix, recording.directory);
-        } else if (recording.leftByKilledRun) {
-          LOG.warn("event=recording.kept_locally recording={} dir={} reason=\"left by a killed run, which may have "
-              + "closed segments it never uploaded\"", prefix, recording.directory);
+        } else if (recording.keepReason != null) {
+          LOG.warn("event=recording.kept_locally recording={} dir={} reason=\"{}\"", prefix, recording.directory,
+              recording.keepReason);
         } else if (stored != null) {
           stored.stored(recording.directory);
         }
@@ -135,8 +250,15 @@ public final class RecordingUploads implements SegmentListener {
     final AtomicBoolean settled = new AtomicBoolean();
     volatile boolean failed;
     volatile boolean ended;
-    /** It holds a salvaged segment: what the killed run closed may be on this disk only. */
-    volatile boolean leftByKilledRun;
+    /** It holds a salvaged segment: settling waits for {@link #recordingLeft} (one count of inFlight). */
+    volatile boolean awaitingLeft;
+    /** Why its local copy is kept even when every upload succeeds; null when it is not. */
+    volatile String keepReason;
+    /**
+     * Files of a recording left by an earlier run handed to the uploader at this start (by the
+     * salvage or by {@link #recordingLeft}), so none is sent twice; empty for the others.
+     */
+    final Set<Path> handed = ConcurrentHashMap.newKeySet();
 
     Unsettled(Path directory) {
       this.directory = directory;

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cascade.config.CascadeConfig;
 import io.cascade.metrics.NodeMetrics;
+import io.cascade.recording.LeftRecording;
 import io.cascade.recording.RecordedSegment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -128,6 +130,98 @@ class RecordingUploadsTest {
   private static RuntimeException s3(int status, String code) {
     return S3Exception.builder().statusCode(status)
         .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).errorMessage("scripted").build()).build();
+  }
+
+  /** A recording an earlier run left: init, four segments, its VOD playlist; as the start-up walk hands it over. */
+  private LeftRecording left(Path dir, boolean withPlaylist, boolean complete) throws IOException {
+    List<Path> files = new ArrayList<>();
+    for (int n = 1; n <= 4; n++) {
+      files.add(segment(dir, n).file());
+    }
+    files.add(0, dir.resolve("init.mp4"));
+    return new LeftRecording("live/a", dir.getFileName().toString(), dir, files, withPlaylist ? playlist(dir) : null,
+        complete);
+  }
+
+  @Test
+  void aRecordingLeftByAnEarlierRunIsUploadedAgainTwoFilesAtATimeThenStored() throws IOException {
+    start(Map.of("recording.s3.maxConcurrentUploads", "2", "recording.s3.maxQueuedUploads", "3"));
+    Path dir = root.resolve("live/a/20261206T200000Z");
+    uploads.recordingLeft(left(dir, true, true));
+
+    assertThat(uploader.active()).as("as many as the uploader has slots").isEqualTo(2);
+    assertThat(uploader.queued()).as("none waits in the uploader's queue").isZero();
+    assertThat(uploads.backlog()).as("the other three segments and the playlist wait here").isEqualTo(4);
+
+    // A segment recorded now still finds room in the uploader's queue (3 places), not behind the backlog.
+    Path live = root.resolve("live/b/20261206T210000Z");
+    uploads.segmentClosed(segment(live, 1));
+    assertThat(uploader.queued()).as("its init segment and itself, queued at once").isEqualTo(2);
+
+    runUploads();
+    String prefix = "live/a/20261206T200000Z/";
+    assertThat(store.putKeys()).filteredOn(k -> k.startsWith(prefix)).containsExactly(prefix + "init.mp4",
+        prefix + "segment-00001.m4s", prefix + "segment-00002.m4s", prefix + "segment-00003.m4s",
+        prefix + "segment-00004.m4s", prefix + "index.m3u8");
+    assertThat(store.putKeys()).contains("live/a/20261206T210000Z/segment-00001.m4s");
+    assertThat(uploads.backlog()).isZero();
+    assertThat(stored).as("every file and the final playlist confirmed").containsExactly(dir);
+  }
+
+  @Test
+  void aLeftFileTheStoreRefusesForAWhileIsRetriedOnTheTimerAndTheRecordingThenStored() throws IOException {
+    start(Map.of("recording.s3.maxConcurrentUploads", "1", "recording.s3.retry.attempts", "3",
+        "recording.s3.retry.backoffMin", "1s", "recording.s3.retry.backoffMax", "4s"));
+    store.failing("put", s3(503, "SlowDown"), s3(503, "SlowDown")); // the init segment, twice
+    Path dir = root.resolve("live/a/20261206T200000Z");
+    uploads.recordingLeft(left(dir, true, true));
+    runUploads();
+
+    assertThat(stored).as("the init segment waits for its retry").isEmpty();
+    assertThat(uploads.backlog()).as("its slot is held while it retries: the rest waits").isEqualTo(5);
+    for (int i = 0; i < 2; i++) {
+      clock.advance(Duration.ofSeconds(4));
+      runUploads();
+    }
+    assertThat(store.calls()).as("5 files and a playlist, 2 retries").hasSize(8);
+    assertThat(stored).containsExactly(dir);
+  }
+
+  @Test
+  void aSalvagedRecordingIsStoredOnceTheFilesTheKilledRunClosedAreUploadedAgain() throws IOException {
+    start(Map.of());
+    Path dir = root.resolve("live/a/20261206T200000Z");
+    LeftRecording left = left(dir, false, true);
+    Path salvaged = Files.move(dir.resolve("segment-00004.m4s"), dir.resolve("segment-00004-s.m4s"));
+    uploads.segmentClosed(new RecordedSegment("live/a", left.recordingId(), dir, salvaged, dir.resolve("init.mp4"),
+        dir.resolve("index.m3u8"), 4, 6000, 2000, 100, false, Instant.EPOCH));
+    uploads.recordingEnded("live/a", left.recordingId(), dir, playlist(dir));
+    runUploads();
+    assertThat(stored).as("segments 1 to 3 may be on this disk only").isEmpty();
+
+    List<Path> files = new ArrayList<>(left.files());
+    files.set(4, salvaged);
+    uploads.recordingLeft(new LeftRecording("live/a", left.recordingId(), dir, files, null, true));
+    runUploads();
+
+    String prefix = "live/a/20261206T200000Z/";
+    assertThat(store.putKeys()).as("the salvage's three, then the three the killed run closed; none twice")
+        .containsExactly(prefix + "init.mp4", prefix + "segment-00004-s.m4s", prefix + "index.m3u8",
+            prefix + "segment-00001.m4s", prefix + "segment-00002.m4s", prefix + "segment-00003.m4s");
+    assertThat(stored).containsExactly(dir);
+  }
+
+  @Test
+  void aLeftRecordingWithoutAFinalPlaylistOrWithFilesLeftOutIsUploadedButKept() throws IOException {
+    start(Map.of());
+    Path open = root.resolve("live/a/20261206T200000Z");
+    Path cut = root.resolve("live/a/20261206T210000Z");
+    uploads.recordingLeft(left(open, false, true));
+    uploads.recordingLeft(left(cut, true, false));
+    runUploads();
+
+    assertThat(store.putKeys()).as("five files of each, the playlist of the cut one").hasSize(11);
+    assertThat(stored).as("neither is whole in the store").isEmpty();
   }
 
   @Test

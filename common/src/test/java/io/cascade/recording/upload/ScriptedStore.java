@@ -15,6 +15,7 @@ import java.util.Map;
  */
 final class ScriptedStore implements ObjectStore {
   private final List<String> calls = new ArrayList<>();
+  private final List<String> stored = new ArrayList<>();
   private final Map<String, Deque<RuntimeException>> errors = new HashMap<>();
 
   /** The next requests named {@code call} fail with these, in order. */
@@ -25,6 +26,11 @@ final class ScriptedStore implements ObjectStore {
 
   synchronized List<String> calls() {
     return List.copyOf(calls);
+  }
+
+  /** The keys of the single PUTs that succeeded, in order. */
+  synchronized List<String> putKeys() {
+    return List.copyOf(stored);
   }
 
   private synchronized void request(String call) {
@@ -43,6 +49,9 @@ final class ScriptedStore implements ObjectStore {
   @Override
   public String put(String key, Path file, String contentType, Map<String, String> metadata) {
     request("put");
+    synchronized (this) {
+      stored.add(key);
+    }
     return "\"etag-put\"";
   }
 
