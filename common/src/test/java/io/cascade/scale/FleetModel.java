@@ -56,15 +56,7 @@ public final class FleetModel {
   }
 
   public static void main(String[] args) {
-    Map<String, Double> in = defaults();
-    for (String a : args) {
-      String[] kv = a.split("=", 2);
-      if (kv.length != 2 || !in.containsKey(kv[0])) {
-        throw new IllegalArgumentException("unknown input " + a + "; inputs: " + in.keySet());
-      }
-      in.put(kv[0], Double.parseDouble(kv[1]));
-    }
-    new FleetModel(in).print();
+    of(args).print();
   }
 
   private double get(String name) {
@@ -96,13 +88,33 @@ public final class FleetModel {
   }
 
   void print() {
+    table().forEach(System.out::println);
+  }
+
+  /** A model with the defaults overridden by {@code name=value} arguments. */
+  static FleetModel of(String... args) {
+    Map<String, Double> in = defaults();
+    for (String a : args) {
+      String[] kv = a.split("=", 2);
+      if (kv.length != 2 || !in.containsKey(kv[0])) {
+        throw new IllegalArgumentException("unknown input " + a + "; inputs: " + in.keySet());
+      }
+      in.put(kv[0], Double.parseDouble(kv[1]));
+    }
+    return new FleetModel(in);
+  }
+
+  /** The Markdown table {@link #main} prints, line by line (docs/SCALE.md holds the defaults' one). */
+  List<String> table() {
     List<String[]> random = column(false);
     List<String[]> affinity = column(true);
-    System.out.println("| quantity | players spread at random over leaves | players of a stream kept on few leaves |");
-    System.out.println("|---|---|---|");
+    List<String> lines = new ArrayList<>();
+    lines.add("| quantity | players spread at random over leaves | players of a stream kept on few leaves |");
+    lines.add("|---|---|---|");
     for (int i = 0; i < random.size(); i++) {
-      System.out.println("| " + random.get(i)[0] + " | " + random.get(i)[1] + " | " + affinity.get(i)[1] + " |");
+      lines.add("| " + random.get(i)[0] + " | " + random.get(i)[1] + " | " + affinity.get(i)[1] + " |");
     }
+    return lines;
   }
 
   /**
@@ -127,7 +139,11 @@ public final class FleetModel {
     double worstParent = Arrays.stream(parentLoad).max().orElse(0);
     double ingest = audience.length * b;
     double originEgressFlat = leafIngest;
-    double originEgressTiered = audience.length * b;
+    // One relay per stream that some leaf carries: a stream expected on less than one leaf costs that fraction.
+    double originEgressTiered = 0;
+    for (double c : carried) {
+      originEgressTiered += Math.min(1, c) * b;
+    }
 
     List<String[]> rows = new ArrayList<>();
     row(rows, "audience", "%,.0f players x %.1f Mbit/s = %.2f Tbit/s, %,d streams (Zipf %.1f), top stream %,.0f players",
@@ -146,21 +162,30 @@ public final class FleetModel {
     row(rows, "registry events per publish", "mean %.1f, top stream %.0f (of N = %,d edges)",
         Arrays.stream(carried).sum() / carried.length + 1, carried[0] + 1, leaves + parents);
 
-    // A parent dies: its streams rehash over the others; each leaf carrying one re-pulls after a random delay.
-    double lostStreams = (double) audience.length / parents;
-    double repulls = leafIngest / b / parents;
+    // The busiest parent dies: its streams rehash over the others; each leaf carrying one re-pulls
+    // after a random delay. The busiest, not the mean: the storm to size for is the worst one.
+    int[] assignment = assignment(audience.length, parents, new Random((long) get("seed")));
+    int busiest = 0;
+    for (int i = 1; i < parents; i++) {
+      busiest = parentLoad[i] > parentLoad[busiest] ? i : busiest;
+    }
+    double lostStreams = 0;
+    for (int a : assignment) {
+      lostStreams += a == busiest ? 1 : 0;
+    }
+    double repulls = parentLoad[busiest] / b;
     double jitter = get("rehomeJitterMs") / 1000;
     double burstGbit = repulls * b * get("gopSeconds");
-    row(rows, "parent dies: re-pulls", "%,.0f leaf pulls of %,.0f streams in %.0f ms: %,.0f connects/s, %,.1f per"
-        + " surviving parent", repulls, lostStreams, jitter * 1000, repulls / jitter, repulls / jitter / (parents - 1));
-    row(rows, "parent dies: GOP burst", "%.1f Gbit in %.0f ms = %.1f Gbit/s over %d parents (%.2f each, on %.2f)",
-        burstGbit, jitter * 1000, burstGbit / jitter, parents - 1, burstGbit / jitter / (parents - 1),
-        leafIngest / parents);
-    double spare = (parents - 1) * cap - (leafIngest - leafIngest / parents);
-    row(rows, "parent dies: jitter the burst needs", spare <= 0 ? "none fits: the survivors have no spare capacity"
+    row(rows, "busiest parent dies: re-pulls", "%,.0f leaf pulls of %,.0f streams in %.0f ms: %,.0f connects/s, %,.1f"
+        + " per surviving parent", repulls, lostStreams, jitter * 1000, repulls / jitter, repulls / jitter / (parents - 1));
+    row(rows, "busiest parent dies: GOP burst", "%.1f Gbit in %.0f ms = %.1f Gbit/s over %d parents (%.2f each, on"
+        + " %.2f)", burstGbit, jitter * 1000, burstGbit / jitter, parents - 1, burstGbit / jitter / (parents - 1),
+        (leafIngest - parentLoad[busiest]) / (parents - 1));
+    double spare = (parents - 1) * cap - (leafIngest - parentLoad[busiest]);
+    row(rows, "busiest parent dies: jitter the burst needs", spare <= 0 ? "none fits: the survivors have no spare capacity"
         : String.format(Locale.ROOT, "edge.rehomeJitter >= %,.0f ms (burst within the survivors' %.1f Gbit/s spare)",
             burstGbit / spare * 1000, spare));
-    row(rows, "parent dies: origin pulls", "%,.0f new pulls (%.2f Gbit/s moves between parents)", lostStreams,
+    row(rows, "busiest parent dies: origin pulls", "%,.0f new pulls (%.2f Gbit/s moves between parents)", lostStreams,
         lostStreams * b);
 
     int n = leaves + parents;
@@ -209,10 +234,20 @@ public final class FleetModel {
   /** Egress of each parent: every stream on one parent (rendezvous hash, drawn uniformly), sent to the leaves carrying it. */
   static double[] parentLoads(double[] carried, double b, int parents, Random random) {
     double[] load = new double[parents];
-    for (double c : carried) {
-      load[random.nextInt(parents)] += c * b;
+    int[] assignment = assignment(carried.length, parents, random);
+    for (int s = 0; s < carried.length; s++) {
+      load[assignment[s]] += carried[s] * b;
     }
     return load;
+  }
+
+  /** The parent of each stream, drawn as {@link #parentLoads} draws it (same seed, same answer). */
+  static int[] assignment(int streams, int parents, Random random) {
+    int[] parentOf = new int[streams];
+    for (int s = 0; s < streams; s++) {
+      parentOf[s] = random.nextInt(parents);
+    }
+    return parentOf;
   }
 
   private static void row(List<String[]> rows, String what, String format, Object... args) {

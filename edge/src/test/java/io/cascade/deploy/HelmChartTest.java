@@ -92,7 +92,8 @@ class HelmChartTest {
   @Test
   void everyScenarioIsTested() throws IOException {
     assertThat(scenarios().toList()).contains("default-values.yaml", "minimal-values.yaml",
-        "monitoring-values.yaml", "production-values.yaml", "tiered-values.yaml", "clients-values.yaml");
+        "monitoring-values.yaml", "production-values.yaml", "tiered-values.yaml", "clients-values.yaml",
+        "fleet-1000-values.yaml");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -399,6 +400,32 @@ class HelmChartTest {
     assertThatThrownBy(() -> new com.marcnuri.helm.Helm(Repo.chart()).template().withKubeVersion(ChartRenderer.KUBE_VERSION)
         .set("edge.clusterMode", "lite").call())
         .hasMessageContaining("clusterMode");
+  }
+
+  /**
+   * The ~1,000-edge row of docs/SCALE.md as values (ci/fleet-1000-values.yaml, which the scenario
+   * tests also lint and render under the policies): six origins with 2Gi, leaves as clients scaling
+   * 100-1,000 with a 1.5 s re-home jitter, a parent tier of 8-12 that stays members.
+   */
+  @Test
+  void theThousandEdgeFleetRendersAsTheScaleNoteSays() throws IOException {
+    List<HasMetadata> objects = render("fleet-1000-values.yaml");
+    StatefulSet origins = only(objects, StatefulSet.class);
+    assertThat(origins.getSpec().getReplicas()).as("origins").isEqualTo(6);
+    assertThat(origins.getSpec().getTemplate().getSpec().getContainers().get(0).getResources().getLimits().get("memory"))
+        .as("origin memory limit").hasToString("2Gi");
+    HorizontalPodAutoscaler leaves = named(objects, HorizontalPodAutoscaler.class, "-edge");
+    assertThat(leaves.getSpec().getMinReplicas()).isEqualTo(100);
+    assertThat(leaves.getSpec().getMaxReplicas()).isEqualTo(1000);
+    HorizontalPodAutoscaler parents = named(objects, HorizontalPodAutoscaler.class, "-edge-parent");
+    assertThat(parents.getSpec().getMinReplicas()).isEqualTo(8);
+    assertThat(parents.getSpec().getMaxReplicas()).isEqualTo(12);
+    CascadeConfig leaf = leafConfig(objects);
+    assertThat(leaf.get(CLUSTER_EDGE_MODE)).as("leaves join as").isEqualTo(EdgeMode.CLIENT);
+    assertThat(leaf.get(ConfigSchema.EDGE_REHOME_JITTER)).isEqualTo(Duration.ofMillis(1500));
+    assertThat(hazelcastRole(parents(objects).orElseThrow().getSpec().getTemplate())).as("parents").isEqualTo("member");
+    assertThat(hazelcastRole(named(objects, Deployment.class, "-edge").getSpec().getTemplate())).as("leaves")
+        .isEqualTo("client");
   }
 
   /** The leaves' cascade.yaml with their own variables, as their ConfigLoader reads it. */
