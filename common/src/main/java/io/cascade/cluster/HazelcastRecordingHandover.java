@@ -3,8 +3,10 @@ package io.cascade.cluster;
 import com.hazelcast.map.IMap;
 import io.cascade.recording.handover.HandoverState;
 import io.cascade.recording.handover.RecordingHandover;
+import io.cascade.recording.handover.SalvagedSegments;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -19,9 +21,17 @@ import org.slf4j.LoggerFactory;
  * {@link HandoverState} as JSON, each write with a time to live of {@code recording.handover.ttl}
  * so the entry of a recording nobody continues vanishes without cleanup. Reads wait for at most
  * {@code recording.handover.timeout}; writes and removals are asynchronous and also bounded by it.
+ *
+ * <p>The segments killed owners salvaged are kept in the IMap {@value #SALVAGED_MAP_NAME}, same key,
+ * value {@link SalvagedSegments} as JSON, with a time to live of {@code recording.maxDuration} +
+ * {@code recording.handover.ttl}: nobody refreshes it, and it must last as long as the recording
+ * may still go on elsewhere. Adding one reads the entry and writes it back (both asynchronous): two
+ * nodes salvaging from the same recording within the same few milliseconds could lose one of the
+ * two, which two kills of its owners that close together make unlikely enough.
  */
 public final class HazelcastRecordingHandover implements RecordingHandover {
   public static final String MAP_NAME = "cascade.recordings";
+  public static final String SALVAGED_MAP_NAME = "cascade.recordings.salvaged";
   private static final Logger LOG = LoggerFactory.getLogger("cascade.recording");
 
   private final IMap<String, String> map;
@@ -29,10 +39,18 @@ public final class HazelcastRecordingHandover implements RecordingHandover {
   private final Duration ttl;
   private final Duration timeout;
   private final int maxSegments;
+  private final IMap<String, String> salvagedMap;
+  private final Duration salvagedTtl;
 
-  public HazelcastRecordingHandover(IMap<String, String> map, String node, Duration ttl, Duration timeout,
-      int maxSegments) {
+  /**
+   * Over {@code map} ({@value #MAP_NAME}) and {@code salvagedMap} ({@value #SALVAGED_MAP_NAME});
+   * {@code salvagedTtl} is how long a salvaged entry is kept (the longest a recording may go on).
+   */
+  public HazelcastRecordingHandover(IMap<String, String> map, IMap<String, String> salvagedMap, String node,
+      Duration ttl, Duration salvagedTtl, Duration timeout, int maxSegments) {
     this.map = map;
+    this.salvagedMap = salvagedMap;
+    this.salvagedTtl = salvagedTtl;
     this.node = node;
     this.ttl = ttl;
     this.timeout = timeout;
@@ -81,6 +99,10 @@ public final class HazelcastRecordingHandover implements RecordingHandover {
         // Only the value read: an update another origin made meanwhile stays. A short blocking
         // call, once per recording, on the common pool (never a Hazelcast or event-loop thread).
         map.remove(streamKey, json);
+        String salvaged = salvagedMap.get(streamKey);
+        if (salvaged != null && recordingId.equals(recordingOf(salvaged))) {
+          salvagedMap.remove(streamKey, salvaged);
+        }
       }
     }).whenComplete((v, e) -> {
       if (e != null) {
@@ -88,6 +110,57 @@ public final class HazelcastRecordingHandover implements RecordingHandover {
             e.toString());
       }
     });
+  }
+
+  @Override
+  public CompletionStage<Void> salvaged(String streamKey, String recordingId, HandoverState.Segment segment) {
+    return salvagedMap.getAsync(streamKey).toCompletableFuture()
+        .thenCompose(json -> {
+          SalvagedSegments current = null;
+          if (json != null) {
+            try {
+              current = SalvagedSegments.parse(json);
+            } catch (IllegalArgumentException e) {
+              LOG.warn("event=recording.handover.ignored stream={} map={} reason=unreadable detail=\"{}\"", streamKey,
+                  SALVAGED_MAP_NAME, e.getMessage());
+            }
+          }
+          String next = SalvagedSegments.adding(current, recordingId, segment, maxSegments).toJson();
+          return salvagedMap.setAsync(streamKey, next, salvagedTtl.toMillis(), TimeUnit.MILLISECONDS);
+        })
+        .orTimeout(2 * timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public List<HandoverState.Segment> findSalvaged(String streamKey, String recordingId) throws IOException {
+    String json;
+    try {
+      json = salvagedMap.getAsync(streamKey).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted reading " + SALVAGED_MAP_NAME, e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IOException("cannot read " + SALVAGED_MAP_NAME + " within " + timeout.toMillis() + " ms: " + e, e);
+    }
+    if (json == null) {
+      return List.of();
+    }
+    try {
+      SalvagedSegments entry = SalvagedSegments.parse(json);
+      return entry.recordingId().equals(recordingId) ? entry.segments() : List.of();
+    } catch (IllegalArgumentException e) {
+      LOG.warn("event=recording.handover.ignored stream={} map={} reason=unreadable detail=\"{}\"", streamKey,
+          SALVAGED_MAP_NAME, e.getMessage());
+      return List.of();
+    }
+  }
+
+  private static String recordingOf(String salvagedJson) {
+    try {
+      return SalvagedSegments.parse(salvagedJson).recordingId();
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   @Override

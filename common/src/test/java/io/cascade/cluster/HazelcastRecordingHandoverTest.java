@@ -34,8 +34,9 @@ class HazelcastRecordingHandoverTest {
   }
 
   private static RecordingHandover handover(ClusterNode node, String nodeId) {
-    return new HazelcastRecordingHandover(node.hazelcast().getMap(HazelcastRecordingHandover.MAP_NAME), nodeId,
-        Duration.ofMinutes(2), Duration.ofSeconds(2), 100);
+    return new HazelcastRecordingHandover(node.hazelcast().getMap(HazelcastRecordingHandover.MAP_NAME),
+        node.hazelcast().getMap(HazelcastRecordingHandover.SALVAGED_MAP_NAME), nodeId, Duration.ofMinutes(2),
+        Duration.ofMinutes(10), Duration.ofSeconds(2), 100);
   }
 
   private static HandoverState state(String id, int next) {

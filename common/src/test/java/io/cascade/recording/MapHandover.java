@@ -2,19 +2,23 @@ package io.cascade.recording;
 
 import io.cascade.recording.handover.HandoverState;
 import io.cascade.recording.handover.RecordingHandover;
+import io.cascade.recording.handover.SalvagedSegments;
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * The cluster map {@code cascade.recordings} as one test's in-memory map, shared by the test's
- * nodes; entries go through their JSON form as in Hazelcast. Reads can be made to fail.
+ * The cluster maps {@code cascade.recordings} and {@code cascade.recordings.salvaged} as one test's
+ * in-memory maps, shared by the test's nodes; entries go through their JSON form as in Hazelcast.
+ * Reads and writes can be made to fail.
  */
 final class MapHandover {
   final Map<String, String> entries = new HashMap<>();
+  final Map<String, String> salvaged = new HashMap<>();
   boolean unreachable;
 
   /** The view of node {@code node}, listing at most {@code maxSegments} segments per entry. */
@@ -43,8 +47,35 @@ final class MapHandover {
         if (json != null && HandoverState.parse(json).recordingId().equals(recordingId)
             && HandoverState.parse(json).owner().equals(node)) {
           entries.remove(streamKey);
+          String s = salvaged.get(streamKey);
+          if (s != null && SalvagedSegments.parse(s).recordingId().equals(recordingId)) {
+            salvaged.remove(streamKey);
+          }
         }
         return CompletableFuture.completedFuture(null);
+      }
+
+      @Override
+      public CompletionStage<Void> salvaged(String streamKey, String recordingId, HandoverState.Segment segment) {
+        if (unreachable) {
+          return CompletableFuture.failedFuture(new IOException("no answer within 2000 ms"));
+        }
+        String current = salvaged.get(streamKey);
+        salvaged.put(streamKey, SalvagedSegments.adding(current == null ? null : SalvagedSegments.parse(current),
+            recordingId, segment, maxSegments).toJson());
+        return CompletableFuture.completedFuture(null);
+      }
+
+      @Override
+      public List<HandoverState.Segment> findSalvaged(String streamKey, String recordingId) throws IOException {
+        if (unreachable) {
+          throw new IOException("no answer within 2000 ms");
+        }
+        String current = salvaged.get(streamKey);
+        if (current == null || !SalvagedSegments.parse(current).recordingId().equals(recordingId)) {
+          return List.of();
+        }
+        return SalvagedSegments.parse(current).segments();
       }
 
       @Override

@@ -1,6 +1,7 @@
 package io.cascade.recording.handover;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -9,8 +10,9 @@ import java.util.concurrent.CompletionStage;
  * Where the origins of a cluster keep, per recorded stream, what another origin needs to continue
  * the recording when its owner is gone ({@link HandoverState}). The recorder's writer thread reads
  * it once, when a recording writes its first segment, and updates it after each finished segment;
- * a recording that ends is removed from it, so a later publish starts a new recording. A lone
- * origin uses {@link #NONE}.
+ * a recording that ends is removed from it, so a later publish starts a new recording. Beside it,
+ * per stream, the segments earlier owners salvaged after a kill ({@link SalvagedSegments}), which
+ * the owner that ends the recording lists. A lone origin uses {@link #NONE}.
  */
 public interface RecordingHandover {
 
@@ -29,6 +31,16 @@ public interface RecordingHandover {
     @Override
     public CompletionStage<Void> remove(String streamKey, String recordingId) {
       return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletionStage<Void> salvaged(String streamKey, String recordingId, HandoverState.Segment segment) {
+      return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public List<HandoverState.Segment> findSalvaged(String streamKey, String recordingId) {
+      return List.of();
     }
 
     @Override
@@ -52,6 +64,21 @@ public interface RecordingHandover {
    * never blocks. The stage completes once that is done (or failed, which is logged).
    */
   CompletionStage<Void> remove(String streamKey, String recordingId);
+
+  /**
+   * Adds {@code segment}, which this node salvaged from recording {@code recordingId} of
+   * {@code streamKey} that another owner carries on, to the stream's salvaged entry (one of another
+   * recording is replaced; at most {@link #maxSegments} kept); never blocks. The stage fails when it
+   * could not be stored.
+   */
+  CompletionStage<Void> salvaged(String streamKey, String recordingId, HandoverState.Segment segment);
+
+  /**
+   * The segments earlier owners salvaged from recording {@code recordingId} of {@code streamKey}, in
+   * number order; empty when there are none (or the entry is another recording's). Blocks for at
+   * most {@code recording.handover.timeout}; an {@link IOException} when it cannot be read in time.
+   */
+  List<HandoverState.Segment> findSalvaged(String streamKey, String recordingId) throws IOException;
 
   /** Most finished segments an entry lists. */
   int maxSegments();
