@@ -73,4 +73,26 @@ class HazelcastRecordingHandoverTest {
     assertThat(b.find(KEY)).as("the killed writer's entry, from the backup")
         .hasValue(state("20261206T050000Z", 7).withOwner("origin-a"));
   }
+
+  @Test
+  void aSalvagedSegmentIsReadOnTheOtherOriginForItsRecordingAndForgottenWithIt() throws Exception {
+    String cluster = ClusterTestSupport.uniqueClusterName();
+    originA = ClusterTestSupport.start(cluster, "origin-a", ClusterNode.Role.ORIGIN, List.of());
+    originB = ClusterTestSupport.start(cluster, "origin-b", ClusterNode.Role.ORIGIN, List.of(address(originA)));
+    RecordingHandover a = handover(originA, "origin-a");
+    RecordingHandover b = handover(originB, "origin-b");
+    HandoverState.Segment salvaged = new HandoverState.Segment("segment-00003-s.m4s", 2000, false, "init.mp4",
+        1_765_000_008_000L);
+
+    assertThat(b.findSalvaged(KEY, "20261206T040000Z")).isEmpty();
+    b.update(KEY, state("20261206T040000Z", 4)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    a.salvaged(KEY, "20261206T040000Z", salvaged).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(b.findSalvaged(KEY, "20261206T040000Z")).containsExactly(salvaged);
+    assertThat(b.findSalvaged(KEY, "20261206T050000Z")).as("another recording of the stream").isEmpty();
+    assertThat(b.find(KEY)).as("the handover entry is apart").hasValue(state("20261206T040000Z", 4)
+        .withOwner("origin-b"));
+
+    b.remove(KEY, "20261206T040000Z").toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(a.findSalvaged(KEY, "20261206T040000Z")).as("forgotten with the recording").isEmpty();
+  }
 }
