@@ -6,13 +6,13 @@ import io.cascade.recording.handover.RecordingHandover;
 import io.cascade.recording.handover.SalvagedSegments;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * {@code recording.handover.ttl}: nobody refreshes it, and it must last as long as the recording
  * may still go on elsewhere. Adding one reads the entry and writes it back (both asynchronous): two
  * nodes salvaging from the same recording within the same few milliseconds could lose one of the
- * two, which two kills of its owners that close together make unlikely enough.
+ * two, which two kills of its owners that close together make unlikely enough. An owner that
+ * continued a recording marks the entry when it ends it ({@link #endedHere}).
  */
 public final class HazelcastRecordingHandover implements RecordingHandover {
   public static final String MAP_NAME = "cascade.recordings";
@@ -99,10 +100,6 @@ public final class HazelcastRecordingHandover implements RecordingHandover {
         // Only the value read: an update another origin made meanwhile stays. A short blocking
         // call, once per recording, on the common pool (never a Hazelcast or event-loop thread).
         map.remove(streamKey, json);
-        String salvaged = salvagedMap.get(streamKey);
-        if (salvaged != null && recordingId.equals(recordingOf(salvaged))) {
-          salvagedMap.remove(streamKey, salvaged);
-        }
       }
     }).whenComplete((v, e) -> {
       if (e != null) {
@@ -114,25 +111,26 @@ public final class HazelcastRecordingHandover implements RecordingHandover {
 
   @Override
   public CompletionStage<Void> salvaged(String streamKey, String recordingId, HandoverState.Segment segment) {
+    return rewriteSalvaged(streamKey, current -> SalvagedSegments.adding(current, recordingId, segment, maxSegments));
+  }
+
+  @Override
+  public CompletionStage<Void> endedHere(String streamKey, String recordingId) {
+    return rewriteSalvaged(streamKey, current -> SalvagedSegments.endedBy(current, recordingId, node));
+  }
+
+  /** Reads the stream's salvaged entry and writes {@code change} of it back; both asynchronous, bounded. */
+  private CompletionStage<Void> rewriteSalvaged(String streamKey, UnaryOperator<SalvagedSegments> change) {
     return salvagedMap.getAsync(streamKey).toCompletableFuture()
         .thenCompose(json -> {
-          SalvagedSegments current = null;
-          if (json != null) {
-            try {
-              current = SalvagedSegments.parse(json);
-            } catch (IllegalArgumentException e) {
-              LOG.warn("event=recording.handover.ignored stream={} map={} reason=unreadable detail=\"{}\"", streamKey,
-                  SALVAGED_MAP_NAME, e.getMessage());
-            }
-          }
-          String next = SalvagedSegments.adding(current, recordingId, segment, maxSegments).toJson();
+          String next = change.apply(json == null ? null : parseSalvaged(streamKey, json)).toJson();
           return salvagedMap.setAsync(streamKey, next, salvagedTtl.toMillis(), TimeUnit.MILLISECONDS);
         })
         .orTimeout(2 * timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   @Override
-  public List<HandoverState.Segment> findSalvaged(String streamKey, String recordingId) throws IOException {
+  public Optional<SalvagedSegments> findSalvaged(String streamKey, String recordingId) throws IOException {
     String json;
     try {
       json = salvagedMap.getAsync(streamKey).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -142,23 +140,17 @@ public final class HazelcastRecordingHandover implements RecordingHandover {
     } catch (ExecutionException | TimeoutException e) {
       throw new IOException("cannot read " + SALVAGED_MAP_NAME + " within " + timeout.toMillis() + " ms: " + e, e);
     }
-    if (json == null) {
-      return List.of();
-    }
+    SalvagedSegments entry = json == null ? null : parseSalvaged(streamKey, json);
+    return Optional.ofNullable(entry).filter(e -> e.recordingId().equals(recordingId));
+  }
+
+  /** The entry {@code json}; null (logged) when it is not one. */
+  private static SalvagedSegments parseSalvaged(String streamKey, String json) {
     try {
-      SalvagedSegments entry = SalvagedSegments.parse(json);
-      return entry.recordingId().equals(recordingId) ? entry.segments() : List.of();
+      return SalvagedSegments.parse(json);
     } catch (IllegalArgumentException e) {
       LOG.warn("event=recording.handover.ignored stream={} map={} reason=unreadable detail=\"{}\"", streamKey,
           SALVAGED_MAP_NAME, e.getMessage());
-      return List.of();
-    }
-  }
-
-  private static String recordingOf(String salvagedJson) {
-    try {
-      return SalvagedSegments.parse(salvagedJson).recordingId();
-    } catch (IllegalArgumentException e) {
       return null;
     }
   }

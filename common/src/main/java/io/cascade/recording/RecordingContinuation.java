@@ -141,7 +141,7 @@ final class RecordingContinuation {
     }
     List<HandoverState.Segment> salvaged;
     try {
-      salvaged = handover.findSalvaged(key, id);
+      salvaged = handover.findSalvaged(key, id).map(SalvagedSegments::segments).orElse(List.of());
     } catch (IOException e) {
       disk.meters.handover(RecordingMeters.READ_FAILED);
       LOG.warn("event=recording.handover.read_failed stream={} recording={} detail=\"{}\" action=\"salvaged segments"
@@ -167,10 +167,24 @@ final class RecordingContinuation {
     return listed;
   }
 
-  /** The recording ended here: a later publish of the stream starts a new one. */
+  /**
+   * The recording ended here: a later publish of the stream starts a new one. One this node
+   * continued is marked ended in the salvaged entry (with uploads on: its final playlist is then in
+   * the bucket), so an earlier owner killed in it that starts again later does not replace it.
+   */
   void remove() {
-    if (handover != RecordingHandover.NONE && id != null) {
-      handover.remove(key, id);
+    if (handover == RecordingHandover.NONE || id == null) {
+      return;
+    }
+    handover.remove(key, id);
+    if (firstNumber > 0 && disk.listHandedOver) {
+      handover.endedHere(key, id).whenComplete((v, e) -> {
+        if (e != null) {
+          disk.meters.handover(RecordingMeters.WRITE_FAILED);
+          LOG.warn("event=recording.handover.write_failed stream={} recording={} map=salvaged detail=\"{}\"", key,
+              id, e.toString());
+        }
+      });
     }
   }
 

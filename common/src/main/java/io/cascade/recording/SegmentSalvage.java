@@ -162,10 +162,15 @@ final class SegmentSalvage {
     disk.segmentClosed(new RecordedSegment(key, id, dir, file, init.get(), list, number, scan.startMillis(),
         scan.durationMillis(), scan.bytes(), entry.discontinuity(), Instant.now(disk.wallClock)));
     boolean carriedOn = disk.carriedOn(key, id);
+    boolean endedElsewhere = !carriedOn && disk.endedElsewhere(key, id);
     if (carriedOn) {
       tellCluster(key, id, entry);
+    } else if (endedElsewhere) {
+      LOG.warn("event=recording.salvage.unlisted stream={} recording={} file={} reason=\"the recording was"
+          + " continued and ended on another origin before this start: its final playlist does not list the"
+          + " segment (uploaded all the same)\"", key, id, file.getFileName());
     }
-    disk.recordingEnded(key, id, dir, carriedOn ? null : list);
+    disk.recordingEnded(key, id, dir, carriedOn || endedElsewhere ? null : list);
     return true;
   }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cascade.recording.handover.HandoverState;
 import io.cascade.recording.handover.RecordingHandover;
+import io.cascade.recording.handover.SalvagedSegments;
 import io.cascade.testing.Await;
 import java.time.Duration;
 import java.util.Arrays;
@@ -87,12 +88,16 @@ class HazelcastRecordingHandoverTest {
     assertThat(b.findSalvaged(KEY, "20261206T040000Z")).isEmpty();
     b.update(KEY, state("20261206T040000Z", 4)).toCompletableFuture().get(10, TimeUnit.SECONDS);
     a.salvaged(KEY, "20261206T040000Z", salvaged).toCompletableFuture().get(10, TimeUnit.SECONDS);
-    assertThat(b.findSalvaged(KEY, "20261206T040000Z")).containsExactly(salvaged);
+    assertThat(b.findSalvaged(KEY, "20261206T040000Z")).hasValue(
+        new SalvagedSegments("20261206T040000Z", List.of(salvaged), ""));
     assertThat(b.findSalvaged(KEY, "20261206T050000Z")).as("another recording of the stream").isEmpty();
     assertThat(b.find(KEY)).as("the handover entry is apart").hasValue(state("20261206T040000Z", 4)
         .withOwner("origin-b"));
 
     b.remove(KEY, "20261206T040000Z").toCompletableFuture().get(10, TimeUnit.SECONDS);
-    assertThat(a.findSalvaged(KEY, "20261206T040000Z")).as("forgotten with the recording").isEmpty();
+    b.endedHere(KEY, "20261206T040000Z").toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(a.find(KEY)).isEmpty();
+    assertThat(a.findSalvaged(KEY, "20261206T040000Z")).as("marked ended by B for a later restart of A")
+        .hasValueSatisfying(e -> assertThat(e.endedBy()).isEqualTo("origin-b"));
   }
 }

@@ -5,7 +5,6 @@ import io.cascade.recording.handover.RecordingHandover;
 import io.cascade.recording.handover.SalvagedSegments;
 import java.io.IOException;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -47,10 +46,6 @@ final class MapHandover {
         if (json != null && HandoverState.parse(json).recordingId().equals(recordingId)
             && HandoverState.parse(json).owner().equals(node)) {
           entries.remove(streamKey);
-          String s = salvaged.get(streamKey);
-          if (s != null && SalvagedSegments.parse(s).recordingId().equals(recordingId)) {
-            salvaged.remove(streamKey);
-          }
         }
         return CompletableFuture.completedFuture(null);
       }
@@ -67,15 +62,23 @@ final class MapHandover {
       }
 
       @Override
-      public List<HandoverState.Segment> findSalvaged(String streamKey, String recordingId) throws IOException {
+      public Optional<SalvagedSegments> findSalvaged(String streamKey, String recordingId) throws IOException {
         if (unreachable) {
           throw new IOException("no answer within 2000 ms");
         }
-        String current = salvaged.get(streamKey);
-        if (current == null || !SalvagedSegments.parse(current).recordingId().equals(recordingId)) {
-          return List.of();
+        return Optional.ofNullable(salvaged.get(streamKey)).map(SalvagedSegments::parse)
+            .filter(e -> e.recordingId().equals(recordingId));
+      }
+
+      @Override
+      public CompletionStage<Void> endedHere(String streamKey, String recordingId) {
+        if (unreachable) {
+          return CompletableFuture.failedFuture(new IOException("no answer within 2000 ms"));
         }
-        return SalvagedSegments.parse(current).segments();
+        String current = salvaged.get(streamKey);
+        salvaged.put(streamKey, SalvagedSegments.endedBy(current == null ? null : SalvagedSegments.parse(current),
+            recordingId, node).toJson());
+        return CompletableFuture.completedFuture(null);
       }
 
       @Override

@@ -228,7 +228,38 @@ class RecordingHandoverTest {
     assertThat(salvagedEntry.substring(salvagedEntry.lastIndexOf("#EXTINF:"))).as("A's open segment: whole parts")
         .matches("#EXTINF:[12]\\.\\d{3},\n");
     assertThat(b.recorder.meters.handovers(RecordingMeters.SALVAGE_LISTED)).isEqualTo(1);
-    assertThat(cluster.salvaged).as("read and forgotten with the recording").isEmpty();
+    assertThat(SalvagedSegments.parse(cluster.salvaged.get("live/cam")).endedBy()).as("marked ended by B")
+        .isEqualTo("origin-b");
+  }
+
+  @Test
+  void aKilledOwnerThatRestartsAfterTheNewOwnerEndedTheRecordingKeepsItsPlaylistOutOfTheBucket() throws IOException {
+    failOver(true, 100);
+    Path leftA = killedRootOfA();
+    b.feed(6_000);
+    b.endRecordings();
+    assertThat(cluster.entries).isEmpty();
+    String finalPlaylist = Files.readString(rootB.resolve("live/cam").resolve(ID).resolve("index.m3u8"));
+
+    try (RecordingNode restarted = new RecordingNode(leftA, WALL.plusSeconds(60), cluster.as("origin-a", 100), true)) {
+      List<Path> ended = new java.util.ArrayList<>();
+      restarted.recorder.addListener(new SegmentListener() {
+        @Override
+        public void segmentClosed(RecordedSegment segment) {
+        }
+
+        @Override
+        public void recordingEnded(String streamKey, String recordingId, Path directory, Path playlist) {
+          ended.add(playlist);
+        }
+      });
+      restarted.disk.runAll();
+      assertThat(restarted.closed).extracting(s -> s.file().getFileName().toString())
+          .as("the salvaged segment is uploaded").containsExactly("segment-00003-s.m4s");
+      assertThat(ended).as("A's shorter playlist does not replace B's final one").containsExactly((Path) null);
+      assertThat(restarted.recorder.meters.handovers(RecordingMeters.SALVAGE_TOLD)).isZero();
+    }
+    assertThat(Files.readString(rootB.resolve("live/cam").resolve(ID).resolve("index.m3u8"))).isEqualTo(finalPlaylist);
   }
 
   @Test

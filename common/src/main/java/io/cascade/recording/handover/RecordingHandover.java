@@ -1,7 +1,6 @@
 package io.cascade.recording.handover;
 
 import java.io.IOException;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -39,8 +38,13 @@ public interface RecordingHandover {
     }
 
     @Override
-    public List<HandoverState.Segment> findSalvaged(String streamKey, String recordingId) {
-      return List.of();
+    public Optional<SalvagedSegments> findSalvaged(String streamKey, String recordingId) {
+      return Optional.empty();
+    }
+
+    @Override
+    public CompletionStage<Void> endedHere(String streamKey, String recordingId) {
+      return CompletableFuture.completedFuture(null);
     }
 
     @Override
@@ -74,11 +78,20 @@ public interface RecordingHandover {
   CompletionStage<Void> salvaged(String streamKey, String recordingId, HandoverState.Segment segment);
 
   /**
-   * The segments earlier owners salvaged from recording {@code recordingId} of {@code streamKey}, in
-   * number order; empty when there are none (or the entry is another recording's). Blocks for at
-   * most {@code recording.handover.timeout}; an {@link IOException} when it cannot be read in time.
+   * The stream's salvaged entry when it is recording {@code recordingId}'s: the segments earlier
+   * owners salvaged from it, in number order, and whether an owner that continued it ended it.
+   * Blocks for at most {@code recording.handover.timeout}; an {@link IOException} when it cannot be
+   * read in time.
    */
-  List<HandoverState.Segment> findSalvaged(String streamKey, String recordingId) throws IOException;
+  Optional<SalvagedSegments> findSalvaged(String streamKey, String recordingId) throws IOException;
+
+  /**
+   * Recording {@code recordingId}, which this node continued, ended here: the stream's salvaged
+   * entry is marked so (written even when there is none), so that an earlier owner killed in it
+   * that starts again later keeps its own playlist out of the bucket. Never blocks; the stage fails
+   * when it could not be stored.
+   */
+  CompletionStage<Void> endedHere(String streamKey, String recordingId);
 
   /** Most finished segments an entry lists. */
   int maxSegments();

@@ -16,14 +16,32 @@ import java.util.regex.Pattern;
  * keyed by {@code app/stream}, beside the stream's {@link HandoverState}; at most
  * {@code recording.handover.maxSegments} segments (the highest numbers kept).
  *
+ * <p>When an owner that continued the recording ends it, the entry is marked with that owner
+ * ({@code endedBy}): a killed earlier owner that restarts only then learns that the recording's
+ * final playlist is in the bucket already, and does not replace it with its own.
+ *
  * @param recordingId the recording they belong to
  * @param segments in number order; each names the init segment it needs and its program date time
+ * @param endedBy the node that ended the recording after continuing it; empty while it goes on
  */
-public record SalvagedSegments(String recordingId, List<HandoverState.Segment> segments) {
+public record SalvagedSegments(String recordingId, List<HandoverState.Segment> segments, String endedBy) {
   private static final Pattern NUMBERED = Pattern.compile("segment-(\\d{1,9})(-s)?\\.m4s");
 
   public SalvagedSegments {
     segments = List.copyOf(segments);
+    endedBy = endedBy == null ? "" : endedBy;
+  }
+
+  /** Whether an owner that continued the recording ended it (its final playlist is stored). */
+  public boolean ended() {
+    return !endedBy.isEmpty();
+  }
+
+  /** {@code current} (when it is the same recording's, else none) marked as ended by {@code node}. */
+  public static SalvagedSegments endedBy(SalvagedSegments current, String recordingId, String node) {
+    List<HandoverState.Segment> kept = current != null && current.recordingId().equals(recordingId)
+        ? current.segments() : List.of();
+    return new SalvagedSegments(recordingId, kept, node);
   }
 
   /**
@@ -33,7 +51,8 @@ public record SalvagedSegments(String recordingId, List<HandoverState.Segment> s
   public static SalvagedSegments adding(SalvagedSegments current, String recordingId, HandoverState.Segment segment,
       int max) {
     List<HandoverState.Segment> list = new ArrayList<>();
-    if (current != null && current.recordingId().equals(recordingId)) {
+    boolean same = current != null && current.recordingId().equals(recordingId);
+    if (same) {
       current.segments().stream().filter(s -> !s.file().equals(segment.file())).forEach(list::add);
     }
     list.add(segment);
@@ -41,7 +60,7 @@ public record SalvagedSegments(String recordingId, List<HandoverState.Segment> s
     while (list.size() > Math.max(1, max)) {
       list.remove(0);
     }
-    return new SalvagedSegments(recordingId, list);
+    return new SalvagedSegments(recordingId, list, same ? current.endedBy() : "");
   }
 
   /** The number in a segment's name ({@code segment-NNNNN-s.m4s}, {@code segment-NNNNN.m4s}); -1 for another name. */
@@ -56,7 +75,7 @@ public record SalvagedSegments(String recordingId, List<HandoverState.Segment> s
       list.add(new JsonArray().add(s.file()).add(s.durationMillis()).add(s.discontinuity()).add(s.initSegment())
           .add(s.programDateTimeMillis()));
     }
-    return new JsonObject().put("recording", recordingId).put("salvaged", list).encode();
+    return new JsonObject().put("recording", recordingId).put("salvaged", list).put("endedBy", endedBy).encode();
   }
 
   /** An entry {@link #toJson} wrote; anything else is refused with an {@link IllegalArgumentException}. */
@@ -74,7 +93,7 @@ public record SalvagedSegments(String recordingId, List<HandoverState.Segment> s
         segments.add(new HandoverState.Segment(s.getString(0), s.getLong(1), s.getBoolean(2), s.getString(3),
             s.getLong(4)));
       }
-      return new SalvagedSegments(id, segments);
+      return new SalvagedSegments(id, segments, j.getString("endedBy", ""));
     } catch (DecodeException | ClassCastException | IndexOutOfBoundsException | NullPointerException e) {
       throw new IllegalArgumentException("not a salvaged segments entry: " + e.getMessage(), e);
     }
