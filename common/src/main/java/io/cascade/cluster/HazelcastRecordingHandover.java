@@ -3,6 +3,7 @@ package io.cascade.cluster;
 import com.hazelcast.map.IMap;
 import io.cascade.recording.handover.HandoverState;
 import io.cascade.recording.handover.RecordingHandover;
+import io.cascade.recording.handover.SalvagedSegments;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
@@ -11,6 +12,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,9 +21,18 @@ import org.slf4j.LoggerFactory;
  * {@link HandoverState} as JSON, each write with a time to live of {@code recording.handover.ttl}
  * so the entry of a recording nobody continues vanishes without cleanup. Reads wait for at most
  * {@code recording.handover.timeout}; writes and removals are asynchronous and also bounded by it.
+ *
+ * <p>The segments killed owners salvaged are kept in the IMap {@value #SALVAGED_MAP_NAME}, same key,
+ * value {@link SalvagedSegments} as JSON, with a time to live of {@code recording.maxDuration} +
+ * {@code recording.handover.ttl}: nobody refreshes it, and it must last as long as the recording
+ * may still go on elsewhere. Adding one reads the entry and writes it back (both asynchronous): two
+ * nodes salvaging from the same recording within the same few milliseconds could lose one of the
+ * two, which two kills of its owners that close together make unlikely enough. An owner that
+ * continued a recording marks the entry when it ends it ({@link #endedHere}).
  */
 public final class HazelcastRecordingHandover implements RecordingHandover {
   public static final String MAP_NAME = "cascade.recordings";
+  public static final String SALVAGED_MAP_NAME = "cascade.recordings.salvaged";
   private static final Logger LOG = LoggerFactory.getLogger("cascade.recording");
 
   private final IMap<String, String> map;
@@ -29,10 +40,18 @@ public final class HazelcastRecordingHandover implements RecordingHandover {
   private final Duration ttl;
   private final Duration timeout;
   private final int maxSegments;
+  private final IMap<String, String> salvagedMap;
+  private final Duration salvagedTtl;
 
-  public HazelcastRecordingHandover(IMap<String, String> map, String node, Duration ttl, Duration timeout,
-      int maxSegments) {
+  /**
+   * Over {@code map} ({@value #MAP_NAME}) and {@code salvagedMap} ({@value #SALVAGED_MAP_NAME});
+   * {@code salvagedTtl} is how long a salvaged entry is kept (the longest a recording may go on).
+   */
+  public HazelcastRecordingHandover(IMap<String, String> map, IMap<String, String> salvagedMap, String node,
+      Duration ttl, Duration salvagedTtl, Duration timeout, int maxSegments) {
     this.map = map;
+    this.salvagedMap = salvagedMap;
+    this.salvagedTtl = salvagedTtl;
     this.node = node;
     this.ttl = ttl;
     this.timeout = timeout;
@@ -88,6 +107,52 @@ public final class HazelcastRecordingHandover implements RecordingHandover {
             e.toString());
       }
     });
+  }
+
+  @Override
+  public CompletionStage<Void> salvaged(String streamKey, String recordingId, HandoverState.Segment segment) {
+    return rewriteSalvaged(streamKey, current -> SalvagedSegments.adding(current, recordingId, segment, maxSegments));
+  }
+
+  @Override
+  public CompletionStage<Void> endedHere(String streamKey, String recordingId) {
+    return rewriteSalvaged(streamKey, current -> SalvagedSegments.endedBy(current, recordingId, node));
+  }
+
+  /** Reads the stream's salvaged entry and writes {@code change} of it back; both asynchronous, bounded. */
+  private CompletionStage<Void> rewriteSalvaged(String streamKey, UnaryOperator<SalvagedSegments> change) {
+    return salvagedMap.getAsync(streamKey).toCompletableFuture()
+        .thenCompose(json -> {
+          String next = change.apply(json == null ? null : parseSalvaged(streamKey, json)).toJson();
+          return salvagedMap.setAsync(streamKey, next, salvagedTtl.toMillis(), TimeUnit.MILLISECONDS);
+        })
+        .orTimeout(2 * timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public Optional<SalvagedSegments> findSalvaged(String streamKey, String recordingId) throws IOException {
+    String json;
+    try {
+      json = salvagedMap.getAsync(streamKey).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted reading " + SALVAGED_MAP_NAME, e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IOException("cannot read " + SALVAGED_MAP_NAME + " within " + timeout.toMillis() + " ms: " + e, e);
+    }
+    SalvagedSegments entry = json == null ? null : parseSalvaged(streamKey, json);
+    return Optional.ofNullable(entry).filter(e -> e.recordingId().equals(recordingId));
+  }
+
+  /** The entry {@code json}; null (logged) when it is not one. */
+  private static SalvagedSegments parseSalvaged(String streamKey, String json) {
+    try {
+      return SalvagedSegments.parse(json);
+    } catch (IllegalArgumentException e) {
+      LOG.warn("event=recording.handover.ignored stream={} map={} reason=unreadable detail=\"{}\"", streamKey,
+          SALVAGED_MAP_NAME, e.getMessage());
+      return null;
+    }
   }
 
   @Override

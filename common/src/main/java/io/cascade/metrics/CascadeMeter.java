@@ -83,7 +83,10 @@ public enum CascadeMeter {
       "Recording handovers between origins by result (continued: a recording another origin left was"
           + " continued here, read_failed: the cascade.recordings entry could not be read in"
           + " recording.handover.timeout and a new recording started, write_failed: an entry update"
-          + " was not stored; it is written again at the next segment)."),
+          + " was not stored; it is written again at the next segment, salvage_told: a segment salvaged"
+          + " from a recording another origin carries on was added to cascade.recordings.salvaged,"
+          + " salvage_listed: the final playlist of a recording ending here lists a segment an earlier"
+          + " owner salvaged)."),
   RECORDING_SALVAGED("cascade.recording.salvaged", Type.COUNTER, "", List.of("result"),
       "Segments an earlier run left unfinished (killed while writing them), by what start-up made of them"
           + " (salvaged: cut to its whole fragments, renamed segment-NNNNN-s.m4s and listed, discarded: nothing"

@@ -2,6 +2,7 @@ package io.cascade.recording;
 
 import io.cascade.recording.handover.HandoverState;
 import io.cascade.recording.handover.RecordingHandover;
+import io.cascade.recording.handover.SalvagedSegments;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -16,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * recording continues it (same id, segment numbers going on, init segments named
  * {@code init-{firstSegment}-{version}.mp4} so they cannot clash with the earlier owner's); after
  * each finished segment it tells the cluster what a next owner needs, keeping the newest
- * {@code recording.handover.maxSegments} segments; a recording that ends is forgotten there.
+ * {@code recording.handover.maxSegments} segments; a recording that ends lists the segments earlier
+ * owners salvaged from it after a kill, and is forgotten there.
  * Confined to the writer thread, like the {@link RecordingFiles} it belongs to.
  */
 final class RecordingContinuation {
@@ -24,6 +26,7 @@ final class RecordingContinuation {
   /** What a recording id, a segment and an init segment may be named: what this node writes itself. */
   private static final Pattern ID = Pattern.compile("\\d{8}T\\d{6}Z(-\\d{1,4})?");
   private static final Pattern SEGMENT = Pattern.compile("segment-\\d{5,9}\\.m4s");
+  private static final Pattern SALVAGED = Pattern.compile("segment-\\d{5,9}-s\\.m4s");
   private static final Pattern INIT = Pattern.compile("init(-\\d{1,9}){0,2}\\.mp4");
 
   private final RecordingDisk disk;
@@ -125,10 +128,63 @@ final class RecordingContinuation {
     });
   }
 
-  /** The recording ended here: a later publish of the stream starts a new one. */
+  /**
+   * The recording ends here: {@code playlist} gets the segments earlier owners salvaged from it after
+   * they were killed, each before the segment of its number (only for a recording this node
+   * continued and whose playlist lists the handed-over segments; blocks for at most
+   * {@code recording.handover.timeout}). Returns how many it listed; none when the cluster cannot
+   * be read in time (logged and counted) or an entry names files this node would not write.
+   */
+  int listSalvaged(RecordingPlaylist playlist) {
+    if (handover == RecordingHandover.NONE || firstNumber == 0 || !disk.listHandedOver || id == null) {
+      return 0;
+    }
+    List<HandoverState.Segment> salvaged;
+    try {
+      salvaged = handover.findSalvaged(key, id).map(SalvagedSegments::segments).orElse(List.of());
+    } catch (IOException e) {
+      disk.meters.handover(RecordingMeters.READ_FAILED);
+      LOG.warn("event=recording.handover.read_failed stream={} recording={} detail=\"{}\" action=\"salvaged segments"
+          + " of earlier owners not listed\"", key, id, e.getMessage());
+      return 0;
+    }
+    int listed = 0;
+    for (HandoverState.Segment s : salvaged) {
+      if (!SALVAGED.matcher(s.file()).matches() || !INIT.matcher(s.initSegment()).matches()) {
+        LOG.warn("event=recording.handover.ignored stream={} recording={} reason=bad_names file=\"{}\"", key, id,
+            s.file());
+        continue;
+      }
+      RecordingPlaylist.Entry entry = new RecordingPlaylist.Entry(s.file(), s.durationMillis(), s.discontinuity(),
+          s.initSegment(), s.programDateTimeMillis());
+      if (playlist.insertSalvaged(entry, SalvagedSegments.number(s.file()))) {
+        listed++;
+        disk.meters.handover(RecordingMeters.SALVAGE_LISTED);
+        LOG.info("event=recording.salvage.listed stream={} recording={} file={} duration_ms={}", key, id, s.file(),
+            s.durationMillis());
+      }
+    }
+    return listed;
+  }
+
+  /**
+   * The recording ended here: a later publish of the stream starts a new one. One this node
+   * continued is marked ended in the salvaged entry (with uploads on: its final playlist is then in
+   * the bucket), so an earlier owner killed in it that starts again later does not replace it.
+   */
   void remove() {
-    if (handover != RecordingHandover.NONE && id != null) {
-      handover.remove(key, id);
+    if (handover == RecordingHandover.NONE || id == null) {
+      return;
+    }
+    handover.remove(key, id);
+    if (firstNumber > 0 && disk.listHandedOver) {
+      handover.endedHere(key, id).whenComplete((v, e) -> {
+        if (e != null) {
+          disk.meters.handover(RecordingMeters.WRITE_FAILED);
+          LOG.warn("event=recording.handover.write_failed stream={} recording={} map=salvaged detail=\"{}\"", key,
+              id, e.toString());
+        }
+      });
     }
   }
 

@@ -3,6 +3,7 @@ package io.cascade.recording;
 import io.cascade.config.FsyncPolicy;
 import io.cascade.recording.handover.HandoverState;
 import io.cascade.recording.handover.RecordingHandover;
+import io.cascade.recording.handover.SalvagedSegments;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -104,6 +105,31 @@ final class RecordingDisk {
       LOG.warn("event=recording.carried_on stream={} recording={} detail=\"the cluster entry cannot be read"
           + " ({}): this node's playlist is not uploaded\"", key, id, e.getMessage());
       return true;
+    }
+  }
+
+  /**
+   * Whether an origin that continued recording {@code id} of {@code key} (one an earlier run left)
+   * has ended it: then its final playlist is the bucket's, and this node's must not replace it.
+   * False when the cluster cannot be read (logged).
+   */
+  boolean endedElsewhere(String key, String id) {
+    if (handover == RecordingHandover.NONE) {
+      return false;
+    }
+    try {
+      Optional<SalvagedSegments> entry = handover.findSalvaged(key, id);
+      boolean ended = entry.isPresent() && entry.get().ended();
+      if (ended) {
+        LOG.info("event=recording.ended_elsewhere stream={} recording={} owner={} detail=\"the recording was"
+            + " continued and ended there: its playlist in the object store is that owner's\"", key, id,
+            entry.get().endedBy());
+      }
+      return ended;
+    } catch (IOException e) {
+      LOG.warn("event=recording.ended_elsewhere stream={} recording={} detail=\"the cluster entry cannot be read"
+          + " ({})\"", key, id, e.getMessage());
+      return false;
     }
   }
 }

@@ -183,6 +183,9 @@ final class RecordingFiles {
 
   /** The playlist becomes VOD (an empty recording is removed) and the listeners are told. */
   private void endRecording(boolean handOver) {
+    if (continuation != null && dir != null) {
+      continuation.listSalvaged(playlist);
+    }
     if (continuation != null && !handOver) {
       continuation.remove();
     }

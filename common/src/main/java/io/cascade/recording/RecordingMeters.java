@@ -16,6 +16,8 @@ final class RecordingMeters {
   static final String CONTINUED = "continued";
   static final String READ_FAILED = "read_failed";
   static final String WRITE_FAILED = "write_failed";
+  static final String SALVAGE_TOLD = "salvage_told";
+  static final String SALVAGE_LISTED = "salvage_listed";
   static final String SALVAGED = "salvaged";
   static final String DISCARDED = "discarded";
   static final String FAILED = "failed";
@@ -38,8 +40,8 @@ final class RecordingMeters {
     deletions = node.counter(CascadeMeter.RECORDING_QUOTA_DELETIONS);
     errors = List.of(DIRECTORY, WRITE, DELETE).stream()
         .collect(Collectors.toUnmodifiableMap(r -> r, r -> node.counter(CascadeMeter.RECORDING_ERRORS, "reason", r)));
-    handovers = List.of(CONTINUED, READ_FAILED, WRITE_FAILED).stream().collect(Collectors.toUnmodifiableMap(r -> r,
-        r -> node.counter(CascadeMeter.RECORDING_HANDOVERS, "result", r)));
+    handovers = List.of(CONTINUED, READ_FAILED, WRITE_FAILED, SALVAGE_TOLD, SALVAGE_LISTED).stream()
+        .collect(Collectors.toUnmodifiableMap(r -> r, r -> node.counter(CascadeMeter.RECORDING_HANDOVERS, "result", r)));
     salvages = List.of(SALVAGED, DISCARDED, FAILED).stream().collect(Collectors.toUnmodifiableMap(r -> r,
         r -> node.counter(CascadeMeter.RECORDING_SALVAGED, "result", r)));
     requeued = List.of(QUEUED, OVER_LIMIT).stream().collect(Collectors.toUnmodifiableMap(r -> r,

@@ -1,5 +1,6 @@
 package io.cascade.recording;
 
+import io.cascade.recording.handover.SalvagedSegments;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -37,6 +38,39 @@ final class RecordingPlaylist {
 
   void add(Entry entry) {
     entries.add(entry);
+  }
+
+  /**
+   * Inserts {@code salvaged}, segment {@code number} an earlier owner salvaged after it was killed
+   * ({@code segment-NNNNN-s.m4s}), in number order: after the entries numbered below it, before the
+   * one numbered {@code number} (the next owner's first) and those after. It follows a discontinuity
+   * unless the entry before it is segment {@code number - 1}, and the entry after it is marked as
+   * one (a salvaged segment ends short, where the kill cut it). Not inserted (false) when it is
+   * listed already or comes before the first listed entry (the media sequence counts it).
+   */
+  boolean insertSalvaged(Entry salvaged, long number) {
+    if (number <= mediaSequence || entries.stream().anyMatch(e -> e.file().equals(salvaged.file()))) {
+      return false;
+    }
+    int at = 0;
+    while (at < entries.size() && numberAt(at) < number) {
+      at++;
+    }
+    boolean follows = at > 0 && numberAt(at - 1) == number - 1;
+    entries.add(at, new Entry(salvaged.file(), salvaged.durationMillis(), salvaged.discontinuity() || !follows,
+        salvaged.initSegment(), salvaged.programDateTimeMillis()));
+    if (at + 1 < entries.size()) {
+      Entry next = entries.get(at + 1);
+      entries.set(at + 1, new Entry(next.file(), next.durationMillis(), true, next.initSegment(),
+          next.programDateTimeMillis()));
+    }
+    return true;
+  }
+
+  /** The segment number of the entry at {@code index}: from its name, else its media sequence number. */
+  private long numberAt(int index) {
+    long named = SalvagedSegments.number(entries.get(index).file());
+    return named >= 0 ? named : mediaSequence + 1 + index;
   }
 
   /** The last entry; the playlist is not empty. */

@@ -1,5 +1,6 @@
 package io.cascade.recording;
 
+import io.cascade.recording.handover.HandoverState;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -32,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * a handover), and added to its recording's {@code index.m3u8}, which becomes VOD. A file with
  * nothing whole is deleted. The segment goes to the listeners like any closed one (uploads); the
  * recording is ended there too (its VOD playlist uploaded) unless the cluster says another origin
- * carries it on, whose playlist is then the bucket's. Every file is logged with its recording and
+ * carries it on, whose playlist is then the bucket's: the cluster is then told of the salvaged
+ * segment ({@link io.cascade.recording.handover.RecordingHandover#salvaged}) and the owner that ends
+ * the recording lists it in that playlist. Every file is logged with its recording and
  * the reason, and counted in {@code cascade.recording.salvaged{result}}.
  */
 final class SegmentSalvage {
@@ -159,8 +162,40 @@ final class SegmentSalvage {
     disk.segmentClosed(new RecordedSegment(key, id, dir, file, init.get(), list, number, scan.startMillis(),
         scan.durationMillis(), scan.bytes(), entry.discontinuity(), Instant.now(disk.wallClock)));
     boolean carriedOn = disk.carriedOn(key, id);
-    disk.recordingEnded(key, id, dir, carriedOn ? null : list);
+    boolean endedElsewhere = !carriedOn && disk.endedElsewhere(key, id);
+    if (carriedOn) {
+      tellCluster(key, id, entry);
+    } else if (endedElsewhere) {
+      LOG.warn("event=recording.salvage.unlisted stream={} recording={} file={} reason=\"the recording was"
+          + " continued and ended on another origin before this start: its final playlist does not list the"
+          + " segment (uploaded all the same)\"", key, id, file.getFileName());
+    }
+    disk.recordingEnded(key, id, dir, carriedOn || endedElsewhere ? null : list);
     return true;
+  }
+
+  /**
+   * Recording {@code id} goes on elsewhere: the cluster is told of the segment salvaged from it, so
+   * that the playlist of the owner that ends it lists the segment (only with uploads, which put the
+   * segment in the bucket beside that playlist). Never waited for; a failure is logged and counted.
+   */
+  private void tellCluster(String key, String id, RecordingPlaylist.Entry entry) {
+    if (!disk.listHandedOver) {
+      return;
+    }
+    HandoverState.Segment segment = new HandoverState.Segment(entry.file(), entry.durationMillis(),
+        entry.discontinuity(), entry.initSegment(), entry.programDateTimeMillis());
+    disk.handover.salvaged(key, id, segment).whenComplete((v, e) -> {
+      if (e != null) {
+        disk.meters.handover(RecordingMeters.WRITE_FAILED);
+        LOG.warn("event=recording.salvage.not_told stream={} recording={} file={} detail=\"{}\" action=\"the"
+            + " final playlist will not list it\"", key, id, entry.file(), e.toString());
+      } else {
+        disk.meters.handover(RecordingMeters.SALVAGE_TOLD);
+        LOG.info("event=recording.salvage.told stream={} recording={} file={} duration_ms={}", key, id, entry.file(),
+            entry.durationMillis());
+      }
+    });
   }
 
   /** The init segment written last in {@code dir}: the one the open segment's parts need. */

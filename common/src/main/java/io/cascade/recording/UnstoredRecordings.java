@@ -57,6 +57,8 @@ final class UnstoredRecordings {
         playlistNote = "not_final";
       } else if (disk.carriedOn(key, id)) {
         playlistNote = "carried_on";
+      } else if (disk.endedElsewhere(key, id)) {
+        playlistNote = "ended_elsewhere";
       } else {
         playlist = list;
         playlistNote = "final";

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cascade.recording.handover.HandoverState;
 import io.cascade.recording.handover.RecordingHandover;
+import io.cascade.recording.handover.SalvagedSegments;
 import io.cascade.testing.Await;
 import java.time.Duration;
 import java.util.Arrays;
@@ -34,8 +35,9 @@ class HazelcastRecordingHandoverTest {
   }
 
   private static RecordingHandover handover(ClusterNode node, String nodeId) {
-    return new HazelcastRecordingHandover(node.hazelcast().getMap(HazelcastRecordingHandover.MAP_NAME), nodeId,
-        Duration.ofMinutes(2), Duration.ofSeconds(2), 100);
+    return new HazelcastRecordingHandover(node.hazelcast().getMap(HazelcastRecordingHandover.MAP_NAME),
+        node.hazelcast().getMap(HazelcastRecordingHandover.SALVAGED_MAP_NAME), nodeId, Duration.ofMinutes(2),
+        Duration.ofMinutes(10), Duration.ofSeconds(2), 100);
   }
 
   private static HandoverState state(String id, int next) {
@@ -71,5 +73,31 @@ class HazelcastRecordingHandoverTest {
     Await.until(WAIT, "B alone", () -> originB.memberCount() == 1);
     assertThat(b.find(KEY)).as("the killed writer's entry, from the backup")
         .hasValue(state("20261206T050000Z", 7).withOwner("origin-a"));
+  }
+
+  @Test
+  void aSalvagedSegmentIsReadOnTheOtherOriginForItsRecordingAndForgottenWithIt() throws Exception {
+    String cluster = ClusterTestSupport.uniqueClusterName();
+    originA = ClusterTestSupport.start(cluster, "origin-a", ClusterNode.Role.ORIGIN, List.of());
+    originB = ClusterTestSupport.start(cluster, "origin-b", ClusterNode.Role.ORIGIN, List.of(address(originA)));
+    RecordingHandover a = handover(originA, "origin-a");
+    RecordingHandover b = handover(originB, "origin-b");
+    HandoverState.Segment salvaged = new HandoverState.Segment("segment-00003-s.m4s", 2000, false, "init.mp4",
+        1_765_000_008_000L);
+
+    assertThat(b.findSalvaged(KEY, "20261206T040000Z")).isEmpty();
+    b.update(KEY, state("20261206T040000Z", 4)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    a.salvaged(KEY, "20261206T040000Z", salvaged).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(b.findSalvaged(KEY, "20261206T040000Z")).hasValue(
+        new SalvagedSegments("20261206T040000Z", List.of(salvaged), ""));
+    assertThat(b.findSalvaged(KEY, "20261206T050000Z")).as("another recording of the stream").isEmpty();
+    assertThat(b.find(KEY)).as("the handover entry is apart").hasValue(state("20261206T040000Z", 4)
+        .withOwner("origin-b"));
+
+    b.remove(KEY, "20261206T040000Z").toCompletableFuture().get(10, TimeUnit.SECONDS);
+    b.endedHere(KEY, "20261206T040000Z").toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(a.find(KEY)).isEmpty();
+    assertThat(a.findSalvaged(KEY, "20261206T040000Z")).as("marked ended by B for a later restart of A")
+        .hasValueSatisfying(e -> assertThat(e.endedBy()).isEqualTo("origin-b"));
   }
 }

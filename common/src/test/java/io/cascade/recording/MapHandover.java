@@ -2,6 +2,7 @@ package io.cascade.recording;
 
 import io.cascade.recording.handover.HandoverState;
 import io.cascade.recording.handover.RecordingHandover;
+import io.cascade.recording.handover.SalvagedSegments;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
@@ -10,11 +11,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * The cluster map {@code cascade.recordings} as one test's in-memory map, shared by the test's
- * nodes; entries go through their JSON form as in Hazelcast. Reads can be made to fail.
+ * The cluster maps {@code cascade.recordings} and {@code cascade.recordings.salvaged} as one test's
+ * in-memory maps, shared by the test's nodes; entries go through their JSON form as in Hazelcast.
+ * Reads and writes can be made to fail.
  */
 final class MapHandover {
   final Map<String, String> entries = new HashMap<>();
+  final Map<String, String> salvaged = new HashMap<>();
   boolean unreachable;
 
   /** The view of node {@code node}, listing at most {@code maxSegments} segments per entry. */
@@ -44,6 +47,37 @@ final class MapHandover {
             && HandoverState.parse(json).owner().equals(node)) {
           entries.remove(streamKey);
         }
+        return CompletableFuture.completedFuture(null);
+      }
+
+      @Override
+      public CompletionStage<Void> salvaged(String streamKey, String recordingId, HandoverState.Segment segment) {
+        if (unreachable) {
+          return CompletableFuture.failedFuture(new IOException("no answer within 2000 ms"));
+        }
+        String current = salvaged.get(streamKey);
+        salvaged.put(streamKey, SalvagedSegments.adding(current == null ? null : SalvagedSegments.parse(current),
+            recordingId, segment, maxSegments).toJson());
+        return CompletableFuture.completedFuture(null);
+      }
+
+      @Override
+      public Optional<SalvagedSegments> findSalvaged(String streamKey, String recordingId) throws IOException {
+        if (unreachable) {
+          throw new IOException("no answer within 2000 ms");
+        }
+        return Optional.ofNullable(salvaged.get(streamKey)).map(SalvagedSegments::parse)
+            .filter(e -> e.recordingId().equals(recordingId));
+      }
+
+      @Override
+      public CompletionStage<Void> endedHere(String streamKey, String recordingId) {
+        if (unreachable) {
+          return CompletableFuture.failedFuture(new IOException("no answer within 2000 ms"));
+        }
+        String current = salvaged.get(streamKey);
+        salvaged.put(streamKey, SalvagedSegments.endedBy(current == null ? null : SalvagedSegments.parse(current),
+            recordingId, node).toJson());
         return CompletableFuture.completedFuture(null);
       }
 

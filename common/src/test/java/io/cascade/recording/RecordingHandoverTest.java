@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cascade.recording.handover.HandoverState;
+import io.cascade.recording.handover.SalvagedSegments;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -191,5 +192,108 @@ class RecordingHandoverTest {
     assertThatThrownBy(() -> HandoverState.parse("not json")).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> HandoverState.parse(state.toJson().replace("\"next\":3", "\"next\":2")))
         .as("more segments than numbers").isInstanceOf(IllegalArgumentException.class);
+  }
+
+  /** The copy of A's root as the kill left it (the .tmp of its open segment), for A's restart. */
+  private Path killedRootOfA() throws IOException {
+    Path left = rootB.resolveSibling(rootB.getFileName() + "-a-restarted");
+    SegmentSalvageTest.copyTree(rootA, left);
+    return left;
+  }
+
+  @Test
+  void theSegmentTheKilledOwnerSalvagesIsListedByTheNewOwnerBetweenTheirSegments() throws IOException {
+    failOver(true, 100);
+    Path leftA = killedRootOfA();
+    b.feed(10_000);
+    // A restarts on its disk while B records: the salvage finds B named in the cluster.
+    try (RecordingNode restarted = new RecordingNode(leftA, WALL.plusSeconds(25), cluster.as("origin-a", 100), true)) {
+      restarted.disk.runAll();
+      assertThat(leftA.resolve("live/cam").resolve(ID).resolve("segment-00003-s.m4s")).exists();
+      assertThat(restarted.recorder.meters.handovers(RecordingMeters.SALVAGE_TOLD)).isEqualTo(1);
+    }
+    assertThat(cluster.salvaged).containsOnlyKeys("live/cam");
+    b.feed(2_000);
+    b.endRecordings();
+
+    String playlist = Files.readString(rootB.resolve("live/cam").resolve(ID).resolve("index.m3u8"));
+    assertThat(playlist).contains("#EXT-X-MEDIA-SEQUENCE:0\n", "#EXT-X-ENDLIST").containsSubsequence(
+        "#EXT-X-MAP:URI=\"init.mp4\"", "segment-00001.m4s", "segment-00002.m4s",
+        "#EXT-X-PROGRAM-DATE-TIME:2026-12-06T04:00:08.", "segment-00003-s.m4s",
+        "#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI=\"init-3-1.mp4\"\n#EXT-X-PROGRAM-DATE-TIME:2026-12-06T04:00:12.",
+        "segment-00003.m4s", "segment-00004.m4s", "segment-00005.m4s");
+    assertThat(playlist.lines().filter(l -> l.equals("#EXT-X-DISCONTINUITY")).count()).isEqualTo(1);
+    assertThat(playlist.lines().filter(l -> l.startsWith("#EXT-X-MAP")).count()).as("A's init, then B's").isEqualTo(2);
+    String salvagedEntry = playlist.substring(0, playlist.indexOf("segment-00003-s.m4s"));
+    assertThat(salvagedEntry.substring(salvagedEntry.lastIndexOf("#EXTINF:"))).as("A's open segment: whole parts")
+        .matches("#EXTINF:[12]\\.\\d{3},\n");
+    assertThat(b.recorder.meters.handovers(RecordingMeters.SALVAGE_LISTED)).isEqualTo(1);
+    assertThat(SalvagedSegments.parse(cluster.salvaged.get("live/cam")).endedBy()).as("marked ended by B")
+        .isEqualTo("origin-b");
+  }
+
+  @Test
+  void aKilledOwnerThatRestartsAfterTheNewOwnerEndedTheRecordingKeepsItsPlaylistOutOfTheBucket() throws IOException {
+    failOver(true, 100);
+    Path leftA = killedRootOfA();
+    b.feed(6_000);
+    b.endRecordings();
+    assertThat(cluster.entries).isEmpty();
+    String finalPlaylist = Files.readString(rootB.resolve("live/cam").resolve(ID).resolve("index.m3u8"));
+
+    try (RecordingNode restarted = new RecordingNode(leftA, WALL.plusSeconds(60), cluster.as("origin-a", 100), true)) {
+      List<Path> ended = new java.util.ArrayList<>();
+      restarted.recorder.addListener(new SegmentListener() {
+        @Override
+        public void segmentClosed(RecordedSegment segment) {
+        }
+
+        @Override
+        public void recordingEnded(String streamKey, String recordingId, Path directory, Path playlist) {
+          ended.add(playlist);
+        }
+      });
+      restarted.disk.runAll();
+      assertThat(restarted.closed).extracting(s -> s.file().getFileName().toString())
+          .as("the salvaged segment is uploaded").containsExactly("segment-00003-s.m4s");
+      assertThat(ended).as("A's shorter playlist does not replace B's final one").containsExactly((Path) null);
+      assertThat(restarted.recorder.meters.handovers(RecordingMeters.SALVAGE_TOLD)).isZero();
+    }
+    assertThat(Files.readString(rootB.resolve("live/cam").resolve(ID).resolve("index.m3u8"))).isEqualTo(finalPlaylist);
+  }
+
+  @Test
+  void salvagedSegmentsThatCannotBeReadWhenTheRecordingEndsAreLeftOutCounted() throws IOException {
+    failOver(true, 100);
+    Path leftA = killedRootOfA();
+    b.feed(6_000);
+    try (RecordingNode restarted = new RecordingNode(leftA, WALL.plusSeconds(25), cluster.as("origin-a", 100), true)) {
+      restarted.disk.runAll();
+    }
+    cluster.unreachable = true;
+    b.endRecordings();
+
+    String playlist = Files.readString(rootB.resolve("live/cam").resolve(ID).resolve("index.m3u8"));
+    assertThat(playlist).doesNotContain("-s.m4s").containsSubsequence("segment-00002.m4s", "#EXT-X-DISCONTINUITY",
+        "segment-00003.m4s", "#EXT-X-ENDLIST");
+    assertThat(b.recorder.meters.handovers(RecordingMeters.READ_FAILED)).isEqualTo(1);
+    assertThat(b.recorder.meters.handovers(RecordingMeters.SALVAGE_LISTED)).isZero();
+  }
+
+  @Test
+  void theSalvagedEntryKeepsTheHighestNumbersOfOneRecording() {
+    HandoverState.Segment three = new HandoverState.Segment("segment-00003-s.m4s", 2_000, false, "init.mp4", 8_000);
+    HandoverState.Segment seven = new HandoverState.Segment("segment-00007-s.m4s", 1_000, false, "init-3-1.mp4", 0);
+    HandoverState.Segment twelve = new HandoverState.Segment("segment-100012-s.m4s", 1_000, false, "init.mp4", 0);
+    SalvagedSegments entry = SalvagedSegments.adding(null, ID, seven, 2);
+    entry = SalvagedSegments.adding(entry, ID, three, 2);
+    assertThat(entry.segments()).containsExactly(three, seven);
+    entry = SalvagedSegments.adding(entry, ID, twelve, 2);
+    assertThat(entry.segments()).as("numbers, not names, order them").containsExactly(seven, twelve);
+    assertThat(SalvagedSegments.parse(entry.toJson())).isEqualTo(entry);
+    assertThat(SalvagedSegments.adding(entry, "20261206T050000Z", three, 2).segments()).as("another recording's")
+        .containsExactly(three);
+    assertThatThrownBy(() -> SalvagedSegments.parse("{\"recording\":\"x\"}"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

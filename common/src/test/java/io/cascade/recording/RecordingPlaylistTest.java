@@ -89,4 +89,69 @@ class RecordingPlaylistTest {
     assertThatThrownBy(() -> RecordingPlaylist.parse("#EXTM3U\n#EXTINF:4.000,\nsegment-00001.m4s\n"))
         .as("no init segment").isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void salvagedSegmentsGoBeforeTheSegmentOfTheirNumberWithTheNextOwnerAfterADiscontinuity() {
+    RecordingPlaylist list = new RecordingPlaylist();
+    list.mediaSequence(1); // segment 1 is not listed
+    list.add(new RecordingPlaylist.Entry("segment-00002.m4s", 4_000, false, "init.mp4", 1_000));
+    list.add(new RecordingPlaylist.Entry("segment-00003.m4s", 4_000, true, "init-3-1.mp4", 12_000));
+    list.add(new RecordingPlaylist.Entry("segment-00004.m4s", 4_000, false, "init-3-1.mp4", 16_000));
+    list.add(new RecordingPlaylist.Entry("segment-00005.m4s", 4_000, true, "init-5-1.mp4", 30_000));
+
+    assertThat(list.insertSalvaged(new RecordingPlaylist.Entry("segment-00005-s.m4s", 1_000, false, "init-3-1.mp4",
+        20_000), 5)).isTrue();
+    assertThat(list.insertSalvaged(new RecordingPlaylist.Entry("segment-00003-s.m4s", 2_000, false, "init.mp4",
+        5_000), 3)).isTrue();
+    assertThat(list.insertSalvaged(new RecordingPlaylist.Entry("segment-00003-s.m4s", 2_000, false, "init.mp4",
+        5_000), 3)).as("listed already").isFalse();
+    assertThat(list.insertSalvaged(new RecordingPlaylist.Entry("segment-00001-s.m4s", 2_000, false, "init.mp4",
+        0), 1)).as("before the first listed segment").isFalse();
+
+    String m3u8 = list.render(true);
+    assertThat(m3u8).endsWith("""
+        #EXT-X-MAP:URI="init.mp4"
+        #EXT-X-PROGRAM-DATE-TIME:1970-01-01T00:00:01.000Z
+        #EXTINF:4.000,
+        segment-00002.m4s
+        #EXT-X-PROGRAM-DATE-TIME:1970-01-01T00:00:05.000Z
+        #EXTINF:2.000,
+        segment-00003-s.m4s
+        #EXT-X-DISCONTINUITY
+        #EXT-X-MAP:URI="init-3-1.mp4"
+        #EXT-X-PROGRAM-DATE-TIME:1970-01-01T00:00:12.000Z
+        #EXTINF:4.000,
+        segment-00003.m4s
+        #EXT-X-PROGRAM-DATE-TIME:1970-01-01T00:00:16.000Z
+        #EXTINF:4.000,
+        segment-00004.m4s
+        #EXT-X-PROGRAM-DATE-TIME:1970-01-01T00:00:20.000Z
+        #EXTINF:1.000,
+        segment-00005-s.m4s
+        #EXT-X-DISCONTINUITY
+        #EXT-X-MAP:URI="init-5-1.mp4"
+        #EXT-X-PROGRAM-DATE-TIME:1970-01-01T00:00:30.000Z
+        #EXTINF:4.000,
+        segment-00005.m4s
+        #EXT-X-ENDLIST
+        """);
+    assertThat(RecordingPlaylist.parse(m3u8).render(true)).as("parses back as it is").isEqualTo(m3u8);
+  }
+
+  @Test
+  void aSalvagedSegmentThatDoesNotFollowTheOneBeforeItFollowsADiscontinuity() {
+    RecordingPlaylist list = new RecordingPlaylist();
+    list.add(new RecordingPlaylist.Entry("segment-00001.m4s", 4_000, false, "init.mp4"));
+    list.add(new RecordingPlaylist.Entry("segment-00004.m4s", 4_000, true, "init-4-1.mp4"));
+    list.insertSalvaged(new RecordingPlaylist.Entry("segment-00003-s.m4s", 2_000, false, "init.mp4"), 3);
+    assertThat(list.render(true)).contains("""
+        segment-00001.m4s
+        #EXT-X-DISCONTINUITY
+        #EXT-X-MAP:URI="init.mp4"
+        #EXTINF:2.000,
+        segment-00003-s.m4s
+        #EXT-X-DISCONTINUITY
+        #EXT-X-MAP:URI="init-4-1.mp4"
+        """);
+  }
 }

@@ -195,7 +195,7 @@ class RecordingSalvageIT {
   }
 
   /** Whole moof + mdat pairs at the start of {@code name} in the recording under {@code streamDir}; 0 when none. */
-  private static int fragmentsOf(Path streamDir, String name) {
+  static int fragmentsOf(Path streamDir, String name) {
     if (!Files.isDirectory(streamDir)) {
       return 0;
     }

@@ -10,6 +10,7 @@ import static io.cascade.config.ConfigSchema.ORIGIN_LOCAL_PLAYBACK;
 import static io.cascade.config.ConfigSchema.RECORDING_HANDOVER_MAX_SEGMENTS;
 import static io.cascade.config.ConfigSchema.RECORDING_HANDOVER_TIMEOUT;
 import static io.cascade.config.ConfigSchema.RECORDING_HANDOVER_TTL;
+import static io.cascade.config.ConfigSchema.RECORDING_MAX_DURATION;
 import static io.cascade.config.ConfigSchema.RECORDING_LIST_MAX_LIMIT;
 import static io.cascade.config.ConfigSchema.RECORDING_S3_REQUEUE_MAX_FILES;
 import static io.cascade.config.ConfigSchema.RECORDING_WEBHOOK_TIMEOUT;
@@ -112,8 +113,10 @@ public final class OriginNode implements CascadeNode {
     node.clusterMetrics = new ClusterMetrics(metrics, cluster).start();
     SessionPolicy admitted = node.recording(vertx, node.policy);
     node.recorder.handover(new HazelcastRecordingHandover(cluster.hazelcast().getMap(HazelcastRecordingHandover.MAP_NAME),
-        nodeId, config.get(RECORDING_HANDOVER_TTL), config.get(RECORDING_HANDOVER_TIMEOUT),
-        config.get(RECORDING_HANDOVER_MAX_SEGMENTS)), S3UploadSettings.from(config).enabled());
+        cluster.hazelcast().getMap(HazelcastRecordingHandover.SALVAGED_MAP_NAME), nodeId,
+        config.get(RECORDING_HANDOVER_TTL), config.get(RECORDING_MAX_DURATION).plus(config.get(RECORDING_HANDOVER_TTL)),
+        config.get(RECORDING_HANDOVER_TIMEOUT), config.get(RECORDING_HANDOVER_MAX_SEGMENTS)),
+        S3UploadSettings.from(config).enabled());
     node.recorder.start(); // after the handover and the listeners: a salvaged segment is uploaded, its entry read
     return node.listeners.start(vertx, admitted).map(v -> {
       node.policy.start(config.get(CLUSTER_CLAIM_CHECK_INTERVAL));
