@@ -34,6 +34,10 @@ import org.slf4j.LoggerFactory;
  * logged with the stream and the reason, counted, its temporary file removed, and the recording tries
  * again at the next segment, which is marked as a discontinuity. Confined to the writer thread; owns
  * the buffers it is given.
+ *
+ * <p>Just over 400 lines: opening, finishing, splitting ({@code recording.maxDuration}) and ending a
+ * recording all read and reset the same open-segment and playlist state, and their failure paths
+ * must leave it consistent; split over classes, that state would have to be shared mutably.
  */
 final class RecordingFiles {
   private static final Logger LOG = LoggerFactory.getLogger("cascade.recording");
