@@ -635,6 +635,16 @@ public final class ConfigSchema {
               + " queue longer than this on average (over about eight frames); a loaded loop"
               + " holds player writes for live.subscriber.flushInterval.");
 
+  public static final Setting<Duration> LIVE_SUBSCRIBER_FLUSH_AUDIO_HOLD =
+      of(
+          "live.subscriber.flushAudioHold",
+          duration("0", "200ms"),
+          "40ms",
+          "In adaptive flush mode, audio of a stream that has video waits for the next video"
+              + " frame, for up to this long, and goes out in the same write instead of one of its"
+              + " own: about half the writes per player at 30 fps, for at most this much more"
+              + " audio lag. 0 writes audio at once like video.");
+
   public static final Setting<Long> LIVE_SUBSCRIBER_FLUSH_BYTES =
       of(
           "live.subscriber.flushBytes",

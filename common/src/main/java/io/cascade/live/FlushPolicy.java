@@ -19,26 +19,41 @@ import io.cascade.config.FlushMode;
  *   <li>another frame for this group is already queued on the loop: hold; the delivery of that
  *       frame, a moment later, decides again (the frames go out together at no cost in lag beyond
  *       the wait they had anyway);
+ *   <li>only audio is held and the stream has video (a video frame within the last second): hold
+ *       for up to {@code flushAudioHold} (when longer than the interval), so the audio goes out
+ *       with the next video frame. An audio frame is a few hundred bytes and a write of its own
+ *       costs a player a system call, the loopback transmit and a wakeup of the reader, about as
+ *       much as a video frame's; at 30 fps with AAC this halves the writes per player;
  *   <li>the loop is loaded — delivery tasks have been waiting in its queue longer than
  *       {@code flushBusyDelay} on average (an exponential moving average over about eight tasks) —
  *       hold as in interval mode, which frees loop time when it is short;
  *   <li>otherwise flush now.
  * </ul>
- * A frame of at least {@code flushBytes} (when set) is flushed at once in both modes.
+ * A frame of at least {@code flushBytes} (when set) is flushed at once in both modes. Whatever is
+ * held, and whyever, is flushed once its first write is {@code flushInterval} old — or
+ * {@code flushAudioHold} old when all of it is audio waiting for video.
  */
 final class FlushPolicy {
   /** Flush now. */
   static final long NOW = 0;
   /** Hold: the next queued delivery task for the group decides. */
   static final long NEXT_TASK = -1;
+  /** Audio waits for video only while video came this recently: the stream still has video. */
+  static final long VIDEO_RECENT_NANOS = 1_000_000_000L;
 
   private final boolean adaptive;
   private final long intervalNanos;
   private final long busyNanos;
   private final int flushBytes;
+  /** The audio hold when it is longer than the interval (adaptive mode), else 0: audio does not wait for video. */
+  private final long audioHoldNanos;
   /** Loop time of the first write not flushed yet; meaningful only while {@link #holding}. */
   private long heldSince;
   private boolean holding;
+  /** Whether everything held since {@link #heldSince} is audio. */
+  private boolean audioOnly;
+  private boolean sawVideo;
+  private long lastVideo;
   /** Moving average of the time delivery tasks waited in the loop's queue, nanoseconds. */
   private long averageWait;
 
@@ -47,6 +62,13 @@ final class FlushPolicy {
     this.intervalNanos = settings.flushInterval().toNanos();
     this.busyNanos = settings.flushBusyDelay().toNanos();
     this.flushBytes = settings.flushBytes();
+    long hold = settings.flushAudioHold().toNanos();
+    this.audioHoldNanos = adaptive && hold > intervalNanos ? hold : 0;
+  }
+
+  /** {@link #afterDelivery(long, long, int, int, MediaFrame.Kind)} for a video frame. */
+  long afterDelivery(long now, long waited, int queuedBehind, int frameSize) {
+    return afterDelivery(now, waited, queuedBehind, frameSize, MediaFrame.Kind.VIDEO);
   }
 
   /**
@@ -56,18 +78,27 @@ final class FlushPolicy {
    * @param waited how long this task waited in the loop's queue
    * @param queuedBehind delivery tasks of this group still queued on the loop after this one
    * @param frameSize the frame's size in bytes
+   * @param kind what the frame carries
    * @return {@link #NOW}, {@link #NEXT_TASK}, or a positive delay after which a timer must flush
    */
-  long afterDelivery(long now, long waited, int queuedBehind, int frameSize) {
+  long afterDelivery(long now, long waited, int queuedBehind, int frameSize, MediaFrame.Kind kind) {
     averageWait += (waited - averageWait) >> 3;
+    boolean audio = kind == MediaFrame.Kind.AUDIO;
+    if (kind == MediaFrame.Kind.VIDEO) {
+      sawVideo = true;
+      lastVideo = now;
+    }
     if (!holding) {
       holding = true;
       heldSince = now;
+      audioOnly = true;
     }
+    audioOnly &= audio;
     if (intervalNanos == 0 || (flushBytes > 0 && frameSize >= flushBytes)) {
       return flushed();
     }
-    long remaining = heldSince + intervalNanos - now;
+    boolean waitForVideo = audioOnly && audioHoldNanos > 0 && sawVideo && now - lastVideo < VIDEO_RECENT_NANOS;
+    long remaining = heldSince + (waitForVideo ? audioHoldNanos : intervalNanos) - now;
     if (remaining <= 0) {
       return flushed();
     }
@@ -77,7 +108,7 @@ final class FlushPolicy {
     if (queuedBehind > 0) {
       return NEXT_TASK;
     }
-    if (averageWait > busyNanos) {
+    if (waitForVideo || averageWait > busyNanos) {
       return remaining;
     }
     return flushed();

@@ -7,6 +7,7 @@ import static io.cascade.config.ConfigSchema.LIVE_MAX_STREAMS;
 import static io.cascade.config.ConfigSchema.LIVE_MAX_WAITING_PLAYERS;
 import static io.cascade.config.ConfigSchema.LIVE_PLAYER_WAIT_TIMEOUT;
 import static io.cascade.config.ConfigSchema.LIVE_REPUBLISH_WAIT_TIMEOUT;
+import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_FLUSH_AUDIO_HOLD;
 import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_FLUSH_BUSY_DELAY;
 import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_FLUSH_BYTES;
 import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_FLUSH_INTERVAL;
@@ -39,6 +40,7 @@ import java.time.Duration;
  * @param flushBytes a message at least this large is flushed at once instead of waiting for the flush interval; 0 never
  * @param flushMode adaptive (hold writes only under load) or interval (always hold), see {@link FlushPolicy}
  * @param flushBusyDelay in adaptive mode, the average task queue wait above which a loop counts as loaded
+ * @param flushAudioHold in adaptive mode, how long audio of a stream with video may wait for the next video frame; 0 never
  */
 public record LiveSettings(
     int chunkSize,
@@ -55,7 +57,8 @@ public record LiveSettings(
     int maxWaitingPlayers,
     int flushBytes,
     FlushMode flushMode,
-    Duration flushBusyDelay) {
+    Duration flushBusyDelay,
+    Duration flushAudioHold) {
 
   /** The schema's defaults; tests that change a few build from {@code CascadeConfig.with(...)}. */
   public static final LiveSettings DEFAULTS = defaults();
@@ -73,20 +76,27 @@ public record LiveSettings(
         DEFAULT_FLUSH_BYTES);
   }
 
-  /** Settings with the default flush mode and busy delay. */
+  /** Settings with the default flush mode, busy delay and audio hold. */
   public LiveSettings(int chunkSize, long gopCacheMaxBytes, Duration gopCacheMaxDuration, long queueMaxBytes,
       Duration queueMaxDuration, Duration maxBehind, Duration flushInterval, Duration playerWaitTimeout,
       Duration republishWaitTimeout, int maxStreams, int maxPlayersPerStream, int maxWaitingPlayers, int flushBytes) {
     this(chunkSize, gopCacheMaxBytes, gopCacheMaxDuration, queueMaxBytes, queueMaxDuration, maxBehind, flushInterval,
         playerWaitTimeout, republishWaitTimeout, maxStreams, maxPlayersPerStream, maxWaitingPlayers, flushBytes,
-        DEFAULTS.flushMode(), DEFAULTS.flushBusyDelay());
+        DEFAULTS.flushMode(), DEFAULTS.flushBusyDelay(), DEFAULTS.flushAudioHold());
   }
 
   /** These settings with another flush mode. */
   public LiveSettings withFlushMode(FlushMode mode) {
     return new LiveSettings(chunkSize, gopCacheMaxBytes, gopCacheMaxDuration, queueMaxBytes, queueMaxDuration, maxBehind,
         flushInterval, playerWaitTimeout, republishWaitTimeout, maxStreams, maxPlayersPerStream, maxWaitingPlayers,
-        flushBytes, mode, flushBusyDelay);
+        flushBytes, mode, flushBusyDelay, flushAudioHold);
+  }
+
+  /** These settings with another audio hold ({@code live.subscriber.flushAudioHold}). */
+  public LiveSettings withFlushAudioHold(Duration hold) {
+    return new LiveSettings(chunkSize, gopCacheMaxBytes, gopCacheMaxDuration, queueMaxBytes, queueMaxDuration, maxBehind,
+        flushInterval, playerWaitTimeout, republishWaitTimeout, maxStreams, maxPlayersPerStream, maxWaitingPlayers,
+        flushBytes, flushMode, flushBusyDelay, hold);
   }
 
   /** The {@code live.*} settings and the node's chunk size ({@code rtmp.chunkSize}); the schema checked them. */
@@ -97,7 +107,8 @@ public record LiveSettings(
         config.get(LIVE_SUBSCRIBER_FLUSH_INTERVAL), config.get(LIVE_PLAYER_WAIT_TIMEOUT),
         config.get(LIVE_REPUBLISH_WAIT_TIMEOUT), config.get(LIVE_MAX_STREAMS), config.get(LIVE_MAX_PLAYERS_PER_STREAM),
         config.get(LIVE_MAX_WAITING_PLAYERS), Math.toIntExact(config.get(LIVE_SUBSCRIBER_FLUSH_BYTES)),
-        config.get(LIVE_SUBSCRIBER_FLUSH_MODE), config.get(LIVE_SUBSCRIBER_FLUSH_BUSY_DELAY));
+        config.get(LIVE_SUBSCRIBER_FLUSH_MODE), config.get(LIVE_SUBSCRIBER_FLUSH_BUSY_DELAY),
+        config.get(LIVE_SUBSCRIBER_FLUSH_AUDIO_HOLD));
   }
 
   /** Every value at the schema's default. */

@@ -18,7 +18,8 @@ import java.util.concurrent.RejectedExecutionException;
  * its own reference. When subscribers that {@linkplain Subscriber#coalesceFlushes() coalesce}
  * are flushed is each loop group's {@link FlushPolicy}: at once while the loop keeps up, held for
  * up to {@link LiveSettings#flushInterval()} (one timer per loop and stream) when it is loaded or
- * in interval mode, so a loaded player's socket gets one larger write instead of one per message.
+ * in interval mode, so a loaded player's socket gets one larger write instead of one per message;
+ * audio of a stream with video waits for the next video frame ({@link LiveSettings#flushAudioHold()}).
  *
  * <p>State is guarded by this object's lock. Delivery order per subscriber is the order of
  * submissions to its loop, and all submissions happen under the lock, so a joining subscriber

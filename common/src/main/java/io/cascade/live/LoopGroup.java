@@ -24,7 +24,9 @@ final class LoopGroup {
   private final AtomicInteger queued = new AtomicInteger();
   /** The latest snapshot written to and not flushed yet, or null when none is due. */
   private Subscriber[] flushDue;
+  /** Whether a timer is armed for the current hold, and its loop time. */
   private boolean timerArmed;
+  private long timerDeadline;
 
   LoopGroup(EventLoop loop, LiveSettings settings) {
     this.loop = loop;
@@ -65,7 +67,7 @@ final class LoopGroup {
         for (Subscriber s : snapshot) {
           deliverTo(s, frame);
         }
-        flush(snapshot, started, started - submitted, behind, frame.size());
+        flush(snapshot, started, started - submitted, behind, frame);
       });
     } catch (RejectedExecutionException e) {
       // The loop is shutting down with the node; its subscribers are gone with it.
@@ -89,9 +91,11 @@ final class LoopGroup {
   /**
    * On the loop, after a delivery: subscribers that do not coalesce (relays) are flushed at once;
    * the others when the policy says — now, with the group's next delivery, or by the group's timer.
-   * A timer already armed stays; when it fires it finds nothing to write for those flushed meanwhile.
+   * One timer counts per hold: a flush now disowns the armed one (it finds nothing to do when it
+   * fires), and a hold that must end sooner than the armed timer (audio waiting for video, then a
+   * video frame on a loaded loop) arms an earlier one.
    */
-  private void flush(Subscriber[] snapshot, long now, long waited, int behind, int frameSize) {
+  private void flush(Subscriber[] snapshot, long now, long waited, int behind, MediaFrame frame) {
     for (Subscriber s : snapshot) {
       if (!s.coalesceFlushes()) {
         s.onFlush();
@@ -100,20 +104,26 @@ final class LoopGroup {
     // Membership only changes by whole snapshots, so the newest one covers everyone still here;
     // a subscriber that left meanwhile is flushed by its own close.
     flushDue = snapshot;
-    long decision = policy.afterDelivery(now, waited, behind, frameSize);
+    long decision = policy.afterDelivery(now, waited, behind, frame.size(), frame.kind());
     if (decision == FlushPolicy.NOW) {
+      timerArmed = false;
       flushCoalescing();
-    } else if (decision > 0 && !timerArmed) {
+    } else if (decision > 0 && (!timerArmed || now + decision - timerDeadline < 0)) {
+      long deadline = now + decision;
       try {
-        loop.schedule(this::timedFlush, decision, TimeUnit.NANOSECONDS);
+        loop.schedule(() -> timedFlush(deadline), decision, TimeUnit.NANOSECONDS);
         timerArmed = true;
+        timerDeadline = deadline;
       } catch (RejectedExecutionException e) {
         // Node shutting down.
       }
     }
   }
 
-  private void timedFlush() {
+  private void timedFlush(long deadline) {
+    if (!timerArmed || deadline != timerDeadline) {
+      return; // this hold was flushed already, or an earlier timer took over
+    }
     timerArmed = false;
     if (policy.timerFired()) {
       flushCoalescing();

@@ -11,11 +11,15 @@ class FlushPolicyTest {
   private static final long MS = 1_000_000;
   private static final int SMALL = 400;
 
+  private static final MediaFrame.Kind AUDIO = MediaFrame.Kind.AUDIO;
+  private static final MediaFrame.Kind VIDEO = MediaFrame.Kind.VIDEO;
+
   private static FlushPolicy policy(FlushMode mode, int flushBytes) {
     LiveSettings base = new LiveSettings(128, 1 << 20, Duration.ofSeconds(10), 1 << 20, Duration.ofSeconds(3),
         Duration.ofSeconds(15), Duration.ofMillis(10), Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 3,
         LiveSettings.DEFAULT_MAX_WAITING_PLAYERS, flushBytes);
     assertThat(base.flushBusyDelay()).isEqualTo(Duration.ofMillis(1));
+    assertThat(base.flushAudioHold()).isEqualTo(Duration.ofMillis(40));
     return new FlushPolicy(base.withFlushMode(mode));
   }
 
@@ -107,5 +111,60 @@ class FlushPolicyTest {
       FlushPolicy p = new FlushPolicy(zero.withFlushMode(mode));
       assertThat(p.afterDelivery(0, 6 * MS, 3, SMALL)).isEqualTo(FlushPolicy.NOW);
     }
+  }
+  @Test
+  void audioWaitsForTheNextVideoFrameForUpToTheAudioHold() {
+    FlushPolicy p = policy(FlushMode.ADAPTIVE, 0);
+    assertThat(p.afterDelivery(0, 0, 0, 16_000, VIDEO)).isEqualTo(FlushPolicy.NOW);
+    assertThat(p.afterDelivery(5 * MS, 0, 0, SMALL, AUDIO)).as("audio waits for video").isEqualTo(40 * MS);
+    assertThat(p.afterDelivery(28 * MS, 0, 0, SMALL, AUDIO)).as("more audio, same hold").isEqualTo(17 * MS);
+    assertThat(p.afterDelivery(33 * MS, 0, 0, 16_000, VIDEO)).as("the video frame takes the audio along")
+        .isEqualTo(FlushPolicy.NOW);
+    assertThat(p.timerFired()).as("nothing left for the hold's timer").isFalse();
+    assertThat(p.afterDelivery(51 * MS, 0, 0, SMALL, AUDIO)).isEqualTo(40 * MS);
+    assertThat(p.timerFired()).as("no video within the hold: the timer writes the audio").isTrue();
+  }
+
+  @Test
+  void audioWithoutVideoIsWrittenAtOnce() {
+    FlushPolicy p = policy(FlushMode.ADAPTIVE, 0);
+    for (long t = 0; t < 200 * MS; t += 21 * MS) {
+      assertThat(p.afterDelivery(t, 0, 0, SMALL, AUDIO)).as("audio-only stream at %d ms", t / MS)
+          .isEqualTo(FlushPolicy.NOW);
+    }
+    assertThat(p.afterDelivery(300 * MS, 0, 0, 16_000, VIDEO)).isEqualTo(FlushPolicy.NOW);
+    assertThat(p.afterDelivery(310 * MS, 0, 0, SMALL, AUDIO)).isEqualTo(40 * MS);
+    p.timerFired();
+    assertThat(p.afterDelivery(1_400 * MS, 0, 0, SMALL, AUDIO)).as("the video stopped over a second ago")
+        .isEqualTo(FlushPolicy.NOW);
+  }
+
+  @Test
+  void aVideoFrameOnALoadedLoopEndsAnAudioHoldWithinTheInterval() {
+    FlushPolicy p = policy(FlushMode.ADAPTIVE, 0);
+    long t = 0;
+    for (int i = 0; i < 8; i++, t += 13 * MS) {
+      if (p.afterDelivery(t, 6 * MS, 0, 16_000, VIDEO) != FlushPolicy.NOW) {
+        p.timerFired();
+      }
+    }
+    assertThat(p.loaded()).isTrue();
+    assertThat(p.afterDelivery(t, 6 * MS, 0, SMALL, AUDIO)).isEqualTo(40 * MS);
+    assertThat(p.afterDelivery(t + 4 * MS, 6 * MS, 0, 16_000, VIDEO))
+        .as("held with video now: the interval from the first held write").isEqualTo(6 * MS);
+    assertThat(p.afterDelivery(t + 12 * MS, 6 * MS, 0, SMALL, AUDIO)).as("an interval old").isEqualTo(FlushPolicy.NOW);
+  }
+
+  @Test
+  void audioIsNotHeldWhenTheHoldIsOffOrInIntervalMode() {
+    LiveSettings noHold = LiveSettings.DEFAULTS.withFlushMode(FlushMode.ADAPTIVE).withFlushAudioHold(Duration.ZERO);
+    FlushPolicy p = new FlushPolicy(noHold);
+    assertThat(p.afterDelivery(0, 0, 0, 16_000, VIDEO)).isEqualTo(FlushPolicy.NOW);
+    assertThat(p.afterDelivery(5 * MS, 0, 0, SMALL, AUDIO)).isEqualTo(FlushPolicy.NOW);
+    FlushPolicy interval = policy(FlushMode.INTERVAL, 0);
+    assertThat(interval.afterDelivery(0, 0, 0, 16_000, VIDEO)).isEqualTo(10 * MS);
+    assertThat(interval.timerFired()).isTrue();
+    assertThat(interval.afterDelivery(5 * MS, 0, 0, SMALL, AUDIO)).as("the interval, not the audio hold")
+        .isEqualTo(10 * MS);
   }
 }

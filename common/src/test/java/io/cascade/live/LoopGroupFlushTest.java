@@ -49,6 +49,72 @@ class LoopGroupFlushTest {
     dts += 33;
   }
 
+  private void publishAudio() {
+    group.deliver(new MediaFrame(MediaFrame.Kind.AUDIO, 0, dts, 0, 0, "aac", 0, 0,
+        Unpooled.buffer(20).writeZero(20)));
+  }
+
+  private void advance(long ms) {
+    channel.advanceTimeBy(ms, TimeUnit.MILLISECONDS);
+    channel.runScheduledPendingTasks();
+  }
+
+  @Test
+  void audioGoesOutWithTheNextVideoFrame() {
+    assertThat(ADAPTIVE.flushAudioHold()).isEqualTo(Duration.ofMillis(40));
+    publish();
+    channel.runPendingTasks();
+    assertThat(player.flushes).isEqualTo(1);
+    advance(10);
+    publishAudio();
+    channel.runPendingTasks();
+    assertThat(player.frames).isEqualTo(2);
+    assertThat(player.flushes).as("the audio waits").isEqualTo(1);
+    assertThat(relay.flushes).as("relays are flushed after every frame").isEqualTo(2);
+    advance(23);
+    publish();
+    channel.runPendingTasks();
+    assertThat(player.flushes).as("one write for the audio and the video").isEqualTo(2);
+    advance(100);
+    assertThat(player.flushes).as("the audio's timer finds nothing to write").isEqualTo(2);
+  }
+
+  @Test
+  void audioWithNoVideoWithinTheHoldIsWrittenByTheTimer() {
+    publish();
+    channel.runPendingTasks();
+    publishAudio();
+    channel.runPendingTasks();
+    advance(39);
+    assertThat(player.flushes).as("held 39 ms").isEqualTo(1);
+    advance(1);
+    assertThat(player.flushes).as("written at the hold").isEqualTo(2);
+  }
+
+  @Test
+  void aVideoFrameOnALoadedLoopArmsAnEarlierTimerThanTheAudios() {
+    for (int i = 0; i < 8; i++) {
+      publish();
+      channel.advanceTimeBy(6, TimeUnit.MILLISECONDS);
+      channel.runPendingTasks();
+      advance(10);
+    }
+    int flushes = player.flushes;
+    publishAudio();
+    channel.advanceTimeBy(6, TimeUnit.MILLISECONDS);
+    channel.runPendingTasks();
+    publish();
+    channel.advanceTimeBy(6, TimeUnit.MILLISECONDS);
+    channel.runPendingTasks();
+    assertThat(player.flushes).as("held: the loop is loaded").isEqualTo(flushes);
+    advance(3);
+    assertThat(player.flushes).as("9 ms after the audio's write").isEqualTo(flushes);
+    advance(1);
+    assertThat(player.flushes).as("an interval after the audio's write, not its 40 ms hold").isEqualTo(flushes + 1);
+    advance(50);
+    assertThat(player.flushes).as("the audio's own timer writes nothing more").isEqualTo(flushes + 1);
+  }
+
   @Test
   void whileTheLoopKeepsUpEveryFrameIsFlushedAtOnce() {
     for (int i = 0; i < 5; i++) {
