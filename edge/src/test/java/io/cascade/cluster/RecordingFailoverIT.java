@@ -40,33 +40,20 @@ import org.slf4j.LoggerFactory;
  */
 class RecordingFailoverIT {
   private static final Logger log = LoggerFactory.getLogger(RecordingFailoverIT.class);
-  private static final String BUCKET = "recordings";
-  private static final String ACCESS_KEY = "cascade-it-access";
   private static final String SECRET_KEY = "cascade-it-secret-Rf4";
-  private static final long SEGMENT_MS = 4_000;
-  /** The recorder's part: the unit handed to its writer, and the precision of a program date time. */
-  private static final long PART_MS = 1_000;
+  private static final String BUCKET = RecordingOrigins.BUCKET;
+  private static final String ACCESS_KEY = RecordingOrigins.ACCESS_KEY;
+  private static final long SEGMENT_MS = RecordingOrigins.SEGMENT_MS;
+  private static final long PART_MS = RecordingOrigins.PART_MS;
 
   @Test
   @Timeout(value = 240, unit = TimeUnit.SECONDS)
   void theNewOwnerContinuesTheRecordingAfterTheKillOfItsOrigin(@TempDir Path dir) throws Exception {
     LocalS3 s3 = LocalS3.start(BUCKET, ACCESS_KEY, SECRET_KEY);
     BlobStore blobs = s3.blobs();
-    int port = s3.port();
     Path rootA = dir.resolve("origin-a");
     Path rootB = dir.resolve("origin-b");
-    Cluster.Builder builder = Cluster.builder("recfailover").origins(2)
-        .originEnv("CASCADE_RECORDING_RULES", "live/*;segment=4s")
-        .originEnv("CASCADE_LIVE_REPUBLISH_WAIT_TIMEOUT", "2s")
-        .originEnv("CASCADE_RECORDING_S3_ENABLED", "true")
-        .originEnv("CASCADE_RECORDING_S3_ENDPOINT", "http://127.0.0.1:" + port)
-        .originEnv("CASCADE_RECORDING_S3_BUCKET", BUCKET)
-        .originEnv("CASCADE_RECORDING_S3_PREFIX", "vod/")
-        .originEnv("CASCADE_RECORDING_S3_PATH_STYLE", "true")
-        .originEnv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-        .originEnv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-        .originEnv(0, "CASCADE_RECORDING_ROOT", rootA.toString())
-        .originEnv(1, "CASCADE_RECORDING_ROOT", rootB.toString());
+    Cluster.Builder builder = RecordingOrigins.builder("recfailover", s3, SECRET_KEY, rootA, rootB);
     try (Cluster cluster = builder.start()) {
       ClusterProcess originA = cluster.origin(0);
       ClusterProcess originB = cluster.origin(1);

@@ -38,11 +38,10 @@ import org.slf4j.LoggerFactory;
  */
 class RecordingSalvageListedIT {
   private static final Logger log = LoggerFactory.getLogger(RecordingSalvageListedIT.class);
-  private static final String BUCKET = "recordings";
-  private static final String ACCESS_KEY = "cascade-it-access";
   private static final String SECRET_KEY = "cascade-it-secret-Sl3";
-  /** The recorder's part: what a kill loses at most, and the precision of a program date time. */
-  private static final long PART_MS = 1_000;
+  private static final String BUCKET = RecordingOrigins.BUCKET;
+  private static final String ACCESS_KEY = RecordingOrigins.ACCESS_KEY;
+  private static final long PART_MS = RecordingOrigins.PART_MS;
   /** Allowed beyond a part: the publisher's and the loop's delivery, the kill's own duration. */
   private static final long MARGIN_MS = 500;
 
@@ -53,18 +52,7 @@ class RecordingSalvageListedIT {
     BlobStore blobs = s3.blobs();
     Path rootA = dir.resolve("origin-a");
     Path rootB = dir.resolve("origin-b");
-    Cluster.Builder builder = Cluster.builder("salvlisted").origins(2)
-        .originEnv("CASCADE_RECORDING_RULES", "live/*;segment=4s")
-        .originEnv("CASCADE_LIVE_REPUBLISH_WAIT_TIMEOUT", "2s")
-        .originEnv("CASCADE_RECORDING_S3_ENABLED", "true")
-        .originEnv("CASCADE_RECORDING_S3_ENDPOINT", "http://127.0.0.1:" + s3.port())
-        .originEnv("CASCADE_RECORDING_S3_BUCKET", BUCKET)
-        .originEnv("CASCADE_RECORDING_S3_PREFIX", "vod/")
-        .originEnv("CASCADE_RECORDING_S3_PATH_STYLE", "true")
-        .originEnv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-        .originEnv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-        .originEnv(0, "CASCADE_RECORDING_ROOT", rootA.toString())
-        .originEnv(1, "CASCADE_RECORDING_ROOT", rootB.toString());
+    Cluster.Builder builder = RecordingOrigins.builder("salvlisted", s3, SECRET_KEY, rootA, rootB);
     try (Cluster cluster = builder.start()) {
       ClusterProcess originA = cluster.origin(0);
       ClusterProcess originB = cluster.origin(1);
