@@ -242,17 +242,7 @@ class RecordingHandoverTest {
     String finalPlaylist = Files.readString(rootB.resolve("live/cam").resolve(ID).resolve("index.m3u8"));
 
     try (RecordingNode restarted = new RecordingNode(leftA, WALL.plusSeconds(60), cluster.as("origin-a", 100), true)) {
-      List<Path> ended = new java.util.ArrayList<>();
-      restarted.recorder.addListener(new SegmentListener() {
-        @Override
-        public void segmentClosed(RecordedSegment segment) {
-        }
-
-        @Override
-        public void recordingEnded(String streamKey, String recordingId, Path directory, Path playlist) {
-          ended.add(playlist);
-        }
-      });
+      List<Path> ended = restarted.ended;
       restarted.disk.runAll();
       assertThat(restarted.closed).extracting(s -> s.file().getFileName().toString())
           .as("the salvaged segment is uploaded").containsExactly("segment-00003-s.m4s");

@@ -38,6 +38,8 @@ final class RecordingNode implements AutoCloseable {
   final ManualExecutor disk = new ManualExecutor();
   final Recorder recorder;
   final List<RecordedSegment> closed = new ArrayList<>();
+  /** The playlists of the recordings that ended, in order. */
+  final List<Path> ended = new ArrayList<>();
   private final Object publisher = new Object();
   private final Instant wallStart;
   private LiveStream stream;
@@ -71,7 +73,17 @@ final class RecordingNode implements AutoCloseable {
     recorder = new Recorder(settings, streams, NodeMetrics.defaults("origin", "test"), PooledByteBufAllocator.DEFAULT,
         channel::eventLoop, new RecordingWriter(disk, 64L << 20), clock).start();
     recorder.handover(handover, listHandedOver);
-    recorder.addListener(closed::add);
+    recorder.addListener(new SegmentListener() {
+      @Override
+      public void segmentClosed(RecordedSegment segment) {
+        closed.add(segment);
+      }
+
+      @Override
+      public void recordingEnded(String streamKey, String recordingId, Path directory, Path playlist) {
+        ended.add(playlist);
+      }
+    });
   }
 
   /** As an admitted publish: the recorder is told, then the stream goes live with its sequence headers. */

@@ -61,17 +61,7 @@ class SegmentSalvageTest {
     System.arraycopy(Files.readAllBytes(temp), 0, kept, 0, kept.length);
 
     try (RecordingNode restarted = new RecordingNode(root, WALL.plusSeconds(60), RecordingHandover.NONE, false)) {
-      List<Path> ended = new ArrayList<>();
-      restarted.recorder.addListener(new SegmentListener() {
-        @Override
-        public void segmentClosed(RecordedSegment segment) {
-        }
-
-        @Override
-        public void recordingEnded(String streamKey, String recordingId, Path directory, Path playlist) {
-          ended.add(playlist);
-        }
-      });
+      List<Path> ended = restarted.ended;
       restarted.disk.runAll();
 
       Path salvaged = dir.resolve("segment-00002-s.m4s");
@@ -168,17 +158,7 @@ class SegmentSalvageTest {
         new HandoverState.Segment("segment-00003.m4s", 4_000, false, "init-2-1.mp4", 0))).toJson());
 
     try (RecordingNode restarted = new RecordingNode(root, WALL.plusSeconds(60), cluster.as("origin-a", 10), true)) {
-      List<Path> ended = new ArrayList<>();
-      restarted.recorder.addListener(new SegmentListener() {
-        @Override
-        public void segmentClosed(RecordedSegment segment) {
-        }
-
-        @Override
-        public void recordingEnded(String streamKey, String recordingId, Path directory, Path playlist) {
-          ended.add(playlist);
-        }
-      });
+      List<Path> ended = restarted.ended;
       restarted.disk.runAll();
 
       Path salvaged = dir.resolve("segment-00002-s.m4s");
