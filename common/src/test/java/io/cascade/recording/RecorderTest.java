@@ -23,7 +23,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -50,8 +49,9 @@ class RecorderTest {
   private final EmbeddedChannel channel = new EmbeddedChannel();
   private final StreamManager streams = new StreamManager(LiveSettings.DEFAULTS, PooledByteBufAllocator.DEFAULT);
   private final ManualExecutor disk = new ManualExecutor();
-  private final List<RecordedSegment> closed = new ArrayList<>();
-  private final List<Path> ended = new ArrayList<>();
+  private final SegmentLog events = new SegmentLog();
+  private final List<RecordedSegment> closed = events.closed;
+  private final List<Path> ended = events.ended;
   private final Object publisher = new Object();
   private Recorder recorder;
   private LiveStream stream;
@@ -69,17 +69,7 @@ class RecorderTest {
         Duration.ofSeconds(4), 1L << 30, FsyncPolicy.SEGMENT, maxPendingBytes, maxDuration);
     recorder = new Recorder(settings, streams, NodeMetrics.defaults("origin", "test"), PooledByteBufAllocator.DEFAULT,
         channel::eventLoop, new RecordingWriter(disk, maxPendingBytes), Clock.fixed(WALL, ZoneOffset.UTC)).start();
-    recorder.addListener(new SegmentListener() {
-      @Override
-      public void segmentClosed(RecordedSegment segment) {
-        closed.add(segment);
-      }
-
-      @Override
-      public void recordingEnded(String streamKey, String recordingId, Path directory, Path playlist) {
-        ended.add(playlist);
-      }
-    });
+    recorder.addListener(events);
   }
 
   @AfterEach

@@ -18,7 +18,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -37,9 +36,10 @@ final class RecordingNode implements AutoCloseable {
   final StreamManager streams = new StreamManager(LiveSettings.DEFAULTS, PooledByteBufAllocator.DEFAULT);
   final ManualExecutor disk = new ManualExecutor();
   final Recorder recorder;
-  final List<RecordedSegment> closed = new ArrayList<>();
+  private final SegmentLog events = new SegmentLog();
+  final List<RecordedSegment> closed = events.closed;
   /** The playlists of the recordings that ended, in order. */
-  final List<Path> ended = new ArrayList<>();
+  final List<Path> ended = events.ended;
   private final Object publisher = new Object();
   private final Instant wallStart;
   private LiveStream stream;
@@ -73,17 +73,7 @@ final class RecordingNode implements AutoCloseable {
     recorder = new Recorder(settings, streams, NodeMetrics.defaults("origin", "test"), PooledByteBufAllocator.DEFAULT,
         channel::eventLoop, new RecordingWriter(disk, 64L << 20), clock).start();
     recorder.handover(handover, listHandedOver);
-    recorder.addListener(new SegmentListener() {
-      @Override
-      public void segmentClosed(RecordedSegment segment) {
-        closed.add(segment);
-      }
-
-      @Override
-      public void recordingEnded(String streamKey, String recordingId, Path directory, Path playlist) {
-        ended.add(playlist);
-      }
-    });
+    recorder.addListener(events);
   }
 
   /** As an admitted publish: the recorder is told, then the stream goes live with its sequence headers. */
