@@ -320,6 +320,11 @@ class HazelcastStreamRegistryTest {
       await(owner.registry().claim(r));
       before.put(r.key(), r.toJson().encode());
     }
+    // The origins are shared by this class's tests: one that restarted a member may leave a
+    // rebalancing behind. Only migrations that start once both are safe count as the edges' doing.
+    Await.until(Duration.ofSeconds(20), "both origins cluster safe before the edges come",
+        () -> originA.hazelcast().getPartitionService().isClusterSafe()
+            && originB.hazelcast().getPartitionService().isClusterSafe());
     AtomicInteger migrations = new AtomicInteger();
     UUID migrationListener = originA.hazelcast().getPartitionService().addMigrationListener(new MigrationListener() {
       @Override
