@@ -26,15 +26,18 @@ public final class CmafSegmenter implements Subscriber {
 
   public CmafSegmenter(String streamKey, EventLoop eventLoop, CmafSettings settings, ByteBufAllocator alloc,
       CmafSink sink) {
-    this(streamKey, eventLoop, settings, alloc, 0, sink);
+    this(streamKey, eventLoop, settings, alloc, 0, PartLayout.CONTIGUOUS, sink);
   }
 
-  /** The segmenter of one rendition: video track {@code videoTrack} and the default audio track. */
+  /**
+   * The segmenter of one rendition: video track {@code videoTrack} and the default audio track,
+   * parts laid out as {@code layout} says.
+   */
   public CmafSegmenter(String streamKey, EventLoop eventLoop, CmafSettings settings, ByteBufAllocator alloc,
-      int videoTrack, CmafSink sink) {
+      int videoTrack, PartLayout layout, CmafSink sink) {
     this.streamKey = streamKey;
     this.eventLoop = eventLoop;
-    this.fragmenter = new Fragmenter(settings, alloc, videoTrack);
+    this.fragmenter = new Fragmenter(settings, alloc, videoTrack, layout);
     this.sink = sink;
   }
 

@@ -9,6 +9,7 @@ import static io.cascade.cmaf.FragmentFlags.TRUN_SIZE;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
 import java.util.List;
 
 /**
@@ -24,6 +25,7 @@ final class FragmentWriter {
   /** sample_depends_on = 1 and sample_is_non_sync_sample. */
   static final int FLAGS_NON_SYNC = 0x01010000;
   private static final int MDAT_HEADER = 8;
+  private static final int MDAT = 0x6d646174;
   private static final int MOOF_ESTIMATE = 128;
   private static final int BYTES_PER_SAMPLE_ENTRY = 16;
 
@@ -32,10 +34,11 @@ final class FragmentWriter {
 
   /**
    * A new buffer, owned by the caller, with the fragment of {@code tracks} (index i is track id
-   * i + 1; empty lists are left out). Does not release the samples.
+   * i + 1; empty lists are left out), laid out as {@code layout} says. Does not release the samples
+   * (a {@link PartLayout#GATHERED} fragment holds references of its own to their data).
    */
   static ByteBuf write(int sequenceNumber, List<List<Sample>> tracks, List<TrackFormat> formats,
-      ByteBufAllocator alloc) {
+      ByteBufAllocator alloc, PartLayout layout) {
     int samples = 0;
     long media = 0;
     for (List<Sample> track : tracks) {
@@ -44,7 +47,10 @@ final class FragmentWriter {
         media += s.size();
       }
     }
-    ByteBuf out = alloc.buffer(Math.toIntExact(MOOF_ESTIMATE + (long) samples * BYTES_PER_SAMPLE_ENTRY + media));
+    long headerEstimate = MOOF_ESTIMATE + (long) samples * BYTES_PER_SAMPLE_ENTRY;
+    boolean gathered = layout == PartLayout.GATHERED;
+    ByteBuf out = gathered ? alloc.directBuffer(Math.toIntExact(headerEstimate))
+        : alloc.buffer(Math.toIntExact(headerEstimate + media));
     try {
       BoxWriter w = new BoxWriter(out);
       int moofStart = out.writerIndex();
@@ -59,23 +65,55 @@ final class FragmentWriter {
       }
       w.end();
       int moofSize = out.writerIndex() - moofStart;
-      w.start("mdat");
       long offset = moofSize + MDAT_HEADER;
       for (int t = 0; t < tracks.size(); t++) {
         List<Sample> track = tracks.get(t);
-        if (track.isEmpty()) {
-          continue;
-        }
-        out.setInt(dataOffsetAt[t], Math.toIntExact(offset));
-        for (Sample s : track) {
-          w.bytes(s.data);
-          offset += s.size();
+        if (!track.isEmpty()) {
+          out.setInt(dataOffsetAt[t], Math.toIntExact(offset));
+          for (Sample s : track) {
+            offset += s.size();
+          }
         }
       }
-      w.end();
-      return out;
+      out.writeInt(Math.toIntExact(MDAT_HEADER + media));
+      out.writeInt(MDAT);
+      if (!gathered) {
+        for (List<Sample> track : tracks) {
+          for (Sample s : track) {
+            out.writeBytes(s.data, s.data.readerIndex(), s.size());
+          }
+        }
+        return out;
+      }
     } catch (RuntimeException e) {
       out.release();
+      throw e;
+    }
+    return gather(out, tracks, samples, alloc);
+  }
+
+  /**
+   * The composite of {@code header} (taken) and every sample's data, to each of which it holds one
+   * reference of its own. Room for every component, so it is never consolidated (copied).
+   */
+  private static ByteBuf gather(ByteBuf header, List<List<Sample>> tracks, int samples, ByteBufAllocator alloc) {
+    CompositeByteBuf part;
+    try {
+      part = alloc.compositeDirectBuffer(samples + 1);
+    } catch (RuntimeException e) {
+      header.release();
+      throw e;
+    }
+    try {
+      part.addComponent(true, header); // a component that cannot be added is released by Netty
+      for (List<Sample> track : tracks) {
+        for (Sample s : track) {
+          part.addComponent(true, s.data.retain());
+        }
+      }
+      return part;
+    } catch (RuntimeException e) {
+      part.release();
       throw e;
     }
   }

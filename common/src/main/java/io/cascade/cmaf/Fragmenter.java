@@ -61,6 +61,7 @@ public final class Fragmenter {
   private final ByteBufAllocator alloc;
   /** The Enhanced-RTMP video track packaged here; audio is always the default track's. */
   private final int videoTrack;
+  private final PartLayout layout;
   private final TrackBuffer video = new TrackBuffer(true);
   private final TrackBuffer audio = new TrackBuffer(false);
   /** Tracks of the init segment in force, in track id order; empty until the first start. */
@@ -80,17 +81,19 @@ public final class Fragmenter {
   private String lastRejection = "";
 
   public Fragmenter(CmafSettings settings, ByteBufAllocator alloc) {
-    this(settings, alloc, 0);
+    this(settings, alloc, 0, PartLayout.CONTIGUOUS);
   }
 
   /**
    * A fragmenter of one rendition: the video of Enhanced-RTMP track {@code videoTrack} with the
-   * default track's audio (muxed, so each rendition plays on its own).
+   * default track's audio (muxed, so each rendition plays on its own), its parts laid out as
+   * {@code layout} says.
    */
-  public Fragmenter(CmafSettings settings, ByteBufAllocator alloc, int videoTrack) {
+  public Fragmenter(CmafSettings settings, ByteBufAllocator alloc, int videoTrack, PartLayout layout) {
     this.settings = settings;
     this.alloc = alloc;
     this.videoTrack = videoTrack;
+    this.layout = layout;
   }
 
   /**
@@ -370,7 +373,7 @@ public final class Fragmenter {
     if (any) {
       ByteBuf content;
       try {
-        content = FragmentWriter.write(sequenceNumber + 1, samples, formats, alloc);
+        content = FragmentWriter.write(sequenceNumber + 1, samples, formats, alloc, layout);
       } finally {
         for (TrackBuffer t : inInit) {
           t.releaseSamples();

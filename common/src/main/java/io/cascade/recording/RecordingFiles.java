@@ -114,9 +114,7 @@ final class RecordingFiles {
       }
       try {
         int length = content.readableBytes();
-        for (int done = 0; done < length; ) {
-          done += content.getBytes(content.readerIndex() + done, open, openBytes + done, length - done);
-        }
+        writeFully(content, length);
         openBytes += length;
         openDurationMillis += durationMillis;
         disk.meters.written(length);
@@ -126,6 +124,19 @@ final class RecordingFiles {
       }
     } finally {
       content.release();
+    }
+  }
+
+  /**
+   * Appends {@code content} at the open segment's end with gathering writes: a recording's part is
+   * a composite of its header and the samples' own buffers ({@link io.cascade.cmaf.PartLayout}), one
+   * {@code writev} for all of them rather than one {@code pwrite} each.
+   */
+  private void writeFully(ByteBuf content, int length) throws IOException {
+    open.position(openBytes);
+    ByteBuffer[] buffers = content.nioBuffers(content.readerIndex(), length);
+    for (long done = 0; done < length; ) {
+      done += open.write(buffers);
     }
   }
 

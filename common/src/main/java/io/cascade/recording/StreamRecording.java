@@ -4,6 +4,7 @@ import io.cascade.cmaf.CmafPart;
 import io.cascade.cmaf.CmafSegmenter;
 import io.cascade.cmaf.CmafSettings;
 import io.cascade.cmaf.CmafSink;
+import io.cascade.cmaf.PartLayout;
 import io.cascade.cmaf.TrackFormat;
 import io.cascade.live.LiveStream;
 import io.cascade.live.MediaFrame;
@@ -48,7 +49,7 @@ final class StreamRecording implements Subscriber, CmafSink {
     this.recorder = recorder;
     this.key = key;
     this.loop = loop;
-    this.segmenter = new CmafSegmenter(key, loop, cmaf, recorder.alloc, this);
+    this.segmenter = new CmafSegmenter(key, loop, cmaf, recorder.alloc, 0, PartLayout.GATHERED, this);
     this.files = new RecordingFiles(recorder.disk, key, app, name);
   }
 

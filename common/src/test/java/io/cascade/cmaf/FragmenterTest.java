@@ -8,6 +8,8 @@ import io.cascade.testing.FlvFile;
 import io.cascade.testing.Payloads;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -200,6 +202,28 @@ class FragmenterTest {
       assertThat(mdat.size()).isEqualTo(8 + mediaBytes);
     }
     assertThat(videoIndex).isEqualTo(150);
+  }
+
+  @Test
+  void gatheredPartsAreTheSameBytesMadeOfTheSamplesOwnBuffers() {
+    Fragmenter contiguous = new Fragmenter(SETTINGS, ByteBufAllocator.DEFAULT);
+    feedAv(contiguous, 0, 125, 50);
+    parts.add(contiguous.flush());
+    int made = parts.size();
+    sampleCounter = 0; // the same samples again
+    Fragmenter gathered = new Fragmenter(SETTINGS, ByteBufAllocator.DEFAULT, 0, PartLayout.GATHERED);
+    feedAv(gathered, 0, 125, 50);
+    parts.add(gathered.flush());
+    assertThat(parts).hasSize(2 * made);
+    for (int i = 0; i < made; i++) {
+      ByteBuf one = parts.get(i).content();
+      ByteBuf other = parts.get(made + i).content();
+      assertThat(ByteBufUtil.getBytes(other)).as("part %d", i).isEqualTo(ByteBufUtil.getBytes(one));
+      assertThat(other).isInstanceOf(CompositeByteBuf.class);
+      Boxes boxes = Boxes.of(one);
+      int samples = boxes.all("moof/traf/trun").stream().mapToInt(t -> boxes.trun(t).samples().size()).sum();
+      assertThat(((CompositeByteBuf) other).numComponents()).as("header + one per sample").isEqualTo(1 + samples);
+    }
   }
 
   @Test
@@ -427,7 +451,7 @@ class FragmenterTest {
 
   @Test
   void aRenditionPackagesItsVideoTrackWithTheDefaultAudio() {
-    Fragmenter track1 = new Fragmenter(SETTINGS, ByteBufAllocator.DEFAULT, 1);
+    Fragmenter track1 = new Fragmenter(SETTINGS, ByteBufAllocator.DEFAULT, 1, PartLayout.CONTIGUOUS);
     Fragmenter track0 = new Fragmenter(SETTINGS, ByteBufAllocator.DEFAULT);
     byte[] key0 = nextSample(40);
     byte[] key1 = nextSample(24);

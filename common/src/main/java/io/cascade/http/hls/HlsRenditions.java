@@ -3,6 +3,7 @@ package io.cascade.http.hls;
 import io.cascade.cmaf.CmafPart;
 import io.cascade.cmaf.CmafSegmenter;
 import io.cascade.cmaf.CmafSink;
+import io.cascade.cmaf.PartLayout;
 import io.cascade.cmaf.TrackFormat;
 import io.cascade.live.MediaFrame;
 import io.netty.buffer.ByteBuf;
@@ -44,7 +45,7 @@ final class HlsRenditions {
     Rendition(int track) {
       this.track = track;
       this.window = new HlsWindow(node.settings, node.wallMillis, dates);
-      this.segmenter = new CmafSegmenter(key, loop, node.settings.cmaf(), node.alloc, track, this);
+      this.segmenter = new CmafSegmenter(key, loop, node.settings.cmaf(), node.alloc, track, PartLayout.CONTIGUOUS, this);
     }
 
     @Override
