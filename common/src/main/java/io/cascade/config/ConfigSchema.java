@@ -641,9 +641,11 @@ public final class ConfigSchema {
           duration("0", "200ms"),
           "40ms",
           "In adaptive flush mode, audio of a stream that has video waits for the next video"
-              + " frame, for up to this long, and goes out in the same write instead of one of its"
-              + " own: about half the writes per player at 30 fps, for at most this much more"
-              + " audio lag. 0 writes audio at once like video.");
+              + " frame when that frame is due within this long (from the video's arrival"
+              + " cadence), and goes out in the same write instead of one of its own; audio that"
+              + " would wait longer is written at once. At 30 fps a hold of a frame interval (34ms"
+              + " or more) halves the writes per player, for at most that much more audio lag. 0"
+              + " writes audio at once like video.");
 
   public static final Setting<Long> LIVE_SUBSCRIBER_FLUSH_BYTES =
       of(

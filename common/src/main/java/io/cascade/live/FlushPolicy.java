@@ -19,11 +19,14 @@ import io.cascade.config.FlushMode;
  *   <li>another frame for this group is already queued on the loop: hold; the delivery of that
  *       frame, a moment later, decides again (the frames go out together at no cost in lag beyond
  *       the wait they had anyway);
- *   <li>only audio is held and the stream has video (a video frame within the last second): hold
- *       for up to {@code flushAudioHold} (when longer than the interval), so the audio goes out
- *       with the next video frame. An audio frame is a few hundred bytes and a write of its own
- *       costs a player a system call, the loopback transmit and a wakeup of the reader, about as
- *       much as a video frame's; at 30 fps with AAC this halves the writes per player;
+ *   <li>only audio is held, the stream has video (a video frame within the last second) and the
+ *       next video frame is due within {@code flushAudioHold} (when longer than the interval) of
+ *       the first held audio: hold until then, so the audio goes out with that video frame. An
+ *       audio frame is a few hundred bytes and a write of its own costs a player a system call,
+ *       the loopback transmit and a wakeup of the reader, about as much as a video frame's; at
+ *       30 fps with AAC a hold of a whole frame interval halves the writes per player. When the
+ *       next video frame is due later than the hold allows (the last video frame's arrival plus
+ *       the video's mean arrival interval), waiting would add lag and save no write: flush now;
  *   <li>the loop is loaded — delivery tasks have been waiting in its queue longer than
  *       {@code flushBusyDelay} on average (an exponential moving average over about eight tasks) —
  *       hold as in interval mode, which frees loop time when it is short;
@@ -54,6 +57,8 @@ final class FlushPolicy {
   private boolean audioOnly;
   private boolean sawVideo;
   private long lastVideo;
+  /** Moving average of the time between video deliveries within a second, nanoseconds; 0 until known. */
+  private long videoPeriod;
   /** Moving average of the time delivery tasks waited in the loop's queue, nanoseconds. */
   private long averageWait;
 
@@ -85,6 +90,10 @@ final class FlushPolicy {
     averageWait += (waited - averageWait) >> 3;
     boolean audio = kind == MediaFrame.Kind.AUDIO;
     if (kind == MediaFrame.Kind.VIDEO) {
+      long since = now - lastVideo;
+      if (sawVideo && since > 0 && since < VIDEO_RECENT_NANOS) {
+        videoPeriod = videoPeriod == 0 ? since : videoPeriod + ((since - videoPeriod) >> 2);
+      }
       sawVideo = true;
       lastVideo = now;
     }
@@ -97,7 +106,8 @@ final class FlushPolicy {
     if (intervalNanos == 0 || (flushBytes > 0 && frameSize >= flushBytes)) {
       return flushed();
     }
-    boolean waitForVideo = audioOnly && audioHoldNanos > 0 && sawVideo && now - lastVideo < VIDEO_RECENT_NANOS;
+    boolean waitForVideo = audioOnly && audioHoldNanos > 0 && sawVideo && now - lastVideo < VIDEO_RECENT_NANOS
+        && videoDueBy(heldSince + audioHoldNanos);
     long remaining = heldSince + (waitForVideo ? audioHoldNanos : intervalNanos) - now;
     if (remaining <= 0) {
       return flushed();
@@ -112,6 +122,11 @@ final class FlushPolicy {
       return remaining;
     }
     return flushed();
+  }
+
+  /** Whether the next video frame is expected by loop time {@code deadline} (yes while its cadence is unknown). */
+  private boolean videoDueBy(long deadline) {
+    return videoPeriod == 0 || lastVideo + videoPeriod <= deadline;
   }
 
   /** A timer armed by {@link #afterDelivery} fired: whether anything is held to flush. */

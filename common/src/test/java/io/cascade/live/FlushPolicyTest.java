@@ -126,6 +126,26 @@ class FlushPolicyTest {
   }
 
   @Test
+  void audioIsHeldOnlyWhenTheNextVideoFrameIsDueWithinTheHold() {
+    LiveSettings hold20 = LiveSettings.DEFAULTS.withFlushMode(FlushMode.ADAPTIVE)
+        .withFlushAudioHold(Duration.ofMillis(20));
+    FlushPolicy p = new FlushPolicy(hold20);
+    for (long t = 0; t <= 99 * MS; t += 33 * MS) {
+      assertThat(p.afterDelivery(t, 0, 0, 16_000, VIDEO)).isEqualTo(FlushPolicy.NOW);
+    }
+    assertThat(p.afterDelivery(103 * MS, 0, 0, SMALL, AUDIO))
+        .as("next video due at 132 ms, after the hold's 123 ms: waiting saves no write").isEqualTo(FlushPolicy.NOW);
+    assertThat(p.afterDelivery(118 * MS, 0, 0, SMALL, AUDIO)).as("next video due within the hold")
+        .isEqualTo(20 * MS);
+    assertThat(p.afterDelivery(132 * MS, 0, 0, 16_000, VIDEO)).as("the video frame takes the audio along")
+        .isEqualTo(FlushPolicy.NOW);
+    assertThat(p.timerFired()).isFalse();
+    assertThat(p.afterDelivery(170 * MS, 0, 0, SMALL, AUDIO)).as("video late (due at 165 ms): it may come any moment")
+        .isEqualTo(20 * MS);
+    assertThat(p.timerFired()).as("it did not: the timer writes the audio").isTrue();
+  }
+
+  @Test
   void audioWithoutVideoIsWrittenAtOnce() {
     FlushPolicy p = policy(FlushMode.ADAPTIVE, 0);
     for (long t = 0; t < 200 * MS; t += 21 * MS) {
