@@ -12,7 +12,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,10 +24,9 @@ import org.slf4j.LoggerFactory;
  * <p>The segments killed owners salvaged are kept in the IMap {@value #SALVAGED_MAP_NAME}, same key,
  * value {@link SalvagedSegments} as JSON, with a time to live of {@code recording.maxDuration} +
  * {@code recording.handover.ttl}: nobody refreshes it, and it must last as long as the recording
- * may still go on elsewhere. Adding one reads the entry and writes it back (both asynchronous): two
- * nodes salvaging from the same recording within the same few milliseconds could lose one of the
- * two, which two kills of its owners that close together make unlikely enough. An owner that
- * continued a recording marks the entry when it ends it ({@link #endedHere}).
+ * may still go on elsewhere. Each change is a {@link SalvagedEntryChange} the key's partition owner
+ * applies, so changes from several origins at once all land. An owner that continued a recording
+ * marks the entry when it ends it ({@link #endedHere}).
  */
 public final class HazelcastRecordingHandover implements RecordingHandover {
   public static final String MAP_NAME = "cascade.recordings";
@@ -111,22 +109,18 @@ public final class HazelcastRecordingHandover implements RecordingHandover {
 
   @Override
   public CompletionStage<Void> salvaged(String streamKey, String recordingId, HandoverState.Segment segment) {
-    return rewriteSalvaged(streamKey, current -> SalvagedSegments.adding(current, recordingId, segment, maxSegments));
+    return change(streamKey, SalvagedEntryChange.adding(recordingId, segment, maxSegments, salvagedTtl.toMillis()));
   }
 
   @Override
   public CompletionStage<Void> endedHere(String streamKey, String recordingId) {
-    return rewriteSalvaged(streamKey, current -> SalvagedSegments.endedBy(current, recordingId, node));
+    return change(streamKey, SalvagedEntryChange.endedBy(recordingId, node, salvagedTtl.toMillis()));
   }
 
-  /** Reads the stream's salvaged entry and writes {@code change} of it back; both asynchronous, bounded. */
-  private CompletionStage<Void> rewriteSalvaged(String streamKey, UnaryOperator<SalvagedSegments> change) {
-    return salvagedMap.getAsync(streamKey).toCompletableFuture()
-        .thenCompose(json -> {
-          String next = change.apply(json == null ? null : parseSalvaged(streamKey, json)).toJson();
-          return salvagedMap.setAsync(streamKey, next, salvagedTtl.toMillis(), TimeUnit.MILLISECONDS);
-        })
-        .orTimeout(2 * timeout.toMillis(), TimeUnit.MILLISECONDS);
+  /** Applies {@code change} to the stream's salvaged entry on its partition owner; asynchronous, bounded. */
+  private CompletionStage<Void> change(String streamKey, SalvagedEntryChange change) {
+    return salvagedMap.submitToKey(streamKey, change).toCompletableFuture()
+        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   @Override

@@ -9,8 +9,10 @@ import io.cascade.recording.handover.RecordingHandover;
 import io.cascade.recording.handover.SalvagedSegments;
 import io.cascade.testing.Await;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -99,5 +101,28 @@ class HazelcastRecordingHandoverTest {
     assertThat(a.find(KEY)).isEmpty();
     assertThat(a.findSalvaged(KEY, "20261206T040000Z")).as("marked ended by B for a later restart of A")
         .hasValueSatisfying(e -> assertThat(e.endedBy()).isEqualTo("origin-b"));
+  }
+
+  @Test
+  void segmentsTwoOriginsSalvageAtOnceAllLand() throws Exception {
+    String cluster = ClusterTestSupport.uniqueClusterName();
+    originA = ClusterTestSupport.start(cluster, "origin-a", ClusterNode.Role.ORIGIN, List.of());
+    originB = ClusterTestSupport.start(cluster, "origin-b", ClusterNode.Role.ORIGIN, List.of(address(originA)));
+    RecordingHandover a = handover(originA, "origin-a");
+    RecordingHandover b = handover(originB, "origin-b");
+    String id = "20261207T020000Z";
+    List<CompletableFuture<Void>> writes = new ArrayList<>();
+    for (int n = 1; n <= 40; n++) { // both origins at once, none waiting for the others
+      HandoverState.Segment s = new HandoverState.Segment(String.format("segment-%05d-s.m4s", n), 1000, false,
+          "init.mp4", 1_765_000_000_000L + n * 1000L);
+      writes.add((n % 2 == 0 ? a : b).salvaged(KEY, id, s).toCompletableFuture());
+    }
+    writes.add(b.endedHere(KEY, id).toCompletableFuture());
+    CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+    SalvagedSegments entry = a.findSalvaged(KEY, id).orElseThrow();
+    assertThat(entry.segments()).as("every one of the 40, in number order").hasSize(40)
+        .extracting(HandoverState.Segment::file).isSortedAccordingTo(String::compareTo)
+        .startsWith("segment-00001-s.m4s").endsWith("segment-00040-s.m4s");
+    assertThat(entry.endedBy()).isEqualTo("origin-b");
   }
 }
