@@ -1,6 +1,7 @@
 package io.cascade.live;
 
 import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.util.Arrays;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +28,8 @@ final class LoopGroup {
   /** Whether a timer is armed for the current hold, and its loop time. */
   private boolean timerArmed;
   private long timerDeadline;
+  /** The armed timer, cancelled when the hold ends sooner: a stale timer would still wake the loop. */
+  private ScheduledFuture<?> timer;
 
   LoopGroup(EventLoop loop, LiveSettings settings) {
     this.loop = loop;
@@ -89,29 +92,39 @@ final class LoopGroup {
   }
 
   /**
-   * On the loop, after a delivery: subscribers that do not coalesce (relays) are flushed at once;
-   * the others when the policy says — now, with the group's next delivery, or by the group's timer.
-   * One timer counts per hold: a flush now disowns the armed one (it finds nothing to do when it
-   * fires), and a hold that must end sooner than the armed timer (audio waiting for video, then a
-   * video frame on a loaded loop) arms an earlier one.
+   * On the loop, after a delivery: subscribers that do not coalesce (relays, packagers,
+   * recordings) are flushed at once; the others when the policy says — now, with the group's next
+   * delivery, or by the group's timer. A group with none of the others asks no policy and arms no
+   * timer. One timer counts per hold: a flush now cancels the armed one, and a hold that must end
+   * sooner than the armed timer (audio waiting for video, then a video frame on a loaded loop)
+   * replaces it with an earlier one. A timer left in the loop's queue would still end its
+   * {@code epoll_wait} when due, and Netty polls without blocking for the last half millisecond
+   * before a timer: dozens of stale timers a second per stream cost more than the holds save.
    */
   private void flush(Subscriber[] snapshot, long now, long waited, int behind, MediaFrame frame) {
+    boolean coalescing = false;
     for (Subscriber s : snapshot) {
-      if (!s.coalesceFlushes()) {
+      if (s.coalesceFlushes()) {
+        coalescing = true;
+      } else {
         s.onFlush();
       }
+    }
+    if (!coalescing) {
+      return;
     }
     // Membership only changes by whole snapshots, so the newest one covers everyone still here;
     // a subscriber that left meanwhile is flushed by its own close.
     flushDue = snapshot;
     long decision = policy.afterDelivery(now, waited, behind, frame.size(), frame.kind());
     if (decision == FlushPolicy.NOW) {
-      timerArmed = false;
+      cancelTimer();
       flushCoalescing();
     } else if (decision > 0 && (!timerArmed || now + decision - timerDeadline < 0)) {
       long deadline = now + decision;
+      cancelTimer();
       try {
-        loop.schedule(() -> timedFlush(deadline), decision, TimeUnit.NANOSECONDS);
+        timer = loop.schedule(() -> timedFlush(deadline), decision, TimeUnit.NANOSECONDS);
         timerArmed = true;
         timerDeadline = deadline;
       } catch (RejectedExecutionException e) {
@@ -120,11 +133,20 @@ final class LoopGroup {
     }
   }
 
+  private void cancelTimer() {
+    if (timerArmed) {
+      timerArmed = false;
+      timer.cancel(false);
+      timer = null;
+    }
+  }
+
   private void timedFlush(long deadline) {
     if (!timerArmed || deadline != timerDeadline) {
       return; // this hold was flushed already, or an earlier timer took over
     }
     timerArmed = false;
+    timer = null;
     if (policy.timerFired()) {
       flushCoalescing();
     }

@@ -75,8 +75,24 @@ class LoopGroupFlushTest {
     publish();
     channel.runPendingTasks();
     assertThat(player.flushes).as("one write for the audio and the video").isEqualTo(2);
+    assertThat(channel.runScheduledPendingTasks()).as("the audio's timer is cancelled, not left to wake the loop")
+        .isEqualTo(-1);
     advance(100);
-    assertThat(player.flushes).as("the audio's timer finds nothing to write").isEqualTo(2);
+    assertThat(player.flushes).isEqualTo(2);
+  }
+
+  @Test
+  void aGroupWithoutPlayersArmsNoTimer() {
+    LoopGroup relays = new LoopGroup(channel.eventLoop(), ADAPTIVE);
+    Player recording = new Player(channel.eventLoop(), false);
+    relays.add(recording);
+    group = relays;
+    publish();
+    advance(10);
+    publishAudio();
+    channel.runPendingTasks();
+    assertThat(recording.flushes).as("flushed after every frame").isEqualTo(2);
+    assertThat(channel.runScheduledPendingTasks()).as("no hold, no timer").isEqualTo(-1);
   }
 
   @Test
