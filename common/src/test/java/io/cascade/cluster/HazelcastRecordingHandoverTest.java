@@ -36,6 +36,12 @@ class HazelcastRecordingHandoverTest {
     closeAll(Arrays.asList(originA, originB));
   }
 
+  private void startOrigins() {
+    String cluster = ClusterTestSupport.uniqueClusterName();
+    originA = ClusterTestSupport.start(cluster, "origin-a", ClusterNode.Role.ORIGIN, List.of());
+    originB = ClusterTestSupport.start(cluster, "origin-b", ClusterNode.Role.ORIGIN, List.of(address(originA)));
+  }
+
   private static RecordingHandover handover(ClusterNode node, String nodeId) {
     return new HazelcastRecordingHandover(node.hazelcast().getMap(HazelcastRecordingHandover.MAP_NAME),
         node.hazelcast().getMap(HazelcastRecordingHandover.SALVAGED_MAP_NAME), nodeId, Duration.ofMinutes(2),
@@ -49,9 +55,7 @@ class HazelcastRecordingHandoverTest {
 
   @Test
   void anEntryIsReadOnTheOtherOriginRemovedOnlyByItsOwnerAndOutlivesAKilledWriter() throws Exception {
-    String cluster = ClusterTestSupport.uniqueClusterName();
-    originA = ClusterTestSupport.start(cluster, "origin-a", ClusterNode.Role.ORIGIN, List.of());
-    originB = ClusterTestSupport.start(cluster, "origin-b", ClusterNode.Role.ORIGIN, List.of(address(originA)));
+    startOrigins();
     RecordingHandover a = handover(originA, "origin-a");
     RecordingHandover b = handover(originB, "origin-b");
 
@@ -79,9 +83,7 @@ class HazelcastRecordingHandoverTest {
 
   @Test
   void aSalvagedSegmentIsReadOnTheOtherOriginForItsRecordingAndForgottenWithIt() throws Exception {
-    String cluster = ClusterTestSupport.uniqueClusterName();
-    originA = ClusterTestSupport.start(cluster, "origin-a", ClusterNode.Role.ORIGIN, List.of());
-    originB = ClusterTestSupport.start(cluster, "origin-b", ClusterNode.Role.ORIGIN, List.of(address(originA)));
+    startOrigins();
     RecordingHandover a = handover(originA, "origin-a");
     RecordingHandover b = handover(originB, "origin-b");
     HandoverState.Segment salvaged = new HandoverState.Segment("segment-00003-s.m4s", 2000, false, "init.mp4",
@@ -105,9 +107,7 @@ class HazelcastRecordingHandoverTest {
 
   @Test
   void segmentsTwoOriginsSalvageAtOnceAllLand() throws Exception {
-    String cluster = ClusterTestSupport.uniqueClusterName();
-    originA = ClusterTestSupport.start(cluster, "origin-a", ClusterNode.Role.ORIGIN, List.of());
-    originB = ClusterTestSupport.start(cluster, "origin-b", ClusterNode.Role.ORIGIN, List.of(address(originA)));
+    startOrigins();
     RecordingHandover a = handover(originA, "origin-a");
     RecordingHandover b = handover(originB, "origin-b");
     String id = "20261207T020000Z";
