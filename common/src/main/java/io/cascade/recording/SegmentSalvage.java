@@ -275,7 +275,8 @@ final class SegmentSalvage {
     return new RecordingPlaylist.Entry(name, durationMillis, !follows, initName, pdt);
   }
 
-  private void writePlaylist(Path dir, RecordingPlaylist playlist) throws IOException {
+  /** Writes {@code playlist} as {@code dir}'s VOD {@code index.m3u8}: a temporary file, fsynced, renamed over it. */
+  static void writePlaylist(Path dir, RecordingPlaylist playlist) throws IOException {
     byte[] text = playlist.render(true).getBytes(StandardCharsets.US_ASCII);
     Path temp = dir.resolve(RecordingFiles.PLAYLIST + ".tmp");
     try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
