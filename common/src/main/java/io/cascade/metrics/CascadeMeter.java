@@ -86,7 +86,9 @@ public enum CascadeMeter {
           + " was not stored; it is written again at the next segment, salvage_told: a segment salvaged"
           + " from a recording another origin carries on was added to cascade.recordings.salvaged,"
           + " salvage_listed: the final playlist of a recording ending here lists a segment an earlier"
-          + " owner salvaged)."),
+          + " owner salvaged, salvage_merged: a segment salvaged here from a recording another origin had"
+          + " already ended was merged into the final playlist in the bucket (or found listed there),"
+          + " salvage_unlisted: it could not be, logged with the reason)."),
   RECORDING_SALVAGED("cascade.recording.salvaged", Type.COUNTER, "", List.of("result"),
       "Segments an earlier run left unfinished (killed while writing them), by what start-up made of them"
           + " (salvaged: cut to its whole fragments, renamed segment-NNNNN-s.m4s and listed, discarded: nothing"

@@ -10,6 +10,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,6 +84,29 @@ final class RecordingDisk {
             recording.directory(), e.toString());
       }
     }
+  }
+
+  /**
+   * Asks the listeners to list {@code segment} in the final playlist another origin stored
+   * ({@link SegmentListener#salvagedAfterEnd}): the first that takes it on answers; NOT_STORED when
+   * none does (no uploads on this node) or it throws.
+   */
+  CompletionStage<FinalPlaylistMerge.Result> salvagedAfterEnd(RecordedSegment segment, HandoverState.Segment entry) {
+    for (SegmentListener l : listeners) {
+      try {
+        CompletionStage<FinalPlaylistMerge.Result> listing = l.salvagedAfterEnd(segment, entry);
+        if (listing != null) {
+          return listing;
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("event=recording.listener.failed stream={} file={} detail=\"{}\"", segment.streamKey(),
+            segment.file(), e.toString());
+        return CompletableFuture.completedFuture(FinalPlaylistMerge.Result.of(FinalPlaylistMerge.Status.NOT_STORED,
+            "the uploads failed: " + e));
+      }
+    }
+    return CompletableFuture.completedFuture(FinalPlaylistMerge.Result.of(FinalPlaylistMerge.Status.NOT_STORED,
+        "uploads are off on this node: the segment is on its disk only"));
   }
 
   /**

@@ -18,6 +18,8 @@ final class RecordingMeters {
   static final String WRITE_FAILED = "write_failed";
   static final String SALVAGE_TOLD = "salvage_told";
   static final String SALVAGE_LISTED = "salvage_listed";
+  static final String SALVAGE_MERGED = "salvage_merged";
+  static final String SALVAGE_UNLISTED = "salvage_unlisted";
   static final String SALVAGED = "salvaged";
   static final String DISCARDED = "discarded";
   static final String FAILED = "failed";
@@ -40,7 +42,8 @@ final class RecordingMeters {
     deletions = node.counter(CascadeMeter.RECORDING_QUOTA_DELETIONS);
     errors = List.of(DIRECTORY, WRITE, DELETE).stream()
         .collect(Collectors.toUnmodifiableMap(r -> r, r -> node.counter(CascadeMeter.RECORDING_ERRORS, "reason", r)));
-    handovers = List.of(CONTINUED, READ_FAILED, WRITE_FAILED, SALVAGE_TOLD, SALVAGE_LISTED).stream()
+    handovers = List.of(CONTINUED, READ_FAILED, WRITE_FAILED, SALVAGE_TOLD, SALVAGE_LISTED, SALVAGE_MERGED,
+        SALVAGE_UNLISTED).stream()
         .collect(Collectors.toUnmodifiableMap(r -> r, r -> node.counter(CascadeMeter.RECORDING_HANDOVERS, "result", r)));
     salvages = List.of(SALVAGED, DISCARDED, FAILED).stream().collect(Collectors.toUnmodifiableMap(r -> r,
         r -> node.counter(CascadeMeter.RECORDING_SALVAGED, "result", r)));

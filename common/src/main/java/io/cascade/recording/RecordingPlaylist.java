@@ -86,6 +86,16 @@ final class RecordingPlaylist {
     return entries.size();
   }
 
+  /** The position (from 1) of the entry of {@code file}; 0 when it is not listed. */
+  int indexOf(String file) {
+    for (int i = 0; i < entries.size(); i++) {
+      if (entries.get(i).file().equals(file)) {
+        return i + 1;
+      }
+    }
+    return 0;
+  }
+
   /**
    * The playlist {@link #render} wrote (an earlier run's {@code index.m3u8}), to add to; a line it
    * does not write is refused with an {@link IllegalArgumentException}.

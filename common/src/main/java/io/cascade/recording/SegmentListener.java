@@ -1,6 +1,8 @@
 package io.cascade.recording;
 
+import io.cascade.recording.handover.HandoverState;
 import java.nio.file.Path;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Hears what the recorder finished on disk, in order per recording. Called on the node's recording
@@ -27,5 +29,17 @@ public interface SegmentListener {
    * salvaged in it (and ended it).
    */
   default void recordingLeft(LeftRecording recording) {
+  }
+
+  /**
+   * At start-up: {@code segment}, salvaged and told to {@link #segmentClosed} just before, belongs to
+   * a recording another origin continued and ended before this start, so the final playlist that
+   * origin stored does not list it; {@code entry} is its playlist entry. A listener that stores
+   * recordings lists it there once the segment itself is stored, and returns what became of it
+   * (never failing); the others return null.
+   */
+  default CompletionStage<FinalPlaylistMerge.Result> salvagedAfterEnd(RecordedSegment segment,
+      HandoverState.Segment entry) {
+    return null;
   }
 }

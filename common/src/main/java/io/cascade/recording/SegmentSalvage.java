@@ -35,8 +35,10 @@ import org.slf4j.LoggerFactory;
  * recording is ended there too (its VOD playlist uploaded) unless the cluster says another origin
  * carries it on, whose playlist is then the bucket's: the cluster is then told of the salvaged
  * segment ({@link io.cascade.recording.handover.RecordingHandover#salvaged}) and the owner that ends
- * the recording lists it in that playlist. Every file is logged with its recording and
- * the reason, and counted in {@code cascade.recording.salvaged{result}}.
+ * the recording lists it in that playlist. When that owner ended the recording before this start,
+ * the uploads merge the segment into the final playlist it stored ({@link FinalPlaylistMerge}).
+ * Every file is logged with its recording and the reason, and counted in
+ * {@code cascade.recording.salvaged{result}}.
  */
 final class SegmentSalvage {
   private static final Logger LOG = LoggerFactory.getLogger("cascade.recording");
@@ -159,16 +161,15 @@ final class SegmentSalvage {
         scan.bytes(), length - scan.bytes(),
         scan.stop() == null ? "the file ended after a whole fragment" : "cut at " + scan.stop());
     Path list = dir.resolve(RecordingFiles.PLAYLIST);
-    disk.segmentClosed(new RecordedSegment(key, id, dir, file, init.get(), list, number, scan.startMillis(),
-        scan.durationMillis(), scan.bytes(), entry.discontinuity(), Instant.now(disk.wallClock)));
+    RecordedSegment segment = new RecordedSegment(key, id, dir, file, init.get(), list, number, scan.startMillis(),
+        scan.durationMillis(), scan.bytes(), entry.discontinuity(), Instant.now(disk.wallClock));
+    disk.segmentClosed(segment);
     boolean carriedOn = disk.carriedOn(key, id);
     boolean endedElsewhere = !carriedOn && disk.endedElsewhere(key, id);
     if (carriedOn) {
       tellCluster(key, id, entry);
     } else if (endedElsewhere) {
-      LOG.warn("event=recording.salvage.unlisted stream={} recording={} file={} reason=\"the recording was"
-          + " continued and ended on another origin before this start: its final playlist does not list the"
-          + " segment (uploaded all the same)\"", key, id, file.getFileName());
+      listInFinalPlaylist(segment, entry);
     }
     disk.recordingEnded(key, id, dir, carriedOn || endedElsewhere ? null : list);
     return true;
@@ -183,9 +184,7 @@ final class SegmentSalvage {
     if (!disk.listHandedOver) {
       return;
     }
-    HandoverState.Segment segment = new HandoverState.Segment(entry.file(), entry.durationMillis(),
-        entry.discontinuity(), entry.initSegment(), entry.programDateTimeMillis());
-    disk.handover.salvaged(key, id, segment).whenComplete((v, e) -> {
+    disk.handover.salvaged(key, id, handoverSegment(entry)).whenComplete((v, e) -> {
       if (e != null) {
         disk.meters.handover(RecordingMeters.WRITE_FAILED);
         LOG.warn("event=recording.salvage.not_told stream={} recording={} file={} detail=\"{}\" action=\"the"
@@ -196,6 +195,34 @@ final class SegmentSalvage {
             entry.durationMillis());
       }
     });
+  }
+
+  /**
+   * Recording {@code id} was continued and ended on another origin before this start: its final
+   * playlist, in the object store, does not list the segment. The uploads list it there once the
+   * segment is stored (off this thread; never waited for); the outcome is logged and counted.
+   */
+  private void listInFinalPlaylist(RecordedSegment segment, RecordingPlaylist.Entry entry) {
+    String key = segment.streamKey();
+    String id = segment.recordingId();
+    disk.salvagedAfterEnd(segment, handoverSegment(entry)).whenComplete((r, e) -> {
+      if (e == null && r.status().listed()) {
+        disk.meters.handover(RecordingMeters.SALVAGE_MERGED);
+        LOG.info("event=recording.salvage.merged stream={} recording={} file={} result={} detail=\"{}\"", key, id,
+            entry.file(), r.status().name().toLowerCase(Locale.ROOT), r.reason());
+      } else {
+        disk.meters.handover(RecordingMeters.SALVAGE_UNLISTED);
+        LOG.warn("event=recording.salvage.unlisted stream={} recording={} file={} result={} reason=\"the recording"
+                + " was continued and ended on another origin before this start, and its final playlist could not"
+                + " be made to list the segment: {}\"", key, id, entry.file(),
+            e == null ? r.status().name().toLowerCase(Locale.ROOT) : "failed", e == null ? r.reason() : e.toString());
+      }
+    });
+  }
+
+  private static HandoverState.Segment handoverSegment(RecordingPlaylist.Entry entry) {
+    return new HandoverState.Segment(entry.file(), entry.durationMillis(), entry.discontinuity(), entry.initSegment(),
+        entry.programDateTimeMillis());
   }
 
   /** The init segment written last in {@code dir}: the one the open segment's parts need. */
@@ -248,7 +275,8 @@ final class SegmentSalvage {
     return new RecordingPlaylist.Entry(name, durationMillis, !follows, initName, pdt);
   }
 
-  private void writePlaylist(Path dir, RecordingPlaylist playlist) throws IOException {
+  /** Writes {@code playlist} as {@code dir}'s VOD {@code index.m3u8}: a temporary file, fsynced, renamed over it. */
+  static void writePlaylist(Path dir, RecordingPlaylist playlist) throws IOException {
     byte[] text = playlist.render(true).getBytes(StandardCharsets.US_ASCII);
     Path temp = dir.resolve(RecordingFiles.PLAYLIST + ".tmp");
     try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,

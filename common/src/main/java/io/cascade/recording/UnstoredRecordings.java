@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
  * ({@link SegmentListener#recordingLeft}), so that what that run closed but never got confirmed
  * (queued, retrying or failed when it was killed or stopped) is uploaded now. Its final playlist goes
  * with it when the directory holds a VOD one that is this node's to store: not when the salvage
- * ended the recording at this start (it sent the playlist), nor when the cluster names another owner.
+ * ended the recording at this start (it sent the playlist), nor when the cluster names another owner
+ * or says another origin ended it. A recording left growing ({@code EVENT}, killed between two
+ * segments) that is this node's is ended here first: its playlist made VOD, then stored with it.
  * One log line per recording, and the files counted in {@code cascade.recording.requeued{result}}.
  * On the writer thread.
  */
@@ -53,15 +55,18 @@ final class UnstoredRecordings {
         playlistNote = "none";
       } else if (endedBySalvage.contains(dir)) {
         playlistNote = "sent_by_salvage";
-      } else if (!isFinal(list, key, id)) {
-        playlistNote = "not_final";
       } else if (disk.carriedOn(key, id)) {
         playlistNote = "carried_on";
       } else if (disk.endedElsewhere(key, id)) {
         playlistNote = "ended_elsewhere";
-      } else {
+      } else if (isFinal(list, key, id)) {
         playlist = list;
         playlistNote = "final";
+      } else if (endHere(dir, list, key, id)) {
+        playlist = list;
+        playlistNote = "ended_here";
+      } else {
+        playlistNote = "not_final";
       }
       int count = files.size() + (playlist == null ? 0 : 1);
       disk.meters.requeued(RecordingMeters.QUEUED, count);
@@ -69,6 +74,37 @@ final class UnstoredRecordings {
           + " without the store's confirmation\"", key, dir, count, playlistNote);
       disk.recordingLeft(new LeftRecording(key, id, dir, files, playlist, true));
     }
+  }
+
+  /**
+   * Ends a recording an earlier run left growing ({@code EVENT}: killed between two segments, so
+   * there was nothing to salvage) that no other origin carries on or ended: its playlist becomes
+   * VOD, its entries as they were, so that it is this node's final one to store. False (logged)
+   * when the playlist cannot be read, lists nothing, or cannot be written; it then stays as it was.
+   */
+  private static boolean endHere(Path dir, Path list, String key, String id) {
+    RecordingPlaylist playlist;
+    try {
+      playlist = RecordingPlaylist.parse(Files.readString(list, StandardCharsets.US_ASCII));
+    } catch (IOException | IllegalArgumentException e) {
+      LOG.warn("event=recording.requeue.playlist_unreadable stream={} recording={} detail=\"{}\"", key, id,
+          e.toString());
+      return false;
+    }
+    if (playlist.isEmpty()) {
+      return false;
+    }
+    try {
+      SegmentSalvage.writePlaylist(dir, playlist);
+    } catch (IOException e) {
+      LOG.error("event=recording.end_at_start.failed stream={} recording={} reason=\"the playlist cannot be"
+          + " written: {}\" detail=\"it stays EVENT, not stored\"", key, id, e.toString());
+      return false;
+    }
+    LOG.info("event=recording.ended_at_start stream={} recording={} segments={} reason=\"left growing by an earlier"
+        + " run (killed between two segments) and carried on by no other origin: its playlist is made VOD\"", key,
+        id, playlist.size());
+    return true;
   }
 
   /** Whether the playlist is VOD (the recording ended); false when it cannot be read. */

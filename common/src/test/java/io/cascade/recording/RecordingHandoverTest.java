@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -248,8 +249,47 @@ class RecordingHandoverTest {
           .as("the salvaged segment is uploaded").containsExactly("segment-00003-s.m4s");
       assertThat(ended).as("A's shorter playlist does not replace B's final one").containsExactly((Path) null);
       assertThat(restarted.recorder.meters.handovers(RecordingMeters.SALVAGE_TOLD)).isZero();
+      assertThat(restarted.recorder.meters.handovers(RecordingMeters.SALVAGE_UNLISTED))
+          .as("no listener stores recordings (uploads off): it stays unlisted").isEqualTo(1);
     }
     assertThat(Files.readString(rootB.resolve("live/cam").resolve(ID).resolve("index.m3u8"))).isEqualTo(finalPlaylist);
+  }
+
+  @Test
+  void aKilledOwnerThatRestartsAfterTheNewOwnerEndedTheRecordingHasItsSegmentMergedIntoTheFinalPlaylist()
+      throws IOException {
+    failOver(true, 100);
+    Path leftA = killedRootOfA();
+    b.feed(6_000);
+    b.endRecordings();
+    // What B stored in the bucket when it ended the recording: its VOD playlist, without A's salvaged segment.
+    String stored = Files.readString(rootB.resolve("live/cam").resolve(ID).resolve("index.m3u8"));
+    List<String> merged = new ArrayList<>();
+
+    try (RecordingNode restarted = new RecordingNode(leftA, WALL.plusSeconds(60), cluster.as("origin-a", 100), true)) {
+      restarted.events.lister = entry -> {
+        FinalPlaylistMerge.Result r = FinalPlaylistMerge.merge(stored, entry);
+        merged.add(r.playlist());
+        return r;
+      };
+      restarted.disk.runAll();
+      assertThat(restarted.events.toList).singleElement().satisfies(entry -> {
+        assertThat(entry.file()).isEqualTo("segment-00003-s.m4s");
+        assertThat(entry.discontinuity()).as("it follows A's segment 2").isFalse();
+        assertThat(entry.initSegment()).isEqualTo("init.mp4");
+      });
+      assertThat(restarted.recorder.meters.handovers(RecordingMeters.SALVAGE_MERGED)).isEqualTo(1);
+      assertThat(restarted.recorder.meters.handovers(RecordingMeters.SALVAGE_UNLISTED)).isZero();
+    }
+    String playlist = merged.get(0);
+    assertThat(playlist).contains("#EXT-X-MEDIA-SEQUENCE:0\n", "#EXT-X-PLAYLIST-TYPE:VOD").endsWith("#EXT-X-ENDLIST\n")
+        .containsSubsequence("#EXT-X-MAP:URI=\"init.mp4\"", "segment-00001.m4s", "segment-00002.m4s",
+            "#EXT-X-PROGRAM-DATE-TIME:2026-12-06T04:00:08.", "segment-00003-s.m4s",
+            "#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI=\"init-3-1.mp4\"\n#EXT-X-PROGRAM-DATE-TIME:2026-12-06T04:00:12.",
+            "segment-00003.m4s", "segment-00004.m4s");
+    assertThat(playlist.lines().filter(l -> l.equals("#EXT-X-DISCONTINUITY")).count()).isEqualTo(1);
+    assertThat(playlist.lines().count()).as("the stored playlist and the salvaged segment's entry (program date time, EXTINF, name)")
+        .isEqualTo(stored.lines().count() + 3);
   }
 
   @Test

@@ -36,7 +36,7 @@ final class RecordingNode implements AutoCloseable {
   final StreamManager streams = new StreamManager(LiveSettings.DEFAULTS, PooledByteBufAllocator.DEFAULT);
   final ManualExecutor disk = new ManualExecutor();
   final Recorder recorder;
-  private final SegmentLog events = new SegmentLog();
+  final SegmentLog events = new SegmentLog();
   final List<RecordedSegment> closed = events.closed;
   /** The playlists of the recordings that ended, in order. */
   final List<Path> ended = events.ended;

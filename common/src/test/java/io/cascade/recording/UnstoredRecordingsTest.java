@@ -2,6 +2,7 @@ package io.cascade.recording;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cascade.recording.handover.HandoverState;
 import io.cascade.recording.handover.RecordingHandover;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -107,6 +108,57 @@ class UnstoredRecordingsTest {
       assertThat(restarted.recorder.meters.requeued(RecordingMeters.QUEUED)).as("3 + 4 files and a playlist")
           .isEqualTo(8);
       assertThat(restarted.recorder.meters.requeued(RecordingMeters.OVER_LIMIT)).isZero();
+    }
+  }
+
+  /** live/cam as a kill between two segments leaves it: segment 1 closed and listed (EVENT), nothing open. */
+  private static Path killedBetweenSegments(Path root) throws IOException {
+    Path cam = recordingDir(root, "cam");
+    Files.delete(cam.resolve("segment-00002.m4s.tmp"));
+    return cam;
+  }
+
+  @Test
+  void aRecordingKilledBetweenTwoSegmentsThatNoOtherOriginCarriesOnIsEndedHereAndGoesWithItsPlaylist()
+      throws IOException {
+    Path root = leftRoot();
+    Path cam = killedBetweenSegments(root);
+    String growing = Files.readString(cam.resolve("index.m3u8"));
+    try (RecordingNode restarted = new RecordingNode(root, WALL.plusSeconds(60), RecordingHandover.NONE, false)) {
+      restarted.recorder.keepUntilStored(100);
+      Heard heard = new Heard();
+      restarted.recorder.addListener(heard);
+      restarted.disk.runAll();
+
+      assertThat(heard.events).as("nothing to salvage").containsExactlyInAnyOrder("left live/cam", "left live/done");
+      LeftRecording killed = heard.left.stream().filter(l -> l.directory().equals(cam)).findFirst().orElseThrow();
+      assertThat(names(killed.files())).containsExactly("init.mp4", "segment-00001.m4s");
+      assertThat(killed.playlist()).as("this node's final playlist now").isEqualTo(cam.resolve("index.m3u8"));
+      assertThat(growing).contains("#EXT-X-PLAYLIST-TYPE:EVENT", "segment-00001.m4s").doesNotContain("#EXT-X-ENDLIST");
+      assertThat(Files.readString(killed.playlist())).as("VOD, the same entries")
+          .isEqualTo(growing.replace("#EXT-X-PLAYLIST-TYPE:EVENT", "#EXT-X-PLAYLIST-TYPE:VOD") + "#EXT-X-ENDLIST\n");
+      assertThat(restarted.recorder.meters.requeued(RecordingMeters.QUEUED)).as("2 + 4 files and both playlists")
+          .isEqualTo(8);
+    }
+  }
+
+  @Test
+  void aRecordingKilledBetweenTwoSegmentsThatTheClusterNamesIsLeftGrowing() throws IOException {
+    Path root = leftRoot();
+    Path cam = killedBetweenSegments(root);
+    String growing = Files.readString(cam.resolve("index.m3u8"));
+    MapHandover cluster = new MapHandover();
+    cluster.entries.put("live/cam", new HandoverState(cam.getFileName().toString(), "origin-b", 3, 1, List.of())
+        .toJson());
+    try (RecordingNode restarted = new RecordingNode(root, WALL.plusSeconds(60), cluster.as("origin-a", 100), true)) {
+      restarted.recorder.keepUntilStored(100);
+      Heard heard = new Heard();
+      restarted.recorder.addListener(heard);
+      restarted.disk.runAll();
+
+      LeftRecording killed = heard.left.stream().filter(l -> l.directory().equals(cam)).findFirst().orElseThrow();
+      assertThat(killed.playlist()).as("another origin carries it on: its playlist will be the final one").isNull();
+      assertThat(Files.readString(cam.resolve("index.m3u8"))).isEqualTo(growing);
     }
   }
 

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * the store keeps no orphaned parts, and the local file stays. The file is deleted only after the
  * store confirmed the whole object, and only if the request asked for it.
  */
-final class FileUpload {
+final class FileUpload implements RecordingUploader.Job {
   private static final Logger log = LoggerFactory.getLogger(FileUpload.class);
 
   private final UploadRequest request;
@@ -74,7 +74,8 @@ final class FileUpload {
   }
 
   /** Sends the first request on an upload thread. */
-  void start() {
+  @Override
+  public void start() {
     submit();
   }
 
@@ -82,7 +83,8 @@ final class FileUpload {
    * Ends the upload now as {@link UploadFailure#CLOSED}, unless it already ended: a request still
    * in flight may reach the store, but its outcome is ignored and the local file is not deleted.
    */
-  void closeNow() {
+  @Override
+  public void closeNow() {
     if (settled.compareAndSet(false, true)) {
       result.completeExceptionally(new UploadException(UploadFailure.CLOSED, attempts,
           "upload of " + request.file() + " to s3://" + store.bucket() + "/" + key

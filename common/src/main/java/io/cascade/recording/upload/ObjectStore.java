@@ -3,6 +3,7 @@ package io.cascade.recording.upload;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The few object-store requests an upload makes, each a blocking call on an upload thread that
@@ -15,6 +16,16 @@ interface ObjectStore extends AutoCloseable {
 
   /** Stores the whole file as {@code key} in one request; returns the ETag. */
   String put(String key, Path file, String contentType, Map<String, String> metadata);
+
+  /** Stores {@code body} (a small object, e.g. a playlist) as {@code key} in one request; returns the ETag. */
+  String put(String key, byte[] body, String contentType, Map<String, String> metadata);
+
+  /**
+   * The bytes of the small object {@code key}, read whole; empty when there is no such object.
+   * One longer than {@code maxBytes} is refused with {@link TooLarge}, before more than
+   * {@code maxBytes} + 1 of it are read.
+   */
+  Optional<byte[]> get(String key, int maxBytes);
 
   /** Starts a multipart upload of {@code key}; returns its upload id. */
   String createMultipart(String key, String contentType, Map<String, String> metadata);
@@ -30,4 +41,12 @@ interface ObjectStore extends AutoCloseable {
 
   @Override
   void close();
+
+  /** An object {@link #get} would not read: longer than its bound. */
+  final class TooLarge extends RuntimeException {
+    TooLarge(String key, long bytes, int maxBytes) {
+      super(key + " is " + (bytes < 0 ? "more than " + maxBytes : bytes) + " bytes long, over the bound of " + maxBytes,
+          null, false, false);
+    }
+  }
 }

@@ -1,11 +1,14 @@
 package io.cascade.recording.upload;
 
 import io.cascade.metrics.NodeMetrics;
+import io.cascade.recording.FinalPlaylistMerge;
+import io.cascade.recording.handover.HandoverState;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -27,6 +30,10 @@ import org.slf4j.LoggerFactory;
  * full (the file stays local, counted as queue_full). The SDK's blocking calls run on as many
  * dedicated threads as there are slots, retries wait on a timer, not on those threads.
  *
+ * <p>It also lists a salvaged segment in a final playlist another origin stored ({@link #listSalvaged}):
+ * a read, a merge and a write of that one small object, with the same slots, queue and retry
+ * bounds as an upload (and counted with them in the queued and active gauges).
+ *
  * <p>The returned stage completes on an upload thread; a Vert.x caller gets back to its context
  * with {@code Future.fromCompletionStage(stage, context)}.
  */
@@ -41,8 +48,8 @@ public final class RecordingUploader implements AutoCloseable {
   private final UploadMetrics metrics;
   private final List<AutoCloseable> resources;
 
-  private final Deque<FileUpload> queue = new ArrayDeque<>();
-  private final Set<FileUpload> inProgress = new LinkedHashSet<>();
+  private final Deque<Job> queue = new ArrayDeque<>();
+  private final Set<Job> inProgress = new LinkedHashSet<>();
   private boolean closed;
 
   RecordingUploader(S3UploadSettings settings, ObjectStore store, Executor executor, UploadScheduler scheduler,
@@ -81,20 +88,8 @@ public final class RecordingUploader implements AutoCloseable {
   public CompletionStage<UploadResult> upload(UploadRequest request) {
     FileUpload upload = new FileUpload(request, settings, store, executor, scheduler, backoff, metrics,
         this::isClosed, scheduler.nanoTime());
-    boolean start = false;
-    UploadFailure refused = null;
-    synchronized (this) {
-      if (closed) {
-        refused = UploadFailure.CLOSED;
-      } else if (inProgress.size() < settings.maxConcurrent()) {
-        inProgress.add(upload);
-        start = true;
-      } else if (queue.size() < settings.maxQueued()) {
-        queue.add(upload);
-      } else {
-        refused = UploadFailure.QUEUE_FULL;
-      }
-    }
+    Admission admission = admit(upload);
+    UploadFailure refused = admission.refusal;
     if (refused != null) {
       metrics.failed(refused);
       String message = "upload of " + request.file() + " to s3://" + store.bucket() + "/" + upload.key()
@@ -106,10 +101,68 @@ public final class RecordingUploader implements AutoCloseable {
       return CompletableFuture.failedFuture(new UploadException(refused, 0, message, null));
     }
     CompletableFuture<UploadResult> done = upload.result().whenComplete((result, error) -> finished(upload, result, error));
-    if (start) {
+    if (admission == Admission.SLOT) {
       upload.start();
     }
     return done.minimalCompletionStage();
+  }
+
+  /**
+   * Lists {@code salvaged}, a segment this node salvaged after a kill and stored, in the final
+   * playlist another origin stored as {@code prefix + playlistKey} ({@link SalvageListing}: read,
+   * merged, stored again, waiting for it to be final within the retry bounds). Takes a slot like an
+   * upload; never blocks. The stage completes with what became of the segment, never exceptionally.
+   */
+  public CompletionStage<FinalPlaylistMerge.Result> listSalvaged(String playlistKey, HandoverState.Segment salvaged,
+      Map<String, String> metadata) {
+    SalvageListing listing = new SalvageListing(settings.objectKey(playlistKey), salvaged, metadata, settings, store,
+        executor, scheduler, backoff, this::isClosed);
+    Admission admission = admit(listing);
+    if (admission.refusal != null) {
+      return CompletableFuture.completedFuture(FinalPlaylistMerge.Result.of(FinalPlaylistMerge.Status.NOT_STORED,
+          "the uploader refused it: " + admission.refusal.tag()));
+    }
+    CompletableFuture<FinalPlaylistMerge.Result> done = listing.result().whenComplete((r, e) -> release(listing));
+    if (admission == Admission.SLOT) {
+      listing.start();
+    }
+    return done.minimalCompletionStage();
+  }
+
+  /** A file upload or a playlist listing: what holds one of the slots. */
+  interface Job {
+    /** Sends its first request on an upload thread. */
+    void start();
+
+    /** Ends it now, unless it ended: the uploader was closed. */
+    void closeNow();
+  }
+
+  /** What {@link #admit} did with a job. */
+  private enum Admission {
+    SLOT(null), QUEUED(null), CLOSED(UploadFailure.CLOSED), QUEUE_FULL(UploadFailure.QUEUE_FULL);
+
+    final UploadFailure refusal;
+
+    Admission(UploadFailure refusal) {
+      this.refusal = refusal;
+    }
+  }
+
+  /** Gives {@code job} a slot, or a place in the queue (started when a slot frees), or refuses it. */
+  private synchronized Admission admit(Job job) {
+    if (closed) {
+      return Admission.CLOSED;
+    }
+    if (inProgress.size() < settings.maxConcurrent()) {
+      inProgress.add(job);
+      return Admission.SLOT;
+    }
+    if (queue.size() < settings.maxQueued()) {
+      queue.add(job);
+      return Admission.QUEUED;
+    }
+    return Admission.QUEUE_FULL;
   }
 
   private void finished(FileUpload upload, UploadResult result, Throwable error) {
@@ -124,9 +177,14 @@ public final class RecordingUploader implements AutoCloseable {
       log.warn("event=recording.upload.failed bucket={} key={} reason={} attempts={} detail=\"{}\"",
           store.bucket(), upload.key(), failure.reason().tag(), failure.attempts(), failure.getMessage());
     }
-    FileUpload next;
+    release(upload);
+  }
+
+  /** {@code job} ended: its slot goes to the next in the queue. */
+  private void release(Job job) {
+    Job next;
     synchronized (this) {
-      inProgress.remove(upload);
+      inProgress.remove(job);
       next = closed ? null : queue.poll();
       if (next != null) {
         inProgress.add(next);
@@ -162,7 +220,7 @@ public final class RecordingUploader implements AutoCloseable {
    */
   @Override
   public void close() {
-    List<FileUpload> ending;
+    List<Job> ending;
     synchronized (this) {
       if (closed) {
         return;
@@ -172,7 +230,7 @@ public final class RecordingUploader implements AutoCloseable {
       ending.addAll(queue);
       queue.clear();
     }
-    ending.forEach(FileUpload::closeNow);
+    ending.forEach(Job::closeNow);
     for (AutoCloseable resource : resources) {
       try {
         resource.close();

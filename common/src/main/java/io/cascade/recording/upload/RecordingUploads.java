@@ -1,10 +1,12 @@
 package io.cascade.recording.upload;
 
+import io.cascade.recording.FinalPlaylistMerge;
 import io.cascade.recording.LeftRecording;
 import io.cascade.recording.RecordedSegment;
 import io.cascade.recording.RecordingEvents;
 import io.cascade.recording.SegmentListener;
 import io.cascade.recording.StoredRecordings;
+import io.cascade.recording.handover.HandoverState;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -15,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -39,6 +42,10 @@ import org.slf4j.LoggerFactory;
  * as many at a time as it has slots, so they hold few places in its queue and the segments being
  * recorded still find room there. A recording a salvaged segment came from is not stored before its
  * files are re-queued (the killed run may have closed segments it never uploaded).
+ *
+ * <p>A salvaged segment of a recording another origin continued and ended before this start is
+ * listed in the final playlist that origin stored, once the segment itself is stored
+ * ({@link #salvagedAfterEnd}).
  *
  * <p>With {@link RecordingEvents}, a segment's event and a recording's completion are sent once the
  * segment or the playlist is stored, with its bucket and key (without them when the upload failed:
@@ -67,6 +74,13 @@ public final class RecordingUploads implements SegmentListener {
       return size() > REMEMBERED_RECORDINGS;
     }
   };
+
+  /**
+   * The upload of the last salvaged segment handed over: {@link #salvagedAfterEnd}, called right
+   * after {@link #segmentClosed} of the same segment on the writer thread, waits for it. Confined
+   * to the writer thread.
+   */
+  private SalvagedUpload lastSalvaged;
 
   public RecordingUploads(RecordingUploader uploader) {
     this(uploader, null);
@@ -108,8 +122,40 @@ public final class RecordingUploads implements SegmentListener {
     if (recording.awaitingLeft) {
       recording.handed.add(segment.file());
     }
-    track(prefix, recording, send(segment.file(), prefix, "video/iso.segment", segment)
-        .whenComplete((result, e) -> tell(event, result)));
+    CompletionStage<UploadResult> upload = send(segment.file(), prefix, "video/iso.segment", segment);
+    lastSalvaged = segment.salvaged() ? new SalvagedUpload(segment.file(), upload) : null;
+    track(prefix, recording, upload.whenComplete((result, e) -> tell(event, result)));
+  }
+
+  /**
+   * Once the store confirmed the salvaged segment, lists it in the final playlist of its recording,
+   * which another origin stored ({@link RecordingUploader#listSalvaged}, under the key this class
+   * stores playlists at).
+   */
+  @Override
+  public CompletionStage<FinalPlaylistMerge.Result> salvagedAfterEnd(RecordedSegment segment,
+      HandoverState.Segment entry) {
+    SalvagedUpload upload = lastSalvaged;
+    lastSalvaged = null;
+    if (upload == null || !upload.file().equals(segment.file())) {
+      return CompletableFuture.completedFuture(FinalPlaylistMerge.Result.of(FinalPlaylistMerge.Status.NOT_STORED,
+          "the segment was not handed to the uploads"));
+    }
+    String playlistKey = segment.streamKey() + "/" + segment.recordingId() + "/" + segment.playlist().getFileName();
+    Map<String, String> metadata = Map.of("stream", segment.streamKey(), "recording", segment.recordingId());
+    return upload.stage().handle((result, e) -> e).thenCompose(e -> e == null
+        ? uploader.listSalvaged(playlistKey, entry, metadata)
+        : CompletableFuture.completedFuture(FinalPlaylistMerge.Result.of(FinalPlaylistMerge.Status.NOT_STORED,
+            "the segment itself was not stored: " + why(e))));
+  }
+
+  private static String why(Throwable error) {
+    Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    return e instanceof UploadException u ? u.reason().tag() : e.toString();
+  }
+
+  /** A salvaged segment's upload. */
+  private record SalvagedUpload(Path file, CompletionStage<UploadResult> stage) {
   }
 
   @Override

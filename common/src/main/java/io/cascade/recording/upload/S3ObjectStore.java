@@ -12,17 +12,22 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * {@link ObjectStore} on the AWS SDK for Java v2's S3 client, with the blocking URLConnection HTTP
@@ -81,6 +86,47 @@ final class S3ObjectStore implements ObjectStore {
     return s3.putObject(
         r -> r.bucket(bucket).key(key).contentType(contentType).metadata(metadata),
         RequestBody.fromFile(file)).eTag();
+  }
+
+  @Override
+  public String put(String key, byte[] body, String contentType, Map<String, String> metadata) {
+    return s3.putObject(
+        r -> r.bucket(bucket).key(key).contentType(contentType).metadata(metadata),
+        RequestBody.fromBytes(body)).eTag();
+  }
+
+  /**
+   * Refuses an object whose Content-Length is over the bound before reading its body, and stops
+   * reading one that sends more than it said; either way the connection is aborted, not drained.
+   */
+  @Override
+  public Optional<byte[]> get(String key, int maxBytes) {
+    ResponseInputStream<GetObjectResponse> in;
+    try {
+      in = s3.getObject(r -> r.bucket(bucket).key(key));
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404 && (e.awsErrorDetails() == null
+          || !"NoSuchBucket".equals(e.awsErrorDetails().errorCode()))) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+    try (in) {
+      Long length = in.response().contentLength();
+      if (length != null && length > maxBytes) {
+        in.abort();
+        throw new TooLarge(key, length, maxBytes);
+      }
+      byte[] body = in.readNBytes(maxBytes + 1);
+      if (body.length > maxBytes) {
+        in.abort();
+        throw new TooLarge(key, -1, maxBytes);
+      }
+      return Optional.of(body);
+    } catch (IOException e) {
+      // The connection, not a local file: retried like any network error.
+      throw SdkClientException.create("reading s3://" + bucket + "/" + key + ": " + e, e);
+    }
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.cascade.recording.upload;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** An {@link ObjectStore} that passes every request on; tests override one to step in. */
 class ForwardingStore implements ObjectStore {
@@ -20,6 +21,16 @@ class ForwardingStore implements ObjectStore {
   @Override
   public String put(String key, Path file, String contentType, Map<String, String> metadata) {
     return next.put(key, file, contentType, metadata);
+  }
+
+  @Override
+  public String put(String key, byte[] body, String contentType, Map<String, String> metadata) {
+    return next.put(key, body, contentType, metadata);
+  }
+
+  @Override
+  public Optional<byte[]> get(String key, int maxBytes) {
+    return next.get(key, maxBytes);
   }
 
   @Override

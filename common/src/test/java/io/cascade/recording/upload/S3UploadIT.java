@@ -281,6 +281,26 @@ class S3UploadIT {
     Await.until(WAIT, "queue and slots empty", () -> uploader.active() == 0 && uploader.queued() == 0);
   }
 
+  @Test
+  void aSmallObjectIsReadWholeAbsentAsEmptyAndOverItsBoundRefusedThenWrittenFromBytes() throws Exception {
+    S3UploadSettings settings = settings(Map.of());
+    try (S3ObjectStore store = S3ObjectStore.create(settings,
+        StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))) {
+      byte[] text = "#EXTM3U\n#EXT-X-ENDLIST\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      assertThat(store.get("rec/live/cam1/x/index.m3u8", 1024)).as("no such key").isEmpty();
+
+      store.put("rec/live/cam1/x/index.m3u8", text, "application/vnd.apple.mpegurl", Map.of("stream", "live/cam1"));
+
+      assertThat(store.get("rec/live/cam1/x/index.m3u8", 1024)).hasValueSatisfying(b -> assertThat(b).isEqualTo(text));
+      assertThat(store.get("rec/live/cam1/x/index.m3u8", text.length)).as("exactly at the bound").isPresent();
+      assertThatThrownBy(() -> store.get("rec/live/cam1/x/index.m3u8", text.length - 1))
+          .isInstanceOf(ObjectStore.TooLarge.class).hasMessageContaining("over the bound of " + (text.length - 1));
+      Blob blob = blobs.getBlob(BUCKET, "rec/live/cam1/x/index.m3u8");
+      assertThat(blob.getMetadata().getContentMetadata().getContentType()).isEqualTo("application/vnd.apple.mpegurl");
+      assertThat(blob.getMetadata().getUserMetadata()).containsEntry("stream", "live/cam1");
+    }
+  }
+
   private S3UploadSettings settings(Map<String, Object> overrides) {
     Map<String, Object> values = new HashMap<>(Map.of(
         "recording.s3.enabled", "true",
