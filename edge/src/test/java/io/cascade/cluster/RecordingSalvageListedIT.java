@@ -12,7 +12,6 @@ import io.cascade.testing.LocalS3;
 import io.cascade.testing.PlayReport;
 import io.cascade.testing.PublishProfile;
 import io.cascade.testing.Publisher;
-import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,15 +61,7 @@ class RecordingSalvageListedIT {
       Path streamDirA = rootA.resolve(Streams.APP).resolve(stream);
 
       // Killed inside segment 3 with two of its parts whole on disk (so something is salvaged).
-      Publisher onA = ffmpeg.publish(PublishProfile.H264_AAC, originA.rtmpUri(Streams.APP, stream),
-          Duration.ofSeconds(120));
-      Await.until(Duration.ofSeconds(60), "two segments of A in the bucket and two parts of its third written",
-          () -> s3.keys(prefix).stream().anyMatch(k -> k.endsWith("/segment-00002.m4s"))
-              && fragmentsOf(streamDirA, "segment-00003.m4s.tmp") >= 2,
-          () -> s3.keys(prefix) + " " + onA.describe());
-      originA.kill();
-      long killedAt = System.currentTimeMillis();
-      onA.close();
+      long killedAt = RecordingOrigins.killInsideThirdSegment(ffmpeg, originA, s3, stream, streamDirA);
       Path dirA = onlyRecording(streamDirA);
       String id = dirA.getFileName().toString();
       List<Entry> finishedOnA = entries(Files.readString(dirA.resolve("index.m3u8")));
@@ -107,32 +98,16 @@ class RecordingSalvageListedIT {
       List<String> stored = s3.keys(prefix);
       log.info("objects in the bucket: {}", stored);
       Path rebuilt = Files.createDirectories(dir.resolve("from-bucket"));
-      for (String key : stored) {
-        assertThat(key).startsWith(prefix + id + "/");
-        try (InputStream in = blobs.getBlob(BUCKET, key).getPayload().openStream()) {
-          Files.write(rebuilt.resolve(key.substring(key.lastIndexOf('/') + 1)), in.readAllBytes());
-        }
-      }
+      assertThat(stored).allMatch(key -> key.startsWith(prefix + id + "/"));
+      RecordingOrigins.copyFromBucket(blobs, stored, rebuilt);
       String text = Files.readString(rebuilt.resolve("index.m3u8"));
       log.info("the whole playlist:\n{}", text);
       List<Entry> entries = entries(text);
       assertThat(text).contains("#EXT-X-PLAYLIST-TYPE:VOD", "#EXT-X-MEDIA-SEQUENCE:0", "#EXT-X-ENDLIST");
-      assertThat(text.lines().filter(l -> l.equals("#EXT-X-DISCONTINUITY")).count()).as("only where B starts")
-          .isEqualTo(1);
       int k = finishedOnA.size();
-      assertThat(entries.subList(0, k)).extracting(Entry::file).as("A's finished segments first")
-          .isEqualTo(finishedOnA.stream().map(Entry::file).toList());
+      Entry salvaged = RecordingOrigins.assertSalvagedBetweenOwners(text, finishedOnA, salvagedName, open);
       Entry lastA = entries.get(k - 1);
-      Entry salvaged = entries.get(k);
       Entry firstB = entries.get(k + 1);
-      assertThat(salvaged.file()).as("the salvaged segment between A's last and B's first").isEqualTo(salvagedName);
-      assertThat(salvaged.discontinuity()).as("it follows A's last directly").isFalse();
-      assertThat(salvaged.init()).isEqualTo(lastA.init());
-      assertThat(salvaged.programDateTime()).isEqualTo(lastA.programDateTime() + lastA.durationMillis());
-      assertThat(salvaged.durationMillis()).as("whole parts").isBetween(2 * PART_MS - 200, 4 * PART_MS);
-      assertThat(firstB.file()).isEqualTo(String.format("segment-%05d.m4s", open));
-      assertThat(firstB.discontinuity()).isTrue();
-      assertThat(firstB.init()).isEqualTo("init-" + open + "-1.mp4");
       for (int i = k + 1; i < entries.size(); i++) {
         assertThat(entries.get(i).file()).as("B's numbers go on").isEqualTo(String.format("segment-%05d.m4s", i));
       }

@@ -2,7 +2,6 @@ package io.cascade.cluster;
 
 import static io.cascade.cluster.RecordedPlaylist.entries;
 import static io.cascade.cluster.RecordedPlaylist.onlyRecording;
-import static io.cascade.cluster.RecordingSalvageIT.fragmentsOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cascade.cluster.RecordedPlaylist.Entry;
@@ -39,7 +38,6 @@ class RecordingSalvageMergedIT {
   private static final String SECRET_KEY = "cascade-it-secret-Sm4";
   private static final String BUCKET = RecordingOrigins.BUCKET;
   private static final String ACCESS_KEY = RecordingOrigins.ACCESS_KEY;
-  private static final long PART_MS = RecordingOrigins.PART_MS;
 
   @Test
   @Timeout(value = 300, unit = TimeUnit.SECONDS)
@@ -59,14 +57,7 @@ class RecordingSalvageMergedIT {
       Path streamDirA = rootA.resolve(Streams.APP).resolve(stream);
 
       // Killed inside segment 3 with two of its parts whole on disk (so something is salvaged).
-      Publisher onA = ffmpeg.publish(PublishProfile.H264_AAC, originA.rtmpUri(Streams.APP, stream),
-          Duration.ofSeconds(120));
-      Await.until(Duration.ofSeconds(60), "two segments of A in the bucket and two parts of its third written",
-          () -> s3.keys(prefix).stream().anyMatch(k -> k.endsWith("/segment-00002.m4s"))
-              && fragmentsOf(streamDirA, "segment-00003.m4s.tmp") >= 2,
-          () -> s3.keys(prefix) + " " + onA.describe());
-      originA.kill();
-      onA.close();
+      RecordingOrigins.killInsideThirdSegment(ffmpeg, originA, s3, stream, streamDirA);
       Path dirA = onlyRecording(streamDirA);
       String id = dirA.getFileName().toString();
       List<Entry> finishedOnA = entries(Files.readString(dirA.resolve("index.m3u8")));
@@ -104,33 +95,15 @@ class RecordingSalvageMergedIT {
       List<String> stored = s3.keys(prefix);
       log.info("objects in the bucket: {}", stored);
       Path rebuilt = Files.createDirectories(dir.resolve("from-bucket"));
-      for (String key : stored) {
-        assertThat(key).startsWith(prefix + id + "/");
-        try (InputStream in = blobs.getBlob(BUCKET, key).getPayload().openStream()) {
-          Files.write(rebuilt.resolve(key.substring(key.lastIndexOf('/') + 1)), in.readAllBytes());
-        }
-      }
+      assertThat(stored).allMatch(key -> key.startsWith(prefix + id + "/"));
+      RecordingOrigins.copyFromBucket(blobs, stored, rebuilt);
       String text = Files.readString(rebuilt.resolve("index.m3u8"));
       log.info("the whole playlist after the merge:\n{}", text);
       List<Entry> entries = entries(text);
       assertThat(text).contains("#EXT-X-PLAYLIST-TYPE:VOD", "#EXT-X-MEDIA-SEQUENCE:0").endsWith("#EXT-X-ENDLIST\n");
       assertThat(entries).as("B's entries and the salvaged one").hasSize(entries(endedByB).size() + 1);
-      assertThat(text.lines().filter(l -> l.equals("#EXT-X-DISCONTINUITY")).count()).as("only where B starts")
-          .isEqualTo(1);
       int k = finishedOnA.size();
-      assertThat(entries.subList(0, k)).extracting(Entry::file).as("A's finished segments first")
-          .isEqualTo(finishedOnA.stream().map(Entry::file).toList());
-      Entry lastA = entries.get(k - 1);
-      Entry salvaged = entries.get(k);
-      Entry firstB = entries.get(k + 1);
-      assertThat(salvaged.file()).as("the salvaged segment between A's last and B's first").isEqualTo(salvagedName);
-      assertThat(salvaged.discontinuity()).as("it follows A's last directly").isFalse();
-      assertThat(salvaged.init()).isEqualTo(lastA.init());
-      assertThat(salvaged.programDateTime()).isEqualTo(lastA.programDateTime() + lastA.durationMillis());
-      assertThat(salvaged.durationMillis()).as("whole parts").isBetween(2 * PART_MS - 200, 4 * PART_MS);
-      assertThat(firstB.file()).isEqualTo(String.format("segment-%05d.m4s", open));
-      assertThat(firstB.discontinuity()).isTrue();
-      assertThat(firstB.init()).isEqualTo("init-" + open + "-1.mp4");
+      Entry salvaged = RecordingOrigins.assertSalvagedBetweenOwners(text, finishedOnA, salvagedName, open);
       assertThat(entries.subList(k + 1, entries.size())).as("B's entries as B stored them")
           .isEqualTo(entries(endedByB).subList(k, entries.size() - 1));
       for (Entry e : entries) {
