@@ -5,10 +5,14 @@ import static io.cascade.cluster.ClusterTestSupport.await;
 import static io.cascade.cluster.ClusterTestSupport.closeAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.hazelcast.cluster.Member;
+import com.hazelcast.instance.impl.HazelcastInstanceProxy;
+import com.hazelcast.instance.impl.Node;
 import io.cascade.testing.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -17,10 +21,87 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Parent edges in the cluster's directory, on real Hazelcast members in one JVM: an announcement
  * reaches a leaf (with a change event), a withdrawal takes it back, and a parent that dies without
- * a goodbye drops out of every member's list and out of the map.
+ * a goodbye drops out of every member's list and out of the map. A leaf or a parent that is split
+ * off and merges back ends with the directory it had.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class HazelcastParentDirectoryTest {
+
+  /**
+   * The split and the merge are Hazelcast's own (see {@link #splitOff}); merging, the member
+   * resets, takes a new UUID and joins again.
+   * Found in TieredEdgeIT: the leaf heard the parents leave, not come back (their entries had not
+   * changed), and listed none until a parent's entry changed.
+   */
+  @Test
+  void aLeafOrAParentThatMergesBackKeepsTheDirectory() {
+    String cluster = ClusterTestSupport.uniqueClusterName();
+    List<ClusterNode> nodes = new ArrayList<>();
+    try {
+      ClusterNode origin = ClusterTestSupport.start(cluster, "origin", ClusterNode.Role.ORIGIN, List.of());
+      nodes.add(origin);
+      ClusterNode parentA = ClusterTestSupport.start(cluster, "parent-a", ClusterNode.Role.EDGE, List.of(address(origin)));
+      nodes.add(parentA);
+      ClusterNode parentB = ClusterTestSupport.start(cluster, "parent-b", ClusterNode.Role.EDGE, List.of(address(origin)));
+      nodes.add(parentB);
+      ClusterNode leaf = ClusterTestSupport.start(cluster, "leaf", ClusterNode.Role.EDGE, List.of(address(origin)));
+      nodes.add(leaf);
+      ParentEdge a = new ParentEdge(parentA.memberId(), "parent-a", "127.0.0.1", 19350);
+      ParentEdge b = new ParentEdge(parentB.memberId(), "parent-b", "127.0.0.1", 19351);
+      await(parentA.parents().announce(a));
+      await(parentB.parents().announce(b));
+      Await.until(Duration.ofSeconds(10), "the leaf lists both parents",
+          () -> leaf.parents().parents().size() == 2, () -> leaf.parents().parents().toString());
+      AtomicInteger fewest = new AtomicInteger(2);
+      leaf.parents().onChange(() -> fewest.accumulateAndGet(leaf.parents().parents().size(), Math::min));
+
+      UUID leafBefore = leaf.hazelcast().getCluster().getLocalMember().getUuid();
+      splitOff(leaf);
+      Await.until(Duration.ofSeconds(60), "the leaf merged back under a new UUID", () ->
+          !leaf.hazelcast().getCluster().getLocalMember().getUuid().equals(leafBefore)
+              && origin.hazelcast().getCluster().getMembers().size() == 4);
+      Await.until(Duration.ofSeconds(30), "the leaf lists both parents again",
+          () -> leaf.parents().parents().size() == 2, () -> leaf.parents().parents().toString());
+      assertThat(leaf.parents().parents()).containsExactlyInAnyOrder(a, b);
+      assertThat(fewest.get()).as("the leaf lost the parents while it was split off").isZero();
+      // Its entry listener outlived the merge: a withdrawal still reaches it.
+      await(parentB.parents().withdraw());
+      Await.until(Duration.ofSeconds(10), "the leaf forgets the withdrawn parent",
+          () -> leaf.parents().parents().equals(List.of(a)), () -> leaf.parents().parents().toString());
+
+      UUID parentBefore = parentA.hazelcast().getCluster().getLocalMember().getUuid();
+      fewest.set(1);
+      splitOff(parentA);
+      Await.until(Duration.ofSeconds(60), "the parent merged back under a new UUID", () ->
+          !parentA.hazelcast().getCluster().getLocalMember().getUuid().equals(parentBefore)
+              && origin.hazelcast().getCluster().getMembers().size() == 4);
+      // The origin removed the entry when the old member left; the parent writes it back.
+      Await.until(Duration.ofSeconds(30), "the leaf lists the merged parent again",
+          () -> leaf.parents().parents().equals(List.of(a)) && fewest.get() == 0,
+          () -> leaf.parents().parents() + " fewest " + fewest.get());
+      Await.until(Duration.ofSeconds(10), "the origin lists it", () -> origin.parents().parents().equals(List.of(a)),
+          () -> origin.parents().parents().toString());
+      assertThat(origin.hazelcast().<String, String>getMap(HazelcastParentDirectory.MAP_NAME).keySet())
+          .containsExactly(a.member());
+    } finally {
+      closeAll(nodes);
+    }
+  }
+
+  /**
+   * Splits {@code member} off the way a partition does: it suspects every other member and drops
+   * its connections, claims mastership of a cluster of its own, and the others declare it dead
+   * when its heartbeats stop; Hazelcast's split-brain check then merges it back.
+   */
+  private static void splitOff(ClusterNode member) {
+    Node node = ((HazelcastInstanceProxy) member.hazelcast()).getOriginal().node;
+    Member self = member.hazelcast().getCluster().getLocalMember();
+    for (Member other : member.hazelcast().getCluster().getMembers()) {
+      if (!other.equals(self)) {
+        node.getClusterService().suspectMember(other, "split off by the test", true);
+      }
+    }
+  }
 
   @Test
   void announcedParentsReachLeavesAndVanishWithTheirMember() {
