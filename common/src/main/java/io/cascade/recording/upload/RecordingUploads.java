@@ -49,7 +49,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With {@link RecordingEvents}, a segment's event and a recording's completion are sent once the
  * segment or the playlist is stored, with its bucket and key (without them when the upload failed:
- * the file is still on disk). Files uploaded again send no events: their run sent them.
+ * the file is still on disk). Segments uploaded again send no events; a left recording's final
+ * playlist sends its completion once stored: the run that ended the recording was killed before
+ * its upload (or failed it), or this start ended it ({@code ended_here}), so none or a failed one
+ * went out. Webhooks are at least once: a receiver may see a completion twice, never none.
  */
 public final class RecordingUploads implements SegmentListener {
   private static final Logger LOG = LoggerFactory.getLogger("cascade.recording");
@@ -193,7 +196,7 @@ public final class RecordingUploads implements SegmentListener {
       if (recording.handed.add(file)) {
         String type = file.getFileName().toString().endsWith(".mp4") ? "video/mp4" : "video/iso.segment";
         files.add(new Requeued(new UploadRequest(file, prefix + file.getFileName(), type, metadata, false), prefix,
-            recording));
+            recording, null));
       }
     }
     if (!left.complete()) {
@@ -202,8 +205,11 @@ public final class RecordingUploads implements SegmentListener {
     boolean endedHere = recording.ended;
     if (!endedHere) {
       if (left.playlist() != null) {
+        // The run that ended it sent no completion event: that waits for the playlist's upload.
+        JsonObject complete = events == null ? null
+            : events.completeEvent(left.streamKey(), left.directory(), left.playlist()).orElse(null);
         files.add(new Requeued(new UploadRequest(left.playlist(), prefix + left.playlist().getFileName(),
-            "application/vnd.apple.mpegurl", metadata, false), prefix, recording));
+            "application/vnd.apple.mpegurl", metadata, false), prefix, recording, complete));
       } else if (recording.keepReason == null) {
         recording.keepReason = "its playlist is not final, or another origin carries the recording on";
       }
@@ -242,6 +248,7 @@ public final class RecordingUploads implements SegmentListener {
         CompletionStage<UploadResult> upload = uploader.upload(next.request());
         settle(next.prefix(), next.recording(), upload);
         upload.whenComplete((result, e) -> {
+          tell(next.event(), result);
           synchronized (backlog) {
             requeueActive--;
           }
@@ -259,8 +266,11 @@ public final class RecordingUploads implements SegmentListener {
     }
   }
 
-  /** One file of a left recording to upload again, and the recording it counts against. */
-  private record Requeued(UploadRequest request, String prefix, Unsettled recording) {
+  /**
+   * One file of a left recording to upload again, the recording it counts against, and the event
+   * to send once it is uploaded (a final playlist's {@code recording_complete}; else null).
+   */
+  private record Requeued(UploadRequest request, String prefix, Unsettled recording, JsonObject event) {
   }
 
   /** Counts {@code upload} against the recording until it settles. */

@@ -4,8 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cascade.config.CascadeConfig;
 import io.cascade.metrics.NodeMetrics;
+import io.cascade.auth.Webhook;
 import io.cascade.recording.LeftRecording;
 import io.cascade.recording.RecordedSegment;
+import io.cascade.recording.RecordingEvents;
+import io.cascade.testing.Await;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +22,10 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,13 +55,17 @@ class RecordingUploadsTest {
   }
 
   private void start(Map<String, Object> settings) {
+    start(settings, null);
+  }
+
+  private void start(Map<String, Object> settings, RecordingEvents events) {
     Map<String, Object> values = new java.util.HashMap<>(Map.of("recording.s3.enabled", "true",
         "recording.s3.bucket", "bucket", "recording.s3.retry.attempts", "1"));
     values.putAll(settings);
     Executor manual = threads::add;
     uploader = new RecordingUploader(S3UploadSettings.from(CascadeConfig.with(values)), store, manual, clock,
         () -> 0.5, node, List.of());
-    uploads = new RecordingUploads(uploader, null, stored::add);
+    uploads = new RecordingUploads(uploader, events, stored::add);
   }
 
   private void runUploads() {
@@ -166,6 +179,50 @@ class RecordingUploadsTest {
     assertThat(store.putKeys()).contains("live/a/20261206T210000Z/segment-00001.m4s");
     assertThat(uploads.backlog()).isZero();
     assertThat(stored).as("every file and the final playlist confirmed").containsExactly(dir);
+  }
+
+  /**
+   * A recording the start ended ({@code ended_here}) or whose final playlist an earlier run never
+   * got stored: its completion event goes to the webhook (a real HTTP receiver) once the playlist
+   * is stored, with the bucket and key; before, none was ever sent for it.
+   */
+  @Test
+  void aLeftRecordingsFinalPlaylistSendsItsCompletionOnceStored() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      Queue<JsonObject> received = new ConcurrentLinkedQueue<>();
+      HttpServer hooks = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
+        received.add(body.toJsonObject());
+        req.response().setStatusCode(204).end();
+      })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      RecordingEvents events = new RecordingEvents(new Webhook(vertx, 2, 16),
+          "http://127.0.0.1:" + hooks.actualPort() + "/hook", Duration.ofSeconds(5), "n1");
+      start(Map.of(), events);
+      Path dir = root.resolve("live/a/20261206T200000Z");
+      LeftRecording left = left(dir, true, true);
+      Files.writeString(left.playlist(), "#EXTM3U\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-MAP:URI=\"init.mp4\"\n"
+          + "#EXTINF:2.000,\nsegment-00001.m4s\n#EXTINF:2.000,\nsegment-00002.m4s\n#EXTINF:2.000,\nsegment-00003.m4s\n"
+          + "#EXTINF:1.500,\nsegment-00004.m4s\n#EXT-X-ENDLIST\n");
+
+      uploads.recordingLeft(left);
+      runUploads();
+
+      assertThat(stored).containsExactly(dir);
+      Await.until(Duration.ofSeconds(10), "the completion at the webhook",
+          () -> received.stream().anyMatch(e -> "recording_complete".equals(e.getString("action"))),
+          received::toString);
+      JsonObject complete = received.stream().filter(e -> "recording_complete".equals(e.getString("action")))
+          .findFirst().orElseThrow();
+      assertThat(complete.getString("streamKey")).isEqualTo("live/a");
+      assertThat(complete.getString("recordingId")).isEqualTo("20261206T200000Z");
+      assertThat(complete.getInteger("segments")).isEqualTo(4);
+      assertThat(complete.getLong("durationMillis")).isEqualTo(7_500);
+      assertThat(complete.getString("bucket")).isEqualTo("bucket");
+      assertThat(complete.getString("key")).isEqualTo("live/a/20261206T200000Z/index.m3u8");
+      assertThat(store.putKeys()).contains(complete.getString("key"));
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
   }
 
   @Test
