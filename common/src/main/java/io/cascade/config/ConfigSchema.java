@@ -476,6 +476,18 @@ public final class ConfigSchema {
               + " in progress are never deleted, nor, with recording.s3.enabled, one the object store"
               + " does not hold whole yet (a failed upload keeps it: the node runs over the quota).");
 
+  public static final Setting<Boolean> RECORDING_DIRECT_WRITES =
+      of(
+          "recording.directWrites",
+          bool(),
+          "true",
+          "Write segments with O_DIRECT, in 4 KiB blocks from one aligned 1 MiB buffer, instead of"
+              + " through the page cache: the kernel no longer copies every recorded byte into"
+              + " page-cache pages (about half the writer's CPU), and write-once recordings stop"
+              + " evicting what players and uploads use; uploads and replays then read from the"
+              + " device. A file system that refuses O_DIRECT (tmpfs) gets buffered writes, logged"
+              + " once as recording.direct_writes_refused.");
+
   public static final Setting<FsyncPolicy> RECORDING_FSYNC =
       of(
           "recording.fsync",
@@ -485,7 +497,7 @@ public final class ConfigSchema {
               + " so a power loss loses only the open segment. none: leave it to the kernel, which"
               + " can lose the last ~30 s of closed segments on a power loss. A killed process"
               + " (kill -9) loses only the part in flight either way: the parts written are in the"
-              + " page cache, and the node's next start keeps the whole fragments of the open"
+              + " page cache or on the device, and the node's next start keeps the whole fragments of the open"
               + " segment's .tmp file as segment-NNNNN-s.m4s (fsynced whatever this says) and lists it.");
 
   public static final Setting<Long> RECORDING_MAX_PENDING_BYTES =

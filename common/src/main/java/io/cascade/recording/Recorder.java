@@ -77,8 +77,8 @@ public final class Recorder {
     DiskQuota[] quota = new DiskQuota[1];
     this.meters = new RecordingMeters(metrics, () -> quota[0].usedBytes(), recordings::size);
     quota[0] = new DiskQuota(settings.maxBytes(), meters);
-    this.disk = new RecordingDisk(settings.root(), settings.fsync(), quota[0], meters, wallClock,
-        settings.maxDuration());
+    this.disk = new RecordingDisk(settings.root(), settings.fsync(), settings.directWrites(), quota[0], meters,
+        wallClock, settings.maxDuration());
   }
 
   /**
@@ -94,8 +94,9 @@ public final class Recorder {
       return this;
     }
     useDisk();
-    LOG.info("event=recording.ready root={} rules={} max_bytes={} fsync={}", settings.root().toAbsolutePath(),
-        settings.rules(), settings.maxBytes(), settings.fsync());
+    LOG.info("event=recording.ready root={} rules={} max_bytes={} fsync={} direct_writes={}",
+        settings.root().toAbsolutePath(), settings.rules(), settings.maxBytes(), settings.fsync(),
+        settings.directWrites());
     return this;
   }
 

@@ -5,6 +5,8 @@ import io.cascade.recording.handover.HandoverState;
 import io.cascade.recording.handover.RecordingHandover;
 import io.cascade.recording.handover.SalvagedSegments;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,6 +25,8 @@ import org.slf4j.LoggerFactory;
  */
 final class RecordingDisk {
   private static final Logger LOG = LoggerFactory.getLogger("cascade.recording");
+  /** The direct writes' buffer: a part of a second at 4 Mbit/s fits; larger ones go in several writes. */
+  private static final int SCRATCH_BYTES = 1 << 20;
 
   final Path root;
   final FsyncPolicy fsync;
@@ -39,15 +43,49 @@ final class RecordingDisk {
    */
   volatile boolean listHandedOver;
   private final List<SegmentListener> listeners = new CopyOnWriteArrayList<>();
+  /** {@code recording.directWrites}, until the file system refuses {@code O_DIRECT}; writer thread only. */
+  private boolean directWrites;
+  /** The {@link DirectAppender}s' aligned buffer, made at the first direct segment; writer thread only. */
+  private ByteBuffer scratch;
+  /** The file store's block size, read with the first direct segment. */
+  private int block;
 
-  RecordingDisk(Path root, FsyncPolicy fsync, DiskQuota quota, RecordingMeters meters, Clock wallClock,
-      Duration maxDuration) {
+  RecordingDisk(Path root, FsyncPolicy fsync, boolean directWrites, DiskQuota quota, RecordingMeters meters,
+      Clock wallClock, Duration maxDuration) {
     this.root = root;
+    this.directWrites = directWrites;
     this.maxDurationMillis = maxDuration.toMillis();
     this.fsync = fsync;
     this.quota = quota;
     this.meters = meters;
     this.wallClock = wallClock;
+  }
+
+  /**
+   * Creates a segment file to append to: direct when so configured and the file system takes it;
+   * when it does not (tmpfs, for one) but a buffered file opens, this node writes buffered from
+   * then on and says so once.
+   */
+  SegmentOutput createSegment(Path file) throws IOException {
+    if (!directWrites) {
+      return BufferedAppender.create(file);
+    }
+    IOException refused;
+    try {
+      if (scratch == null) {
+        block = (int) Math.min(Integer.MAX_VALUE, Files.getFileStore(file.getParent()).getBlockSize());
+        scratch = DirectAppender.scratch(SCRATCH_BYTES, Math.min(block, DirectAppender.MAX_BLOCK));
+      }
+      return DirectAppender.create(file, scratch, block);
+    } catch (IOException | UnsupportedOperationException e) {
+      refused = e instanceof IOException io ? io : new IOException(e);
+    }
+    SegmentOutput buffered = BufferedAppender.create(file); // a real error (disk, permissions) fails here too
+    directWrites = false;
+    scratch = null;
+    LOG.warn("event=recording.direct_writes_refused root={} detail=\"{}\" action=buffered_writes", root,
+        refused.toString());
+    return buffered;
   }
 
   void addListener(SegmentListener listener) {

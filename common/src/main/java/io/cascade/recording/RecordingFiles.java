@@ -67,7 +67,7 @@ final class RecordingFiles {
   /** Media of the segments this node finished in the current recording. */
   private long recordedMillis;
 
-  private FileChannel open;
+  private SegmentOutput open;
   private Path openTemp;
   private int openNumber;
   private long openStartMillis;
@@ -114,7 +114,7 @@ final class RecordingFiles {
       }
       try {
         int length = content.readableBytes();
-        writeFully(content, length);
+        open.append(content, length);
         openBytes += length;
         openDurationMillis += durationMillis;
         disk.meters.written(length);
@@ -124,19 +124,6 @@ final class RecordingFiles {
       }
     } finally {
       content.release();
-    }
-  }
-
-  /**
-   * Appends {@code content} at the open segment's end with gathering writes: a recording's part is
-   * a composite of its header and the samples' own buffers ({@link io.cascade.cmaf.PartLayout}), one
-   * {@code writev} for all of them rather than one {@code pwrite} each.
-   */
-  private void writeFully(ByteBuf content, int length) throws IOException {
-    open.position(openBytes);
-    ByteBuffer[] buffers = content.nioBuffers(content.readerIndex(), length);
-    for (long done = 0; done < length; ) {
-      done += open.write(buffers);
     }
   }
 
@@ -245,8 +232,7 @@ final class RecordingFiles {
       }
       openNumber = nextNumber;
       openTemp = dir.resolve(segmentName(openNumber) + ".tmp");
-      open = FileChannel.open(openTemp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-          StandardOpenOption.WRITE);
+      open = disk.createSegment(openTemp);
       openStartMillis = startMillis;
       openDurationMillis = 0;
       openBytes = 0;
@@ -263,9 +249,7 @@ final class RecordingFiles {
     }
     Path file = dir.resolve(segmentName(openNumber));
     try {
-      if (disk.fsync == FsyncPolicy.SEGMENT) {
-        open.force(false);
-      }
+      open.finish(disk.fsync == FsyncPolicy.SEGMENT);
       open.close();
       // No directory fsync of its own: the playlist's, next, covers this rename (same directory; a
       // journaling file system commits the two renames in order, so a playlist that survives a

@@ -1,5 +1,6 @@
 package io.cascade.recording;
 
+import static io.cascade.config.ConfigSchema.RECORDING_DIRECT_WRITES;
 import static io.cascade.config.ConfigSchema.RECORDING_FSYNC;
 import static io.cascade.config.ConfigSchema.RECORDING_MAX_BYTES;
 import static io.cascade.config.ConfigSchema.RECORDING_MAX_DURATION;
@@ -18,12 +19,12 @@ import java.util.Optional;
 
 /** The {@code recording.*} settings (see {@link io.cascade.config.ConfigSchema}). */
 public record RecordingSettings(List<RecordingRule> rules, Path root, Duration segmentDuration, long maxBytes,
-    FsyncPolicy fsync, long maxPendingBytes, Duration maxDuration) {
+    FsyncPolicy fsync, boolean directWrites, long maxPendingBytes, Duration maxDuration) {
 
   public static RecordingSettings from(CascadeConfig config) {
     return new RecordingSettings(config.get(RECORDING_RULES), Path.of(config.get(RECORDING_ROOT)),
         config.get(RECORDING_SEGMENT_DURATION), config.get(RECORDING_MAX_BYTES), config.get(RECORDING_FSYNC),
-        config.get(RECORDING_MAX_PENDING_BYTES), config.get(RECORDING_MAX_DURATION));
+        config.get(RECORDING_DIRECT_WRITES), config.get(RECORDING_MAX_PENDING_BYTES), config.get(RECORDING_MAX_DURATION));
   }
 
   /** Whether anything is recorded at all. */

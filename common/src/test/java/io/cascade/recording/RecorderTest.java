@@ -30,6 +30,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -58,6 +60,8 @@ class RecorderTest {
   private long nextVideo;
   private long nextAudio;
   private int videoPayload = 16;
+  /** {@code recording.directWrites}: on, as by default, unless a test says otherwise. */
+  private boolean directWrites = true;
 
   private void start(Path rootDir, long maxPendingBytes, String... rules) {
     start(rootDir, maxPendingBytes, ConfigSchema.RECORDING_MAX_DURATION.defaultValue(), rules);
@@ -66,7 +70,7 @@ class RecorderTest {
   private void start(Path rootDir, long maxPendingBytes, Duration maxDuration, String... rules) {
     channel.freezeTime();
     RecordingSettings settings = new RecordingSettings(Stream.of(rules).map(RecordingRule::parse).toList(), rootDir,
-        Duration.ofSeconds(4), 1L << 30, FsyncPolicy.SEGMENT, maxPendingBytes, maxDuration);
+        Duration.ofSeconds(4), 1L << 30, FsyncPolicy.SEGMENT, directWrites, maxPendingBytes, maxDuration);
     recorder = new Recorder(settings, streams, NodeMetrics.defaults("origin", "test"), PooledByteBufAllocator.DEFAULT,
         channel::eventLoop, new RecordingWriter(disk, maxPendingBytes), Clock.fixed(WALL, ZoneOffset.UTC)).start();
     recorder.addListener(events);
@@ -166,8 +170,11 @@ class RecorderTest {
     }
   }
 
-  @Test
-  void aMatchingPublishIsRecordedAsSegmentsCutAtKeyframesWithAVodPlaylistAtTheEnd() throws IOException {
+  /** With direct writes (the default) and through the page cache: the same files and sizes. */
+  @ParameterizedTest(name = "directWrites={0}")
+  @ValueSource(booleans = {true, false})
+  void aMatchingPublishIsRecordedAsSegmentsCutAtKeyframesWithAVodPlaylistAtTheEnd(boolean direct) throws IOException {
+    directWrites = direct;
     start(root, 64L << 20, "other/*", "live/cam-?;segment=4s");
     publish("live", "cam-1");
     feed(10_000);

@@ -52,7 +52,7 @@ final class RecordingNode implements AutoCloseable {
     channel.freezeTime();
     this.wallStart = wall;
     RecordingSettings settings = new RecordingSettings(List.of(RecordingRule.parse("live/*")), root,
-        Duration.ofSeconds(4), 1L << 30, FsyncPolicy.SEGMENT, 64L << 20,
+        Duration.ofSeconds(4), 1L << 30, FsyncPolicy.SEGMENT, true, 64L << 20,
         ConfigSchema.RECORDING_MAX_DURATION.defaultValue());
     Clock clock = new Clock() {
       @Override

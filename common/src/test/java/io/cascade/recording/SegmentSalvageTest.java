@@ -53,9 +53,12 @@ class SegmentSalvageTest {
     Path temp = dir.resolve("segment-00002.m4s.tmp");
     List<Long> fragments = topLevelBoxes(temp, "moof");
     assertThat(fragments).as("three parts of the open segment written").hasSize(3);
-    long whole = Files.size(temp);
+    // Direct writes (the default) leave the last block zero-padded: the fourth part's write starts
+    // where the third part ends, over the padding.
+    long whole = wholeLength(temp);
     byte[] firstHalf = new byte[(int) (fragments.get(1) / 2)];
     System.arraycopy(Files.readAllBytes(temp), 0, firstHalf, 0, firstHalf.length);
+    cut(temp, whole);
     Files.write(temp, firstHalf, StandardOpenOption.APPEND); // a fourth part cut short by the kill
     byte[] kept = new byte[(int) whole];
     System.arraycopy(Files.readAllBytes(temp), 0, kept, 0, kept.length);
@@ -107,7 +110,7 @@ class SegmentSalvageTest {
     Path temp = dir.resolve("segment-00002.m4s.tmp");
     List<Long> fragments = topLevelBoxes(temp, "moof");
     assertThat(fragments).hasSize(1);
-    cut(temp, Files.size(temp) - 10);
+    cut(temp, wholeLength(temp) - 10);
     String before = Files.readString(dir.resolve("index.m3u8"));
 
     try (RecordingNode restarted = new RecordingNode(root, WALL.plusSeconds(60), RecordingHandover.NONE, false)) {
@@ -187,6 +190,22 @@ class SegmentSalvageTest {
       b.position((int) (at + size));
     }
     return found;
+  }
+
+  /** Where the last top-level box that lies wholly inside {@code file} ends (padding and torn boxes after it). */
+  static long wholeLength(Path file) throws IOException {
+    ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file));
+    long end = 0;
+    while (b.remaining() >= 8) {
+      int at = b.position();
+      long size = b.getInt() & 0xffffffffL;
+      if (size < 8 || at + size > b.limit()) {
+        break;
+      }
+      end = at + size;
+      b.position((int) end);
+    }
+    return end;
   }
 
   private static void cut(Path file, long length) throws IOException {

@@ -65,6 +65,19 @@ class WholeFragmentsTest {
     assertThat(scan(Payloads.bytes(good, longMdat)).stop()).startsWith("torn mdat");
   }
 
+  /** What a direct-write segment killed between two parts holds: its last block padded with zeros. */
+  @Test
+  void zerosPaddingTheLastBlockStopTheScanAfterTheWholeFragments() throws IOException {
+    byte[] good = Payloads.bytes(fragment(0, 3, 3_000, 100, 0x000301), fragment(9_000, 3, 3_000, 100, 0x000301));
+    byte[] padded = new byte[(good.length / 4096 + 1) * 4096];
+    System.arraycopy(good, 0, padded, 0, good.length);
+    WholeFragments.Scan scan = scan(padded);
+    assertThat(scan.fragments()).isEqualTo(2);
+    assertThat(scan.bytes()).isEqualTo(good.length);
+    assertThat(scan.durationMillis()).isEqualTo(200);
+    assertThat(scan.stop()).isNotNull();
+  }
+
   @Test
   void aTrunCountLongerThanItsBoxOrSamplesOutsideTheMdatAreRefused() throws IOException {
     byte[] lying = fragment(0, 3, 3_000, 100, 0x000301);

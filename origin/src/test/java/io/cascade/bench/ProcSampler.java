@@ -97,6 +97,28 @@ final class ProcSampler {
     return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
   }
 
+  /**
+   * utime + stime of one process's threads, summed by {@code group} of each thread's name (field 2,
+   * at most 15 characters); a thread that ends between listing and reading is skipped.
+   */
+  static Map<String, Long> threadTicks(long pid, java.util.function.Function<String, String> group) {
+    Map<String, Long> ticks = new java.util.TreeMap<>();
+    java.io.File[] tasks = Path.of("/proc", Long.toString(pid), "task").toFile().listFiles();
+    if (tasks == null) {
+      return ticks;
+    }
+    for (java.io.File task : tasks) {
+      String stat = read(task.toPath().resolve("stat"));
+      if (stat == null || stat.indexOf('(') < 0) {
+        continue;
+      }
+      String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" +");
+      ticks.merge(group.apply(name), Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+    }
+    return ticks;
+  }
+
   static long rssKib(long pid) {
     String status = read(Path.of("/proc", Long.toString(pid), "status"));
     if (status == null) {

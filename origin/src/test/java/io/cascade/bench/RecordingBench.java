@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -43,7 +44,10 @@ import org.jclouds.filesystem.FilesystemApiMetadata;
  * S3 (S3Proxy in this JVM over a filesystem blob store) over plain HTTP ({@code s3}: the SDK signs
  * every payload chunk) or HTTPS ({@code s3tls}: a self-signed certificate the origin is told to
  * trust; the SDK sends the payload unsigned, TLS protects it). {@code disk-nosync} records to disk
- * with {@code recording.fsync: none}, the others with {@code --fsync} ({@code segment} by default). Each mode gets a fresh origin in a child
+ * with {@code recording.fsync: none}, the others with {@code --fsync} ({@code segment} by default);
+ * {@code disk-buffered} with {@code recording.directWrites: false} (through the page cache), the
+ * others with direct writes. The table splits the origin's CPU into its event loops, the recording
+ * writer thread and the JIT compilers ({@code /proc/PID/task}). Each mode gets a fresh origin in a child
  * JVM ({@code origin/target/cascade-origin.jar}); its CPU time comes from {@code /proc/PID/stat}
  * over a fixed window after a warm-up, so the ratio of two modes is the recording's cost on the
  * same machine minutes apart. Disk throughput is the origin's own recording byte counter and its
@@ -80,10 +84,30 @@ public final class RecordingBench {
   record Run(String mode, int round, double loadAverage, double windowSeconds, double originCpuSeconds,
       double originSystemSeconds, double machineBusyCores, double recordedMBps, double diskWriteMBps,
       long segments, long droppedBytes, long errors, long uploadedFiles, double uploadedMBps, long uploadFailures,
-      double uploadLagMeanSeconds, double uploadLagP95Seconds, long lateFrames, long framesSent, String failure) {
+      double uploadLagMeanSeconds, double uploadLagP95Seconds, long lateFrames, long framesSent, String failure,
+      Map<String, Long> threadTicks) {
     double cores() {
       return originCpuSeconds / windowSeconds;
     }
+
+    /** Cores spent by the origin's threads of one {@link #threadGroup}. */
+    double cores(String group) {
+      return threadTicks.getOrDefault(group, 0L) / ProcSampler.TICKS_PER_SECOND / windowSeconds;
+    }
+  }
+
+  /** Where the origin's CPU goes: event loops, the recording writer, the JIT compilers, the rest. */
+  static String threadGroup(String name) {
+    if (name.startsWith("vert.x-eventloo")) {
+      return "loops";
+    }
+    if (name.startsWith("cascade-recordi")) {
+      return "writer";
+    }
+    if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
+      return "jit";
+    }
+    return "other";
   }
 
   public static void main(String[] args) throws Exception {
@@ -116,8 +140,8 @@ public final class RecordingBench {
         + " 30 fps, 2 s GOP; warm-up %d s, window %d s; fsync %s; origin JVM %s%n",
         Runtime.getRuntime().availableProcessors(), System.getProperty("os.version"), options.streams(),
         options.bitrateKbps(), options.warmupSeconds(), options.durationSeconds(), options.fsync(), options.jvm()));
-    report.append(String.format(Locale.ROOT, "%-12s %-3s %5s %7s %7s %7s %8s %8s %5s %6s %6s %8s %9s %8s %5s %s%n",
-        "mode", "run", "load", "cores", "sys", "ratio", "recMB/s", "diskMB/s", "segs", "drop", "upl", "uplMB/s",
+    report.append(String.format(Locale.ROOT, "%-12s %-3s %5s %7s %7s %7s %7s %7s %7s %8s %8s %5s %6s %6s %8s %9s %8s %5s %s%n",
+        "mode", "run", "load", "cores", "sys", "loops", "writer", "jit", "ratio", "recMB/s", "diskMB/s", "segs", "drop", "upl", "uplMB/s",
         "lagMean", "lagP95", "late", "failure"));
     for (Run r : runs) {
       // Each build's rows against its own "off" of the same round.
@@ -125,8 +149,9 @@ public final class RecordingBench {
       Run base = runs.stream().filter(b -> b.round() == r.round() && b.mode().equals(off)).findFirst().orElse(null);
       double ratio = base == null || base.cores() <= 0 ? Double.NaN : r.cores() / base.cores();
       report.append(String.format(Locale.ROOT,
-          "%-12s %-3d %5.2f %7.3f %7.3f %7.3f %8.2f %8.2f %5d %6d %6d %8.2f %9.3f %8s %5d %s%n", r.mode(), r.round(),
-          r.loadAverage(), r.cores(), r.originSystemSeconds() / r.windowSeconds(), ratio, r.recordedMBps(),
+          "%-12s %-3d %5.2f %7.3f %7.3f %7.3f %7.3f %7.3f %7.3f %8.2f %8.2f %5d %6d %6d %8.2f %9.3f %8s %5d %s%n",
+          r.mode(), r.round(), r.loadAverage(), r.cores(), r.originSystemSeconds() / r.windowSeconds(),
+          r.cores("loops"), r.cores("writer"), r.cores("jit"), ratio, r.recordedMBps(),
           r.diskWriteMBps(), r.segments(), r.droppedBytes(), r.uploadedFiles(), r.uploadedMBps(),
           r.uploadLagMeanSeconds(), Double.isNaN(r.uploadLagP95Seconds()) ? "-" : "<=" + r.uploadLagP95Seconds(),
           r.lateFrames(), r.failure() == null ? "" : r.failure()));
@@ -138,9 +163,10 @@ public final class RecordingBench {
   }
 
   private static String line(Run r) {
-    return String.format(Locale.ROOT, "== %s round %d: load %.2f, origin %.3f cores (%.3f system), %.2f MB/s recorded,"
-        + " %d uploads, lag mean %.3f s%s", r.mode(), r.round(), r.loadAverage(), r.cores(),
-        r.originSystemSeconds() / r.windowSeconds(), r.recordedMBps(), r.uploadedFiles(), r.uploadLagMeanSeconds(),
+    return String.format(Locale.ROOT, "== %s round %d: load %.2f, origin %.3f cores (%.3f system; loops %.3f, writer"
+        + " %.3f, jit %.3f), %.2f MB/s recorded, %d uploads, lag mean %.3f s%s", r.mode(), r.round(), r.loadAverage(),
+        r.cores(), r.originSystemSeconds() / r.windowSeconds(), r.cores("loops"), r.cores("writer"), r.cores("jit"),
+        r.recordedMBps(), r.uploadedFiles(), r.uploadLagMeanSeconds(),
         r.failure() == null ? "" : ", FAILED: " + r.failure());
   }
 
@@ -168,6 +194,7 @@ public final class RecordingBench {
       env.put("CASCADE_RECORDING_RULES", "bench/*");
       env.put("CASCADE_RECORDING_ROOT", dir.resolve("recordings").toString());
       env.put("CASCADE_RECORDING_FSYNC", mode.equals("disk-nosync") ? "none" : options.fsync());
+      env.put("CASCADE_RECORDING_DIRECT_WRITES", Boolean.toString(!mode.equals("disk-buffered")));
     }
     boolean s3 = mode.startsWith("s3");
     boolean tls = mode.equals("s3tls");
@@ -239,12 +266,15 @@ public final class RecordingBench {
       long pid = origin.pid();
       Map<String, Double> m0 = scraper.scrape(httpPort);
       long[] cpu0 = ProcSampler.cpuTicks(pid);
+      Map<String, Long> threads0 = ProcSampler.threadTicks(pid, RecordingBench::threadGroup);
       long io0 = writeBytes(pid);
       long[] machine0 = ProcSampler.machineTicks();
       long t0 = System.nanoTime();
       double load = ProcSampler.loadAverage();
       Thread.sleep(options.durationSeconds() * 1000L);
       long[] cpu1 = ProcSampler.cpuTicks(pid);
+      Map<String, Long> threads = new HashMap<>(ProcSampler.threadTicks(pid, RecordingBench::threadGroup));
+      threads0.forEach((group, ticks) -> threads.merge(group, -ticks, Long::sum));
       long io1 = writeBytes(pid);
       long[] machine1 = ProcSampler.machineTicks();
       double seconds = (System.nanoTime() - t0) / 1e9;
@@ -286,7 +316,8 @@ public final class RecordingBench {
           (long) (get(m1, "cascade_recording_segments_total") - get(m0, "cascade_recording_segments_total")),
           dropped, errors, (long) (get(m2, "cascade_recording_upload_files_total") - get(m0, "cascade_recording_upload_files_total")),
           (get(m2, "cascade_recording_upload_bytes_total") - get(m0, "cascade_recording_upload_bytes_total")) / seconds / 1e6,
-          uploadFailures, lagCount > 0 ? lagSum / lagCount : Double.NaN, p95(m0, m2), late, frames, failure);
+          uploadFailures, lagCount > 0 ? lagSum / lagCount : Double.NaN, p95(m0, m2), late, frames, failure,
+          threads);
     } finally {
       for (SyntheticPublisher p : publishers) {
         p.stop();

@@ -52,8 +52,8 @@ record RecordingBenchOptions(int streams, int bitrateKbps, int warmupSeconds, in
   private static List<String> modes(String v) {
     List<String> list = new ArrayList<>();
     for (String m : v.split(",")) {
-      if (!List.of("off", "disk", "disk-nosync", "s3", "s3tls").contains(m)) {
-        throw new IllegalArgumentException("modes are off, disk, disk-nosync, s3 and s3tls: " + v);
+      if (!List.of("off", "disk", "disk-buffered", "disk-nosync", "s3", "s3tls").contains(m)) {
+        throw new IllegalArgumentException("modes are off, disk, disk-buffered, disk-nosync, s3 and s3tls: " + v);
       }
       list.add(m);
     }
