@@ -27,6 +27,25 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class HazelcastParentDirectoryTest {
 
+  /** An origin, two parent edges (not announced yet, their entries {@code a} and {@code b}) and a leaf. */
+  private record Tree(ClusterNode origin, ClusterNode parentA, ClusterNode parentB, ClusterNode leaf, ParentEdge a,
+      ParentEdge b) {
+    /** Starts the four members of {@code cluster}, each added to {@code nodes} as soon as it runs. */
+    static Tree start(String cluster, List<ClusterNode> nodes) {
+      ClusterNode origin = ClusterTestSupport.start(cluster, "origin", ClusterNode.Role.ORIGIN, List.of());
+      nodes.add(origin);
+      List<ClusterNode> edges = new ArrayList<>();
+      for (String name : List.of("parent-a", "parent-b", "leaf")) {
+        ClusterNode edge = ClusterTestSupport.start(cluster, name, ClusterNode.Role.EDGE, List.of(address(origin)));
+        nodes.add(edge);
+        edges.add(edge);
+      }
+      return new Tree(origin, edges.get(0), edges.get(1), edges.get(2),
+          new ParentEdge(edges.get(0).memberId(), "parent-a", "127.0.0.1", 19350),
+          new ParentEdge(edges.get(1).memberId(), "parent-b", "127.0.0.1", 19351));
+    }
+  }
+
   /**
    * The split and the merge are Hazelcast's own (see {@link #splitOff}); merging, the member
    * resets, takes a new UUID and joins again.
@@ -38,16 +57,13 @@ class HazelcastParentDirectoryTest {
     String cluster = ClusterTestSupport.uniqueClusterName();
     List<ClusterNode> nodes = new ArrayList<>();
     try {
-      ClusterNode origin = ClusterTestSupport.start(cluster, "origin", ClusterNode.Role.ORIGIN, List.of());
-      nodes.add(origin);
-      ClusterNode parentA = ClusterTestSupport.start(cluster, "parent-a", ClusterNode.Role.EDGE, List.of(address(origin)));
-      nodes.add(parentA);
-      ClusterNode parentB = ClusterTestSupport.start(cluster, "parent-b", ClusterNode.Role.EDGE, List.of(address(origin)));
-      nodes.add(parentB);
-      ClusterNode leaf = ClusterTestSupport.start(cluster, "leaf", ClusterNode.Role.EDGE, List.of(address(origin)));
-      nodes.add(leaf);
-      ParentEdge a = new ParentEdge(parentA.memberId(), "parent-a", "127.0.0.1", 19350);
-      ParentEdge b = new ParentEdge(parentB.memberId(), "parent-b", "127.0.0.1", 19351);
+      Tree tree = Tree.start(cluster, nodes);
+      ClusterNode origin = tree.origin();
+      ClusterNode parentA = tree.parentA();
+      ClusterNode parentB = tree.parentB();
+      ClusterNode leaf = tree.leaf();
+      ParentEdge a = tree.a();
+      ParentEdge b = tree.b();
       await(parentA.parents().announce(a));
       await(parentB.parents().announce(b));
       Await.until(Duration.ofSeconds(10), "the leaf lists both parents",
@@ -108,19 +124,16 @@ class HazelcastParentDirectoryTest {
     String cluster = ClusterTestSupport.uniqueClusterName();
     List<ClusterNode> nodes = new ArrayList<>();
     try {
-      ClusterNode origin = ClusterTestSupport.start(cluster, "origin", ClusterNode.Role.ORIGIN, List.of());
-      nodes.add(origin);
-      ClusterNode parentA = ClusterTestSupport.start(cluster, "parent-a", ClusterNode.Role.EDGE, List.of(address(origin)));
-      nodes.add(parentA);
-      ClusterNode parentB = ClusterTestSupport.start(cluster, "parent-b", ClusterNode.Role.EDGE, List.of(address(origin)));
-      nodes.add(parentB);
-      ClusterNode leaf = ClusterTestSupport.start(cluster, "leaf", ClusterNode.Role.EDGE, List.of(address(origin)));
-      nodes.add(leaf);
+      Tree tree = Tree.start(cluster, nodes);
+      ClusterNode origin = tree.origin();
+      ClusterNode parentA = tree.parentA();
+      ClusterNode parentB = tree.parentB();
+      ClusterNode leaf = tree.leaf();
       AtomicInteger changes = new AtomicInteger();
       leaf.parents().onChange(changes::incrementAndGet);
 
-      ParentEdge a = new ParentEdge(parentA.memberId(), "parent-a", "127.0.0.1", 19350);
-      ParentEdge b = new ParentEdge(parentB.memberId(), "parent-b", "127.0.0.1", 19351);
+      ParentEdge a = tree.a();
+      ParentEdge b = tree.b();
       await(parentA.parents().announce(a));
       await(parentB.parents().announce(b));
       Await.until(Duration.ofSeconds(10), "the leaf lists both parents",
