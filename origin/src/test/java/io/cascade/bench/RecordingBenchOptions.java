@@ -28,7 +28,7 @@ record RecordingBenchOptions(int streams, int bitrateKbps, int warmupSeconds, in
       switch (args[i]) {
         case "--streams" -> streams = bounded("--streams", v, 1, 500);
         case "--bitrate-kbps" -> bitrate = bounded("--bitrate-kbps", v, 100, 50_000);
-        case "--warmup-seconds" -> warmup = bounded("--warmup-seconds", v, 2, 120);
+        case "--warmup-seconds" -> warmup = bounded("--warmup-seconds", v, 2, 600);
         case "--duration-seconds" -> duration = bounded("--duration-seconds", v, 5, 600);
         case "--modes" -> modes = modes(v);
         case "--rounds" -> rounds = bounded("--rounds", v, 1, 5);
