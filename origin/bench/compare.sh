@@ -20,7 +20,11 @@
 #   origin/bench/compare.sh --servers nginx,origin,origin-flv   # HTTP-FLV against RTMP
 #   origin/bench/compare.sh --servers origin-mixed,edge-mixed   # both at once, lag per protocol
 #   origin/bench/compare.sh --servers edge,edge-hls,nginx,nginx-hls   # LL-HLS against RTMP, nginx-rtmp's HLS
+#   COMPARE_ENV_PAIR="CASCADE_LIVE_SUBSCRIBER_FLUSH_VIDEO_HOLD=12ms" \
+#     origin/bench/compare.sh --servers nginx,origin,origin~pair   # two settings of one server, same round
 #
+# A server name may end in ~NAME (origin~pair, edge-flv~x): the same server started with the
+# environment settings in $COMPARE_ENV_NAME (upper case) after $COMPARE_CASCADE_ENV.
 # Prints one table (and writes every run's JSON under origin/target/compare/<time>/).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -37,6 +41,7 @@ build=1
 port_base=${COMPARE_PORT_BASE:-29350}
 cascade_jvm=${COMPARE_CASCADE_JVM:-"-Xms512m -Xmx512m -XX:+AlwaysPreTouch -XX:MaxDirectMemorySize=512m"}
 cascade_env=${COMPARE_CASCADE_ENV:-}
+variant_env=
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -55,7 +60,7 @@ done
 [ "$duration" -ge 5 ] && [ "$duration" -le 600 ] || { echo "--duration must be 5..600 (600: the 10-minute memory run)" >&2; exit 2; }
 IFS=, read -r -a server_list <<<"$servers"
 for s in "${server_list[@]}"; do
-  case "$s" in
+  case "${s%%~*}" in
     nginx | origin | edge | origin-flv | edge-flv | origin-mixed | edge-mixed | origin-hls | edge-hls | nginx-hls) ;;
     *) echo "unknown server $s (nginx, origin, edge, origin-flv, edge-flv, origin-mixed, edge-mixed, origin-hls, edge-hls, nginx-hls)" >&2; exit 2 ;;
   esac
@@ -173,7 +178,7 @@ cascade_node() { # role name rtmp http cluster log
   env CASCADE_NODE_ID="$name" CASCADE_RTMP_HOST=127.0.0.1 CASCADE_RTMP_PORT="$rtmp" CASCADE_HTTP_HOST=127.0.0.1 \
     CASCADE_HTTP_PORT="$http" CASCADE_CLUSTER_HOST=127.0.0.1 CASCADE_CLUSTER_PORT="$cluster" \
     CASCADE_CLUSTER_ADVERTISED_HOST=127.0.0.1 CASCADE_CLUSTER_MEMBERS="127.0.0.1:$((port_base + 20))" \
-    CASCADE_CLUSTER_NAME="compare-$$" CASCADE_CLUSTER_SECRET="compare-$$" $cascade_env \
+    CASCADE_CLUSTER_NAME="compare-$$" CASCADE_CLUSTER_SECRET="compare-$$" $cascade_env $variant_env \
     java $cascade_jvm -Xlog:gc,safepoint:file="${log%.log}-gc.log":utctime -Dio.netty.leakDetectionLevel=disabled \
     -jar "$role/target/cascade-$role.jar" >"$log" 2>&1 &
   node_pid=$!
@@ -200,14 +205,20 @@ start_edge() {
   sleep 3 # the edge joins the cluster before the first player asks for the stream
 }
 
-run_one() { # server round
-  local server=$1 round=$2 json=$out/$1-$2.json
+run_one() { # server[~variant] round
+  local server=${1%%~*} round=$2 json=$out/$1-$2.json variant_var
+  variant_env=
+  if [[ $1 == *~* ]]; then
+    variant_var=COMPARE_ENV_${1#*~}
+    variant_var=${variant_var^^}
+    variant_env=${!variant_var:?"$1 needs $variant_var"}
+  fi
   # origin-flv / edge-flv: the same server as origin / edge, played over HTTP-FLV; *-mixed: both;
   # *-hls: HLS viewers (nginx-hls: nginx-rtmp with hls on).
   local base=${server%-flv} players_speak=() warm_speak=()
   base=${base%-mixed}
   base=${base%-hls}
-  "start_$base" "$round" ${server#"$base"}
+  "start_$base" "$round${variant_var:+-${1#*~}}" ${server#"$base"}
   case "$server" in
     *-flv) players_speak=(--protocol http-flv --http-port "$http_port") ;;
     *-mixed) players_speak=(--protocol mixed --http-port "$http_port") ;;
@@ -224,21 +235,21 @@ run_one() { # server round
   n_steps=$(tr ',' '\n' <<<"${steps:-$players}" | wc -l)
   local last=${steps##*,}
   limit=$((n_steps * (duration + 45) + ${last:-$players} / (ramp > 0 ? ramp : 1000) + 90))
-  echo "== $server round $round ($(uptime | sed 's/.*load average/load average/'))" >&2
+  echo "== $1 round $round ($(uptime | sed 's/.*load average/load average/'))" >&2
   # Warm-up on another stream: the JVM's JIT (and nginx's caches) see the code paths first.
   local warm=(--url "${url%/*}/warm" --players 100 --bitrate-kbps "$bitrate" --duration-seconds 5 --ramp 200
     "${warm_speak[@]}")
   [ -n "$publish_url" ] && warm+=(--publish-url "${publish_url%/*}/warm")
   timeout 90 java -Dio.netty.leakDetectionLevel=disabled -cp "$bench_cp" io.cascade.bench.FanoutBench "${warm[@]}" \
-    >"$out/$server-$round-warmup.txt" 2>&1 || echo "warm-up failed, see $out/$server-$round-warmup.txt" >&2
+    >"$out/$1-$round-warmup.txt" 2>&1 || echo "warm-up failed, see $out/$1-$round-warmup.txt" >&2
   # HLS viewers hold whole parts and segments (a 2 s TS segment at 4 Mbit/s is 1 MB, fetched by
   # every viewer at once): the bench gets a larger heap for them.
   local bench_heap=-Xmx2g
   [[ $server == *-hls ]] && bench_heap=-Xmx4g
   # Its GC and safepoint pauses are logged: a pause of the load generator stalls every viewer at once.
-  timeout "$limit" java -Xms1g $bench_heap -Xlog:gc,safepoint:file="$out/$server-$round-bench-gc.log":utctime \
+  timeout "$limit" java -Xms1g $bench_heap -Xlog:gc,safepoint:file="$out/$1-$round-bench-gc.log":utctime \
     -Dio.netty.leakDetectionLevel=disabled -cp "$bench_cp" \
-    io.cascade.bench.FanoutBench "${args[@]}" >"$out/$server-$round.txt" 2>&1 || echo "bench failed, see $out/$server-$round.txt" >&2
+    io.cascade.bench.FanoutBench "${args[@]}" >"$out/$1-$round.txt" 2>&1 || echo "bench failed, see $out/$1-$round.txt" >&2
   cleanup
   sleep 2
 }
@@ -268,7 +279,8 @@ for ((r = 1; r <= rounds; r++)); do
         awk -F'\t' '{printf "%-10s %-3s %5s %8s %s\n", $1, $2, $3, $4, $5}'
     else
       # The watched server process is named after the base server (origin-flv watches "origin").
-      p=${s%-flv}
+      p=${s%%~*}
+      p=${p%-flv}
       p=${p%-mixed}
       jq -r --arg s "$s" --arg p "${p%-hls}" --arg r "$r" '
         .cpu.processes[$p] as $srv

@@ -659,6 +659,20 @@ public final class ConfigSchema {
               + " or more) halves the writes per player, for at most that much more audio lag. 0"
               + " writes audio at once like video.");
 
+  public static final Setting<Duration> LIVE_SUBSCRIBER_FLUSH_VIDEO_HOLD =
+      of(
+          "live.subscriber.flushVideoHold",
+          duration("0", "200ms"),
+          "0",
+          "In adaptive flush mode, video of a stream that has audio waits for the next audio"
+              + " frame when that frame is due within this long (from the audio's arrival"
+              + " cadence), and goes out in the same write; video that would wait longer is"
+              + " written at once. With live.subscriber.flushAudioHold set as short, audio and"
+              + " video frames that arrive within this long of each other go out as one write,"
+              + " whichever comes first: about one write per audio frame instead of one per"
+              + " frame, for at most this much more lag on either track. Takes effect only when"
+              + " longer than live.subscriber.flushInterval. 0 writes video at once.");
+
   public static final Setting<Long> LIVE_SUBSCRIBER_FLUSH_BYTES =
       of(
           "live.subscriber.flushBytes",

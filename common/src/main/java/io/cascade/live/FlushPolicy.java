@@ -1,6 +1,7 @@
 package io.cascade.live;
 
 import io.cascade.config.FlushMode;
+import java.time.Duration;
 
 /**
  * When the players of one {@link LoopGroup} have their writes flushed to their sockets
@@ -27,6 +28,14 @@ import io.cascade.config.FlushMode;
  *       30 fps with AAC a hold of a whole frame interval halves the writes per player. When the
  *       next video frame is due later than the hold allows (the last video frame's arrival plus
  *       the video's mean arrival interval), waiting would add lag and save no write: flush now;
+ *   <li>the same the other way round when {@code flushVideoHold} is set (longer than the
+ *       interval): only video is held, the stream has audio and the next audio frame is due within
+ *       the video hold of the first held video frame: hold until then. With both holds short (a
+ *       dozen milliseconds at 30 fps video and AAC audio, whose frames come every 33 and 23 ms),
+ *       an audio and a video frame that arrive close together go out in one write whichever comes
+ *       first — about one write per audio frame instead of one per frame — and no frame waits
+ *       longer than the hold, where the audio hold alone needs a whole video frame interval to
+ *       catch every audio frame. Once both tracks are held nothing waits for either;
  *   <li>the loop is loaded — delivery tasks have been waiting in its queue longer than
  *       {@code flushBusyDelay} on average (an exponential moving average over about eight tasks) —
  *       hold as in interval mode, which frees loop time when it is short;
@@ -34,15 +43,16 @@ import io.cascade.config.FlushMode;
  * </ul>
  * A frame of at least {@code flushBytes} (when set) is flushed at once in both modes. Whatever is
  * held, and whyever, is flushed once its first write is {@code flushInterval} old — or
- * {@code flushAudioHold} old when all of it is audio waiting for video.
+ * {@code flushAudioHold} old when all of it is audio waiting for video ({@code flushVideoHold} for
+ * video waiting for audio).
  */
 final class FlushPolicy {
   /** Flush now. */
   static final long NOW = 0;
   /** Hold: the next queued delivery task for the group decides. */
   static final long NEXT_TASK = -1;
-  /** Audio waits for video only while video came this recently: the stream still has video. */
-  static final long VIDEO_RECENT_NANOS = 1_000_000_000L;
+  /** A track waits for the other only while the other came this recently: the stream still has it. */
+  static final long TRACK_RECENT_NANOS = 1_000_000_000L;
 
   private final boolean adaptive;
   private final long intervalNanos;
@@ -50,15 +60,17 @@ final class FlushPolicy {
   private final int flushBytes;
   /** The audio hold when it is longer than the interval (adaptive mode), else 0: audio does not wait for video. */
   private final long audioHoldNanos;
+  /** The video hold when it is longer than the interval (adaptive mode), else 0: video does not wait for audio. */
+  private final long videoHoldNanos;
   /** Loop time of the first write not flushed yet; meaningful only while {@link #holding}. */
   private long heldSince;
   private boolean holding;
-  /** Whether everything held since {@link #heldSince} is audio. */
+  /** Whether everything held since {@link #heldSince} is audio, or video. */
   private boolean audioOnly;
-  private boolean sawVideo;
-  private long lastVideo;
-  /** Moving average of the time between video deliveries within a second, nanoseconds; 0 until known. */
-  private long videoPeriod;
+  private boolean videoOnly;
+  /** Arrival cadence of each track, to tell when its next frame is due. */
+  private final Cadence video = new Cadence();
+  private final Cadence audio = new Cadence();
   /** Moving average of the time delivery tasks waited in the loop's queue, nanoseconds. */
   private long averageWait;
 
@@ -67,8 +79,12 @@ final class FlushPolicy {
     this.intervalNanos = settings.flushInterval().toNanos();
     this.busyNanos = settings.flushBusyDelay().toNanos();
     this.flushBytes = settings.flushBytes();
-    long hold = settings.flushAudioHold().toNanos();
-    this.audioHoldNanos = adaptive && hold > intervalNanos ? hold : 0;
+    this.audioHoldNanos = hold(settings.flushAudioHold());
+    this.videoHoldNanos = hold(settings.flushVideoHold());
+  }
+
+  private long hold(Duration hold) {
+    return adaptive && hold.toNanos() > intervalNanos ? hold.toNanos() : 0;
   }
 
   /** {@link #afterDelivery(long, long, int, int, MediaFrame.Kind)} for a video frame. */
@@ -88,27 +104,29 @@ final class FlushPolicy {
    */
   long afterDelivery(long now, long waited, int queuedBehind, int frameSize, MediaFrame.Kind kind) {
     averageWait += (waited - averageWait) >> 3;
-    boolean audio = kind == MediaFrame.Kind.AUDIO;
     if (kind == MediaFrame.Kind.VIDEO) {
-      long since = now - lastVideo;
-      if (sawVideo && since > 0 && since < VIDEO_RECENT_NANOS) {
-        videoPeriod = videoPeriod == 0 ? since : videoPeriod + ((since - videoPeriod) >> 2);
-      }
-      sawVideo = true;
-      lastVideo = now;
+      video.arrived(now);
+    } else if (kind == MediaFrame.Kind.AUDIO) {
+      audio.arrived(now);
     }
     if (!holding) {
       holding = true;
       heldSince = now;
       audioOnly = true;
+      videoOnly = true;
     }
-    audioOnly &= audio;
+    audioOnly &= kind == MediaFrame.Kind.AUDIO;
+    videoOnly &= kind == MediaFrame.Kind.VIDEO;
     if (intervalNanos == 0 || (flushBytes > 0 && frameSize >= flushBytes)) {
       return flushed();
     }
-    boolean waitForVideo = audioOnly && audioHoldNanos > 0 && sawVideo && now - lastVideo < VIDEO_RECENT_NANOS
-        && videoDueBy(heldSince + audioHoldNanos);
-    long remaining = heldSince + (waitForVideo ? audioHoldNanos : intervalNanos) - now;
+    long pairHold = 0;
+    if (audioOnly && audioHoldNanos > 0 && video.dueBy(now, heldSince + audioHoldNanos)) {
+      pairHold = audioHoldNanos;
+    } else if (videoOnly && videoHoldNanos > 0 && audio.dueBy(now, heldSince + videoHoldNanos)) {
+      pairHold = videoHoldNanos;
+    }
+    long remaining = heldSince + (pairHold > 0 ? pairHold : intervalNanos) - now;
     if (remaining <= 0) {
       return flushed();
     }
@@ -118,15 +136,10 @@ final class FlushPolicy {
     if (queuedBehind > 0) {
       return NEXT_TASK;
     }
-    if (waitForVideo || averageWait > busyNanos) {
+    if (pairHold > 0 || averageWait > busyNanos) {
       return remaining;
     }
     return flushed();
-  }
-
-  /** Whether the next video frame is expected by loop time {@code deadline} (yes while its cadence is unknown). */
-  private boolean videoDueBy(long deadline) {
-    return videoPeriod == 0 || lastVideo + videoPeriod <= deadline;
   }
 
   /** A timer armed by {@link #afterDelivery} fired: whether anything is held to flush. */
@@ -146,5 +159,30 @@ final class FlushPolicy {
   private long flushed() {
     holding = false;
     return NOW;
+  }
+
+  /** When one track's frames arrive: the last one and the mean interval between them. */
+  private static final class Cadence {
+    private boolean seen;
+    private long last;
+    /** Moving average of the time between arrivals within a second, nanoseconds; 0 until known. */
+    private long period;
+
+    void arrived(long now) {
+      long since = now - last;
+      if (seen && since > 0 && since < TRACK_RECENT_NANOS) {
+        period = period == 0 ? since : period + ((since - period) >> 2);
+      }
+      seen = true;
+      last = now;
+    }
+
+    /**
+     * Whether the stream still has this track (a frame within the last second) and its next frame
+     * is expected by loop time {@code deadline} (yes while the cadence is unknown).
+     */
+    boolean dueBy(long now, long deadline) {
+      return seen && now - last < TRACK_RECENT_NANOS && (period == 0 || last + period <= deadline);
+    }
   }
 }

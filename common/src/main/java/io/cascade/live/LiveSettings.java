@@ -12,6 +12,7 @@ import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_FLUSH_BUSY_DELAY;
 import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_FLUSH_BYTES;
 import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_FLUSH_INTERVAL;
 import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_FLUSH_MODE;
+import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_FLUSH_VIDEO_HOLD;
 import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_MAX_BEHIND_DURATION;
 import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_MAX_QUEUE_BYTES;
 import static io.cascade.config.ConfigSchema.LIVE_SUBSCRIBER_MAX_QUEUE_DURATION;
@@ -41,6 +42,7 @@ import java.time.Duration;
  * @param flushMode adaptive (hold writes only under load) or interval (always hold), see {@link FlushPolicy}
  * @param flushBusyDelay in adaptive mode, the average task queue wait above which a loop counts as loaded
  * @param flushAudioHold in adaptive mode, how long audio of a stream with video may wait for the next video frame; 0 never
+ * @param flushVideoHold in adaptive mode, how long video of a stream with audio may wait for the next audio frame; 0 never
  */
 public record LiveSettings(
     int chunkSize,
@@ -58,7 +60,8 @@ public record LiveSettings(
     int flushBytes,
     FlushMode flushMode,
     Duration flushBusyDelay,
-    Duration flushAudioHold) {
+    Duration flushAudioHold,
+    Duration flushVideoHold) {
 
   /** The schema's defaults; tests that change a few build from {@code CascadeConfig.with(...)}. */
   public static final LiveSettings DEFAULTS = defaults();
@@ -76,27 +79,34 @@ public record LiveSettings(
         DEFAULT_FLUSH_BYTES);
   }
 
-  /** Settings with the default flush mode, busy delay and audio hold. */
+  /** Settings with the default flush mode, busy delay and audio and video holds. */
   public LiveSettings(int chunkSize, long gopCacheMaxBytes, Duration gopCacheMaxDuration, long queueMaxBytes,
       Duration queueMaxDuration, Duration maxBehind, Duration flushInterval, Duration playerWaitTimeout,
       Duration republishWaitTimeout, int maxStreams, int maxPlayersPerStream, int maxWaitingPlayers, int flushBytes) {
     this(chunkSize, gopCacheMaxBytes, gopCacheMaxDuration, queueMaxBytes, queueMaxDuration, maxBehind, flushInterval,
         playerWaitTimeout, republishWaitTimeout, maxStreams, maxPlayersPerStream, maxWaitingPlayers, flushBytes,
-        DEFAULTS.flushMode(), DEFAULTS.flushBusyDelay(), DEFAULTS.flushAudioHold());
+        DEFAULTS.flushMode(), DEFAULTS.flushBusyDelay(), DEFAULTS.flushAudioHold(), DEFAULTS.flushVideoHold());
   }
 
   /** These settings with another flush mode. */
   public LiveSettings withFlushMode(FlushMode mode) {
     return new LiveSettings(chunkSize, gopCacheMaxBytes, gopCacheMaxDuration, queueMaxBytes, queueMaxDuration, maxBehind,
         flushInterval, playerWaitTimeout, republishWaitTimeout, maxStreams, maxPlayersPerStream, maxWaitingPlayers,
-        flushBytes, mode, flushBusyDelay, flushAudioHold);
+        flushBytes, mode, flushBusyDelay, flushAudioHold, flushVideoHold);
   }
 
   /** These settings with another audio hold ({@code live.subscriber.flushAudioHold}). */
   public LiveSettings withFlushAudioHold(Duration hold) {
     return new LiveSettings(chunkSize, gopCacheMaxBytes, gopCacheMaxDuration, queueMaxBytes, queueMaxDuration, maxBehind,
         flushInterval, playerWaitTimeout, republishWaitTimeout, maxStreams, maxPlayersPerStream, maxWaitingPlayers,
-        flushBytes, flushMode, flushBusyDelay, hold);
+        flushBytes, flushMode, flushBusyDelay, hold, flushVideoHold);
+  }
+
+  /** These settings with another video hold ({@code live.subscriber.flushVideoHold}). */
+  public LiveSettings withFlushVideoHold(Duration hold) {
+    return new LiveSettings(chunkSize, gopCacheMaxBytes, gopCacheMaxDuration, queueMaxBytes, queueMaxDuration, maxBehind,
+        flushInterval, playerWaitTimeout, republishWaitTimeout, maxStreams, maxPlayersPerStream, maxWaitingPlayers,
+        flushBytes, flushMode, flushBusyDelay, flushAudioHold, hold);
   }
 
   /** The {@code live.*} settings and the node's chunk size ({@code rtmp.chunkSize}); the schema checked them. */
@@ -108,7 +118,7 @@ public record LiveSettings(
         config.get(LIVE_REPUBLISH_WAIT_TIMEOUT), config.get(LIVE_MAX_STREAMS), config.get(LIVE_MAX_PLAYERS_PER_STREAM),
         config.get(LIVE_MAX_WAITING_PLAYERS), Math.toIntExact(config.get(LIVE_SUBSCRIBER_FLUSH_BYTES)),
         config.get(LIVE_SUBSCRIBER_FLUSH_MODE), config.get(LIVE_SUBSCRIBER_FLUSH_BUSY_DELAY),
-        config.get(LIVE_SUBSCRIBER_FLUSH_AUDIO_HOLD));
+        config.get(LIVE_SUBSCRIBER_FLUSH_AUDIO_HOLD), config.get(LIVE_SUBSCRIBER_FLUSH_VIDEO_HOLD));
   }
 
   /** Every value at the schema's default. */

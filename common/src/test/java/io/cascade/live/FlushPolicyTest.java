@@ -187,4 +187,95 @@ class FlushPolicyTest {
     assertThat(interval.afterDelivery(5 * MS, 0, 0, SMALL, AUDIO)).as("the interval, not the audio hold")
         .isEqualTo(10 * MS);
   }
+
+  @Test
+  void videoWaitsForTheNextAudioFrameForUpToTheVideoHold() {
+    FlushPolicy p = new FlushPolicy(LiveSettings.DEFAULTS.withFlushMode(FlushMode.ADAPTIVE)
+        .withFlushAudioHold(Duration.ofMillis(12)).withFlushVideoHold(Duration.ofMillis(12)));
+    assertThat(p.afterDelivery(0, 0, 0, 16_000, VIDEO)).as("no audio yet").isEqualTo(FlushPolicy.NOW);
+    assertThat(p.afterDelivery(33 * MS, 0, 0, 16_000, VIDEO)).isEqualTo(FlushPolicy.NOW);
+    assertThat(p.afterDelivery(40 * MS, 0, 0, SMALL, AUDIO)).as("next video due at 66 ms, after the hold")
+        .isEqualTo(FlushPolicy.NOW);
+    assertThat(p.afterDelivery(63 * MS, 0, 0, SMALL, AUDIO)).as("next video due within the hold").isEqualTo(12 * MS);
+    assertThat(p.afterDelivery(66 * MS, 0, 0, 16_000, VIDEO)).as("the video frame takes the audio along")
+        .isEqualTo(FlushPolicy.NOW);
+    assertThat(p.afterDelivery(86 * MS, 0, 0, SMALL, AUDIO)).as("next video due at 99 ms, after the hold")
+        .isEqualTo(FlushPolicy.NOW);
+    assertThat(p.afterDelivery(99 * MS, 0, 0, 16_000, VIDEO)).as("next audio due at 109 ms, within the hold")
+        .isEqualTo(12 * MS);
+    assertThat(p.afterDelivery(109 * MS, 0, 0, SMALL, AUDIO)).as("the audio frame takes the video along")
+        .isEqualTo(FlushPolicy.NOW);
+    assertThat(p.timerFired()).as("nothing left for the hold's timer").isFalse();
+    assertThat(p.afterDelivery(132 * MS, 0, 0, 16_000, VIDEO)).as("next audio due at 132 ms: it may come any moment")
+        .isEqualTo(12 * MS);
+    assertThat(p.timerFired()).as("it did not: the timer writes the video").isTrue();
+    assertThat(p.afterDelivery(1_300 * MS, 0, 0, 16_000, VIDEO)).as("the audio stopped over a second ago")
+        .isEqualTo(FlushPolicy.NOW);
+  }
+
+  @Test
+  void shortHoldsBothWaysPairTheTracksWithLessLagThanALongAudioHold() {
+    LiveSettings adaptive = LiveSettings.DEFAULTS.withFlushMode(FlushMode.ADAPTIVE);
+    Paced none = Paced.run(adaptive.withFlushAudioHold(Duration.ZERO));
+    Paced audioHold = Paced.run(adaptive.withFlushAudioHold(Duration.ofMillis(40)));
+    Paced bothWays = Paced.run(adaptive.withFlushAudioHold(Duration.ofMillis(12))
+        .withFlushVideoHold(Duration.ofMillis(12)));
+    // 3 s of 30 fps video and 44.1 kHz AAC (a frame every 23.2 ms): 90 + 130 frames.
+    assertThat(none.writes).isEqualTo(220);
+    assertThat(none.longestWait).isZero();
+    assertThat(audioHold.writes).as("one write per video frame").isBetween(90, 92);
+    assertThat(audioHold.longestWait).as("audio waits up to a video frame interval").isGreaterThan(30 * MS);
+    assertThat(bothWays.writes).as("about one write per audio frame").isBetween(128, 135);
+    assertThat(bothWays.longestWait).as("nothing waits longer than the hold").isBetween(8 * MS, 12 * MS);
+  }
+
+  /** A policy driven by 3 s of paced audio and video on a loop that keeps up, its timer run like LoopGroup's. */
+  private static final class Paced {
+    int writes;
+    long longestWait;
+    private final java.util.List<Long> held = new java.util.ArrayList<>();
+
+    static Paced run(LiveSettings settings) {
+      Paced r = new Paced();
+      FlushPolicy p = new FlushPolicy(settings);
+      long timer = -1;
+      long videoNext = 0;
+      long audioNext = 7 * MS;
+      for (int frames = 0; frames < 220; frames++) {
+        boolean video = videoNext <= audioNext;
+        long t = video ? videoNext : audioNext;
+        if (timer >= 0 && timer <= t) {
+          if (p.timerFired()) {
+            r.flushAt(timer);
+          }
+          timer = -1;
+        }
+        if (video) {
+          videoNext += 33_333_333;
+        } else {
+          audioNext += 23_219_955;
+        }
+        r.held.add(t);
+        long decision = p.afterDelivery(t, 0, 0, video ? 16_000 : SMALL, video ? VIDEO : AUDIO);
+        if (decision == FlushPolicy.NOW) {
+          timer = -1;
+          r.flushAt(t);
+        } else if (decision > 0 && (timer < 0 || t + decision < timer)) {
+          timer = t + decision;
+        }
+      }
+      if (timer >= 0 && p.timerFired()) {
+        r.flushAt(timer);
+      }
+      return r;
+    }
+
+    private void flushAt(long t) {
+      writes++;
+      for (long arrived : held) {
+        longestWait = Math.max(longestWait, t - arrived);
+      }
+      held.clear();
+    }
+  }
 }
