@@ -651,27 +651,30 @@ public final class ConfigSchema {
       of(
           "live.subscriber.flushAudioHold",
           duration("0", "200ms"),
-          "40ms",
+          "12ms",
           "In adaptive flush mode, audio of a stream that has video waits for the next video"
               + " frame when that frame is due within this long (from the video's arrival"
               + " cadence), and goes out in the same write instead of one of its own; audio that"
-              + " would wait longer is written at once. At 30 fps a hold of a frame interval (34ms"
-              + " or more) halves the writes per player, for at most that much more audio lag. 0"
-              + " writes audio at once like video.");
+              + " would wait longer is written at once. With live.subscriber.flushVideoHold as"
+              + " long, an audio and a video frame that arrive within this long of each other go"
+              + " out as one write, whichever comes first: at 30 fps with AAC about one write per"
+              + " audio frame instead of one per frame, for at most this much more lag. A hold of"
+              + " a video frame interval (34ms at 30 fps) with no video hold pairs every audio"
+              + " frame with the next video frame instead: fewer writes still, up to a frame"
+              + " interval more audio lag. Takes effect only when longer than"
+              + " live.subscriber.flushInterval; 0 writes audio at once like video.");
 
   public static final Setting<Duration> LIVE_SUBSCRIBER_FLUSH_VIDEO_HOLD =
       of(
           "live.subscriber.flushVideoHold",
           duration("0", "200ms"),
-          "0",
+          "12ms",
           "In adaptive flush mode, video of a stream that has audio waits for the next audio"
               + " frame when that frame is due within this long (from the audio's arrival"
               + " cadence), and goes out in the same write; video that would wait longer is"
-              + " written at once. With live.subscriber.flushAudioHold set as short, audio and"
-              + " video frames that arrive within this long of each other go out as one write,"
-              + " whichever comes first: about one write per audio frame instead of one per"
-              + " frame, for at most this much more lag on either track. Takes effect only when"
-              + " longer than live.subscriber.flushInterval. 0 writes video at once.");
+              + " written at once. See live.subscriber.flushAudioHold, its counterpart. Takes"
+              + " effect only when longer than live.subscriber.flushInterval; 0 writes video at"
+              + " once.");
 
   public static final Setting<Long> LIVE_SUBSCRIBER_FLUSH_BYTES =
       of(

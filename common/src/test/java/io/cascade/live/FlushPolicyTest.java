@@ -19,8 +19,8 @@ class FlushPolicyTest {
         Duration.ofSeconds(15), Duration.ofMillis(10), Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 3,
         LiveSettings.DEFAULT_MAX_WAITING_PLAYERS, flushBytes);
     assertThat(base.flushBusyDelay()).isEqualTo(Duration.ofMillis(1));
-    assertThat(base.flushAudioHold()).isEqualTo(Duration.ofMillis(40));
-    return new FlushPolicy(base.withFlushMode(mode));
+    return new FlushPolicy(base.withFlushMode(mode).withFlushAudioHold(Duration.ofMillis(40))
+        .withFlushVideoHold(Duration.ZERO));
   }
 
   @Test
@@ -128,7 +128,7 @@ class FlushPolicyTest {
   @Test
   void audioIsHeldOnlyWhenTheNextVideoFrameIsDueWithinTheHold() {
     LiveSettings hold20 = LiveSettings.DEFAULTS.withFlushMode(FlushMode.ADAPTIVE)
-        .withFlushAudioHold(Duration.ofMillis(20));
+        .withFlushAudioHold(Duration.ofMillis(20)).withFlushVideoHold(Duration.ZERO);
     FlushPolicy p = new FlushPolicy(hold20);
     for (long t = 0; t <= 99 * MS; t += 33 * MS) {
       assertThat(p.afterDelivery(t, 0, 0, 16_000, VIDEO)).isEqualTo(FlushPolicy.NOW);
@@ -177,7 +177,8 @@ class FlushPolicyTest {
 
   @Test
   void audioIsNotHeldWhenTheHoldIsOffOrInIntervalMode() {
-    LiveSettings noHold = LiveSettings.DEFAULTS.withFlushMode(FlushMode.ADAPTIVE).withFlushAudioHold(Duration.ZERO);
+    LiveSettings noHold = LiveSettings.DEFAULTS.withFlushMode(FlushMode.ADAPTIVE).withFlushAudioHold(Duration.ZERO)
+        .withFlushVideoHold(Duration.ZERO);
     FlushPolicy p = new FlushPolicy(noHold);
     assertThat(p.afterDelivery(0, 0, 0, 16_000, VIDEO)).isEqualTo(FlushPolicy.NOW);
     assertThat(p.afterDelivery(5 * MS, 0, 0, SMALL, AUDIO)).isEqualTo(FlushPolicy.NOW);
@@ -216,10 +217,11 @@ class FlushPolicyTest {
   @Test
   void shortHoldsBothWaysPairTheTracksWithLessLagThanALongAudioHold() {
     LiveSettings adaptive = LiveSettings.DEFAULTS.withFlushMode(FlushMode.ADAPTIVE);
-    Paced none = Paced.run(adaptive.withFlushAudioHold(Duration.ZERO));
-    Paced audioHold = Paced.run(adaptive.withFlushAudioHold(Duration.ofMillis(40)));
-    Paced bothWays = Paced.run(adaptive.withFlushAudioHold(Duration.ofMillis(12))
-        .withFlushVideoHold(Duration.ofMillis(12)));
+    assertThat(adaptive.flushAudioHold()).as("the defaults").isEqualTo(Duration.ofMillis(12));
+    assertThat(adaptive.flushVideoHold()).isEqualTo(Duration.ofMillis(12));
+    Paced none = Paced.run(adaptive.withFlushAudioHold(Duration.ZERO).withFlushVideoHold(Duration.ZERO));
+    Paced audioHold = Paced.run(adaptive.withFlushAudioHold(Duration.ofMillis(40)).withFlushVideoHold(Duration.ZERO));
+    Paced bothWays = Paced.run(adaptive);
     // 3 s of 30 fps video and 44.1 kHz AAC (a frame every 23.2 ms): 90 + 130 frames.
     assertThat(none.writes).isEqualTo(220);
     assertThat(none.longestWait).isZero();
