@@ -19,7 +19,8 @@ import java.util.concurrent.RejectedExecutionException;
  * are flushed is each loop group's {@link FlushPolicy}: at once while the loop keeps up, held for
  * up to {@link LiveSettings#flushInterval()} (one timer per loop and stream) when it is loaded or
  * in interval mode, so a loaded player's socket gets one larger write instead of one per message;
- * audio of a stream with video waits for the next video frame ({@link LiveSettings#flushAudioHold()}).
+ * an audio and a video frame that arrive close together wait for each other and go out in one write
+ * ({@link LiveSettings#flushAudioHold()}, {@link LiveSettings#flushVideoHold()}).
  *
  * <p>State is guarded by this object's lock. Delivery order per subscriber is the order of
  * submissions to its loop, and all submissions happen under the lock, so a joining subscriber

@@ -33,8 +33,9 @@ public interface Subscriber {
   void onFlush();
 
   /**
-   * Whether flushes may be held back for up to {@link LiveSettings#flushInterval()} (audio waiting
-   * for video: {@link LiveSettings#flushAudioHold()}) to write several messages at once (players);
+   * Whether flushes may be held back for up to {@link LiveSettings#flushInterval()} (one track
+   * waiting for the other: {@link LiveSettings#flushAudioHold()}, {@link LiveSettings#flushVideoHold()})
+   * to write several messages at once (players);
    * false for subscribers whose own consumers must not wait twice (relays to edges).
    */
   default boolean coalesceFlushes() {
