@@ -89,8 +89,15 @@ class BadInputIT {
   /** Local port of every attacker connection → what it did; any other close line is a victim. */
   private static final Map<Integer, String> attackers = new ConcurrentHashMap<>();
   private static final List<String> report = new CopyOnWriteArrayList<>();
-  /** Attacker ports whose close line was checked; each must have exactly one when the run ends. */
-  private static final List<Integer> closedAttackers = new CopyOnWriteArrayList<>();
+  /**
+   * When the latest attacker connection on each local port was opened (System.nanoTime): the
+   * system reuses ephemeral ports, so a port names a connection only in the lines logged after.
+   */
+  private static final Map<Integer, Long> connectedSince = new ConcurrentHashMap<>();
+  /** An attacker connection whose close line was checked: its port and when it was opened. */
+  private record Closed(int port, long since) {}
+  /** Attacker connections whose close line was checked; each must have exactly one when the run ends. */
+  private static final List<Closed> closedAttackers = new CopyOnWriteArrayList<>();
 
   @BeforeAll
   static void start(Vertx vertx) throws Exception {
@@ -259,8 +266,9 @@ class BadInputIT {
   @ParameterizedTest(name = "{0}")
   @MethodSource("attacks")
   void attackerIsClosedWithOneLogLine(String name, String reason, Script script) throws Exception {
+    long openedAt = System.nanoTime();
     try (RawRtmpPeer peer = RawRtmpPeer.connect(origin.rtmpPort(), 0, name.hashCode())) {
-      attackers.put(peer.localPort(), name);
+      attacker(peer.localPort(), name, openedAt);
       long connectedAt = System.nanoTime();
       script.run(peer);
       long silentAt = System.nanoTime();
@@ -283,8 +291,9 @@ class BadInputIT {
     long slowBefore = stats.slowDisconnects();
     long droppedBefore = stats.framesDroppedSlow();
     // A tiny receive window, so the server's socket fills within a second instead of megabytes later.
+    long openedAt = System.nanoTime();
     try (RawRtmpPeer peer = RawRtmpPeer.connect(origin.rtmpPort(), 4096, 42)) {
-      attackers.put(peer.localPort(), "stalled player");
+      attacker(peer.localPort(), "stalled player", openedAt);
       connected(peer);
       peer.sendCommand(Commands.CSID_COMMAND, 0, "createStream", 2, (Object) null);
       peer.sendCommand(Commands.CSID_STREAM, RtmpChunkPackager.SHARED_STREAM_ID, "play", 0, null, GOOD_KEY, -2000.0);
@@ -394,7 +403,7 @@ class BadInputIT {
   private static void awaitLine(int port, String prefix) {
     Await.until(WAIT, "'" + prefix + "' logged for port " + port,
         () -> !logs.matching(l -> RTMP_LOGGER.equals(l.logger()) && l.message().startsWith(prefix)
-            && l.message().contains(peerOf(port))).isEmpty());
+            && l.message().contains(peerOf(port)) && l.nanos() >= connectedSince.get(port)).isEmpty());
   }
 
   /** The one close or disconnect line about {@code port}; fails on none, two, or another reason. */
@@ -407,9 +416,10 @@ class BadInputIT {
   }
 
   private static LogCapture.Line awaitOneCloseLine(int port, String reason, Duration limit) {
-    Await.until(limit, "close line for port " + port, () -> !closeLines(port).isEmpty());
-    closedAttackers.add(port);
-    LogCapture.Line line = closeLines(port).get(0);
+    long since = connectedSince.get(port);
+    Await.until(limit, "close line for port " + port, () -> !closeLines(port, since, Long.MAX_VALUE).isEmpty());
+    closedAttackers.add(new Closed(port, since));
+    LogCapture.Line line = closeLines(port, since, Long.MAX_VALUE).get(0);
     assertThat(line.level()).as(line.message()).isEqualTo(Level.INFO);
     Matcher m = CLOSE_LINE.matcher(line.message());
     assertThat(m.find()).as("close line format: %s", line.message()).isTrue();
@@ -427,8 +437,11 @@ class BadInputIT {
     Await.until(WAIT, "the server's disconnect lines for the good publisher and player",
         () -> logs.matching(l -> RTMP_LOGGER.equals(l.logger()) && CLOSE_LINE.matcher(l.message()).find()
             && !attackers.containsKey(portOf(l))).size() >= 2);
-    for (int port : closedAttackers) {
-      assertThat(closeLines(port)).as("close lines for port %d", port).hasSize(1);
+    for (Closed c : closedAttackers) {
+      // Up to the next attacker connection on the same port, if the system gave it out again.
+      long until = closedAttackers.stream().filter(o -> o.port() == c.port() && o.since() > c.since())
+          .mapToLong(Closed::since).min().orElse(Long.MAX_VALUE);
+      assertThat(closeLines(c.port(), c.since(), until)).as("close lines for port %d", c.port()).hasSize(1);
     }
   }
 
@@ -440,9 +453,15 @@ class BadInputIT {
     return Integer.parseInt(m.group(2).substring(m.group(2).lastIndexOf(':') + 1));
   }
 
-  private static List<LogCapture.Line> closeLines(int port) {
+  private static void attacker(int port, String name, long openedAt) {
+    attackers.put(port, name);
+    connectedSince.put(port, openedAt);
+  }
+
+  /** Close lines about {@code port} logged from {@code since} until before {@code until}. */
+  private static List<LogCapture.Line> closeLines(int port, long since, long until) {
     return logs.matching(l -> RTMP_LOGGER.equals(l.logger()) && CLOSE_LINE.matcher(l.message()).find()
-        && l.message().contains(peerOf(port)));
+        && l.message().contains(peerOf(port)) && l.nanos() >= since && l.nanos() < until);
   }
 
   private static void assertGoodPairHealthy() {
