@@ -85,7 +85,13 @@ class TieredEdgeIT {
       .edgeEnv(2 + LEAVES - 1, "CASCADE_CLUSTER_EDGE_MODE", "client")
       // With 10 leaves the test JVM's 1,000 clients, on two cores shared with 13 JVMs, can take over
       // the default 10 s to send their handshake's C2: the harness's pace, so the edges wait longer.
-      .edgeEnv("CASCADE_RTMP_HANDSHAKE_TIMEOUT", LEAVES > 4 ? "60s" : "10s"));
+      .edgeEnv("CASCADE_RTMP_HANDSHAKE_TIMEOUT", LEAVES > 4 ? "60s" : "10s")
+      // Killed parents are noticed by their closed connections within a second or two, not by
+      // missed heartbeats. But while a parent JVM restarts, seven JVMs and the burst on two cores
+      // once starved the origin's heartbeats for 8.5 s, the default member timeout: a leaf was
+      // split off and pulled from the origin meanwhile (a CI run of 2026-12-07). The heartbeat
+      // timeout is Hazelcast's pace under this load, not what the test checks.
+      .env("CASCADE_CLUSTER_MEMBER_TIMEOUT", "20s"));
 
   /** The players kept through the test: one RTMP player per stream per leaf. */
   private final List<StampedPlayer> players = new ArrayList<>();
