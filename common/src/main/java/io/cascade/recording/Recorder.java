@@ -41,8 +41,17 @@ public final class Recorder {
   private final RecordingSettings settings;
   private final Supplier<EventLoop> loops;
   private final ConcurrentHashMap<String, StreamRecording> recordings = new ConcurrentHashMap<>();
+  /**
+   * The loop of each publish admitted on this node (one entry per live stream, so bounded by
+   * {@code live.maxStreams}): a recording the control API starts runs there too.
+   */
+  private final ConcurrentHashMap<String, Publish> publishes = new ConcurrentHashMap<>();
   private final AtomicBoolean diskInUse = new AtomicBoolean();
   private volatile boolean stopped;
+
+  /** A publish's identity (to tell a republish from the end of the one before it) and its loop. */
+  private record Publish(Object publisher, EventLoop loop) {
+  }
 
   /** What a control request did. */
   public enum Control {
@@ -162,6 +171,20 @@ public final class Recorder {
    * queued on the same thread, instead of a task that wakes another loop.
    */
   public void published(String app, String stream, EventLoop publisherLoop) {
+    published(app, stream, publisherLoop, null);
+  }
+
+  /**
+   * Like {@link #published(String, String, EventLoop)}, and remembers {@code publisherLoop} for a
+   * recording the control API starts while {@code publisher} publishes ({@link #publishEnded}).
+   */
+  public void published(String app, String stream, EventLoop publisherLoop, Object publisher) {
+    if (publisher != null && publisherLoop != null) {
+      // The first admitted one stays: a second publisher of the key is refused by the stream and
+      // its end must not take the first one's loop away. (Admitted just as the first one ends, it
+      // finds no entry; its API-started recordings then run on any loop, which is only slower.)
+      publishes.putIfAbsent(app + "/" + stream, new Publish(publisher, publisherLoop));
+    }
     Optional<RecordingRule> rule = settings.ruleFor(app, stream);
     if (stopped || rule.isEmpty()) {
       return;
@@ -171,9 +194,15 @@ public final class Recorder {
     }
   }
 
+  /** {@code publisher}'s publish ended: its loop is forgotten (a republish's stays). */
+  public void publishEnded(String app, String stream, Object publisher) {
+    publishes.computeIfPresent(app + "/" + stream, (k, p) -> p.publisher() == publisher ? null : p);
+  }
+
   /**
    * Starts recording the live stream {@code app}/{@code stream} without a rule (the control API),
-   * with {@code recording.segmentDuration}; it ends like any recording, or by {@link #endRecording}.
+   * with {@code recording.segmentDuration}, on its publisher's loop when {@link #published} named it
+   * (any loop otherwise); it ends like any recording, or by {@link #endRecording}.
    */
   public Control record(String app, String stream) {
     String key = app + "/" + stream;
@@ -184,7 +213,8 @@ public final class Recorder {
     if (live == null || !live.isLive()) {
       return Control.NOT_LIVE;
     }
-    if (!begin(app, stream, settings.segmentDuration(), null)) {
+    Publish publish = publishes.get(key);
+    if (!begin(app, stream, settings.segmentDuration(), publish != null ? publish.loop() : null)) {
       return Control.ALREADY_RECORDING;
     }
     LOG.info("event=recording.requested stream={}", key);

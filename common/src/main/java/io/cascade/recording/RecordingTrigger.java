@@ -5,7 +5,8 @@ import io.vertx.core.Future;
 
 /**
  * The origin's policy with recording added: a publish the wrapped policy admits is offered to the
- * {@link Recorder}, which records it if a rule matches. Everything else is the wrapped policy's.
+ * {@link Recorder}, which records it if a rule matches and keeps its event loop for a recording the
+ * control API starts; its end is told to the recorder too. Everything else is the wrapped policy's.
  */
 public final class RecordingTrigger implements SessionPolicy {
   private final SessionPolicy policy;
@@ -23,12 +24,13 @@ public final class RecordingTrigger implements SessionPolicy {
   @Override
   public Future<Void> admitPublish(Request request, PublishHandle handle) {
     return policy.admitPublish(request, handle).onSuccess(v -> recorder.published(request.app(), request.name(),
-        handle.eventLoop()));
+        handle.eventLoop(), handle));
   }
 
   @Override
   public void publishEnded(Request request, PublishHandle handle) {
     policy.publishEnded(request, handle);
+    recorder.publishEnded(request.app(), request.name(), handle);
   }
 
   @Override

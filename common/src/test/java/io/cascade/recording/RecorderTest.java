@@ -96,28 +96,13 @@ class RecorderTest {
    * As {@link #publish(String, String)}; with {@code publisherLoop}, admitted through the origin's
    * {@link RecordingTrigger} by a publish whose connection runs on that loop.
    */
-  private void publish(String app, String name, EmbeddedChannel publisherLoop) {
+  private SessionPolicy.PublishHandle publish(String app, String name, EmbeddedChannel publisherLoop) {
+    SessionPolicy.PublishHandle handle = null;
     if (publisherLoop == null) {
       recorder.published(app, name);
     } else {
-      SessionPolicy.PublishHandle handle = new SessionPolicy.PublishHandle() {
-        @Override
-        public String key() {
-          return app + "/" + name;
-        }
-
-        @Override
-        public void revoke(String code, String description, String reason) {
-        }
-
-        @Override
-        public EventLoop eventLoop() {
-          return publisherLoop.eventLoop();
-        }
-      };
-      assertThat(RecordingTrigger.wrap(SessionPolicy.ALLOW_ALL, recorder).admitPublish(
-          new SessionPolicy.Request(app, name, app + "/" + name, Map.of(), "127.0.0.1:1935", 1), handle).succeeded())
-          .isTrue();
+      handle = handle(app, name, publisherLoop);
+      assertThat(trigger().admitPublish(request(app, name), handle).succeeded()).isTrue();
     }
     channel.runPendingTasks();
     if (publisherLoop != null) {
@@ -128,6 +113,34 @@ class RecorderTest {
     stream.onFrame(publisher, FlvFile.frame(9, at, Payloads.bytes(HexFormat.of().parseHex("1700000000"), AVC_CONFIG)));
     stream.onFrame(publisher, FlvFile.frame(8, at, Payloads.bytes(HexFormat.of().parseHex("af00"), AAC_CONFIG)));
     channel.runPendingTasks();
+    return handle;
+  }
+
+  private SessionPolicy trigger() {
+    return RecordingTrigger.wrap(SessionPolicy.ALLOW_ALL, recorder);
+  }
+
+  private static SessionPolicy.Request request(String app, String name) {
+    return new SessionPolicy.Request(app, name, app + "/" + name, Map.of(), "127.0.0.1:1935", 1);
+  }
+
+  /** A publish of {@code app}/{@code name} whose connection runs on {@code loop}. */
+  private static SessionPolicy.PublishHandle handle(String app, String name, EmbeddedChannel loop) {
+    return new SessionPolicy.PublishHandle() {
+      @Override
+      public String key() {
+        return app + "/" + name;
+      }
+
+      @Override
+      public void revoke(String code, String description, String reason) {
+      }
+
+      @Override
+      public EventLoop eventLoop() {
+        return loop.eventLoop();
+      }
+    };
   }
 
   private void unpublish() {
@@ -314,6 +327,48 @@ class RecorderTest {
       assertThat(recorder.active()).isZero();
     } finally {
       publisherLoop.finishAndReleaseAll();
+    }
+  }
+
+  @Test
+  void aRecordingTheApiStartsRunsOnThePublishersLoopWhileThatPublishLasts() throws IOException {
+    EmbeddedChannel publisherLoop = new EmbeddedChannel();
+    EmbeddedChannel refusedLoop = new EmbeddedChannel();
+    publisherLoop.freezeTime();
+    try {
+      start(root, 64L << 20);
+      SessionPolicy.PublishHandle first = publish("live", "a", publisherLoop);
+      // A second publisher of the key, admitted by the policy and then refused by the stream: its
+      // end must not take the first publish's loop away.
+      SessionPolicy.PublishHandle second = handle("live", "a", refusedLoop);
+      assertThat(trigger().admitPublish(request("live", "a"), second).succeeded()).isTrue();
+      trigger().publishEnded(request("live", "a"), second);
+
+      assertThat(recorder.record("live", "a")).isEqualTo(Recorder.Control.STARTED);
+      publisherLoop.runPendingTasks(); // the recording joins there
+      feed(10_000);
+      disk.runAll();
+      assertThat(root.resolve("live")).as("nothing was packaged on the node's other loop").doesNotExist();
+      publisherLoop.runPendingTasks(); // every frame, in order
+      disk.runAll();
+      assertThat(files(recordingDir("live", "a"))).contains("init.mp4", "segment-00001.m4s", "segment-00002.m4s");
+      assertThat(recorder.endRecording("live", "a")).isEqualTo(Recorder.Control.STOPPING);
+      publisherLoop.runPendingTasks();
+      disk.runAll();
+      assertThat(recorder.active()).isZero();
+
+      // That publish ended (as far as the recorder knows): the next recording gets a loop of the node.
+      trigger().publishEnded(request("live", "a"), first);
+      assertThat(recorder.record("live", "a")).isEqualTo(Recorder.Control.STARTED);
+      channel.runPendingTasks();
+      feed(6_000);
+      disk.runAll();
+      assertThat(files(root.resolve("live").resolve("a"))).as("the second recording, written without the publisher's loop")
+          .containsExactly("20261206T040000Z", "20261206T040000Z-2");
+      assertThat(files(root.resolve("live").resolve("a").resolve("20261206T040000Z-2"))).contains("segment-00001.m4s");
+    } finally {
+      publisherLoop.finishAndReleaseAll();
+      refusedLoop.finishAndReleaseAll();
     }
   }
 

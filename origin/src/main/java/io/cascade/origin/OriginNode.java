@@ -126,8 +126,8 @@ public final class OriginNode implements CascadeNode {
   }
 
   /**
-   * Publishes admitted by {@code policy} are recorded when a {@code recording.rules} rule matches;
-   * {@code policy} itself when there is no rule.
+   * Publishes admitted by {@code policy} are recorded when a {@code recording.rules} rule matches
+   * or the control API asks.
    */
   private SessionPolicy recording(Vertx vertx, SessionPolicy policy) {
     // Always made, so the recording meters exist (at 0) on every origin; idle it starts no thread.
@@ -150,7 +150,8 @@ public final class OriginNode implements CascadeNode {
     }
     listeners.recordings(new RecordingsRoute(recorder, settings.root(), config.get(API_TOKEN),
         config.get(RECORDING_LIST_MAX_LIMIT), s3.enabled() ? "s3://" + s3.bucket() + "/" + s3.prefix() : null, metrics));
-    return settings.enabled() ? RecordingTrigger.wrap(policy, recorder) : policy;
+    // Wrapped without rules too: a recording the control API starts runs on its publisher's loop.
+    return RecordingTrigger.wrap(policy, recorder);
   }
 
   /** The node's recorder, to add a {@link io.cascade.recording.SegmentListener} to (null before start). */
