@@ -15,7 +15,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.Locale;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,6 +66,8 @@ final class RecordingFiles {
   /** Media of the segments this node finished in the current recording. */
   private long recordedMillis;
 
+  /** {@link #dir}, open for its fsyncs while the recording lasts (one open and close per segment saved). */
+  private FileChannel dirChannel;
   private SegmentOutput open;
   private Path openTemp;
   private int openNumber;
@@ -196,6 +197,7 @@ final class RecordingFiles {
     }
     Path list = null;
     if (playlist.isEmpty()) {
+      closeDirectory();
       try {
         DiskQuota.deleteTree(dir);
         disk.quota.forget(dir);
@@ -208,6 +210,7 @@ final class RecordingFiles {
       list = dir.resolve(PLAYLIST);
       disk.quota.ended(dir);
     }
+    closeDirectory();
     LOG.info("event=recording.end stream={} recording={} segments={} dir={}", key, id, playlist.size(), dir);
     disk.recordingEnded(key, id, dir, list);
   }
@@ -340,9 +343,26 @@ final class RecordingFiles {
 
   private void syncDirectory() throws IOException {
     if (disk.fsync == FsyncPolicy.SEGMENT) {
-      try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-        d.force(true);
+      if (dirChannel == null) {
+        dirChannel = FileChannel.open(dir, StandardOpenOption.READ);
       }
+      try {
+        dirChannel.force(true);
+      } catch (IOException e) {
+        closeDirectory(); // opened again for the next segment
+        throw e;
+      }
+    }
+  }
+
+  private void closeDirectory() {
+    if (dirChannel != null) {
+      try {
+        dirChannel.close();
+      } catch (IOException ignored) {
+        // a read-only handle: nothing was pending on it
+      }
+      dirChannel = null;
     }
   }
 
@@ -385,8 +405,10 @@ final class RecordingFiles {
     return b;
   }
 
+  /** {@code segment-NNNNN.m4s}, at least five digits (made for every segment: no {@code String.format}). */
   static String segmentName(int number) {
-    return String.format(Locale.ROOT, "segment-%05d.m4s", number);
+    String digits = Integer.toString(number);
+    return "segment-" + "00000".substring(Math.min(5, digits.length())) + digits + ".m4s";
   }
 
   /** App and stream names as one safe path element each: anything but letters, digits, '-', '_' and '.' becomes '_'. */

@@ -16,6 +16,10 @@ import java.util.List;
  * gap and whenever it changes. Each segment whose wall-clock start is known carries it as
  * {@code EXT-X-PROGRAM-DATE-TIME}; a recording continued by another origin may list only its
  * newest segments, and {@code EXT-X-MEDIA-SEQUENCE} then counts those left out.
+ *
+ * <p>The entries' lines are rendered once, as they are added, and kept: the writer renders the
+ * playlist after every segment, and rendering each entry again (its date above all) made that cost
+ * grow with the recording's length. Inserting a salvaged entry renders them all again, once.
  */
 final class RecordingPlaylist {
   private static final DateTimeFormatter PDT = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSXXX")
@@ -31,6 +35,10 @@ final class RecordingPlaylist {
   private final List<Entry> entries = new ArrayList<>();
   /** The media sequence number of the first entry: segments of the recording before it are not listed. */
   private long mediaSequence;
+  /** The lines of {@link #entries}, in order; {@link #longest} and {@link #map} as they leave off. */
+  private final StringBuilder lines = new StringBuilder();
+  private long longest;
+  private String map;
 
   void mediaSequence(long first) {
     mediaSequence = first;
@@ -38,6 +46,7 @@ final class RecordingPlaylist {
 
   void add(Entry entry) {
     entries.add(entry);
+    append(entry);
   }
 
   /**
@@ -64,6 +73,10 @@ final class RecordingPlaylist {
       entries.set(at + 1, new Entry(next.file(), next.durationMillis(), true, next.initSegment(),
           next.programDateTimeMillis()));
     }
+    lines.setLength(0);
+    longest = 0;
+    map = null;
+    entries.forEach(this::append);
     return true;
   }
 
@@ -135,33 +148,36 @@ final class RecordingPlaylist {
   }
 
   String render(boolean ended) {
-    long longest = entries.stream().mapToLong(Entry::durationMillis).max().orElse(1000);
-    StringBuilder m3u8 = new StringBuilder("#EXTM3U\n#EXT-X-VERSION:7\n")
-        .append("#EXT-X-TARGETDURATION:").append(Math.max(1, (longest + 999) / 1000)).append('\n')
+    StringBuilder m3u8 = new StringBuilder(lines.length() + 256).append("#EXTM3U\n#EXT-X-VERSION:7\n")
+        .append("#EXT-X-TARGETDURATION:").append(Math.max(1, ((entries.isEmpty() ? 1000 : longest) + 999) / 1000))
+        .append('\n')
         .append("#EXT-X-MEDIA-SEQUENCE:").append(mediaSequence).append('\n')
         .append("#EXT-X-PLAYLIST-TYPE:").append(ended ? "VOD" : "EVENT").append('\n')
-        .append("#EXT-X-INDEPENDENT-SEGMENTS\n");
-    String map = null;
-    for (Entry e : entries) {
-      if (e.discontinuity() && map != null) {
-        m3u8.append("#EXT-X-DISCONTINUITY\n");
-      }
-      if (e.discontinuity() || !e.initSegment().equals(map)) {
-        map = e.initSegment();
-        m3u8.append("#EXT-X-MAP:URI=\"").append(map).append("\"\n");
-      }
-      if (e.programDateTimeMillis() > 0) {
-        m3u8.append("#EXT-X-PROGRAM-DATE-TIME:").append(PDT.format(Instant.ofEpochMilli(e.programDateTimeMillis())))
-            .append('\n');
-      }
-      long ms = e.durationMillis();
-      m3u8.append("#EXTINF:").append(ms / 1000).append('.').append((char) ('0' + ms % 1000 / 100))
-          .append((char) ('0' + ms % 100 / 10)).append((char) ('0' + ms % 10)).append(",\n").append(e.file())
-          .append('\n');
-    }
+        .append("#EXT-X-INDEPENDENT-SEGMENTS\n")
+        .append(lines);
     if (ended) {
       m3u8.append("#EXT-X-ENDLIST\n");
     }
     return m3u8.toString();
+  }
+
+  /** Renders {@code e}'s lines after those of the entries before it. */
+  private void append(Entry e) {
+    longest = Math.max(longest, e.durationMillis());
+    if (e.discontinuity() && map != null) {
+      lines.append("#EXT-X-DISCONTINUITY\n");
+    }
+    if (e.discontinuity() || !e.initSegment().equals(map)) {
+      map = e.initSegment();
+      lines.append("#EXT-X-MAP:URI=\"").append(map).append("\"\n");
+    }
+    if (e.programDateTimeMillis() > 0) {
+      lines.append("#EXT-X-PROGRAM-DATE-TIME:").append(PDT.format(Instant.ofEpochMilli(e.programDateTimeMillis())))
+          .append('\n');
+    }
+    long ms = e.durationMillis();
+    lines.append("#EXTINF:").append(ms / 1000).append('.').append((char) ('0' + ms % 1000 / 100))
+        .append((char) ('0' + ms % 100 / 10)).append((char) ('0' + ms % 10)).append(",\n").append(e.file())
+        .append('\n');
   }
 }

@@ -3,6 +3,7 @@ package io.cascade.recording;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RecordingPlaylistTest {
@@ -153,5 +154,39 @@ class RecordingPlaylistTest {
         #EXT-X-DISCONTINUITY
         #EXT-X-MAP:URI="init-4-1.mp4"
         """);
+  }
+
+  @Test
+  void aPlaylistRenderedAfterEveryAddAndInsertIsThePlaylistOfAllItsEntriesAtOnce() {
+    List<RecordingPlaylist.Entry> entries = List.of(
+        new RecordingPlaylist.Entry("segment-00001.m4s", 6_000, false, "init.mp4", 1_000),
+        new RecordingPlaylist.Entry("segment-00002.m4s", 6_500, false, "init.mp4", 7_000),
+        new RecordingPlaylist.Entry("segment-00004.m4s", 5_000, true, "init-4-1.mp4", 30_000),
+        new RecordingPlaylist.Entry("segment-00005.m4s", 9_100, false, "init-4-1.mp4", 35_000));
+    RecordingPlaylist growing = new RecordingPlaylist();
+    for (int n = 0; n < entries.size(); n++) {
+      growing.add(entries.get(n));
+      RecordingPlaylist whole = new RecordingPlaylist();
+      entries.subList(0, n + 1).forEach(whole::add);
+      assertThat(growing.render(false)).isEqualTo(whole.render(false));
+      assertThat(growing.render(false)).as("rendered twice, the same").isEqualTo(whole.render(false));
+    }
+    assertThat(growing.render(true)).contains("#EXT-X-TARGETDURATION:10\n");
+
+    growing.insertSalvaged(new RecordingPlaylist.Entry("segment-00003-s.m4s", 2_000, false, "init.mp4", 14_000), 3);
+    growing.add(new RecordingPlaylist.Entry("segment-00006.m4s", 4_000, false, "init-4-1.mp4", 44_100));
+    RecordingPlaylist parsed = RecordingPlaylist.parse(growing.render(true));
+    assertThat(growing.render(true)).contains("segment-00002.m4s\n#EXT-X-PROGRAM-DATE-TIME:1970-01-01T00:00:14.000Z\n"
+        + "#EXTINF:2.000,\nsegment-00003-s.m4s\n#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI=\"init-4-1.mp4\"\n")
+        .endsWith("segment-00006.m4s\n#EXT-X-ENDLIST\n");
+    assertThat(parsed.size()).isEqualTo(6);
+    assertThat(parsed.render(true)).isEqualTo(growing.render(true));
+  }
+
+  @Test
+  void segmentNamesHaveFiveDigitsAtLeast() {
+    assertThat(RecordingFiles.segmentName(1)).isEqualTo("segment-00001.m4s");
+    assertThat(RecordingFiles.segmentName(99_999)).isEqualTo("segment-99999.m4s");
+    assertThat(RecordingFiles.segmentName(123_456)).isEqualTo("segment-123456.m4s");
   }
 }
