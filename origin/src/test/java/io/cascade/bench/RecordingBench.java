@@ -1,8 +1,6 @@
 package io.cascade.bench;
 
 import static io.cascade.bench.OriginMetrics.get;
-import static io.cascade.bench.OriginMetrics.p95;
-import static io.cascade.bench.OriginMetrics.sum;
 
 import io.cascade.client.RtmpClient;
 import io.cascade.client.RtmpClientListener;
@@ -24,13 +22,14 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;
@@ -50,14 +49,19 @@ import org.jclouds.filesystem.FilesystemApiMetadata;
  * writer thread and the JIT compilers ({@code /proc/PID/task}). Each mode gets a fresh origin in a child
  * JVM ({@code origin/target/cascade-origin.jar}); its CPU time comes from {@code /proc/PID/stat}
  * over a fixed window after a warm-up, so the ratio of two modes is the recording's cost on the
- * same machine minutes apart. Disk throughput is the origin's own recording byte counter and its
+ * same machine minutes apart. {@code toggle} ({@link RecordingToggle}) keeps one origin and its
+ * publishers and starts and stops every recording through the control API between windows, {@code
+ * --toggle-pairs} times off and on: the same process with and without recording. Disk throughput is the origin's own recording byte counter and its
  * {@code /proc/PID/io} write bytes over the window; upload lag is the delta of the origin's
  * {@code cascade_recording_upload_lag_seconds} histogram from the window's start until every
- * upload handed over has finished. Loopback only; every phase bounded. See docs/BENCHMARKS.md.
+ * upload handed over has finished. Recordings and the bucket are deleted after each origin stops
+ * (26 MB/s fill a disk in an hour of runs) unless {@code --keep-files yes}. Loopback only; every
+ * phase bounded. See docs/BENCHMARKS.md.
  *
  * <pre>
  * java -cp ... io.cascade.bench.RecordingBench [--streams 50] [--bitrate-kbps 4000] [--warmup-seconds 10]
- *     [--duration-seconds 30] [--modes off,disk,s3,s3tls] [--rounds 1] [--fsync segment|none] [--jfr MODE,...]
+ *     [--duration-seconds 30] [--modes off,disk,s3,s3tls,toggle] [--rounds 1] [--toggle-pairs 3]
+ *     [--fsync segment|none] [--jfr MODE,...] [--keep-files no]
  *     [--before-jar OTHER.jar]   # each mode also on another build, just before this one's
  * </pre>
  */
@@ -67,7 +71,7 @@ public final class RecordingBench {
   private static final String SECRET_KEY = "recbench-secret-Jd82";
   private static final String STORE_PASSWORD = "recbench-store";
   /** Label of the rows of {@code --before-jar}. */
-  private static final String BEFORE = "/before";
+  static final String BEFORE = "/before";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(90);
 
@@ -78,36 +82,6 @@ public final class RecordingBench {
   private RecordingBench(RecordingBenchOptions options, Path out) {
     this.options = options;
     this.out = out;
-  }
-
-  /** One mode's figures. */
-  record Run(String mode, int round, double loadAverage, double windowSeconds, double originCpuSeconds,
-      double originSystemSeconds, double machineBusyCores, double recordedMBps, double diskWriteMBps,
-      long segments, long droppedBytes, long errors, long uploadedFiles, double uploadedMBps, long uploadFailures,
-      double uploadLagMeanSeconds, double uploadLagP95Seconds, long lateFrames, long framesSent, String failure,
-      Map<String, Long> threadTicks) {
-    double cores() {
-      return originCpuSeconds / windowSeconds;
-    }
-
-    /** Cores spent by the origin's threads of one {@link #threadGroup}. */
-    double cores(String group) {
-      return threadTicks.getOrDefault(group, 0L) / ProcSampler.TICKS_PER_SECOND / windowSeconds;
-    }
-  }
-
-  /** Where the origin's CPU goes: event loops, the recording writer, the JIT compilers, the rest. */
-  static String threadGroup(String name) {
-    if (name.startsWith("vert.x-eventloo")) {
-      return "loops";
-    }
-    if (name.startsWith("cascade-recordi")) {
-      return "writer";
-    }
-    if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
-      return "jit";
-    }
-    return "other";
   }
 
   public static void main(String[] args) throws Exception {
@@ -122,55 +96,33 @@ public final class RecordingBench {
   }
 
   private void run() throws Exception {
-    List<Run> runs = new ArrayList<>();
+    List<RecordingWindow> runs = new ArrayList<>();
     for (int round = 1; round <= options.rounds(); round++) {
       for (String mode : options.modes()) {
         if (options.beforeJar() != null) {
-          Run before = runMode(mode, round, options.beforeJar(), BEFORE);
-          runs.add(before);
-          System.out.println(line(before));
+          for (RecordingWindow before : runMode(mode, round, options.beforeJar(), BEFORE)) {
+            runs.add(before);
+            System.out.println(RecordingReport.line(before));
+          }
         }
-        Run r = runMode(mode, round, options.jar(), "");
-        runs.add(r);
-        System.out.println(line(r));
+        for (RecordingWindow r : runMode(mode, round, options.jar(), "")) {
+          runs.add(r);
+          System.out.println(RecordingReport.line(r));
+        }
       }
     }
-    StringBuilder report = new StringBuilder();
-    report.append(String.format(Locale.ROOT, "machine: %d cores, %s; %d streams x %d kbit/s video + 128 kbit/s audio,"
-        + " 30 fps, 2 s GOP; warm-up %d s, window %d s; fsync %s; origin JVM %s%n",
-        Runtime.getRuntime().availableProcessors(), System.getProperty("os.version"), options.streams(),
-        options.bitrateKbps(), options.warmupSeconds(), options.durationSeconds(), options.fsync(), options.jvm()));
-    report.append(String.format(Locale.ROOT, "%-12s %-3s %5s %7s %7s %7s %7s %7s %7s %8s %8s %5s %6s %6s %8s %9s %8s %5s %s%n",
-        "mode", "run", "load", "cores", "sys", "loops", "writer", "jit", "ratio", "recMB/s", "diskMB/s", "segs", "drop", "upl", "uplMB/s",
-        "lagMean", "lagP95", "late", "failure"));
-    for (Run r : runs) {
-      // Each build's rows against its own "off" of the same round.
-      String off = r.mode().endsWith(BEFORE) ? "off" + BEFORE : "off";
-      Run base = runs.stream().filter(b -> b.round() == r.round() && b.mode().equals(off)).findFirst().orElse(null);
-      double ratio = base == null || base.cores() <= 0 ? Double.NaN : r.cores() / base.cores();
-      report.append(String.format(Locale.ROOT,
-          "%-12s %-3d %5.2f %7.3f %7.3f %7.3f %7.3f %7.3f %7.3f %8.2f %8.2f %5d %6d %6d %8.2f %9.3f %8s %5d %s%n",
-          r.mode(), r.round(), r.loadAverage(), r.cores(), r.originSystemSeconds() / r.windowSeconds(),
-          r.cores("loops"), r.cores("writer"), r.cores("jit"), ratio, r.recordedMBps(),
-          r.diskWriteMBps(), r.segments(), r.droppedBytes(), r.uploadedFiles(), r.uploadedMBps(),
-          r.uploadLagMeanSeconds(), Double.isNaN(r.uploadLagP95Seconds()) ? "-" : "<=" + r.uploadLagP95Seconds(),
-          r.lateFrames(), r.failure() == null ? "" : r.failure()));
-    }
+    String report = RecordingReport.table(runs, String.format(Locale.ROOT, "machine: %d cores, %s; %d streams x %d"
+        + " kbit/s video + 128 kbit/s audio, 30 fps, 2 s GOP; warm-up %d s, window %d s; fsync %s; toggle pairs %d;"
+        + " origin JVM %s%n", Runtime.getRuntime().availableProcessors(), System.getProperty("os.version"),
+        options.streams(), options.bitrateKbps(), options.warmupSeconds(), options.durationSeconds(), options.fsync(),
+        options.togglePairs(), options.jvm()));
     System.out.println();
     System.out.print(report);
     Files.writeString(out.resolve("table.txt"), report);
     System.out.println("(logs and table under " + out + ")");
   }
 
-  private static String line(Run r) {
-    return String.format(Locale.ROOT, "== %s round %d: load %.2f, origin %.3f cores (%.3f system; loops %.3f, writer"
-        + " %.3f, jit %.3f), %.2f MB/s recorded, %d uploads, lag mean %.3f s%s", r.mode(), r.round(), r.loadAverage(),
-        r.cores(), r.originSystemSeconds() / r.windowSeconds(), r.cores("loops"), r.cores("writer"), r.cores("jit"),
-        r.recordedMBps(), r.uploadedFiles(), r.uploadLagMeanSeconds(),
-        r.failure() == null ? "" : ", FAILED: " + r.failure());
-  }
-
-  private Run runMode(String mode, int round, Path jar, String label) throws Exception {
+  private List<RecordingWindow> runMode(String mode, int round, Path jar, String label) throws Exception {
     String name = mode + label.replace('/', '-') + "-" + round;
     Path dir = Files.createDirectories(out.resolve(name));
     S3Proxy proxy = null;
@@ -190,8 +142,13 @@ public final class RecordingBench {
     env.put("CASCADE_CLUSTER_MEMBERS", "127.0.0.1:" + cluster);
     env.put("CASCADE_CLUSTER_NAME", "recbench-" + ProcessHandle.current().pid() + "-" + name);
     env.put("CASCADE_CLUSTER_SECRET", "recbench-" + ProcessHandle.current().pid());
-    if (!mode.equals("off")) {
+    boolean toggle = mode.equals(RecordingToggle.MODE);
+    if (toggle) {
+      env.put("CASCADE_API_TOKEN", RecordingToggle.TOKEN); // no rules: the toggle starts and stops them
+    } else if (!mode.equals("off")) {
       env.put("CASCADE_RECORDING_RULES", "bench/*");
+    }
+    if (!mode.equals("off")) {
       env.put("CASCADE_RECORDING_ROOT", dir.resolve("recordings").toString());
       env.put("CASCADE_RECORDING_FSYNC", mode.equals("disk-nosync") ? "none" : options.fsync());
       env.put("CASCADE_RECORDING_DIRECT_WRITES", Boolean.toString(!mode.equals("disk-buffered")));
@@ -238,11 +195,11 @@ public final class RecordingBench {
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(dir.resolve("origin.log").toFile());
     pb.environment().putAll(env);
-    Process origin = pb.start();
+    boolean nginx = mode.startsWith("nginx");
+    Process origin = nginx ? NginxRecorder.start(dir, rtmp, mode.equals("nginx-record")) : pb.start();
     EventLoopGroup loops = new NioEventLoopGroup(2);
     List<RtmpClient> clients = new ArrayList<>();
     List<SyntheticPublisher> publishers = new ArrayList<>();
-    String failure = null;
     try {
       Await.until(START_TIMEOUT, "the origin listening on RTMP port " + rtmp,
           () -> !origin.isAlive() || listening(rtmp));
@@ -250,7 +207,9 @@ public final class RecordingBench {
         throw new IllegalStateException("the origin exited, see " + dir.resolve("origin.log"));
       }
       SyntheticMedia.Profile profile = SyntheticMedia.Profile.of(options.bitrateKbps(), 30, 2, true);
-      Duration publishFor = Duration.ofSeconds(options.warmupSeconds() + options.durationSeconds() + 30L);
+      long windows = toggle ? 2L * options.togglePairs() : 1;
+      Duration publishFor = Duration.ofSeconds(options.warmupSeconds()
+          + windows * (options.durationSeconds() + RecordingToggle.SETTLE.toSeconds()) + 30L);
       List<CompletableFuture<?>> ready = new ArrayList<>();
       for (int i = 0; i < options.streams(); i++) {
         RtmpUrl url = RtmpUrl.parse("rtmp://127.0.0.1:" + rtmp + "/bench/s" + i);
@@ -262,30 +221,46 @@ public final class RecordingBench {
       for (RtmpClient c : clients) {
         publishers.add(SyntheticPublisher.start(c, profile, publishFor));
       }
-      Thread.sleep(options.warmupSeconds() * 1000L);
       long pid = origin.pid();
-      Map<String, Double> m0 = scraper.scrape(httpPort);
-      long[] cpu0 = ProcSampler.cpuTicks(pid);
-      Map<String, Long> threads0 = ProcSampler.threadTicks(pid, RecordingBench::threadGroup);
-      long io0 = writeBytes(pid);
-      long[] machine0 = ProcSampler.machineTicks();
-      long t0 = System.nanoTime();
-      double load = ProcSampler.loadAverage();
+      if (toggle) {
+        RecordingToggle phases = new RecordingToggle(httpPort, options.streams());
+        phases.startAll(); // the recording paths are compiled during the warm-up too
+        Thread.sleep(options.warmupSeconds() * 1000L);
+        List<RecordingWindow> rows = new ArrayList<>();
+        for (int pair = 1; pair <= options.togglePairs(); pair++) {
+          int row = (round - 1) * options.togglePairs() + pair;
+          // off, on; then on, off: a drift over the run weighs on both alike
+          for (boolean on : pair % 2 == 1 ? new boolean[] {false, true} : new boolean[] {true, false}) {
+            phases.set(on);
+            Thread.sleep(RecordingToggle.SETTLE.toMillis());
+            RecordingWindow.Snapshot a = RecordingWindow.Snapshot.take(scraper, pid, httpPort);
+            Thread.sleep(options.durationSeconds() * 1000L);
+            RecordingWindow.Snapshot b = RecordingWindow.Snapshot.take(scraper, pid, httpPort);
+            RecordingWindow r = RecordingWindow.measure((on ? RecordingToggle.ON : RecordingToggle.OFF) + label, row, a, b, b.metrics(), -1,
+                publishers);
+            rows.add(r);
+          }
+        }
+        long late = 0;
+        for (SyntheticPublisher p : publishers) {
+          late += p.stop().get(20, TimeUnit.SECONDS).lateFrames();
+        }
+        System.out.println("(toggle: " + late + " frames of the publishers late by more than 5 ms over the whole run)");
+        return rows;
+      }
+      Thread.sleep(options.warmupSeconds() * 1000L);
+      long[] nginxPids = nginx ? NginxRecorder.pids(origin) : null;
+      RecordingWindow.Snapshot start = nginx ? RecordingWindow.Snapshot.ofProcesses(nginxPids, dir.resolve("recordings"))
+          : RecordingWindow.Snapshot.take(scraper, pid, httpPort);
       Thread.sleep(options.durationSeconds() * 1000L);
-      long[] cpu1 = ProcSampler.cpuTicks(pid);
-      Map<String, Long> threads = new HashMap<>(ProcSampler.threadTicks(pid, RecordingBench::threadGroup));
-      threads0.forEach((group, ticks) -> threads.merge(group, -ticks, Long::sum));
-      long io1 = writeBytes(pid);
-      long[] machine1 = ProcSampler.machineTicks();
-      double seconds = (System.nanoTime() - t0) / 1e9;
-      Map<String, Double> m1 = scraper.scrape(httpPort);
-      long frames = publishers.stream().mapToLong(p -> p.videoFramesSent() + p.audioFramesSent()).sum();
+      RecordingWindow.Snapshot end = nginx ? RecordingWindow.Snapshot.ofProcesses(nginxPids, dir.resolve("recordings"))
+          : RecordingWindow.Snapshot.take(scraper, pid, httpPort);
       long late = 0;
       for (SyntheticPublisher p : publishers) {
         late += p.stop().get(20, TimeUnit.SECONDS).lateFrames();
       }
       // Uploads handed over during the window finish: their lag is counted whole.
-      Map<String, Double> m2 = m1;
+      Map<String, Double> drained = end.metrics();
       if (s3) {
         Await.until(DRAIN_TIMEOUT, "uploads drained", () -> {
           try {
@@ -295,29 +270,9 @@ public final class RecordingBench {
             return false; // a scrape that timed out on a loaded machine: asked again at the next poll
           }
         });
-        m2 = scraper.scrape(httpPort);
+        drained = scraper.scrape(httpPort);
       }
-      double lagCount = get(m2, "cascade_recording_upload_lag_seconds_count")
-          - get(m0, "cascade_recording_upload_lag_seconds_count");
-      double lagSum = get(m2, "cascade_recording_upload_lag_seconds_sum") - get(m0, "cascade_recording_upload_lag_seconds_sum");
-      long errors = (long) (sum(m1, "cascade_recording_errors_total") - sum(m0, "cascade_recording_errors_total"));
-      long uploadFailures = (long) (sum(m2, "cascade_recording_upload_failures_total")
-          - sum(m0, "cascade_recording_upload_failures_total"));
-      long dropped = (long) (get(m1, "cascade_recording_dropped_bytes_total") - get(m0, "cascade_recording_dropped_bytes_total"));
-      if (errors > 0 || uploadFailures > 0 || dropped > 0) {
-        failure = "errors " + errors + ", upload failures " + uploadFailures + ", dropped bytes " + dropped;
-      }
-      return new Run(mode + label, round, load, seconds, (cpu1[0] + cpu1[1] - cpu0[0] - cpu0[1]) / ProcSampler.TICKS_PER_SECOND,
-          (cpu1[1] - cpu0[1]) / ProcSampler.TICKS_PER_SECOND,
-          (machine1[0] - machine0[0]) / (double) Math.max(1, machine1[1] - machine0[1])
-              * Runtime.getRuntime().availableProcessors(),
-          (get(m1, "cascade_recording_bytes_total") - get(m0, "cascade_recording_bytes_total")) / seconds / 1e6,
-          (io1 - io0) / seconds / 1e6,
-          (long) (get(m1, "cascade_recording_segments_total") - get(m0, "cascade_recording_segments_total")),
-          dropped, errors, (long) (get(m2, "cascade_recording_upload_files_total") - get(m0, "cascade_recording_upload_files_total")),
-          (get(m2, "cascade_recording_upload_bytes_total") - get(m0, "cascade_recording_upload_bytes_total")) / seconds / 1e6,
-          uploadFailures, lagCount > 0 ? lagSum / lagCount : Double.NaN, p95(m0, m2), late, frames, failure,
-          threads);
+      return List.of(RecordingWindow.measure(mode + label, round, start, end, drained, late, publishers));
     } finally {
       for (SyntheticPublisher p : publishers) {
         p.stop();
@@ -335,6 +290,14 @@ public final class RecordingBench {
       }
       if (blobs != null) {
         blobs.close();
+      }
+      if (!options.keepFiles()) {
+        // 26 MB/s of recordings fill a disk in an hour of runs: the figures, logs and profiles stay.
+        for (String files : List.of("recordings", "bucket-store")) {
+          if (Files.exists(dir.resolve(files))) {
+            deleteTree(dir.resolve(files));
+          }
+        }
       }
     }
   }
@@ -374,18 +337,12 @@ public final class RecordingBench {
         .build(BlobStoreContext.class);
   }
 
-  /** write_bytes of /proc/PID/io: what the process caused to be written to storage (0 if unreadable). */
-  private static long writeBytes(long pid) {
-    try {
-      for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid), "io"))) {
-        if (l.startsWith("write_bytes:")) {
-          return Long.parseLong(l.substring(12).trim());
-        }
+  private static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
       }
-    } catch (IOException e) {
-      return 0;
     }
-    return 0;
   }
 
   private static boolean listening(int port) {

@@ -6,7 +6,8 @@ import java.util.List;
 
 /** The command line of {@link RecordingBench}; every value bounded. */
 record RecordingBenchOptions(int streams, int bitrateKbps, int warmupSeconds, int durationSeconds, List<String> modes,
-    int rounds, String fsync, List<String> jfr, Path jar, Path beforeJar, String jvm, Path workDir) {
+    int rounds, int togglePairs, String fsync, List<String> jfr, Path jar, Path beforeJar, String jvm, Path workDir,
+    boolean keepFiles) {
   static RecordingBenchOptions parse(String[] args) {
     int streams = 50;
     int bitrate = 4000;
@@ -14,6 +15,8 @@ record RecordingBenchOptions(int streams, int bitrateKbps, int warmupSeconds, in
     int duration = 30;
     List<String> modes = List.of("off", "disk", "s3");
     int rounds = 1;
+    int pairs = 3;
+    boolean keep = false;
     String fsync = "segment";
     List<String> jfr = List.of();
     Path jar = Path.of("origin/target/cascade-origin.jar");
@@ -32,6 +35,12 @@ record RecordingBenchOptions(int streams, int bitrateKbps, int warmupSeconds, in
         case "--duration-seconds" -> duration = bounded("--duration-seconds", v, 5, 600);
         case "--modes" -> modes = modes(v);
         case "--rounds" -> rounds = bounded("--rounds", v, 1, 5);
+        case "--toggle-pairs" -> pairs = bounded("--toggle-pairs", v, 1, 10);
+        case "--keep-files" -> keep = switch (v) {
+          case "yes" -> true;
+          case "no" -> false;
+          default -> throw new IllegalArgumentException("--keep-files needs yes or no: " + v);
+        };
         case "--fsync" -> fsync = switch (v) {
           case "segment", "none" -> v;
           default -> throw new IllegalArgumentException("--fsync needs segment or none: " + v);
@@ -42,18 +51,21 @@ record RecordingBenchOptions(int streams, int bitrateKbps, int warmupSeconds, in
         case "--origin-jvm" -> jvm = v;
         case "--work" -> work = Path.of(v);
         default -> throw new IllegalArgumentException("unknown option " + args[i]
-            + " (--streams, --bitrate-kbps, --warmup-seconds, --duration-seconds, --modes, --rounds, --fsync, --jfr,"
-            + " --jar, --before-jar, --origin-jvm, --work)");
+            + " (--streams, --bitrate-kbps, --warmup-seconds, --duration-seconds, --modes, --rounds, --toggle-pairs,"
+            + " --fsync, --jfr, --jar, --before-jar, --origin-jvm, --work, --keep-files)");
       }
     }
-    return new RecordingBenchOptions(streams, bitrate, warmup, duration, modes, rounds, fsync, jfr, jar, beforeJar, jvm, work);
+    return new RecordingBenchOptions(streams, bitrate, warmup, duration, modes, rounds, pairs, fsync, jfr, jar, beforeJar,
+        jvm, work, keep);
   }
 
   private static List<String> modes(String v) {
     List<String> list = new ArrayList<>();
     for (String m : v.split(",")) {
-      if (!List.of("off", "disk", "disk-buffered", "disk-nosync", "s3", "s3tls").contains(m)) {
-        throw new IllegalArgumentException("modes are off, disk, disk-buffered, disk-nosync, s3 and s3tls: " + v);
+      if (!List.of("off", "disk", "disk-buffered", "disk-nosync", "s3", "s3tls", RecordingToggle.MODE, "nginx-off",
+          "nginx-record").contains(m)) {
+        throw new IllegalArgumentException("modes are off, disk, disk-buffered, disk-nosync, s3, s3tls, toggle,"
+            + " nginx-off and nginx-record: " + v);
       }
       list.add(m);
     }
