@@ -303,6 +303,19 @@ class RecorderTest {
         .containsExactly(false, true);
   }
 
+  /**
+   * 10 s of live/a: nothing is recorded while only the node's loop runs, and the first segments
+   * are once {@code publisherLoop} runs its tasks.
+   */
+  private void feedRecordedOnlyOn(EmbeddedChannel publisherLoop) throws IOException {
+    feed(10_000);
+    disk.runAll();
+    assertThat(root.resolve("live")).as("nothing was packaged on the node's other loop").doesNotExist();
+    publisherLoop.runPendingTasks(); // every frame, in order
+    disk.runAll();
+    assertThat(files(recordingDir("live", "a"))).contains("init.mp4", "segment-00001.m4s", "segment-00002.m4s");
+  }
+
   @Test
   void aRuleRecordingRunsOnThePublishersLoopNotAnotherOne() throws IOException {
     EmbeddedChannel publisherLoop = new EmbeddedChannel();
@@ -310,13 +323,7 @@ class RecorderTest {
     try {
       start(root, 64L << 20, "live/*");
       publish("live", "a", publisherLoop);
-      feed(10_000);
-      disk.runAll();
-      assertThat(root.resolve("live")).as("nothing was packaged on the node's other loop").doesNotExist();
-
-      publisherLoop.runPendingTasks(); // every frame, in order
-      disk.runAll();
-      assertThat(files(recordingDir("live", "a"))).contains("init.mp4", "segment-00001.m4s", "segment-00002.m4s");
+      feedRecordedOnlyOn(publisherLoop);
 
       unpublish();
       publisherLoop.runPendingTasks();
@@ -346,12 +353,7 @@ class RecorderTest {
 
       assertThat(recorder.record("live", "a")).isEqualTo(Recorder.Control.STARTED);
       publisherLoop.runPendingTasks(); // the recording joins there
-      feed(10_000);
-      disk.runAll();
-      assertThat(root.resolve("live")).as("nothing was packaged on the node's other loop").doesNotExist();
-      publisherLoop.runPendingTasks(); // every frame, in order
-      disk.runAll();
-      assertThat(files(recordingDir("live", "a"))).contains("init.mp4", "segment-00001.m4s", "segment-00002.m4s");
+      feedRecordedOnlyOn(publisherLoop);
       assertThat(recorder.endRecording("live", "a")).isEqualTo(Recorder.Control.STOPPING);
       publisherLoop.runPendingTasks();
       disk.runAll();
