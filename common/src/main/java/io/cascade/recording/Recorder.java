@@ -162,20 +162,13 @@ public final class Recorder {
    * being recorded already (a republish continues the recording that waits for it).
    */
   public void published(String app, String stream) {
-    published(app, stream, null);
+    published(app, stream, null, null);
   }
 
   /**
    * Like {@link #published(String, String)}; a recording it starts runs on {@code publisherLoop}
    * (null: any loop of the node), where the publish's frames arrive: each frame reaches it as a task
-   * queued on the same thread, instead of a task that wakes another loop.
-   */
-  public void published(String app, String stream, EventLoop publisherLoop) {
-    published(app, stream, publisherLoop, null);
-  }
-
-  /**
-   * Like {@link #published(String, String, EventLoop)}, and remembers {@code publisherLoop} for a
+   * queued on the same thread, instead of a task that wakes another loop. The loop is kept for a
    * recording the control API starts while {@code publisher} publishes ({@link #publishEnded}).
    */
   public void published(String app, String stream, EventLoop publisherLoop, Object publisher) {
