@@ -1,5 +1,6 @@
 package io.cascade.bench;
 
+import io.cascade.testing.TestFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,21 +62,12 @@ final class NginxRecorder {
     return Stream.concat(Stream.of(master.toHandle()), master.children()).mapToLong(ProcessHandle::pid).toArray();
   }
 
-  /** Bytes of the files under {@code dir} (0 when there is none). */
+  /** Bytes of the files under {@code dir} (0 when there is none or it cannot be read now). */
   static long bytesUnder(Path dir) {
-    if (!Files.isDirectory(dir)) {
-      return 0;
-    }
-    try (Stream<Path> files = Files.walk(dir)) {
-      return files.filter(Files::isRegularFile).mapToLong(p -> {
-        try {
-          return Files.size(p);
-        } catch (IOException e) {
-          return 0; // removed meanwhile
-        }
-      }).sum();
+    try {
+      return Files.isDirectory(dir) ? TestFiles.bytesUnder(dir) : 0;
     } catch (IOException e) {
-      return 0;
+      return 0; // a file removed while walking: the next reading counts again
     }
   }
 }

@@ -9,6 +9,7 @@ import io.cascade.client.RtmpUrl;
 import io.cascade.client.SyntheticMedia;
 import io.cascade.client.SyntheticPublisher;
 import io.cascade.testing.Await;
+import io.cascade.testing.TestFiles;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import java.io.IOException;
@@ -22,14 +23,12 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;
@@ -51,8 +50,8 @@ import org.jclouds.filesystem.FilesystemApiMetadata;
  * over a fixed window after a warm-up, so the ratio of two modes is the recording's cost on the
  * same machine minutes apart. {@code toggle} ({@link RecordingToggle}) keeps one origin and its
  * publishers and starts and stops every recording through the control API between windows, {@code
- * --toggle-pairs} times off and on: the same process with and without recording. Disk throughput is the origin's own recording byte counter and its
- * {@code /proc/PID/io} write bytes over the window; upload lag is the delta of the origin's
+ * --toggle-pairs} times off and on: the same process with and without recording. Disk throughput
+ * is the origin's own recording byte counter and its {@code /proc/PID/io} write bytes over the window; upload lag is the delta of the origin's
  * {@code cascade_recording_upload_lag_seconds} histogram from the window's start until every
  * upload handed over has finished. Recordings and the bucket are deleted after each origin stops
  * (26 MB/s fill a disk in an hour of runs) unless {@code --keep-files yes}. Loopback only; every
@@ -295,7 +294,7 @@ public final class RecordingBench {
         // 26 MB/s of recordings fill a disk in an hour of runs: the figures, logs and profiles stay.
         for (String files : List.of("recordings", "bucket-store")) {
           if (Files.exists(dir.resolve(files))) {
-            deleteTree(dir.resolve(files));
+            TestFiles.deleteTree(dir.resolve(files));
           }
         }
       }
@@ -335,14 +334,6 @@ public final class RecordingBench {
     p.setProperty("jclouds.filesystem.basedir", base.toString());
     return ContextBuilder.newBuilder(new FilesystemApiMetadata()).overrides(p).credentials("local", "local")
         .build(BlobStoreContext.class);
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 
   private static boolean listening(int port) {

@@ -11,6 +11,7 @@ import io.cascade.testing.PlayReport;
 import io.cascade.testing.Playback;
 import io.cascade.testing.PublishProfile;
 import io.cascade.testing.Publisher;
+import io.cascade.testing.TestFiles;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
@@ -108,7 +109,7 @@ class RecordingFaultsIT {
       Await.until(Duration.ofSeconds(20), "the recording of " + name + " ends",
           () -> RecordingDirs.vodPlaylist(root.resolve("rec").resolve(name)) != null);
     }
-    long endedBytes = bytesUnder(root);
+    long endedBytes = TestFiles.bytesUnder(root);
     log.info("two ended recordings hold {} bytes against a quota of 1 MiB", endedBytes);
     assertThat(endedBytes).as("the ended recordings fit the quota").isLessThan(1 << 20);
     assertThat(MetricsScrape.of(origin).value("cascade_recording_quota_deletions_total", "")).isZero();
@@ -308,16 +309,6 @@ class RecordingFaultsIT {
         }
       }
       return most;
-    }
-  }
-
-  private static long bytesUnder(Path root) throws IOException {
-    try (Stream<Path> files = Files.walk(root)) {
-      long total = 0;
-      for (Path f : files.filter(Files::isRegularFile).toList()) {
-        total += Files.size(f);
-      }
-      return total;
     }
   }
 
